@@ -1,0 +1,119 @@
+/** The admin verbs: companies and credentials. Each prints one JSON object with --json. */
+import type { Command } from 'commander';
+import { createCompany, listCompanies, updateCompany, type Company } from '../core/companies.js';
+import {
+  createToken,
+  createWidgetClient,
+  listCredentials,
+  revokeCredential,
+  type CredentialKind,
+  type CredentialSummary,
+} from '../core/credentials.js';
+import type { Db } from '../store/db.js';
+
+export interface Output {
+  json: boolean;
+  print(value: unknown, human: string): void;
+}
+
+export type WithDb = <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
+
+const companyJson = (c: Company) => ({ id: c.id, code: c.code, name: c.name, requireEmailVerification: c.requireEmailVerification });
+
+export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Command) => Output): void {
+  const company = program.command('company').description('manage companies (tenants)');
+  company
+    .command('create')
+    .description('create a company')
+    .requiredOption('--code <code>', 'short unique code, e.g. wabotify (letters, digits, - and _)')
+    .requiredOption('--name <name>', 'display name')
+    .option('--require-email-verification', 'users created through the Plazbot API must verify their email')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { code: string; name: string; requireEmailVerification?: boolean }, cmd: Command) => {
+      const c = await withDb((db) => createCompany(db, { code: opts.code, name: opts.name, requireEmailVerification: !!opts.requireEmailVerification }));
+      out(cmd).print(companyJson(c), `created company ${c.code} (id ${c.id}): ${c.name}`);
+    });
+  company
+    .command('list')
+    .description('list companies')
+    .option('--json', 'print one JSON object')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const all = await withDb(listCompanies);
+      out(cmd).print(
+        { companies: all.map(companyJson) },
+        all.length === 0 ? 'no companies' : all.map((c) => `${c.id}\t${c.code}\t${c.name}${c.requireEmailVerification ? '\t(email verification required)' : ''}`).join('\n'),
+      );
+    });
+  company
+    .command('update')
+    .description("change a company's name or email verification setting")
+    .requiredOption('--code <code>', 'the company to change')
+    .option('--name <name>', 'new display name')
+    .option('--require-email-verification', 'new users must verify their email')
+    .option('--no-require-email-verification', 'new users are created verified')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { code: string; name?: string; requireEmailVerification?: boolean }, cmd: Command) => {
+      const c = await withDb((db) => updateCompany(db, opts.code, { name: opts.name, requireEmailVerification: opts.requireEmailVerification }));
+      out(cmd).print(companyJson(c), `updated company ${c.code} (id ${c.id}): ${c.name}`);
+    });
+
+  const client = program.command('client').description('manage widget API clients (Jelou API)');
+  client
+    .command('create')
+    .description('create a widget client bound to a bot of the company (the bot is created when new)')
+    .requiredOption('--company <code>', 'company code')
+    .option('--bot <name>', 'bot name', 'Widget Bot')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { company: string; bot: string }, cmd: Command) => {
+      const c = await withDb((db) => createWidgetClient(db, { companyCode: opts.company, botName: opts.bot }));
+      out(cmd).print(
+        c,
+        `clientId     ${c.clientId}\nclientSecret ${c.clientSecret}\nbotId        ${c.botId}\n(the secret is shown only now)`,
+      );
+    });
+  registerListRevoke(client, 'widget_client', 'clients', withDb, out);
+
+  for (const [name, kind, what] of [
+    ['token', 'api_token', 'bearer tokens (Plazbot API)'],
+    ['platform-app', 'platform_app', 'platform apps (Chatwoot Platform API)'],
+  ] as const) {
+    const group = program.command(name).description(`manage ${what}`);
+    const create = group.command('create').description(`create one; the token is shown only once`).requiredOption('--company <code>', 'company code');
+    if (kind === 'platform_app') create.requiredOption('--name <name>', 'platform app name');
+    else create.option('--name <name>', 'a label for the token');
+    create.option('--json', 'print one JSON object').action(async (opts: { company: string; name?: string }, cmd: Command) => {
+      const t = await withDb((db) => createToken(db, kind, { companyCode: opts.company, name: opts.name }));
+      out(cmd).print(t, `id    ${t.id}\ntoken ${t.token}\n(the token is shown only now)`);
+    });
+    registerListRevoke(group, kind, kind === 'api_token' ? 'tokens' : 'platformApps', withDb, out);
+  }
+}
+
+function registerListRevoke(group: Command, kind: CredentialKind, key: string, withDb: WithDb, out: (cmd: Command) => Output) {
+  group
+    .command('list')
+    .description('list them (secrets are never shown again)')
+    .requiredOption('--company <code>', 'company code')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { company: string }, cmd: Command) => {
+      const rows = await withDb((db) => listCredentials(db, kind, opts.company));
+      out(cmd).print({ [key]: rows }, rows.length === 0 ? 'none' : rows.map(humanCredential).join('\n'));
+    });
+  group
+    .command('revoke')
+    .description('revoke one by id (or by the token itself); it stops working on every node within seconds')
+    .argument('<id>', 'the id printed at creation')
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      // A whole token carries its id: rtk_<id>.<secret>.
+      const m = /^[a-z]+_([0-9a-f]{16})\./.exec(id);
+      const credentialId = m ? m[1]! : id;
+      await withDb((db) => revokeCredential(db, kind, credentialId));
+      out(cmd).print({ id: credentialId, revoked: true }, `revoked ${credentialId}`);
+    });
+}
+
+function humanCredential(c: CredentialSummary): string {
+  const label = c.botName ? `bot ${c.botName}` : (c.name ?? '');
+  return `${c.id}\t${label}\tcreated ${c.createdAt}${c.revokedAt ? `\trevoked ${c.revokedAt}` : ''}`;
+}

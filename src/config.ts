@@ -1,0 +1,82 @@
+/**
+ * Environment (and CLI flags) -> one typed, validated config. A bad value stops startup with a
+ * message that names the variable.
+ */
+import { parseDatabaseUrl } from './store/db.js';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  /** The externally visible base URL, for links in emails. */
+  publicUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How long a node trusts a credential lookup; also the most a revocation takes to reach it. */
+  credentialCacheTtlMs: number;
+  dbPoolSize: number;
+  dbStatementTimeoutMs: number;
+  /** Trust X-Forwarded-For from a load balancer (client IPs for rate limits and logs). */
+  trustProxy: boolean;
+  /** Create a demo company and credentials when the database is new. */
+  seedDemo: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number (got "${raw}")`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max} (got ${n})`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+}
+
+export interface ConfigOverrides {
+  port?: number | undefined;
+  host?: string | undefined;
+}
+
+export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}): Config {
+  const port = overrides.port ?? int(env, 'PORT', 3000, 0, 65535);
+  const host = overrides.host ?? (env.HOST?.trim() || '127.0.0.1');
+  const databaseUrl = env.DATABASE_URL?.trim() || 'sqlite:./data/roster.db';
+  try {
+    parseDatabaseUrl(databaseUrl);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
+  const publicUrl = (env.PUBLIC_URL?.trim() || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, '');
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an http(s) URL (got "${env.PUBLIC_URL}")`);
+  }
+  return {
+    port,
+    host,
+    databaseUrl,
+    publicUrl,
+    logLevel,
+    credentialCacheTtlMs: int(env, 'CREDENTIAL_CACHE_TTL_MS', 2000, 0, 60_000),
+    dbPoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    dbStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 600_000),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    seedDemo: bool(env, 'SEED_DEMO', true),
+  };
+}

@@ -1,0 +1,101 @@
+import type { Db } from '../store/db.js';
+import * as store from '../store/companies.js';
+import type { CompanyRow } from '../store/schema.js';
+import { nowIso } from './clock.js';
+import { conflict, invalid, notFound } from './errors.js';
+
+export interface Company {
+  id: number;
+  code: string;
+  name: string;
+  requireEmailVerification: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Lower-case letters, digits, '-' and '_', starting with a letter or digit; at most 64. */
+const CODE_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export function normalizeCompanyCode(code: string): string {
+  return code.trim().toLowerCase();
+}
+
+function checkCode(code: string): string {
+  const c = normalizeCompanyCode(code);
+  if (!CODE_RE.test(c)) {
+    throw invalid('INVALID_COMPANY_CODE', `company code "${code}" must be 1-64 characters: letters, digits, '-' or '_'`, [
+      { field: 'code', message: 'letters, digits, - or _, at most 64' },
+    ]);
+  }
+  return c;
+}
+
+function checkName(name: string): string {
+  const n = name.trim();
+  if (n.length === 0 || n.length > 200) {
+    throw invalid('INVALID_COMPANY_NAME', 'company name must be 1-200 characters', [
+      { field: 'name', message: '1-200 characters' },
+    ]);
+  }
+  return n;
+}
+
+export function toCompany(row: CompanyRow): Company {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    requireEmailVerification: row.require_email_verification === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function createCompany(
+  db: Db,
+  input: { code: string; name: string; requireEmailVerification?: boolean },
+): Promise<Company> {
+  const code = checkCode(input.code);
+  const name = checkName(input.name);
+  const row = await store.insertCompany(db.db, {
+    code,
+    name,
+    requireEmailVerification: input.requireEmailVerification ?? false,
+    now: nowIso(),
+  });
+  if (!row) throw conflict('COMPANY_CODE_TAKEN', `a company with code "${code}" already exists`);
+  return toCompany(row);
+}
+
+export async function getCompany(db: Db, code: string): Promise<Company> {
+  const row = await store.findCompanyByCode(db.db, normalizeCompanyCode(code));
+  if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+  return toCompany(row);
+}
+
+export async function findCompany(db: Db, code: string): Promise<Company | undefined> {
+  const row = await store.findCompanyByCode(db.db, normalizeCompanyCode(code));
+  return row && toCompany(row);
+}
+
+export async function listCompanies(db: Db): Promise<Company[]> {
+  return (await store.listCompanies(db.db)).map(toCompany);
+}
+
+export async function countCompanies(db: Db): Promise<number> {
+  return store.countCompanies(db.db);
+}
+
+export async function updateCompany(
+  db: Db,
+  code: string,
+  patch: { name?: string; requireEmailVerification?: boolean },
+): Promise<Company> {
+  const row = await store.updateCompany(db.db, normalizeCompanyCode(code), {
+    ...(patch.name !== undefined && { name: checkName(patch.name) }),
+    ...(patch.requireEmailVerification !== undefined && { requireEmailVerification: patch.requireEmailVerification }),
+    now: nowIso(),
+  });
+  if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+  return toCompany(row);
+}

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseBearer, parseWidgetAuthorization } from './auth.js';
+
+describe('parseWidgetAuthorization', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  it('reads Basic base64(clientId:clientSecret), any case', () => {
+    assert.deepEqual(parseWidgetAuthorization(`Basic ${b64('id:se:cret')}`), { clientId: 'id', secret: 'se:cret' });
+    assert.deepEqual(parseWidgetAuthorization(`basic ${b64('id:s')}`), { clientId: 'id', secret: 's' });
+  });
+  it('reads the raw clientId:clientSecret form of page 001', () => {
+    assert.deepEqual(parseWidgetAuthorization('abc:def'), { clientId: 'abc', secret: 'def' });
+  });
+  for (const bad of [undefined, '', 'abc', ':def', 'abc:', 'Basic', 'Basic !!!', `Basic ${b64('nocolon')}`]) {
+    it(`refuses ${JSON.stringify(bad)}`, () => assert.equal(parseWidgetAuthorization(bad), undefined));
+  }
+});
+
+describe('parseBearer', () => {
+  it('reads Bearer tokens, any case', () => {
+    assert.equal(parseBearer('Bearer abc'), 'abc');
+    assert.equal(parseBearer('bearer abc'), 'abc');
+  });
+  for (const bad of [undefined, '', 'Bearer', 'Basic abc', 'Bearer a b', 'abc']) {
+    it(`refuses ${JSON.stringify(bad)}`, () => assert.equal(parseBearer(bad), undefined));
+  }
+});

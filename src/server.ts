@@ -1,0 +1,55 @@
+/**
+ * Builds the HTTP app from config and an open database. It never listens: `serve` does, and tests
+ * call inject() or listen on a random port.
+ */
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.js';
+import { Authenticator } from './core/credentials.js';
+import { jelouRoutes } from './dialects/jelou/routes.js';
+import { healthRoutes } from './http/health.js';
+import { redact, serializers } from './http/logging.js';
+import { makeValidatorCompiler } from './http/validation.js';
+import type { Db } from './store/db.js';
+
+export interface ServerDeps {
+  config: Config;
+  db: Db;
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export async function buildServer({ config, db }: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel, serializers, redact },
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    logController: new AccessLog(),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(makeValidatorCompiler());
+  // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('principal', null);
+
+  const auth = new Authenticator(db, config.credentialCacheTtlMs);
+  await app.register(healthRoutes, { db });
+  await app.register(jelouRoutes, { prefix: '/v1', db, auth });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }),
+  );
+  return app;
+}
+
+/** One access-log line per request, after the response (Fastify's default is two). */
+class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null, req: FastifyRequest, reply: FastifyReply): void {
+    const line = { req, res: reply, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request');
+  }
+}

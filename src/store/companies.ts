@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import type { CompanyRow, Database } from './schema.js';
+
+export interface NewCompany {
+  code: string;
+  name: string;
+  requireEmailVerification: boolean;
+  now: string;
+}
+
+/** Inserts a company; undefined when the code is taken. */
+export async function insertCompany(db: Kysely<Database>, c: NewCompany): Promise<CompanyRow | undefined> {
+  return db
+    .insertInto('companies')
+    .values({
+      code: c.code,
+      name: c.name,
+      require_email_verification: c.requireEmailVerification ? 1 : 0,
+      created_at: c.now,
+      updated_at: c.now,
+    })
+    .onConflict((oc) => oc.column('code').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findCompanyByCode(db: Kysely<Database>, code: string): Promise<CompanyRow | undefined> {
+  return db.selectFrom('companies').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+export async function findCompanyById(db: Kysely<Database>, id: number): Promise<CompanyRow | undefined> {
+  return db.selectFrom('companies').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listCompanies(db: Kysely<Database>): Promise<CompanyRow[]> {
+  return db.selectFrom('companies').selectAll().orderBy('id').execute();
+}
+
+export async function countCompanies(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('companies')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export interface CompanyPatch {
+  name?: string;
+  requireEmailVerification?: boolean;
+  now: string;
+}
+
+export async function updateCompany(
+  db: Kysely<Database>,
+  code: string,
+  patch: CompanyPatch,
+): Promise<CompanyRow | undefined> {
+  return db
+    .updateTable('companies')
+    .set({
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(patch.requireEmailVerification !== undefined && {
+        require_email_verification: patch.requireEmailVerification ? 1 : 0,
+      }),
+      updated_at: patch.now,
+    })
+    .where('code', '=', code)
+    .returningAll()
+    .executeTakeFirst();
+}

@@ -1,0 +1,120 @@
+/**
+ * Opens the database named by a URL: `sqlite:<path>` (embedded, the default) or
+ * `postgres://...` / `postgresql://...`. Both go through Kysely, so every query in store/ runs on both.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type DbKind = 'sqlite' | 'postgres';
+
+export interface DbOptions {
+  /** PostgreSQL: most connections this process opens. */
+  poolSize?: number;
+  /** PostgreSQL: statement_timeout in milliseconds (0 = none). */
+  statementTimeoutMs?: number;
+}
+
+export interface Db {
+  kind: DbKind;
+  db: Kysely<Database>;
+  /** For logs: the URL with any password removed. */
+  safeUrl: string;
+  close(): Promise<void>;
+}
+
+export class DatabaseUrlError extends Error {}
+
+export function parseDatabaseUrl(url: string): { kind: DbKind; target: string } {
+  if (url.startsWith('sqlite:')) {
+    const target = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (target === '') throw new DatabaseUrlError('DATABASE_URL sqlite: needs a path, e.g. sqlite:./data/roster.db');
+    return { kind: 'sqlite', target };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return { kind: 'postgres', target: url };
+  }
+  throw new DatabaseUrlError(`DATABASE_URL must start with sqlite: or postgres:// (got "${redactUrl(url)}")`);
+}
+
+/** Removes the password from a URL so it can be logged. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}
+
+export function openDb(url: string, options: DbOptions = {}): Db {
+  const { kind, target } = parseDatabaseUrl(url);
+  return kind === 'sqlite' ? openSqlite(target) : openPostgres(target, options);
+}
+
+function openSqlite(path: string): Db {
+  const memory = path === ':memory:';
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const raw = new SqliteDatabase(memory ? ':memory:' : path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
+  return {
+    kind: 'sqlite',
+    db,
+    safeUrl: `sqlite:${path}`,
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements can be reused, and preparing is a
+ * measurable part of a hot-path request. This keeps the most recent statements by SQL text.
+ * Kysely runs statements with `.all()` or `.run()` (never `.get()`, see DESIGN's known traps).
+ */
+function cachingStatements(raw: SqliteDatabase.Database, max = 256) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      raw.close();
+    },
+    prepare: (sql: string) => {
+      let stmt = cache.get(sql);
+      if (stmt === undefined) {
+        stmt = raw.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
+const INT8_OID = 20;
+function bigintsAsNumbers(oid: number, format?: 'text' | 'binary'): unknown {
+  if (oid === INT8_OID) return (v: string) => Number(v);
+  return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+}
+
+function openPostgres(url: string, options: DbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    statement_timeout: options.statementTimeoutMs || undefined,
+    connectionTimeoutMillis: 5000,
+    // bigint ids and counts come back as numbers (all ours fit in 2^53).
+    types: { getTypeParser: bigintsAsNumbers },
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that
+  // would take the process down. The next query gets a fresh connection.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { kind: 'postgres', db, safeUrl: redactUrl(url), close: () => db.destroy() };
+}

@@ -1,0 +1,35 @@
+import type { Kysely, Updateable } from 'kysely';
+import type { Database, NewUser, UserRow, UsersTable } from './schema.js';
+
+/** Inserts a user; undefined when the email is taken (the unique index decides, race-free). */
+export async function insertUser(db: Kysely<Database>, user: NewUser): Promise<UserRow | undefined> {
+  return db
+    .insertInto('users')
+    .values(user)
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export async function findUserById(db: Kysely<Database>, id: number): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export type UserPatch = Omit<Updateable<UsersTable>, 'id' | 'created_at' | 'created_via'>;
+
+/**
+ * Updates a user; undefined when there is no such user. An email change that collides with
+ * another user raises the store's unique violation (see store/errors.ts isUniqueViolation).
+ */
+export async function updateUser(db: Kysely<Database>, id: number, patch: UserPatch): Promise<UserRow | undefined> {
+  return db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+export async function deleteUser(db: Kysely<Database>, id: number): Promise<boolean> {
+  const res = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}

@@ -1,0 +1,178 @@
+import type { Kysely } from 'kysely';
+import type { Database, NewWidgetUser, RoomKind } from './schema.js';
+
+export interface WidgetUserRecord {
+  id: number;
+  botId: string;
+  companyId: number;
+  referenceId: string;
+  names: string;
+  legalId: string | null;
+  socketId: string;
+  providerId: string;
+  groupId: string;
+  createdAt: string;
+  updatedAt: string;
+  rooms: Record<RoomKind, RoomRecord>;
+}
+
+export interface RoomRecord {
+  oid: string;
+  id: string;
+  kind: RoomKind;
+  name: string;
+  lastMessageAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewRoom = RoomRecord;
+
+/** The user and both rooms in one query (two rows, one per room). */
+export async function findWidgetUser(
+  db: Kysely<Database>,
+  botId: string,
+  referenceId: string,
+): Promise<WidgetUserRecord | undefined> {
+  const rows = await db
+    .selectFrom('widget_users as u')
+    .innerJoin('rooms as r', 'r.widget_user_id', 'u.id')
+    .select([
+      'u.id as u_id',
+      'u.company_id',
+      'u.names',
+      'u.legal_id',
+      'u.socket_id',
+      'u.provider_id',
+      'u.group_id',
+      'u.created_at as u_created_at',
+      'u.updated_at as u_updated_at',
+      'r.oid',
+      'r.id as r_id',
+      'r.kind',
+      'r.name as r_name',
+      'r.last_message_at',
+      'r.created_at as r_created_at',
+      'r.updated_at as r_updated_at',
+    ])
+    .where('u.bot_id', '=', botId)
+    .where('u.reference_id', '=', referenceId)
+    .execute();
+  const first = rows[0];
+  if (!first) return undefined;
+  const rooms = {} as Record<RoomKind, RoomRecord>;
+  for (const r of rows) {
+    rooms[r.kind] = {
+      oid: r.oid,
+      id: r.r_id,
+      kind: r.kind,
+      name: r.r_name,
+      lastMessageAt: r.last_message_at,
+      createdAt: r.r_created_at,
+      updatedAt: r.r_updated_at,
+    };
+  }
+  if (!rooms.personal || !rooms.group) return undefined;
+  return {
+    id: first.u_id,
+    botId,
+    companyId: first.company_id,
+    referenceId,
+    names: first.names,
+    legalId: first.legal_id,
+    socketId: first.socket_id,
+    providerId: first.provider_id,
+    groupId: first.group_id,
+    createdAt: first.u_created_at,
+    updatedAt: first.u_updated_at,
+    rooms,
+  };
+}
+
+/**
+ * Writes the user, both rooms and their membership rows in one transaction. Returns false when a
+ * user with this (bot, reference id) already exists: the unique index decided, and the caller reads
+ * the winner's rows.
+ */
+export async function insertWidgetUser(
+  db: Kysely<Database>,
+  user: Omit<NewWidgetUser, 'id'>,
+  rooms: NewRoom[],
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('widget_users')
+      .values(user)
+      .onConflict((oc) => oc.columns(['bot_id', 'reference_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) return false;
+    await trx
+      .insertInto('rooms')
+      .values(
+        rooms.map((r) => ({
+          oid: r.oid,
+          id: r.id,
+          kind: r.kind,
+          bot_id: user.bot_id,
+          widget_user_id: inserted.id,
+          name: r.name,
+          last_message_at: r.lastMessageAt,
+          created_at: r.createdAt,
+          updated_at: r.updatedAt,
+        })),
+      )
+      .execute();
+    await trx
+      .insertInto('room_members')
+      .values(
+        rooms.flatMap((r) => [
+          { room_oid: r.oid, member_id: user.reference_id, member_type: 'user' as const, created_at: r.createdAt },
+          { room_oid: r.oid, member_id: user.bot_id, member_type: 'bot' as const, created_at: r.createdAt },
+        ]),
+      )
+      .execute();
+    return true;
+  });
+}
+
+/** Refreshes names and legal id; the rooms carry the user's names, so they follow in the same transaction. */
+export async function updateWidgetUserProfile(
+  db: Kysely<Database>,
+  id: number,
+  profile: { names: string; legalId: string | null; roomNames: Record<RoomKind, string>; now: string },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('widget_users')
+      .set({ names: profile.names, legal_id: profile.legalId, updated_at: profile.now })
+      .where('id', '=', id)
+      .execute();
+    for (const kind of ['personal', 'group'] as const) {
+      await trx
+        .updateTable('rooms')
+        .set({ name: profile.roomNames[kind], updated_at: profile.now })
+        .where('widget_user_id', '=', id)
+        .where('kind', '=', kind)
+        .execute();
+    }
+  });
+}
+
+/** Counts, for tests and the CLI. */
+export async function countWidgetRows(db: Kysely<Database>, botId: string, referenceId: string) {
+  const users = await db
+    .selectFrom('widget_users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('bot_id', '=', botId)
+    .where('reference_id', '=', referenceId)
+    .executeTakeFirstOrThrow();
+  const rooms = await db
+    .selectFrom('rooms as r')
+    .innerJoin('widget_users as u', 'u.id', 'r.widget_user_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('u.bot_id', '=', botId)
+    .where('u.reference_id', '=', referenceId)
+    .executeTakeFirstOrThrow();
+  return { users: Number(users.n), rooms: Number(rooms.n) };
+}
