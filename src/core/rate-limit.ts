@@ -1,0 +1,62 @@
+/**
+ * Counters for rate limits (failed logins per email and per IP, and the like). Fixed windows: the
+ * first hit of a key opens a window of `windowMs`; the count resets when it closes.
+ *
+ * One node keeps them in memory; several nodes share them in Redis (REDIS_URL), so that a limit is
+ * global and not per node. Both implement this interface.
+ */
+export interface CounterWindow {
+  count: number;
+  /** Milliseconds until the window closes (0 when there is no window). */
+  resetInMs: number;
+}
+
+export interface CounterStore {
+  /** The current count of `key` (0 when no window is open). */
+  get(key: string): Promise<CounterWindow>;
+  /** Adds one to `key`, opening a window of `windowMs` when none is open; returns the new count. */
+  increment(key: string, windowMs: number): Promise<CounterWindow>;
+  /** Forgets `key`. */
+  reset(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** In-process counters, for a single node. Expired windows are swept as the map grows. */
+export class MemoryCounterStore implements CounterStore {
+  private readonly windows = new Map<string, { count: number; expires: number }>();
+
+  constructor(private readonly maxKeys = 100_000) {}
+
+  async get(key: string): Promise<CounterWindow> {
+    const w = this.windows.get(key);
+    const now = Date.now();
+    if (!w || w.expires <= now) return { count: 0, resetInMs: 0 };
+    return { count: w.count, resetInMs: w.expires - now };
+  }
+
+  async increment(key: string, windowMs: number): Promise<CounterWindow> {
+    const now = Date.now();
+    let w = this.windows.get(key);
+    if (!w || w.expires <= now) {
+      if (this.windows.size >= this.maxKeys) this.sweep(now);
+      w = { count: 0, expires: now + windowMs };
+      this.windows.set(key, w);
+    }
+    w.count++;
+    return { count: w.count, resetInMs: w.expires - now };
+  }
+
+  async reset(key: string): Promise<void> {
+    this.windows.delete(key);
+  }
+
+  async close(): Promise<void> {
+    this.windows.clear();
+  }
+
+  private sweep(now: number): void {
+    for (const [k, w] of this.windows) if (w.expires <= now) this.windows.delete(k);
+    // Still full of live windows: drop the oldest rather than grow without bound.
+    while (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value as string);
+  }
+}
