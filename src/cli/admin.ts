@@ -18,7 +18,9 @@ export interface Output {
 
 export type WithDb = <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
 
-const companyJson = (c: Company) => ({ id: c.id, code: c.code, name: c.name, requireEmailVerification: c.requireEmailVerification });
+/** `company create` prints exactly {id, code, name}; list and update add the settings. */
+const companyJson = (c: Company) => ({ id: c.id, code: c.code, name: c.name });
+const companyDetailJson = (c: Company) => ({ ...companyJson(c), requireEmailVerification: c.requireEmailVerification });
 
 export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Command) => Output): void {
   const company = program.command('company').description('manage companies (tenants)');
@@ -40,7 +42,7 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .action(async (_opts: unknown, cmd: Command) => {
       const all = await withDb(listCompanies);
       out(cmd).print(
-        { companies: all.map(companyJson) },
+        { companies: all.map(companyDetailJson) },
         all.length === 0 ? 'no companies' : all.map((c) => `${c.id}\t${c.code}\t${c.name}${c.requireEmailVerification ? '\t(email verification required)' : ''}`).join('\n'),
       );
     });
@@ -54,7 +56,7 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .option('--json', 'print one JSON object')
     .action(async (opts: { code: string; name?: string; requireEmailVerification?: boolean }, cmd: Command) => {
       const c = await withDb((db) => updateCompany(db, opts.code, { name: opts.name, requireEmailVerification: opts.requireEmailVerification }));
-      out(cmd).print(companyJson(c), `updated company ${c.code} (id ${c.id}): ${c.name}`);
+      out(cmd).print(companyDetailJson(c), `updated company ${c.code} (id ${c.id}): ${c.name}`);
     });
 
   const client = program.command('client').description('manage widget API clients (Jelou API)');

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** The `roster` command. */
 import { Command, InvalidArgumentError } from 'commander';
-import { demoBanner, start } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { DomainError } from '../core/errors.js';
 import { DatabaseUrlError, openDb, type Db } from '../store/db.js';
@@ -44,6 +43,8 @@ program
   .option('--host <host>', 'address to bind (env HOST, default 127.0.0.1)')
   .action(async (opts: { port?: number; host?: string }) => {
     const config = loadConfig(process.env, { port: opts.port, host: opts.host });
+    // Loaded here so that admin verbs do not pay for the HTTP stack.
+    const { demoBanner, start } = await import('../app.js');
     const running = await start(config);
     if (running.demo) process.stdout.write(demoBanner(running.demo, running.url) + '\n');
     running.app.log.info({ url: running.url, database: running.db.safeUrl }, 'roster is listening');

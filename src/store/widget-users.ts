@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { precompile } from './precompile.js';
 import type { Database, NewWidgetUser, RoomKind } from './schema.js';
 
 export interface WidgetUserRecord {
@@ -28,13 +29,9 @@ export interface RoomRecord {
 
 export type NewRoom = RoomRecord;
 
-/** The user and both rooms in one query (two rows, one per room). */
-export async function findWidgetUser(
-  db: Kysely<Database>,
-  botId: string,
-  referenceId: string,
-): Promise<WidgetUserRecord | undefined> {
-  const rows = await db
+/** The user and both rooms in one query (two rows, one per room); compiled once, it is the hot path. */
+const selectWidgetUser = precompile(['botId', 'referenceId'], (db, p) =>
+  db
     .selectFrom('widget_users as u')
     .innerJoin('rooms as r', 'r.widget_user_id', 'u.id')
     .select([
@@ -55,9 +52,16 @@ export async function findWidgetUser(
       'r.created_at as r_created_at',
       'r.updated_at as r_updated_at',
     ])
-    .where('u.bot_id', '=', botId)
-    .where('u.reference_id', '=', referenceId)
-    .execute();
+    .where('u.bot_id', '=', p.botId)
+    .where('u.reference_id', '=', p.referenceId),
+);
+
+export async function findWidgetUser(
+  db: Kysely<Database>,
+  botId: string,
+  referenceId: string,
+): Promise<WidgetUserRecord | undefined> {
+  const rows = await selectWidgetUser(db, { botId, referenceId });
   const first = rows[0];
   if (!first) return undefined;
   const rooms = {} as Record<RoomKind, RoomRecord>;

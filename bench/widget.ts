@@ -1,0 +1,123 @@
+/**
+ * roster's hottest path, POST /v1/widget/user for a returning user on the embedded SQLite store,
+ * against a bare Node http server that parses and echoes the same JSON body, in one run on one
+ * machine. Both servers run as child processes; autocannon drives them from this process.
+ *
+ *   npm run build && node dist/bench/widget.js          (BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_ROUNDS)
+ *
+ * Loopback only; every run is bounded in time.
+ */
+import autocannon from 'autocannon';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
+
+const ECHO = `
+const http = require('node:http');
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const body = raw ? JSON.parse(raw) : null;
+    const out = JSON.stringify({ message: ['ok'], status: 1, data: body });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) });
+    res.end(out);
+  });
+}).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
+`;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+/** Polls until the server answers; its output goes to /dev/null so that reading it costs nothing here. */
+async function waitFor(child: ChildProcess, url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`server at ${url} did not start`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function load(url: string, headers: Record<string, string>, body: string): Promise<{ rps: number; p99: number; errors: number }> {
+  const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: CONNECTIONS, duration: SECONDS });
+  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
+  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, SEED_DEMO: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+  const cli = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [MAIN, ...args, '--json'], { env, encoding: 'utf8' })) as Record<string, string>;
+  cli('company', 'create', '--code', 'bench', '--name', 'Bench');
+  const client = cli('client', 'create', '--company', 'bench');
+  const auth = { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` };
+  const body = JSON.stringify({ user: { id: 'returning-user-1', names: 'Returning User', legalId: '1223334444' } });
+
+  const echoPort = await freePort();
+  const echo = spawn(process.execPath, ['-e', ECHO], { env: { ...process.env, PORT: String(echoPort) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const rosterPort = await freePort();
+  // Access logs stay on, as in production; they go to /dev/null rather than a terminal.
+  const roster = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), MAIN, 'serve', '--port', String(rosterPort)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitFor(echo, `http://127.0.0.1:${echoPort}/`);
+    await waitFor(roster, `http://127.0.0.1:${rosterPort}/healthz`);
+    const echoUrl = `http://127.0.0.1:${echoPort}/`;
+    const rosterUrl = `http://127.0.0.1:${rosterPort}/v1/widget/user`;
+    const first = await fetch(rosterUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
+    if (first.status !== 200) throw new Error(`roster answered ${first.status}: ${await first.text()}`);
+    // Warm both up (JIT, statement cache) before measuring.
+    await autocannon({ url: echoUrl, method: 'POST', body, connections: 10, duration: 2 });
+    await autocannon({ url: rosterUrl, method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body, connections: 10, duration: 2 });
+
+    const results: Array<{ round: number; echo: number; roster: number; rosterP99: number; errors: number }> = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const e = await load(echoUrl, {}, body);
+      const r = await load(rosterUrl, auth, body);
+      results.push({ round, echo: Math.round(e.rps), roster: Math.round(r.rps), rosterP99: r.p99, errors: e.errors + r.errors });
+    }
+    const echoAvg = results.reduce((s, r) => s + r.echo, 0) / results.length;
+    const rosterAvg = results.reduce((s, r) => s + r.roster, 0) / results.length;
+    console.table(results);
+    console.log(
+      JSON.stringify({
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        echoRps: Math.round(echoAvg),
+        rosterRps: Math.round(rosterAvg),
+        ratio: Math.round((rosterAvg / echoAvg) * 100) / 100,
+        target: 0.4,
+      }),
+    );
+  } finally {
+    echo.kill();
+    roster.kill('SIGINT');
+    await Promise.all([once(echo, 'exit'), once(roster, 'exit')]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
