@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { Authenticator } from './core/credentials.js';
 import { jelouRoutes } from './dialects/jelou/routes.js';
 import { healthRoutes } from './http/health.js';
+import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
 import { redact, serializers } from './http/logging.js';
 import { makeValidatorCompiler } from './http/validation.js';
 import type { Db } from './store/db.js';
@@ -34,6 +35,8 @@ export async function buildServer({ config, db }: ServerDeps): Promise<FastifyIn
   app.decorateRequest('principal', null);
 
   const auth = new Authenticator(db, config.credentialCacheTtlMs);
+  await registerOpenApi(app, config.publicUrl);
+  await registerOpenApiRoute(app);
   await app.register(healthRoutes, { db });
   await app.register(jelouRoutes, { prefix: '/v1', db, auth });
 

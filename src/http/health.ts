@@ -4,9 +4,9 @@ import { sql } from 'kysely';
 import type { Db } from '../store/db.js';
 
 export const healthRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }) => {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     try {
       await withTimeout(sql`select 1`.execute(db.db), 2000);
       return { status: 'ready', database: 'ok' };
