@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,6 +102,33 @@ for (const kind of STORES) {
   });
 }
 
+/**
+ * Collects a child's stdout from the start (a listener attached per chunk would miss chunks emitted
+ * between two waits) and resolves once it matches, failing on exit or after a deadline.
+ */
+function output(child: ChildProcessWithoutNullStreams | ReturnType<typeof spawn>) {
+  let text = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    text += chunk;
+  });
+  return {
+    get text() {
+      return text;
+    },
+    async waitFor(re: RegExp, ms = 30_000): Promise<RegExpExecArray> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const m = re.exec(text);
+        if (m) return m;
+        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${text}`);
+        if (Date.now() > deadline) throw new Error(`no ${re} in: ${text}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
+
 describe('roster serve on a new database (npm start)', () => {
   let dir: string;
   before(() => {
@@ -109,21 +136,18 @@ describe('roster serve on a new database (npm start)', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('prints demo credentials once, and its printed curl returns the documented body', async () => {
-    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], {
+  const serve = (logLevel: string) =>
+    spawn(process.execPath, [MAIN, 'serve', '--port', '0'], {
       cwd: dir,
-      env: { ...process.env, DATABASE_URL: '', PORT: '', LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATABASE_URL: '', PORT: '', LOG_LEVEL: logLevel },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+
+  it('prints demo credentials once, and its printed curl returns the documented body', async () => {
+    const child = serve('warn');
     try {
-      let out = '';
-      child.stdout.setEncoding('utf8');
-      while (!/-d '.*'\n/.test(out)) {
-        const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit').then(() => { throw new Error(`serve exited: ${out}`); })])) as [string];
-        out += chunk;
-      }
-      const curl = /(curl -s -X POST [^\n]*\/v1\/widget\/user[\s\S]*?-d '[^']*')/.exec(out)?.[1];
-      assert.ok(curl, out);
+      const out = output(child);
+      const [curl] = await out.waitFor(/curl -s -X POST [^\n]*\/v1\/widget\/user[\s\S]*?-d '[^']*'/);
       const { stdout } = await run('sh', ['-c', curl]);
       const body = JSON.parse(stdout);
       assert.equal(body.status, 1);
@@ -132,19 +156,15 @@ describe('roster serve on a new database (npm start)', () => {
       assert.equal(body.data.User.roomId, body.data.Room.id);
     } finally {
       child.kill('SIGTERM');
-      await once(child, 'exit');
+      if (child.exitCode === null) await once(child, 'exit');
     }
-    // The second start on the same database prints no secrets.
-    const second = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: dir, env: { ...process.env, DATABASE_URL: '', PORT: '', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out2 = '';
-    second.stdout.setEncoding('utf8');
-    while (!out2.includes('roster is listening')) {
-      const [chunk] = (await once(second.stdout, 'data')) as [string];
-      out2 += chunk;
-    }
+    // The second start on the same database prints no secrets, and SIGTERM stops it cleanly.
+    const second = serve('info');
+    const out2 = output(second);
+    await out2.waitFor(/roster is listening/);
     second.kill('SIGTERM');
-    const [code] = (await once(second, 'exit')) as [number];
-    assert.equal(code, 0, 'SIGTERM shuts down cleanly');
-    assert.ok(!out2.includes('clientSecret'), out2);
+    const [code] = (second.exitCode === null ? await once(second, 'exit') : [second.exitCode]) as [number];
+    assert.equal(code, 0);
+    assert.ok(!out2.text.includes('clientSecret'), out2.text);
   });
 });
