@@ -60,11 +60,9 @@ function openSqlite(path: string): Db {
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
   const raw = new SqliteDatabase(memory ? ':memory:' : path);
-  raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = NORMAL');
-  raw.pragma('busy_timeout = 5000');
-  raw.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(raw) }) });
+  // exec, not pragma(): pragma() prepares a throwaway Statement (see pinnedStatements).
+  raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: pinnedStatements(raw) }) });
   return {
     kind: 'sqlite',
     db,
@@ -74,22 +72,34 @@ function openSqlite(path: string): Db {
 }
 
 /**
- * Kysely prepares every query anew; better-sqlite3 statements can be reused, and preparing is a
- * measurable part of a hot-path request. This keeps the most recent statements by SQL text.
- * Kysely runs statements with `.all()` or `.run()` (never `.get()`, see DESIGN's known traps).
+ * Native better-sqlite3 objects that must never be garbage collected (see pinnedStatements).
+ * A server opens one database for its whole life, so this holds what it would hold anyway; only
+ * test processes, which open many, keep a little more.
  */
-function cachingStatements(raw: SqliteDatabase.Database, max = 256) {
+const NEVER_COLLECTED: unknown[] = [];
+
+/**
+ * Every statement, prepared once per SQL text and kept for the database's life.
+ *
+ * Two reasons. Speed: Kysely prepares each query anew, and preparing is a measurable part of a
+ * hot-path request. Safety: better-sqlite3 12 (the last line that supports Node 20) wraps its objects
+ * in node::ObjectWrap, whose destructor on Node >= 24.19 aborts the process when a garbage collection
+ * finalizes it with no JavaScript context entered ("Assertion failed: (env) != nullptr" in
+ * RemoveEnvironmentCleanupHook, WiseLibs/better-sqlite3#1515; fixed in 13, which needs Node 22).
+ * So no Statement or Database may ever become garbage: statements are cached without eviction (the
+ * SQL texts are the program's fixed query shapes; every value is a bound parameter), and a closed
+ * database and its statements stay referenced until the process exits.
+ * Kysely runs statements with `.all()` or `.run()`, never `.get()` (see DESIGN's known traps).
+ */
+function pinnedStatements(raw: SqliteDatabase.Database) {
   const cache = new Map<string, SqliteDatabase.Statement>();
+  NEVER_COLLECTED.push(raw, cache);
   return {
-    close: () => {
-      cache.clear();
-      raw.close();
-    },
+    close: () => raw.close(),
     prepare: (sql: string) => {
       let stmt = cache.get(sql);
       if (stmt === undefined) {
         stmt = raw.prepare(sql);
-        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
         cache.set(sql, stmt);
       }
       return stmt;
