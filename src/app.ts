@@ -26,12 +26,17 @@ export async function start(config: Config): Promise<Running> {
   });
   // Logged once the server's logger exists.
   let log: FastifyInstance['log'] | undefined;
-  const { counters, readiness } = sharedCounters(config, (msg, err) => log?.warn({ err: { message: err.message } }, msg));
+  const { counters, readiness, redisReady } = sharedCounters(config, (msg, err) => log?.warn({ err: { message: err.message } }, msg));
   try {
-    await migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs });
+    const [, redisUp] = await Promise.all([
+      migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs }),
+      // Give Redis a moment to connect, so the first requests count there; start without it if not.
+      redisReady?.(),
+    ]);
     const demo = config.seedDemo ? await seedDemo(db) : undefined;
     const app = await buildServer({ config, db, counters, readiness });
     log = app.log;
+    if (redisUp === false) app.log.warn('redis unreachable at start: rate limits count per node until it answers');
     db.onConnectionError = (err) => app.log.warn({ err: { message: err.message } }, 'database connection lost');
     await app.listen({ port: config.port, host: config.host });
     const addr = app.server.address();
@@ -64,7 +69,7 @@ export async function start(config: Config): Promise<Running> {
 function sharedCounters(
   config: Config,
   warn: (msg: string, err: Error) => void,
-): { counters: CounterStore; readiness: ReadinessCheck[] } {
+): { counters: CounterStore; readiness: ReadinessCheck[]; redisReady?: () => Promise<boolean> } {
   if (!config.redisUrl) return { counters: new MemoryCounterStore(), readiness: [] };
   const where = redactUrl(config.redisUrl);
   const redis = new RedisCounterStore(config.redisUrl, {
@@ -78,7 +83,11 @@ function sharedCounters(
     lastWarn = now;
     warn('redis command failed: counting in memory on this node', err as Error);
   });
-  return { counters, readiness: [{ name: 'redis', required: false, check: () => redis.ping() }] };
+  return {
+    counters,
+    readiness: [{ name: 'redis', required: false, check: () => redis.ping() }],
+    redisReady: () => redis.ready(2000),
+  };
 }
 
 /** The text `npm start` prints once on a new database: the demo credentials and a curl per API. */

@@ -89,6 +89,24 @@ export class RedisCounterStore implements CounterStore {
     await this.redis.del(this.prefix + key);
   }
 
+  /**
+   * Waits until connected (true), or `timeoutMs` (false). Commands fail while disconnected, so a
+   * starting node waits for this once; it does not fail to start without Redis.
+   */
+  async ready(timeoutMs: number): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.redis.on('ready', onReady);
+    });
+  }
+
   /** Rejects when Redis does not answer. */
   async ping(): Promise<void> {
     await this.redis.ping();
