@@ -24,6 +24,10 @@ const CONNECTION_CODES = new Set([
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
   '57014', // query_canceled (statement_timeout)
+  // Transient conflicts the client can retry: a deadlock victim, and the serialization failures
+  // PostgreSQL-compatible distributed databases (CockroachDB, YugabyteDB) raise under contention.
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
 ]);
 
 /**
