@@ -8,7 +8,8 @@
  *
  * Env: BENCH_DATABASE_URL (admin URL; else DATABASE_URL_TEST), BENCH_DURATION_S (10),
  * BENCH_CONNECTIONS (32), BENCH_USERS (2000 returning users), BENCH_POOL_SIZE (10, both sides),
- * BENCH_LOG_LEVEL (warn; `info` adds roster's access log line per request).
+ * BENCH_ROUNDS (2: the four phases run in turn, round after round, so drift in a shared
+ * machine's load hits both sides), BENCH_LOG_LEVEL (info, roster's default: an access log line per request, written to /dev/null).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -30,7 +31,8 @@ const DURATION_S = Number(env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32);
 const USERS = Number(env.BENCH_USERS ?? 2000);
 const POOL = Number(env.BENCH_POOL_SIZE ?? 10);
-const LOG_LEVEL = env.BENCH_LOG_LEVEL ?? 'warn';
+const LOG_LEVEL = env.BENCH_LOG_LEVEL ?? 'info';
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 2);
 
 interface Figures {
   name: string;
@@ -168,7 +170,7 @@ async function main(): Promise<void> {
     }
 
     let k = 0;
-    const results: Figures[] = [];
+    const results: Array<Figures & { round: number }> = [];
     const run = async (label: string, prefix: string, cycle: boolean) =>
       fromAutocannon(
         label,
@@ -187,10 +189,12 @@ async function main(): Promise<void> {
         }),
       );
 
-    results.push(await run('roster, returning users', 'returning-', true));
-    results.push(await loop('raw pg, returning users', (i) => rawGetOrCreate(pool, client.botId, company.id, `returning-${i % USERS}`)));
-    results.push(await run('roster, first-time creates', 'new-roster-', false));
-    results.push(await loop('raw pg, first-time creates', (i) => rawGetOrCreate(pool, client.botId, company.id, `new-raw-${i}`)));
+    for (let round = 1; round <= ROUNDS; round++) {
+      results.push({ ...(await run('roster, returning users', 'returning-', true)), round });
+      results.push({ ...(await loop('raw pg, returning users', (i) => rawGetOrCreate(pool, client.botId, company.id, `returning-${i % USERS}`))), round });
+      results.push({ ...(await run('roster, first-time creates', `new-roster-${round}-`, false)), round });
+      results.push({ ...(await loop('raw pg, first-time creates', (i) => rawGetOrCreate(pool, client.botId, company.id, `new-raw-${round}-${i}`))), round });
+    }
 
     const version = await admin.query<{ server_version: string }>('show server_version');
     console.log(
@@ -198,13 +202,17 @@ async function main(): Promise<void> {
         `(load average ${loadavg()[0]!.toFixed(1)}), ${CONNECTIONS} connections, ${DURATION_S} s per phase, ` +
         `pool ${POOL} per side, ${USERS} returning users, roster LOG_LEVEL=${LOG_LEVEL}\n`,
     );
-    console.log('| phase | req/s | p50 ms | p99 ms | requests | failed |');
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| round | phase | req/s | p50 ms | p99 ms | requests | failed |');
+    console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: |');
     for (const r of results) {
-      console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.total} | ${r.failed} |`);
+      console.log(`| ${r.round} | ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.total} | ${r.failed} |`);
     }
-    const ratio = (a: Figures, b: Figures) => ((a.rps / b.rps) * 100).toFixed(0);
-    console.log(`\nroster / raw pg: returning ${ratio(results[0]!, results[1]!)}%, first-time ${ratio(results[2]!, results[3]!)}%`);
+    const mean = (name: string) => results.filter((r) => r.name === name).reduce((sum, r) => sum + r.rps, 0) / ROUNDS;
+    const ratio = (a: string, b: string) => `${((mean(a) / mean(b)) * 100).toFixed(0)}% (${Math.round(mean(a))} / ${Math.round(mean(b))} req/s)`;
+    console.log(
+      `\nroster / raw pg, mean over ${ROUNDS} rounds: returning users ${ratio('roster, returning users', 'raw pg, returning users')}, ` +
+        `first-time creates ${ratio('roster, first-time creates', 'raw pg, first-time creates')}`,
+    );
   } finally {
     roster.kill('SIGTERM');
     await once(roster, 'exit').catch(() => {});
