@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { createCompany } from '../src/core/companies.js';
 import { createWidgetClient } from '../src/core/credentials.js';
 import { call } from './helpers.js';
-import { eventually, runCli, SKIP_POSTGRES, startCluster, type Cluster } from './cluster.js';
+import { eventually, fanOut, runCli, SKIP_POSTGRES, startCluster, type Cluster } from './cluster.js';
 
 describe('two roster servers and a roster process on one PostgreSQL database', { skip: SKIP_POSTGRES }, () => {
   let cluster: Cluster;
@@ -34,9 +34,7 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
   });
 
   it('creates one user and one pair of rooms for 60 concurrent first calls spread over the nodes', async () => {
-    const replies = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => post(cluster.nodes[i % cluster.nodes.length]!.url, { user: { id: 'race-x', names: 'Racer' } })),
-    );
+    const replies = await fanOut(cluster.nodes, 60, (node) => post(node.url, { user: { id: 'race-x', names: 'Racer' } }));
     assert.deepEqual([...new Set(replies.map((r) => r.status))], [200]);
     for (const key of ['User', 'Room', 'groupRoom'] as const) {
       const ids = new Set(replies.map((r) => (key === 'User' ? r.body.data.User.databaseId : r.body.data[key]._id)));

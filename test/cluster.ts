@@ -5,7 +5,8 @@
  * database away and bring it back.
  *
  * A new cross-node race is a few lines: `const c = await startCluster({ processes: 1 })`, seed
- * through `c.db`, then `Promise.all(...)` requests spread over `c.nodes` with `c.nodes[i % n]`.
+ * through `c.db`, then `await fanOut(c.nodes, 60, (node) => call(node.url, 'POST', ...))` and assert
+ * on the replies (one 200 and 409s, say) and on the rows through `c.db`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -79,6 +80,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     await stop();
     throw err;
   }
+}
+
+/** `count` concurrent calls, spread round-robin over the nodes, all started before any is awaited. */
+export function fanOut<T>(nodes: ClusterNode[], count: number, fn: (node: ClusterNode, i: number) => Promise<T>): Promise<T[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => fn(nodes[i % nodes.length]!, i)));
 }
 
 /** `roster serve --port 0` as a child process; resolves once it logs where it listens. */
