@@ -2,24 +2,42 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './core/demo.js';
+import { MemoryCounterStore, ResilientCounterStore, type CounterStore } from './core/rate-limit.js';
+import { RedisCounterStore } from './core/redis-counters.js';
+import type { ReadinessCheck } from './http/health.js';
 import { buildServer } from './server.js';
-import { openDb, type Db } from './store/db.js';
-import { migrateToLatest } from './store/migrate.js';
+import { openDb, redactUrl, type Db } from './store/db.js';
+import { migrateOnStart } from './store/migrate.js';
 
 export interface Running {
   app: FastifyInstance;
   db: Db;
+  counters: CounterStore;
   url: string;
   demo: DemoCredentials | undefined;
   close(): Promise<void>;
 }
 
 export async function start(config: Config): Promise<Running> {
-  const db = openDb(config.databaseUrl, { poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs });
+  const db = openDb(config.databaseUrl, {
+    poolSize: config.dbPoolSize,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+  });
+  // Logged once the server's logger exists.
+  let log: FastifyInstance['log'] | undefined;
+  const { counters, readiness, redisReady } = sharedCounters(config, (msg, err) => log?.warn({ err: { message: err.message } }, msg));
   try {
-    await migrateToLatest(db);
+    const [, redisUp] = await Promise.all([
+      migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs }),
+      // Give Redis a moment to connect, so the first requests count there; start without it if not.
+      redisReady?.(),
+    ]);
     const demo = config.seedDemo ? await seedDemo(db) : undefined;
-    const app = await buildServer({ config, db });
+    const app = await buildServer({ config, db, counters, readiness });
+    log = app.log;
+    if (redisUp === false) app.log.warn('redis unreachable at start: rate limits count per node until it answers');
+    db.onConnectionError = (err) => app.log.warn({ err: { message: err.message } }, 'database connection lost');
     await app.listen({ port: config.port, host: config.host });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -28,17 +46,48 @@ export async function start(config: Config): Promise<Running> {
     return {
       app,
       db,
+      counters,
       url,
       demo,
       close: async () => {
         await app.close();
+        await counters.close();
         await db.close();
       },
     };
   } catch (err) {
+    await counters.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Rate-limit counters: in Redis when REDIS_URL is set, falling back to this node's memory while
+ * Redis is unreachable (see ResilientCounterStore); in memory otherwise.
+ */
+function sharedCounters(
+  config: Config,
+  warn: (msg: string, err: Error) => void,
+): { counters: CounterStore; readiness: ReadinessCheck[]; redisReady?: () => Promise<boolean> } {
+  if (!config.redisUrl) return { counters: new MemoryCounterStore(), readiness: [] };
+  const where = redactUrl(config.redisUrl);
+  const redis = new RedisCounterStore(config.redisUrl, {
+    prefix: config.redisKeyPrefix,
+    onError: (err) => warn(`redis ${where} unreachable: rate limits are per node until it is back`, err),
+  });
+  let lastWarn = 0;
+  const counters = new ResilientCounterStore(redis, new MemoryCounterStore(), (err) => {
+    const now = Date.now();
+    if (now - lastWarn < 10_000) return;
+    lastWarn = now;
+    warn('redis command failed: counting in memory on this node', err as Error);
+  });
+  return {
+    counters,
+    readiness: [{ name: 'redis', required: false, check: () => redis.ping() }],
+    redisReady: () => redis.ready(2000),
+  };
 }
 
 /** The text `npm start` prints once on a new database: the demo credentials and a curl per API. */

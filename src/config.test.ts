@@ -22,12 +22,38 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY/],
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL/],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL/],
+    [{ DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE/],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '-1' }, /DATABASE_STATEMENT_TIMEOUT_MS/],
+    [{ DATABASE_CONNECT_TIMEOUT_MS: '5' }, /DATABASE_CONNECT_TIMEOUT_MS/],
   ];
   for (const [env, re] of bad) {
     it(`names the variable in the error for ${JSON.stringify(env)}`, () => {
       assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && re.test(e.message));
     });
   }
+  it('reads the database pool, timeouts and Redis', () => {
+    const c = loadConfig({
+      DATABASE_POOL_SIZE: '3',
+      DATABASE_STATEMENT_TIMEOUT_MS: '250',
+      DATABASE_CONNECT_TIMEOUT_MS: '700',
+      REDIS_URL: 'redis://127.0.0.1:6379/2',
+      REDIS_KEY_PREFIX: 'x:',
+    });
+    assert.equal(c.dbPoolSize, 3);
+    assert.equal(c.dbStatementTimeoutMs, 250);
+    assert.equal(c.dbConnectTimeoutMs, 700);
+    assert.equal(c.redisUrl, 'redis://127.0.0.1:6379/2');
+    assert.equal(c.redisKeyPrefix, 'x:');
+    assert.equal(loadConfig({}).redisUrl, undefined);
+  });
+  it('never echoes a Redis password', () => {
+    assert.throws(
+      () => loadConfig({ REDIS_URL: 'http://:hunter2@h:6379' }),
+      (e: unknown) => e instanceof ConfigError && !e.message.includes('hunter2'),
+    );
+  });
   it('never echoes a database password', () => {
     assert.throws(
       () => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' }),

@@ -2,7 +2,7 @@
  * Environment (and CLI flags) -> one typed, validated config. A bad value stops startup with a
  * message that names the variable.
  */
-import { parseDatabaseUrl } from './store/db.js';
+import { parseDatabaseUrl, redactUrl } from './store/db.js';
 
 export interface Config {
   port: number;
@@ -15,6 +15,12 @@ export interface Config {
   credentialCacheTtlMs: number;
   dbPoolSize: number;
   dbStatementTimeoutMs: number;
+  /** PostgreSQL: the longest wait for a connection (new, or a free one from a full pool). */
+  dbConnectTimeoutMs: number;
+  /** Rate-limit counters shared by every node; in memory (per node) when unset. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key roster writes, so several installations can share one Redis. */
+  redisKeyPrefix: string;
   /** Trust X-Forwarded-For from a load balancer (client IPs for rate limits and logs). */
   trustProxy: boolean;
   /** Create a demo company and credentials when the database is new. */
@@ -42,6 +48,20 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+}
+
+function redisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return undefined;
+  let ok = false;
+  try {
+    const u = new URL(raw);
+    ok = (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL (got "${redactUrl(raw)}")`);
+  return raw;
 }
 
 export interface ConfigOverrides {
@@ -76,6 +96,9 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     credentialCacheTtlMs: int(env, 'CREDENTIAL_CACHE_TTL_MS', 2000, 0, 60_000),
     dbPoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     dbStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 600_000),
+    dbConnectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+    redisUrl: redisUrl(env),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'roster:',
     trustProxy: bool(env, 'TRUST_PROXY', false),
     seedDemo: bool(env, 'SEED_DEMO', true),
   };

@@ -7,7 +7,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import { Authenticator } from './core/credentials.js';
 import { jelouRoutes } from './dialects/jelou/routes.js';
-import { healthRoutes } from './http/health.js';
+import { MemoryCounterStore, type CounterStore } from './core/rate-limit.js';
+import { healthRoutes, type ReadinessCheck } from './http/health.js';
 import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
 import { redact, redactUrlSecrets, serializers } from './http/logging.js';
 import { makeValidatorCompiler } from './http/validation.js';
@@ -16,11 +17,18 @@ import type { Db } from './store/db.js';
 export interface ServerDeps {
   config: Config;
   db: Db;
+  /**
+   * Rate-limit counters. Shared through Redis when REDIS_URL is set (app.ts builds and closes
+   * that one); otherwise an in-memory store of this server's own, closed with it.
+   */
+  counters?: CounterStore;
+  /** Dependencies besides the database that /readyz reports. */
+  readiness?: ReadinessCheck[];
 }
 
 export const BODY_LIMIT = 1024 * 1024;
 
-export async function buildServer({ config, db }: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer({ config, db, counters: given, readiness = [] }: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: config.logLevel, serializers, redact },
     bodyLimit: BODY_LIMIT,
@@ -34,10 +42,12 @@ export async function buildServer({ config, db }: ServerDeps): Promise<FastifyIn
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
 
+  const counters = given ?? new MemoryCounterStore();
+  if (!given) app.addHook('onClose', () => counters.close());
   const auth = new Authenticator(db, config.credentialCacheTtlMs);
   await registerOpenApi(app, config.publicUrl);
   await registerOpenApiRoute(app);
-  await app.register(healthRoutes, { db });
+  await app.register(healthRoutes, { db, checks: readiness });
   await app.register(jelouRoutes, { prefix: '/v1', db, auth });
 
   app.setNotFoundHandler((req, reply) =>

@@ -4,7 +4,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { DomainError } from '../core/errors.js';
 import { DatabaseUrlError, openDb, type Db } from '../store/db.js';
-import { MigrationError, migrateToLatest } from '../store/migrate.js';
+import { isUnavailable } from '../store/errors.js';
+import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
 
 function port(value: string): number {
@@ -14,9 +15,13 @@ function port(value: string): number {
 
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const db = openDb(config.databaseUrl, { poolSize: 2, statementTimeoutMs: config.dbStatementTimeoutMs });
+  const db = openDb(config.databaseUrl, {
+    poolSize: 2,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+  });
   try {
-    await migrateToLatest(db);
+    await migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs });
     return await fn(db);
   } finally {
     await db.close();
@@ -71,7 +76,8 @@ program
   .option('--json', 'print one JSON object')
   .action(async (_opts: unknown, cmd: Command) => {
     const config = loadConfig();
-    const db = openDb(config.databaseUrl, { poolSize: 1 });
+    // No statement timeout: a migration may take long, or wait for another node's migration lock.
+    const db = openDb(config.databaseUrl, { poolSize: 1, statementTimeoutMs: 0, connectTimeoutMs: config.dbConnectTimeoutMs });
     try {
       const applied = await migrateToLatest(db);
       output(cmd).print({ applied }, applied.length === 0 ? 'database is up to date' : `applied ${applied.join(', ')}`);
@@ -87,7 +93,7 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.stderr.write(`roster: ${err.message}\n`);
   } else {
     const e = err as { code?: string; message?: string };
-    process.stderr.write(`roster: ${e.code === 'ECONNREFUSED' ? 'cannot reach the database' : (e.message ?? String(err))}\n`);
+    process.stderr.write(`roster: ${isUnavailable(err) ? `cannot reach the database (${e.code ?? e.message})` : (e.message ?? String(err))}\n`);
   }
   process.exit(1);
 });

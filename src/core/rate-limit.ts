@@ -60,3 +60,44 @@ export class MemoryCounterStore implements CounterStore {
     while (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value as string);
   }
 }
+
+/**
+ * Shared counters with a per-node fallback. When the shared store (Redis) fails, the operation is
+ * answered by the in-memory store instead: the limits keep holding, per node (so N nodes allow up
+ * to N times the limit), and no request fails or waits because Redis is down. Neither fail-open
+ * (no limit at all: a brute-force window) nor fail-closed (every login refused: an outage caused by
+ * a cache). When the shared store answers again, it is used again.
+ */
+export class ResilientCounterStore implements CounterStore {
+  constructor(
+    readonly primary: CounterStore,
+    readonly fallback: CounterStore,
+    private readonly onFallback: (err: unknown) => void = () => {},
+  ) {}
+
+  private async either<T>(op: (s: CounterStore) => Promise<T>): Promise<T> {
+    try {
+      return await op(this.primary);
+    } catch (err) {
+      this.onFallback(err);
+      return op(this.fallback);
+    }
+  }
+
+  get(key: string): Promise<CounterWindow> {
+    return this.either((s) => s.get(key));
+  }
+
+  increment(key: string, windowMs: number): Promise<CounterWindow> {
+    return this.either((s) => s.increment(key, windowMs));
+  }
+
+  async reset(key: string): Promise<void> {
+    // Forget it in both: a window may have been opened in memory while the primary was away.
+    await Promise.allSettled([this.primary.reset(key), this.fallback.reset(key)]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.primary.close(), this.fallback.close()]);
+  }
+}

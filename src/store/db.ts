@@ -14,8 +14,15 @@ export type DbKind = 'sqlite' | 'postgres';
 export interface DbOptions {
   /** PostgreSQL: most connections this process opens. */
   poolSize?: number;
-  /** PostgreSQL: statement_timeout in milliseconds (0 = none). */
+  /**
+   * PostgreSQL: statement_timeout in milliseconds (0 = none). The client also gives up on a query
+   * that has had no answer a second after that (a dead network never delivers the server's cancel).
+   */
   statementTimeoutMs?: number;
+  /** PostgreSQL: how long to wait for a new connection, or for a free one in a full pool. */
+  connectTimeoutMs?: number;
+  /** SQLite: how long a write waits for another process's lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
 }
 
 export interface Db {
@@ -23,6 +30,11 @@ export interface Db {
   db: Kysely<Database>;
   /** For logs: the URL with any password removed. */
   safeUrl: string;
+  /**
+   * Called with connection errors that no query is waiting for (an idle pooled connection dropped
+   * by the server or the network). They never crash the process; set this to log them.
+   */
+  onConnectionError: (err: Error) => void;
   close(): Promise<void>;
 }
 
@@ -53,20 +65,22 @@ export function redactUrl(url: string): string {
 
 export function openDb(url: string, options: DbOptions = {}): Db {
   const { kind, target } = parseDatabaseUrl(url);
-  return kind === 'sqlite' ? openSqlite(target) : openPostgres(target, options);
+  return kind === 'sqlite' ? openSqlite(target, options) : openPostgres(target, options);
 }
 
-function openSqlite(path: string): Db {
+function openSqlite(path: string, options: DbOptions): Db {
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
   const raw = new SqliteDatabase(memory ? ':memory:' : path);
   // exec, not pragma(): pragma() prepares a throwaway Statement (see pinnedStatements).
-  raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+  const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
+  raw.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyTimeout}; PRAGMA foreign_keys = ON;`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: pinnedStatements(raw) }) });
   return {
     kind: 'sqlite',
     db,
     safeUrl: `sqlite:${path}`,
+    onConnectionError: () => {},
     close: () => db.destroy(),
   };
 }
@@ -113,18 +127,54 @@ function bigintsAsNumbers(oid: number, format?: 'text' | 'binary'): unknown {
   return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
 }
 
+/**
+ * A pg client that gives up on a connection whose query got no answer within query_timeout: pg
+ * itself only fails the query and keeps the connection, which would then hold every later query
+ * of that pooled client behind an answer that never comes. Destroying the socket makes the client
+ * unqueryable, so the pool drops it on release and opens a fresh one.
+ */
+class DroppingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const result = (super.query as (...a: unknown[]) => unknown).apply(this, args);
+    if (result instanceof Promise) {
+      return result.catch((err: unknown) => {
+        if ((err as Error | undefined)?.message === 'Query read timeout') {
+          (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+        }
+        throw err;
+      }) as never;
+    }
+    return result as never;
+  }
+}
+
 function openPostgres(url: string, options: DbOptions): Db {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 0;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    statement_timeout: options.statementTimeoutMs || undefined,
-    connectionTimeoutMillis: 5000,
+    statement_timeout: statementTimeoutMs || undefined,
+    query_timeout: statementTimeoutMs > 0 ? statementTimeoutMs + 1000 : undefined,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    Client: DroppingClient,
     // bigint ids and counts come back as numbers (all ours fit in 2^53).
     types: { getTypeParser: bigintsAsNumbers },
   });
-  // An idle client that loses its connection emits 'error' on the pool; without a listener that
-  // would take the process down. The next query gets a fresh connection.
-  pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { kind: 'postgres', db, safeUrl: redactUrl(url), close: () => db.destroy() };
+  const store: Db = {
+    kind: 'postgres',
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    safeUrl: redactUrl(url),
+    onConnectionError: () => {},
+    close: () => store.db.destroy(),
+  };
+  const report = (err: Error) => store.onConnectionError(err);
+  // An idle client that loses its connection emits 'error' on the pool; a client that is checked
+  // out emits it on itself (pg-pool only listens while it is idle). Unheard, either would take the
+  // process down. The query that was running fails on its own; the pool drops the dead client.
+  pool.on('error', report);
+  pool.on('connect', (client) => client.on('error', report));
+  return store;
 }

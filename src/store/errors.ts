@@ -23,7 +23,11 @@ const CONNECTION_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
-  'SQLITE_BUSY',
+  '57014', // query_canceled (statement_timeout)
+  // Transient conflicts the client can retry: a deadlock victim, and the serialization failures
+  // PostgreSQL-compatible distributed databases (CockroachDB, YugabyteDB) raise under contention.
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
 ]);
 
 /**
@@ -33,9 +37,14 @@ const CONNECTION_CODES = new Set([
 export function isUnavailable(err: unknown): boolean {
   const e = err as CodedError | undefined;
   if (!e) return false;
-  if (typeof e.code === 'string' && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  if (typeof e.code === 'string') {
+    if (CONNECTION_CODES.has(e.code) || e.code.startsWith('08')) return true;
+    // Another process holds SQLite's write lock past busy_timeout (SQLITE_BUSY and its extended
+    // codes, e.g. SQLITE_BUSY_SNAPSHOT): retrying later succeeds.
+    if (e.code.startsWith('SQLITE_BUSY')) return true;
+  }
   const msg = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|canceling statement due to statement timeout/i.test(
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout|canceling statement due to statement timeout/i.test(
     msg,
   );
 }

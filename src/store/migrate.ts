@@ -1,5 +1,6 @@
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
-import type { Db } from './db.js';
+import { openDb, type Db } from './db.js';
+import { isUnavailable } from './errors.js';
 import { foundation } from './migrations/001_foundation.js';
 import { users } from './migrations/002_users.js';
 import type { MigrationContext } from './migrations/helpers.js';
@@ -26,8 +27,25 @@ export async function migrateToLatest(store: Db): Promise<string[]> {
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
+    // Not a broken migration: the database is away. Keep the error, so callers can say so.
+    if (isUnavailable(result.error)) throw result.error as Error;
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new MigrationError(`migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`);
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Migrates `store` for a process that is starting up. On PostgreSQL the work runs over a
+ * connection of its own with no statement timeout: a node that waits for another node's
+ * migration lock, or runs a long migration, must not be cut short by the per-request timeout.
+ */
+export async function migrateOnStart(url: string, store: Db, options: { connectTimeoutMs?: number } = {}): Promise<string[]> {
+  if (store.kind !== 'postgres') return migrateToLatest(store);
+  const own = openDb(url, { poolSize: 1, statementTimeoutMs: 0, ...options });
+  try {
+    return await migrateToLatest(own);
+  } finally {
+    await own.close();
+  }
 }

@@ -1,0 +1,229 @@
+/**
+ * The widget path on PostgreSQL: roster's `POST /v1/widget/user` against a raw `pg` get-or-create
+ * loop with the same SQL shape (a select of the user and both rooms; on a miss, one transaction of
+ * insert ... on conflict do nothing, rooms and members, then the select again), in the same run,
+ * on the same PostgreSQL. Loopback only; every phase is bounded by BENCH_DURATION_S.
+ *
+ *   DATABASE_URL_TEST=postgres://postgres@127.0.0.1:5432/postgres npm run bench:pg
+ *
+ * Env: BENCH_DATABASE_URL (admin URL; else DATABASE_URL_TEST), BENCH_DURATION_S (10),
+ * BENCH_CONNECTIONS (32), BENCH_USERS (2000 returning users), BENCH_POOL_SIZE (10, both sides),
+ * BENCH_ROUNDS (2: the four phases run in turn, round after round, so drift in a shared
+ * machine's load hits both sides), BENCH_LOG_LEVEL (info, roster's default: an access log line per request, written to /dev/null).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Result } from 'autocannon';
+import pg from 'pg';
+import { createCompany } from '../src/core/companies.js';
+import { createWidgetClient } from '../src/core/credentials.js';
+import { openDb } from '../src/store/db.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const env = process.env;
+const ADMIN = env.BENCH_DATABASE_URL ?? env.DATABASE_URL_TEST;
+const DURATION_S = Number(env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 32);
+const USERS = Number(env.BENCH_USERS ?? 2000);
+const POOL = Number(env.BENCH_POOL_SIZE ?? 10);
+const LOG_LEVEL = env.BENCH_LOG_LEVEL ?? 'info';
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 2);
+
+interface Figures {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  failed: number;
+}
+
+const FIND = `select u.id as u_id, u.company_id, u.names, u.legal_id, u.socket_id, u.provider_id, u.group_id,
+  u.created_at as u_created_at, u.updated_at as u_updated_at, r.oid, r.id as r_id, r.kind, r.name as r_name,
+  r.last_message_at, r.created_at as r_created_at, r.updated_at as r_updated_at
+  from widget_users as u inner join rooms as r on r.widget_user_id = u.id
+  where u.bot_id = $1 and u.reference_id = $2`;
+
+/** The raw loop's get-or-create: the statements roster runs, without roster. */
+async function rawGetOrCreate(pool: pg.Pool, botId: string, companyId: number, ref: string): Promise<void> {
+  const found = await pool.query(FIND, [botId, ref]);
+  if (found.rows.length === 2) return;
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const now = new Date().toISOString();
+    const groupId = randomUUID();
+    const ins = await client.query<{ id: string }>(
+      `insert into widget_users (bot_id, company_id, reference_id, names, legal_id, socket_id, provider_id, group_id, created_at, updated_at)
+       values ($1, $2, $3, $4, null, $5, $6, $7, $8, $8) on conflict (bot_id, reference_id) do nothing returning id`,
+      [botId, companyId, ref, ref, randomUUID(), randomUUID(), groupId, now],
+    );
+    const id = ins.rows[0]?.id;
+    if (id !== undefined) {
+      const p = randomBytes(12).toString('hex');
+      const g = randomBytes(12).toString('hex');
+      await client.query(
+        `insert into rooms (oid, id, kind, bot_id, widget_user_id, name, last_message_at, created_at, updated_at)
+         values ($1, $2, 'personal', $3, $4, $5, $6, $6, $6), ($7, $8, 'group', $3, $4, $9, $6, $6, $6)`,
+        [p, `G:${botId}:${ref}`, botId, id, ref, now, g, `G:${botId}:${groupId}`, `${ref} (group)`],
+      );
+      await client.query(
+        `insert into room_members (room_oid, member_id, member_type, created_at)
+         values ($1, $3, 'user', $5), ($1, $4, 'bot', $5), ($2, $3, 'user', $5), ($2, $4, 'bot', $5)`,
+        [p, g, ref, botId, now],
+      );
+    }
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+  await pool.query(FIND, [botId, ref]);
+}
+
+/** CONNECTIONS workers calling `op` back to back for DURATION_S; latencies in ms. */
+async function loop(name: string, op: (i: number) => Promise<void>): Promise<Figures> {
+  const latencies: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const until = performance.now() + DURATION_S * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        try {
+          await op(next++);
+          latencies.push(performance.now() - t);
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { name, rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99), total: latencies.length, failed };
+}
+
+function fromAutocannon(name: string, r: Result): Figures {
+  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, failed: r.non2xx + r.errors + r.timeouts };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function main(): Promise<void> {
+  if (!ADMIN) throw new Error('set BENCH_DATABASE_URL or DATABASE_URL_TEST to an admin PostgreSQL URL');
+  const name = `roster_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(ADMIN);
+  url.pathname = `/${name}`;
+  const dbUrl = url.toString();
+  const store = openDb(dbUrl, { poolSize: 2 });
+  const port = await freePort();
+  const roster = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+    env: { ...env, DATABASE_URL: dbUrl, DATABASE_POOL_SIZE: String(POOL), LOG_LEVEL: LOG_LEVEL, SEED_DEMO: 'false' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const pool = new pg.Pool({ connectionString: dbUrl, max: POOL });
+  pool.on('error', () => {});
+  try {
+    await migrateToLatest(store);
+    await createCompany(store, { code: 'bench', name: 'Bench' });
+    const client = await createWidgetClient(store, { companyCode: 'bench' });
+    const company = await store.db.selectFrom('companies').select('id').where('code', '=', 'bench').executeTakeFirstOrThrow();
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+      if (i > 300) throw new Error('roster did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const headers = { authorization: `${client.clientId}:${client.clientSecret}`, 'content-type': 'application/json' };
+    const body = (id: string) => JSON.stringify({ user: { id, names: id } });
+
+    // Returning users, created through the API, identical for both sides.
+    for (let i = 0; i < USERS; i += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, USERS - i) }, (_, j) =>
+          fetch(`${base}/v1/widget/user`, { method: 'POST', headers, body: body(`returning-${i + j}`) }).then((r) => {
+            if (!r.ok) throw new Error(`seeding: ${r.status}`);
+            return r.arrayBuffer();
+          }),
+        ),
+      );
+    }
+
+    let k = 0;
+    const results: Array<Figures & { round: number }> = [];
+    const run = async (label: string, prefix: string, cycle: boolean) =>
+      fromAutocannon(
+        label,
+        await autocannon({
+          url: base,
+          connections: CONNECTIONS,
+          duration: DURATION_S,
+          requests: [
+            {
+              method: 'POST',
+              path: '/v1/widget/user',
+              headers,
+              setupRequest: (req) => ({ ...req, body: body(`${prefix}${cycle ? k++ % USERS : k++}`) }),
+            },
+          ],
+        }),
+      );
+
+    for (let round = 1; round <= ROUNDS; round++) {
+      results.push({ ...(await run('roster, returning users', 'returning-', true)), round });
+      results.push({ ...(await loop('raw pg, returning users', (i) => rawGetOrCreate(pool, client.botId, company.id, `returning-${i % USERS}`))), round });
+      results.push({ ...(await run('roster, first-time creates', `new-roster-${round}-`, false)), round });
+      results.push({ ...(await loop('raw pg, first-time creates', (i) => rawGetOrCreate(pool, client.botId, company.id, `new-raw-${round}-${i}`))), round });
+    }
+
+    const version = await admin.query<{ server_version: string }>('show server_version');
+    console.log(
+      `\nwidget path on PostgreSQL ${version.rows[0]!.server_version}, Node ${process.version}, ${cpus().length} cores ` +
+        `(load average ${loadavg()[0]!.toFixed(1)}), ${CONNECTIONS} connections, ${DURATION_S} s per phase, ` +
+        `pool ${POOL} per side, ${USERS} returning users, roster LOG_LEVEL=${LOG_LEVEL}\n`,
+    );
+    console.log('| round | phase | req/s | p50 ms | p99 ms | requests | failed |');
+    console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of results) {
+      console.log(`| ${r.round} | ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.total} | ${r.failed} |`);
+    }
+    const mean = (name: string) => results.filter((r) => r.name === name).reduce((sum, r) => sum + r.rps, 0) / ROUNDS;
+    const ratio = (a: string, b: string) => `${((mean(a) / mean(b)) * 100).toFixed(0)}% (${Math.round(mean(a))} / ${Math.round(mean(b))} req/s)`;
+    console.log(
+      `\nroster / raw pg, mean over ${ROUNDS} rounds: returning users ${ratio('roster, returning users', 'raw pg, returning users')}, ` +
+        `first-time creates ${ratio('roster, first-time creates', 'raw pg, first-time creates')}`,
+    );
+  } finally {
+    roster.kill('SIGTERM');
+    await once(roster, 'exit').catch(() => {});
+    await pool.end();
+    await store.close();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

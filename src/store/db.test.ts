@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { classifyError } from '../http/errors.js';
+import { openDb, redactUrl } from './db.js';
+import { isUnavailable } from './errors.js';
+import { migrateToLatest } from './migrate.js';
+
+describe('SQLite under another process’s write lock', () => {
+  it('waits busy_timeout, then fails as unavailable (503), and works once the lock is gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-busy-'));
+    const file = join(dir, 'roster.db');
+    const store = openDb(`sqlite:${file}`, { busyTimeoutMs: 50 });
+    // Stands for another process (the CLI, a backup) writing the same file. Opened through openDb,
+    // which keeps better-sqlite3's native objects from being garbage collected (Node 24, see db.ts).
+    const other = openDb(`sqlite:${file}`, { busyTimeoutMs: 0 });
+    try {
+      await migrateToLatest(store);
+      await sql`begin immediate`.execute(other.db);
+      const now = new Date().toISOString();
+      const insert = () =>
+        store.db.insertInto('companies').values({ code: 'busy', name: 'Busy', require_email_verification: 0, created_at: now, updated_at: now }).execute();
+      const err = await insert().then(
+        () => assert.fail('the insert should have met the lock'),
+        (e: unknown) => e,
+      );
+      assert.match(String((err as { code?: string }).code), /^SQLITE_BUSY/);
+      assert.ok(isUnavailable(err));
+      const c = classifyError(err);
+      assert.equal(c.status, 503);
+      assert.equal(c.retryAfter, 1);
+      // Readers are not blocked by a writer in WAL mode.
+      assert.equal((await sql<{ n: number }>`select count(*) as n from companies`.execute(store.db)).rows[0]!.n, 0);
+      await sql`commit`.execute(other.db);
+      await insert();
+      assert.equal((await store.db.selectFrom('companies').select('code').execute()).length, 1);
+    } finally {
+      await other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('redactUrl', () => {
+  it('removes passwords from database and Redis URLs', () => {
+    assert.equal(redactUrl('postgres://u:hunter2@h:5432/db'), 'postgres://u:***@h:5432/db');
+    assert.equal(redactUrl('redis://:hunter2@h:6379'), 'redis://:***@h:6379');
+    assert.ok(!redactUrl('not a url //u:hunter2@h').includes('hunter2'));
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * Several roster nodes on one PostgreSQL database behave as one service: two in-process servers
+ * and one `roster serve` child process. Skipped without DATABASE_URL_TEST.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createCompany } from '../src/core/companies.js';
+import { createWidgetClient } from '../src/core/credentials.js';
+import { call } from './helpers.js';
+import { eventually, fanOut, runCli, SKIP_POSTGRES, startCluster, type Cluster } from './cluster.js';
+
+describe('two roster servers and a roster process on one PostgreSQL database', { skip: SKIP_POSTGRES }, () => {
+  let cluster: Cluster;
+  let auth: string;
+  let botId: string;
+
+  before(async () => {
+    // The default credential cache TTL (2 s): revocation must reach every node despite it.
+    cluster = await startCluster({ inProcess: 2, processes: 1 });
+    await createCompany(cluster.db, { code: 'acme', name: 'Acme' });
+    const c = await createWidgetClient(cluster.db, { companyCode: 'acme' });
+    auth = `${c.clientId}:${c.clientSecret}`;
+    botId = c.botId;
+  });
+  after(() => cluster?.stop());
+
+  const post = (nodeUrl: string, json: unknown, authorization = auth) =>
+    call(nodeUrl, 'POST', '/v1/widget/user', { headers: { authorization }, json });
+
+  it('has every node ready, one of them a separate process', async () => {
+    assert.equal(cluster.nodes.length, 3);
+    assert.ok(cluster.nodes.some((n) => n.kind === 'process'));
+    for (const n of cluster.nodes) assert.equal((await call(n.url, 'GET', '/readyz')).status, 200, n.name);
+  });
+
+  it('creates one user and one pair of rooms for 60 concurrent first calls spread over the nodes', async () => {
+    const replies = await fanOut(cluster.nodes, 60, (node) => post(node.url, { user: { id: 'race-x', names: 'Racer' } }));
+    assert.deepEqual([...new Set(replies.map((r) => r.status))], [200]);
+    for (const key of ['User', 'Room', 'groupRoom'] as const) {
+      const ids = new Set(replies.map((r) => (key === 'User' ? r.body.data.User.databaseId : r.body.data[key]._id)));
+      assert.equal(ids.size, 1, `one ${key} across every node`);
+    }
+    const users = await cluster.db.db.selectFrom('widget_users').select('id').where('bot_id', '=', botId).where('reference_id', '=', 'race-x').execute();
+    assert.equal(users.length, 1);
+    const rooms = await cluster.db.db.selectFrom('rooms').select('oid').where('widget_user_id', '=', users[0]!.id).execute();
+    assert.equal(rooms.length, 2);
+    const members = await cluster.db.db.selectFrom('room_members').select('member_id').where('room_oid', 'in', rooms.map((r) => r.oid)).execute();
+    assert.equal(members.length, 4);
+  });
+
+  it('keeps many users apart while each is raced from every node', async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `many-${i}`);
+    const replies = await Promise.all(
+      ids.flatMap((id) => cluster.nodes.flatMap((n) => [post(n.url, { user: { id, names: id } }), post(n.url, { user: { id, names: id } })]).map((p) => p.then((r) => ({ id, r })))),
+    );
+    assert.deepEqual([...new Set(replies.map(({ r }) => r.status))], [200]);
+    for (const id of ids) {
+      const mine = replies.filter((x) => x.id === id);
+      assert.equal(new Set(mine.map(({ r }) => r.body.data.User.databaseId)).size, 1, id);
+      assert.equal(mine[0]!.r.body.data.User.id, id);
+    }
+    const rows = await cluster.db.db.selectFrom('widget_users').select('reference_id').where('reference_id', 'like', 'many-%').execute();
+    assert.equal(rows.length, ids.length);
+  });
+
+  it('stops a client revoked through the CLI on every node within the cache TTL', async () => {
+    const c = await createWidgetClient(cluster.db, { companyCode: 'acme', botName: 'Revoke Bot' });
+    const victim = `${c.clientId}:${c.clientSecret}`;
+    // Every node has looked the credential up and caches it.
+    for (const n of cluster.nodes) assert.equal((await post(n.url, { user: { id: 'rv', names: 'x' } }, victim)).status, 200, n.name);
+    const revoke = await runCli(['client', 'revoke', c.clientId, '--json'], { DATABASE_URL: cluster.database.url });
+    assert.equal(revoke.code, 0, revoke.stderr);
+    assert.deepEqual(JSON.parse(revoke.stdout), { id: c.clientId, revoked: true });
+    // CREDENTIAL_CACHE_TTL_MS is 2000: a generous bound, polled, not slept.
+    await Promise.all(
+      cluster.nodes.map((n) =>
+        eventually(`${n.name} refuses the revoked client`, 10_000, async () => (await post(n.url, { user: { id: 'rv', names: 'x' } }, victim)).status === 401),
+      ),
+    );
+    // And it stays refused; the other client is untouched.
+    for (const n of cluster.nodes) {
+      const r = await post(n.url, { user: { id: 'rv', names: 'x' } }, victim);
+      assert.equal(r.status, 401, n.name);
+      assert.equal(r.body.error.code, 'unauthorized');
+      assert.equal((await post(n.url, { user: { id: 'rv', names: 'x' } })).status, 200, n.name);
+    }
+  });
+});
