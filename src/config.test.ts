@@ -9,6 +9,11 @@ describe('loadConfig', () => {
     assert.equal(c.host, '127.0.0.1');
     assert.equal(c.databaseUrl, 'sqlite:./data/roster.db');
     assert.equal(c.publicUrl, 'http://127.0.0.1:3000');
+    assert.equal(c.frontendUrl, 'http://127.0.0.1:3000');
+  });
+  it('takes FRONTEND_URL, defaulting to PUBLIC_URL, without a trailing slash', () => {
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://roster.example.com/' }).frontendUrl, 'https://roster.example.com');
+    assert.equal(loadConfig({ FRONTEND_URL: 'https://app.example.com/chat/' }).frontendUrl, 'https://app.example.com/chat');
   });
   it('lets flags override the environment', () => {
     const c = loadConfig({ PORT: '4000', HOST: '0.0.0.0' }, { port: 5000 });
@@ -27,6 +32,10 @@ describe('loadConfig', () => {
     [{ DATABASE_POOL_SIZE: '0' }, /DATABASE_POOL_SIZE/],
     [{ DATABASE_STATEMENT_TIMEOUT_MS: '-1' }, /DATABASE_STATEMENT_TIMEOUT_MS/],
     [{ DATABASE_CONNECT_TIMEOUT_MS: '5' }, /DATABASE_CONNECT_TIMEOUT_MS/],
+    [{ FRONTEND_URL: 'javascript:alert(1)' }, /FRONTEND_URL/],
+    [{ FRONTEND_URL: 'app.example.com' }, /FRONTEND_URL/],
+    [{ FRONTEND_URL: 'https://app.example.com/?x=1' }, /FRONTEND_URL/],
+    [{ FRONTEND_URL: 'https://u:p@app.example.com' }, /FRONTEND_URL/],
   ];
   for (const [env, re] of bad) {
     it(`names the variable in the error for ${JSON.stringify(env)}`, () => {
@@ -52,6 +61,12 @@ describe('loadConfig', () => {
     assert.throws(
       () => loadConfig({ REDIS_URL: 'http://:hunter2@h:6379' }),
       (e: unknown) => e instanceof ConfigError && !e.message.includes('hunter2'),
+    );
+  });
+  it('never echoes a password in FRONTEND_URL', () => {
+    assert.throws(
+      () => loadConfig({ FRONTEND_URL: 'https://u:hunter2@app.example.com' }),
+      (e: unknown) => e instanceof ConfigError && /FRONTEND_URL/.test(e.message) && !e.message.includes('hunter2'),
     );
   });
   it('never echoes a database password', () => {

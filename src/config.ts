@@ -10,6 +10,8 @@ export interface Config {
   databaseUrl: string;
   /** The externally visible base URL, for links in emails. */
   publicUrl: string;
+  /** The web app users log in to: Chatwoot's SSO login links point at `<frontendUrl>/app/login`. */
+  frontendUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a node trusts a credential lookup; also the most a revocation takes to reach it. */
   credentialCacheTtlMs: number;
@@ -64,6 +66,28 @@ function redisUrl(env: Env): string | undefined {
   return raw;
 }
 
+/**
+ * FRONTEND_URL: where login links point. An absolute http(s) URL without a trailing slash, query,
+ * fragment or credentials, since a path is appended to it. Defaults to PUBLIC_URL.
+ */
+function frontendUrlOf(env: Env, publicUrl: string): string {
+  const name = 'FRONTEND_URL';
+  const value = (env[name]?.trim() || publicUrl).replace(/\/+$/, '');
+  let ok = false;
+  try {
+    const u = new URL(value);
+    ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.search === '' && u.hash === '' && u.username === '' && u.password === '';
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    const raw = env[name]?.trim();
+    const got = raw ? `"${redactUrl(raw)}"` : `"${redactUrl(publicUrl)}" from PUBLIC_URL`;
+    throw new ConfigError(`${name} must be an http(s) URL without query, fragment or credentials (got ${got})`);
+  }
+  return value;
+}
+
 export interface ConfigOverrides {
   port?: number | undefined;
   host?: string | undefined;
@@ -87,11 +111,13 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
   } catch {
     throw new ConfigError(`PUBLIC_URL must be an http(s) URL (got "${env.PUBLIC_URL}")`);
   }
+  const frontendUrl = frontendUrlOf(env, publicUrl);
   return {
     port,
     host,
     databaseUrl,
     publicUrl,
+    frontendUrl,
     logLevel,
     credentialCacheTtlMs: int(env, 'CREDENTIAL_CACHE_TTL_MS', 2000, 0, 60_000),
     dbPoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),

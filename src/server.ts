@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import { Authenticator } from './core/credentials.js';
+import { chatwootRoutes } from './dialects/chatwoot/routes.js';
 import { jelouRoutes } from './dialects/jelou/routes.js';
 import { MemoryCounterStore, type CounterStore } from './core/rate-limit.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
@@ -49,6 +50,7 @@ export async function buildServer({ config, db, counters: given, readiness = [] 
   await registerOpenApiRoute(app);
   await app.register(healthRoutes, { db, checks: readiness });
   await app.register(jelouRoutes, { prefix: '/v1', db, auth });
+  await app.register(chatwootRoutes, { prefix: '/platform/api/v1', db, auth, frontendUrl: config.frontendUrl });
 
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }),

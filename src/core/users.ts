@@ -3,11 +3,11 @@
  * them. A user belongs to one company.
  */
 import type { Db } from '../store/db.js';
-import type { UserCreatedVia, UserRow } from '../store/schema.js';
+import type { NewUser, UserCreatedVia, UserRow } from '../store/schema.js';
 import * as store from '../store/users.js';
 import { nowIso } from './clock.js';
 import { conflict } from './errors.js';
-import { newSecret } from './secrets.js';
+import { digest, newSecret } from './secrets.js';
 
 export type { UserRow, UserCreatedVia };
 
@@ -49,12 +49,11 @@ export const emailTaken = () =>
   conflict('EMAIL_TAKEN', 'A user with this email already exists', [{ field: 'email', message: 'is already registered' }]);
 
 /**
- * Creates a user. The unique index on email decides races: exactly one concurrent create of an
- * email succeeds, the others get EMAIL_TAKEN. Hash the password before calling this.
+ * The row a new user is stored as. The pubsub token is a bearer capability: only its digest is
+ * kept. Pass one to show it to the caller once; by default a fresh one nobody sees is drawn.
  */
-export async function createUser(db: Db, input: NewUserInput): Promise<UserRow> {
-  const now = nowIso();
-  const row = await store.insertUser(db.db, {
+export function newUserRow(input: NewUserInput, now: string, pubsubToken: string = newSecret()): NewUser {
+  return {
     company_id: input.companyId,
     email: normalizeEmail(input.email),
     name: input.name,
@@ -67,11 +66,19 @@ export async function createUser(db: Db, input: NewUserInput): Promise<UserRow> 
     custom_attributes: JSON.stringify(input.customAttributes ?? {}),
     ui_settings: '{}',
     message_signature: null,
-    pubsub_token: newSecret(),
+    pubsub_token_digest: digest(pubsubToken),
     created_via: input.createdVia,
     created_at: now,
     updated_at: now,
-  });
+  };
+}
+
+/**
+ * Creates a user. The unique index on email decides races: exactly one concurrent create of an
+ * email succeeds, the others get EMAIL_TAKEN. Hash the password before calling this.
+ */
+export async function createUser(db: Db, input: NewUserInput): Promise<UserRow> {
+  const row = await store.insertUser(db.db, newUserRow(input, nowIso()));
   if (!row) throw emailTaken();
   return row;
 }

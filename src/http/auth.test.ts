@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseBearer, parseWidgetAuthorization } from './auth.js';
+import { parseApiAccessToken, parseBearer, parseWidgetAuthorization } from './auth.js';
 
 describe('parseWidgetAuthorization', () => {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -23,5 +23,15 @@ describe('parseBearer', () => {
   });
   for (const bad of [undefined, '', 'Bearer', 'Basic abc', 'Bearer a b', 'abc']) {
     it(`refuses ${JSON.stringify(bad)}`, () => assert.equal(parseBearer(bad), undefined));
+  }
+});
+
+describe('parseApiAccessToken', () => {
+  it('reads api_access_token, or Api-Access-Token (names arrive lower-cased)', () => {
+    assert.equal(parseApiAccessToken({ api_access_token: 'abc' }), 'abc');
+    assert.equal(parseApiAccessToken({ 'api-access-token': ' abc ' }), 'abc');
+  });
+  for (const bad of [{}, { api_access_token: '' }, { api_access_token: '  ' }, { api_access_token: ['a', 'b'] }, { authorization: 'Bearer abc' }]) {
+    it(`refuses ${JSON.stringify(bad)}`, () => assert.equal(parseApiAccessToken(bad), undefined));
   }
 });

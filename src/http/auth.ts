@@ -23,3 +23,15 @@ export function parseBearer(header: string | undefined): string | undefined {
   const m = header ? /^bearer\s+(\S+)\s*$/i.exec(header) : null;
   return m?.[1];
 }
+
+/**
+ * Chatwoot: the `api_access_token` header. Header names arrive lower-cased; Rails also reads it as
+ * `Api-Access-Token`, which proxies that drop names with underscores (nginx's default) let through.
+ */
+export function parseApiAccessToken(headers: Record<string, string | string[] | undefined>): string | undefined {
+  for (const name of ['api_access_token', 'api-access-token']) {
+    const value = headers[name];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  }
+  return undefined;
+}

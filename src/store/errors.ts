@@ -48,3 +48,9 @@ export function isUnavailable(err: unknown): boolean {
     msg,
   );
 }
+
+/** A foreign key refused the row: what it points at is gone (deleted meanwhile). */
+export function isForeignKeyViolation(err: unknown): boolean {
+  const code = (err as CodedError | undefined)?.code;
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

@@ -3,6 +3,7 @@ import { openDb, type Db } from './db.js';
 import { isUnavailable } from './errors.js';
 import { foundation } from './migrations/001_foundation.js';
 import { users } from './migrations/002_users.js';
+import { chatwoot } from './migrations/004_chatwoot.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -10,6 +11,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
   return {
     '001_foundation': foundation(ctx),
     '002_users': users(ctx),
+    '004_chatwoot': chatwoot(ctx),
   };
 }
 

@@ -97,10 +97,89 @@ export interface UsersTable {
   /** JSON object. */
   ui_settings: string;
   message_signature: string | null;
-  pubsub_token: string;
+  /** SHA-256 of the user's pubsub token (a bearer capability for a realtime channel), hex. */
+  pubsub_token_digest: string;
   created_via: UserCreatedVia;
   created_at: string;
   updated_at: string;
+}
+
+/** A Chatwoot account (workspace). */
+export interface AccountsTable {
+  id: Id;
+  company_id: number;
+  name: string;
+  locale: string;
+  domain: string | null;
+  support_email: string | null;
+  status: 'active' | 'suspended';
+  /** JSON array of the enabled feature flags. */
+  features: string;
+  /** JSON object. */
+  limits: string;
+  /** JSON object. */
+  custom_attributes: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type AccountRole = 'administrator' | 'agent';
+
+export interface AccountUsersTable {
+  id: Id;
+  account_id: number;
+  user_id: number;
+  role: AccountRole;
+  inviter_id: number | null;
+  availability: string;
+  auto_offline: number;
+  active_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AgentBotsTable {
+  id: Id;
+  company_id: number;
+  account_id: number | null;
+  name: string;
+  description: string | null;
+  outgoing_url: string | null;
+  /** The public half of the bot's access token. */
+  access_token_id: string;
+  /** SHA-256 of the secret half, hex. */
+  access_token_digest: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type PermissibleType = 'Account' | 'User' | 'AgentBot';
+
+/** What a platform app may touch (Chatwoot's rule): the records it created or linked. */
+export interface PlatformAppPermissiblesTable {
+  id: Id;
+  /** credentials.id of a platform_app credential. */
+  platform_app_id: string;
+  permissible_type: PermissibleType;
+  permissible_id: number;
+  created_at: string;
+}
+
+export interface UserAccessTokensTable {
+  /** The public half, embedded in the token. */
+  id: string;
+  user_id: number;
+  /** SHA-256 of the secret half, hex. */
+  secret_digest: string;
+  created_at: string;
+}
+
+export interface SsoLoginTokensTable {
+  /** SHA-256 of the token, hex. */
+  digest: string;
+  user_id: number;
+  expires_at: string;
+  created_at: string;
 }
 
 export interface Database {
@@ -111,6 +190,12 @@ export interface Database {
   rooms: RoomsTable;
   room_members: RoomMembersTable;
   users: UsersTable;
+  accounts: AccountsTable;
+  account_users: AccountUsersTable;
+  agent_bots: AgentBotsTable;
+  platform_app_permissibles: PlatformAppPermissiblesTable;
+  user_access_tokens: UserAccessTokensTable;
+  sso_login_tokens: SsoLoginTokensTable;
 }
 
 export type CompanyRow = Selectable<CompaniesTable>;
@@ -121,6 +206,11 @@ export type NewWidgetUser = Insertable<WidgetUsersTable>;
 export type RoomRow = Selectable<RoomsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type NewUser = Insertable<UsersTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type NewAccount = Insertable<AccountsTable>;
+export type AccountUserRow = Selectable<AccountUsersTable>;
+export type AgentBotRow = Selectable<AgentBotsTable>;
+export type NewAgentBot = Insertable<AgentBotsTable>;
 
 /** A column that is written as one type and read as another. Re-exported for store modules. */
 export type { ColumnType };
