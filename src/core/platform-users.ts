@@ -128,10 +128,15 @@ function checkEmail(raw: string | null | undefined, errors: RecordErrors): strin
 
 /** Chatwoot's rules, then the company's policy; the argon2id hash when the password passes. */
 async function checkAndHashPassword(db: Db, companyId: number, password: string, email: string, errors: RecordErrors): Promise<string | undefined> {
-  const messages = chatwootPasswordErrors(password);
+  let messages = chatwootPasswordErrors(password);
   const company = await findCompanyById(db.db, companyId);
   const violation = checkPassword(password, email, parsePolicy(company?.password_policy ?? null));
-  if (violation && !(messages.length > 0 && (violation.rule === 'TOO_SHORT' || violation.rule === 'TOO_LONG'))) messages.push(violation.message);
+  if (violation) {
+    // One length message: the company's, when its bound is the one broken (it is the stricter).
+    const same = violation.rule === 'TOO_SHORT' ? MESSAGES.tooShort(LIMITS.passwordMin) : violation.rule === 'TOO_LONG' ? MESSAGES.tooLong(LIMITS.passwordMax) : undefined;
+    messages = messages.filter((m) => m !== same);
+    messages.push(violation.message);
+  }
   for (const m of messages) errors.add('password', m);
   return messages.length === 0 ? hashPassword(password) : undefined;
 }
