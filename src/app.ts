@@ -109,5 +109,11 @@ export function demoBanner(demo: DemoCredentials, url: string): string {
     `      -H 'Content-Type: application/json' \\`,
     `      -d '{"user":{"id":"11111111111","names":"Tester #1111","legalId":"1223334444"}}'`,
     '',
+    '  Chatwoot Platform API (create an account, then see README for users and account users):',
+    `    curl -s -X POST ${url}/platform/api/v1/accounts \\`,
+    `      -H 'api_access_token: ${demo.platformApp.token}' \\`,
+    `      -H 'Content-Type: application/json' \\`,
+    `      -d '{"name":"Demo Account","locale":"en"}'`,
+    '',
   ].join('\n');
 }
