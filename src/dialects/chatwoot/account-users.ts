@@ -9,7 +9,7 @@ import { AccountUser, AccountUserDeleteParams, AccountUserParams, EmptyBody } fr
 
 export const accountUserRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['Account Users'];
+  const tags = ['Platform'];
   const security = [{ platformAppApiKey: [] }];
   const url = '/accounts/:account_id/account_users';
   const account = { preValidation: target(db, 'Account', 'account_id') };

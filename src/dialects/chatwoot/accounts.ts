@@ -9,7 +9,7 @@ import { Account, AccountParams, EmptyBody } from './schemas.js';
 
 export const accountRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['Accounts'];
+  const tags = ['Platform'];
   const security = [{ platformAppApiKey: [] }];
   const byId = { preValidation: target(db, 'Account', 'id') };
 

@@ -9,7 +9,7 @@ import { AgentBot, AgentBotParams, EmptyBody } from './schemas.js';
 
 export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['AgentBots'];
+  const tags = ['Platform'];
   const security = [{ platformAppApiKey: [] }];
   const byId = { preValidation: target(db, 'AgentBot', 'id') };
 

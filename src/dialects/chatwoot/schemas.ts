@@ -5,9 +5,11 @@
  * Responses list every field, so nothing else (a hash, a digest) can ever be serialized.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { LOCALES } from '../../core/accounts.js';
 
 // `type: [t, 'null']` rather than an anyOf: one Ajv message ("must be string,null"), not three.
 const Text = Type.Unsafe<string | null>({ type: ['string', 'null'] });
+const TextOf = (description: string) => Type.Unsafe<string | null>({ type: ['string', 'null'], description });
 const Obj = Type.Record(Type.String(), Type.Unknown());
 const ObjOrNull = Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'] });
 /** An id as Rails takes it, a number or its digits; anything else is "must exist" (checked by core). */
@@ -16,22 +18,22 @@ const IdParam = Type.Unknown({ description: 'an id: an integer, or its digits as
 const body = <T extends Record<string, TSchema>>(props: T) => Type.Object(props, { additionalProperties: true });
 
 export const AccountParams = body({
-  name: Type.Optional(Text),
-  locale: Type.Optional(Text),
-  domain: Type.Optional(Text),
+  name: Type.Optional(TextOf('required on create; at most 255 characters')),
+  locale: Type.Optional(TextOf(`one of ${LOCALES.join(', ')}; default en`)),
+  domain: Type.Optional(TextOf('at most 100 characters')),
   support_email: Type.Optional(Text),
-  status: Type.Optional(Text),
-  features: Type.Optional(ObjOrNull),
-  limits: Type.Optional(ObjOrNull),
+  status: Type.Optional(TextOf('active (default) or suspended')),
+  features: Type.Optional(Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'], description: '{flag: true|false}, merged over the defaults (or the current flags)' })),
+  limits: Type.Optional(Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'], description: '{key: whole number}' })),
   custom_attributes: Type.Optional(ObjOrNull),
 });
 export type AccountParams = Static<typeof AccountParams>;
 
 export const UserParams = body({
-  name: Type.Optional(Text),
+  name: Type.Optional(TextOf('required on create; at most 255 characters')),
   display_name: Type.Optional(Text),
-  email: Type.Optional(Text),
-  password: Type.Optional(Text),
+  email: Type.Optional(TextOf('required on create')),
+  password: Type.Optional(TextOf("6-128 characters with an uppercase letter, a lowercase letter, a digit and a special character, and the company's policy")),
   custom_attributes: Type.Optional(ObjOrNull),
 });
 export type UserParams = Static<typeof UserParams>;
@@ -47,7 +49,7 @@ export const AccountUserDeleteParams = body({ user_id: Type.Optional(IdParam) })
 export const AgentBotParams = body({
   name: Type.Optional(Text),
   description: Type.Optional(Text),
-  outgoing_url: Type.Optional(Text),
+  outgoing_url: Type.Optional(TextOf('an http(s) URL, at most 2048 characters')),
   account_id: Type.Optional(IdParam),
 });
 export type AgentBotParams = Static<typeof AgentBotParams>;

@@ -15,7 +15,7 @@ import { LoginUrl, User, UserParams, UserToken, EmptyBody } from './schemas.js';
 
 export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db, frontendUrl }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const tags = ['Users'];
+  const tags = ['Platform'];
   const security = [{ platformAppApiKey: [] }];
   const byId = { preValidation: target(db, 'User', 'id') };
 
