@@ -221,6 +221,20 @@ for (const kind of STORES) {
       assert.equal(await redeemLoginToken(srv.db, u.email, late), undefined, 'expired');
     });
 
+    it('keeps at most 10 live login links per user, and mints none for a HEAD', async () => {
+      const u = await newUser();
+      const tokens: string[] = [];
+      for (let i = 0; i < 12; i++) tokens.push(new URL((await cw('GET', `/users/${u.id}/login`)).body.url).searchParams.get('sso_auth_token')!);
+      const live = async () => (await srv.db.db.selectFrom('sso_login_tokens').select('digest').where('user_id', '=', u.id).execute()).length;
+      assert.equal(await live(), 10);
+      assert.equal((await cw('HEAD', `/users/${u.id}/login`)).status, 404);
+      assert.equal(await live(), 10);
+      const redeemed = [];
+      for (const t of tokens) redeemed.push((await redeemLoginToken(srv.db, u.email, t)) !== undefined);
+      assert.equal(redeemed.filter(Boolean).length, 10, 'two older links stopped working');
+      assert.equal(redeemed[11], true, 'the newest works');
+    });
+
     it('redeems a login token exactly once under concurrent redemptions', async () => {
       const u = await newUser();
       const token = new URL((await cw('GET', `/users/${u.id}/login`)).body.url).searchParams.get('sso_auth_token')!;

@@ -26,6 +26,8 @@ export const LIMITS = { name: 255, displayName: 255, passwordMin: 6, passwordMax
 
 /** How long a login link works, once. */
 export const SSO_TOKEN_TTL_MS = 5 * 60 * 1000;
+/** The most login links of one user that work at the same time (older ones stop working). */
+export const SSO_TOKENS_PER_USER = 10;
 
 /** Chatwoot's special characters for passwords. */
 export const PASSWORD_SPECIALS = ' !@#$%^&*()_+-=[]{}|"/\\.,<>:;?~\'`';
@@ -261,7 +263,7 @@ export async function issueLoginUrl(db: Db, id: AuthorizedId<'User'>, frontendUr
     userId: row.id,
     expiresAt: new Date(now + SSO_TOKEN_TTL_MS).toISOString(),
     now: new Date(now).toISOString(),
-  });
+  }, SSO_TOKENS_PER_USER);
   return `${frontendUrl}/app/login?email=${encodeURIComponent(row.email)}&sso_auth_token=${token}`;
 }
 

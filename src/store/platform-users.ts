@@ -102,13 +102,30 @@ export async function findUserAccessToken(
   return db.selectFrom('user_access_tokens').select(['user_id', 'secret_digest']).where('id', '=', tokenId).executeTakeFirst();
 }
 
-/** Stores a login token's digest, and drops the user's expired ones. */
+/**
+ * Stores a login token's digest, and drops the user's expired ones and all but their `keep - 1`
+ * newest live ones, so that a loop of login calls cannot pile up valid tokens.
+ */
 export async function insertSsoToken(
   db: Kysely<Database>,
   t: { digest: string; userId: number; expiresAt: string; now: string },
+  keep: number,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('sso_login_tokens').where('user_id', '=', t.userId).where('expires_at', '<=', t.now).execute();
+    const newest = await trx
+      .selectFrom('sso_login_tokens')
+      .select('digest')
+      .where('user_id', '=', t.userId)
+      .orderBy('created_at', 'desc')
+      .orderBy('digest')
+      .limit(keep - 1)
+      .execute();
+    await trx
+      .deleteFrom('sso_login_tokens')
+      .where('user_id', '=', t.userId)
+      .$if(newest.length > 0, (q) => q.where('digest', 'not in', newest.map((r) => r.digest)))
+      .execute();
     await trx
       .insertInto('sso_login_tokens')
       .values({ digest: t.digest, user_id: t.userId, expires_at: t.expiresAt, created_at: t.now })

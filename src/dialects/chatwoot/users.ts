@@ -71,6 +71,8 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db
     '/users/:id/login',
     {
       ...byId,
+      // A HEAD would mint a token nobody sees.
+      exposeHeadRoute: false,
       schema: {
         tags,
         security,
