@@ -64,9 +64,9 @@ export async function addAccountUser(
     if (typeof params.role === 'string' && (ROLES as readonly string[]).includes(params.role)) role = params.role as AccountRole;
     else errors.add('role', MESSAGES.inclusion);
   }
-  errors.throwIfAny();
+  if (!errors.empty || userId === undefined) throw errors.toError();
   try {
-    return toAccountUser(await store.upsertAccountUser(db.db, { accountId, userId: userId!, role, now: nowIso() }));
+    return toAccountUser(await store.upsertAccountUser(db.db, { accountId, userId, role, now: nowIso() }));
   } catch (err) {
     if (!isForeignKeyViolation(err)) throw err;
     // The user or the account was deleted meanwhile.

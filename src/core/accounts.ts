@@ -200,13 +200,14 @@ export async function createAccount(db: Db, principal: Principal, params: Accoun
   const errors = new RecordErrors();
   const cols = checkParams(params, errors, true);
   const features = mergeFeatures(defaultFeatures(), params.features ?? {}, errors);
-  errors.throwIfAny();
+  const name = cols.name;
+  if (!errors.empty || name === undefined) throw errors.toError();
   const now = nowIso();
   const row = await store.insertAccount(
     db.db,
     {
       company_id: principal.companyId,
-      name: cols.name!,
+      name,
       locale: cols.locale ?? 'en',
       domain: cols.domain ?? null,
       support_email: cols.support_email ?? null,

@@ -77,6 +77,8 @@ const accountGone = (): never => {
 
 export async function createAgentBot(db: Db, principal: Principal, params: AgentBotParams): Promise<AgentBot> {
   const cols = await check(db, principal, params, true);
+  const name = cols.name;
+  if (name === undefined) throw recordInvalid('name', MESSAGES.blank);
   const token = mintToken(AGENT_BOT_TOKEN_PREFIX);
   const now = nowIso();
   try {
@@ -85,7 +87,7 @@ export async function createAgentBot(db: Db, principal: Principal, params: Agent
       {
         company_id: principal.companyId,
         account_id: cols.account_id ?? null,
-        name: cols.name!,
+        name,
         description: cols.description ?? null,
         outgoing_url: cols.outgoing_url ?? null,
         access_token_id: token.id,

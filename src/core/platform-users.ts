@@ -20,7 +20,7 @@ import { checkPassword, hashPassword, parsePolicy } from './passwords.js';
 import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
 import { charLength, MESSAGES, RecordErrors, recordInvalid } from './record-errors.js';
 import { digest, newSecret } from './secrets.js';
-import { findUserByEmail, isValidEmail, newUserRow, normalizeEmail } from './users.js';
+import { findUserByEmail, findUserById, isValidEmail, newUserRow, normalizeEmail } from './users.js';
 
 export const LIMITS = { name: 255, displayName: 255, passwordMin: 6, passwordMax: 128 } as const;
 
@@ -162,24 +162,24 @@ async function linkExisting(db: Db, principal: Principal, existing: UserRow): Pr
 export async function createOrLinkUser(db: Db, principal: Principal, params: UserParams): Promise<{ user: PlatformUser; created: boolean }> {
   const errors = new RecordErrors();
   const email = checkEmail(params.email, errors);
-  errors.throwIfAny();
+  if (email === undefined) throw errors.toError();
 
-  const existing = await findUserByEmail(db, email!);
+  const existing = await findUserByEmail(db, email);
   if (existing) return { user: await linkExisting(db, principal, existing), created: false };
 
   const name = errors.text('name', params.name, { max: LIMITS.name, required: true });
   const displayName = errors.text('display_name', params.display_name, { max: LIMITS.displayName });
   // Hashed before the transaction opens, never inside it.
-  const passwordHash = params.password ? await checkAndHashPassword(db, principal.companyId, params.password, email!, errors) : null;
-  errors.throwIfAny();
+  const passwordHash = params.password ? await checkAndHashPassword(db, principal.companyId, params.password, email, errors) : null;
+  if (!errors.empty || typeof name !== 'string') throw errors.toError();
 
   const pubsubToken = newSecret();
   const access = mintToken(USER_TOKEN_PREFIX);
   const row = newUserRow(
     {
       companyId: principal.companyId,
-      email: email!,
-      name: name!,
+      email,
+      name,
       displayName: displayName || null,
       passwordHash: passwordHash ?? null,
       emailVerified: true,
@@ -193,12 +193,12 @@ export async function createOrLinkUser(db: Db, principal: Principal, params: Use
   if (inserted) return { user: await view(db, inserted, { accessToken: access.token, pubsubToken }), created: true };
 
   // Lost a race for this email: whoever won decides, as if it had existed all along.
-  const winner = (await findUserByEmail(db, email!)) ?? emailTaken();
+  const winner = (await findUserByEmail(db, email)) ?? emailTaken();
   return { user: await linkExisting(db, principal, winner), created: false };
 }
 
 export async function getPlatformUser(db: Db, id: AuthorizedId<'User'>): Promise<PlatformUser> {
-  const row = await store.findUser(db.db, id);
+  const row = await findUserById(db, id);
   if (!row) throw recordNotFound();
   return view(db, row);
 }
@@ -208,7 +208,7 @@ export async function getPlatformUser(db: Db, id: AuthorizedId<'User'>): Promise
  * an email change is immediate and must be free; a password follows the rules and is rehashed.
  */
 export async function updatePlatformUser(db: Db, principal: Principal, id: AuthorizedId<'User'>, params: UserParams): Promise<PlatformUser> {
-  const current = await store.findUser(db.db, id);
+  const current = await findUserById(db, id);
   if (!current) throw recordNotFound();
   const errors = new RecordErrors();
   const patch: UserPatch = {};
@@ -254,7 +254,7 @@ export async function deletePlatformUser(db: Db, id: AuthorizedId<'User'>): Prom
  * The token is 256 random bits as 64 hex characters; only its digest is stored.
  */
 export async function issueLoginUrl(db: Db, id: AuthorizedId<'User'>, frontendUrl: string): Promise<string> {
-  const row = await store.findUser(db.db, id);
+  const row = await findUserById(db, id);
   if (!row) throw recordNotFound();
   const token = randomBytes(32).toString('hex');
   const now = Date.now();
@@ -286,7 +286,7 @@ export async function issueUserToken(db: Db, id: AuthorizedId<'User'>): Promise<
   const access = mintToken(USER_TOKEN_PREFIX);
   const pubsubToken = newSecret();
   const done = await store.rotateUserTokens(db.db, id, { token: access, pubsubDigest: digest(pubsubToken), now: nowIso() });
-  const row = done ? await store.findUser(db.db, id) : undefined;
+  const row = done ? await findUserById(db, id) : undefined;
   if (!row) throw recordNotFound();
   return view(db, row, { accessToken: access.token, pubsubToken });
 }

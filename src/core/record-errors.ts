@@ -44,10 +44,14 @@ export class RecordErrors {
     return this.list.length === 0;
   }
 
-  /** Throws one 'invalid' error carrying every collected message, when there is any. */
+  /** One 'invalid' error carrying every collected message. */
+  toError(): DomainError {
+    return invalid('VALIDATION_FAILED', this.list.map(fullMessage).join(', '), this.list);
+  }
+
+  /** Throws `toError()` when any error was collected. */
   throwIfAny(): void {
-    if (this.empty) return;
-    throw invalid('VALIDATION_FAILED', this.list.map(fullMessage).join(', '), this.list);
+    if (!this.empty) throw this.toError();
   }
 
   /**

@@ -146,7 +146,3 @@ export async function consumeSsoToken(db: Kysely<Database>, digest: string, user
     .executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }
-
-export async function findUser(db: Kysely<Database>, id: number): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-}
