@@ -78,6 +78,16 @@ for (const kind of STORES) {
       assert.equal(put.body.name, 'New');
     });
 
+    it('answers DELETE /agent_bots/:id/avatar with the bot (roster keeps no avatars)', async () => {
+      const b = (await cw('POST', '/agent_bots', { name: 'Avatar', avatar_url: 'https://img.test/a.png' })).body;
+      const r = await cw('DELETE', `/agent_bots/${b.id}/avatar`);
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body, { ...b, access_token: null });
+      const theirs = (await other('POST', '/agent_bots', { name: 'Theirs' })).body;
+      assert.equal((await cw('DELETE', `/agent_bots/${theirs.id}/avatar`)).status, 401);
+      assert.equal((await api(srv, undefined)('DELETE', `/agent_bots/${b.id}/avatar`)).status, 401);
+    });
+
     it('deletes a bot: 200, empty body, token dead', async () => {
       const b = (await cw('POST', '/agent_bots', { name: 'Gone' })).body;
       const r = await cw('DELETE', `/agent_bots/${b.id}`);

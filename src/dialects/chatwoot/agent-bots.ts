@@ -51,6 +51,21 @@ export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, 
   }
 
   app.delete(
+    '/agent_bots/:id/avatar',
+    {
+      ...byId,
+      schema: {
+        tags,
+        security,
+        summary: "Remove an agent bot's avatar",
+        description: 'roster keeps no avatars, so there is nothing to remove: answers the bot, as Chatwoot does after purging it.',
+        response: { 200: AgentBot, ...errorResponses },
+      },
+    },
+    async (req) => presentAgentBot(await getAgentBot(db, targetOf(req, 'AgentBot'))),
+  );
+
+  app.delete(
     '/agent_bots/:id',
     { ...byId, schema: { tags, security, summary: 'Delete an agent bot', response: { 200: EmptyBody, ...errorResponses } } },
     async (req, reply) => {
