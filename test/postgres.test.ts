@@ -10,13 +10,13 @@ import { sql } from 'kysely';
 import { classifyError } from '../src/http/errors.js';
 import { openDb, type Db } from '../src/store/db.js';
 import { isUnavailable } from '../src/store/errors.js';
-import { migrateToLatest } from '../src/store/migrate.js';
+import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrate.js';
 import { call, createTestDatabase, startTestServer, type TestDatabase } from './helpers.js';
 import { eventually, runCli, SKIP_POSTGRES } from './cluster.js';
 import { start } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 
-const MIGRATIONS = ['001_foundation', '002_users'];
+const MIGRATIONS = [...MIGRATION_NAMES];
 /** Kysely's migration lock (PostgresAdapter's LOCK_ID). */
 const KYSELY_LOCK_ID = '3853314791062309107';
 

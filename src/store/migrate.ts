@@ -15,6 +15,9 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
   };
 }
 
+/** The names of every migration, in the order they apply. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations({ kind: 'sqlite' }));
+
 export class MigrationError extends Error {}
 
 /**
