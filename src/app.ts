@@ -2,9 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './core/demo.js';
+import { OutboxSender } from './core/outbox.js';
 import { MemoryCounterStore, ResilientCounterStore, type CounterStore } from './core/rate-limit.js';
 import { RedisCounterStore } from './core/redis-counters.js';
 import type { ReadinessCheck } from './http/health.js';
+import { smtpTransport } from './mail/smtp.js';
 import { buildServer } from './server.js';
 import { openDb, redactUrl, type Db } from './store/db.js';
 import { migrateOnStart } from './store/migrate.js';
@@ -34,11 +36,19 @@ export async function start(config: Config): Promise<Running> {
       redisReady?.(),
     ]);
     const demo = config.seedDemo ? await seedDemo(db) : undefined;
-    const app = await buildServer({ config, db, counters, readiness });
+    let sender: OutboxSender | undefined;
+    const app = await buildServer({ config, db, counters, readiness, mail: { notify: () => sender?.notify() } });
     log = app.log;
     if (redisUp === false) app.log.warn('redis unreachable at start: rate limits count per node until it answers');
     db.onConnectionError = (err) => app.log.warn({ err: { message: err.message } }, 'database connection lost');
     await app.listen({ port: config.port, host: config.host });
+    const { mail } = config;
+    if (mail.smtpUrl) {
+      sender = new OutboxSender(db, smtpTransport({ url: mail.smtpUrl, from: mail.from }), { publicUrl: config.publicUrl, ...mail }, app.log);
+      sender.start();
+    } else {
+      app.log.warn('SMTP_URL is not set: mail (verification links, reset codes) is not being sent; it waits in the outbox (`roster outbox list`)');
+    }
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -51,6 +61,7 @@ export async function start(config: Config): Promise<Running> {
       demo,
       close: async () => {
         await app.close();
+        await sender?.stop();
         await counters.close();
         await db.close();
       },
@@ -108,6 +119,12 @@ export function demoBanner(demo: DemoCredentials, url: string): string {
     `      -H 'Authorization: ${w.clientId}:${w.clientSecret}' \\`,
     `      -H 'Content-Type: application/json' \\`,
     `      -d '{"user":{"id":"11111111111","names":"Tester #1111","legalId":"1223334444"}}'`,
+    '',
+    '  Plazbot user:',
+    `    curl -s -X POST ${url}/api/user \\`,
+    `      -H 'Authorization: Bearer ${demo.apiToken.token}' \\`,
+    `      -H 'Content-Type: application/json' \\`,
+    `      -d '{"name":"Juan","lastName":"Pérez","email":"juan.perez@example.com","password":"Secure-Passphrase-123!","company":"${demo.company.code}","defaultStartWeek":1,"isExternalCreation":true}'`,
     '',
     '  Chatwoot Platform API (create an account, then see README for users and account users):',
     `    curl -s -X POST ${url}/platform/api/v1/accounts \\`,

@@ -36,6 +36,17 @@ describe('loadConfig', () => {
     [{ FRONTEND_URL: 'app.example.com' }, /FRONTEND_URL/],
     [{ FRONTEND_URL: 'https://app.example.com/?x=1' }, /FRONTEND_URL/],
     [{ FRONTEND_URL: 'https://u:p@app.example.com' }, /FRONTEND_URL/],
+    [{ SMTP_URL: 'http://mail.example.com' }, /SMTP_URL/],
+    [{ SMTP_URL: 'not a url' }, /SMTP_URL/],
+    [{ MAIL_FROM: 'nobody' }, /MAIL_FROM/],
+    [{ MAIL_FROM: 'a@b.co\r\nBcc: x@y.z' }, /MAIL_FROM/],
+    [{ LOGIN_MAX_FAILURES: '0' }, /LOGIN_MAX_FAILURES/],
+    [{ LOGIN_MAX_FAILURES_PER_IP: '-1' }, /LOGIN_MAX_FAILURES_PER_IP/],
+    [{ LOGIN_WINDOW_SECONDS: '1.5' }, /LOGIN_WINDOW_SECONDS/],
+    [{ SESSION_TTL_SECONDS: '5' }, /SESSION_TTL_SECONDS/],
+    [{ MAIL_MAX_ATTEMPTS: '0' }, /MAIL_MAX_ATTEMPTS/],
+    [{ MAIL_RETRY_BASE_MS: '5000', MAIL_RETRY_MAX_MS: '1000' }, /MAIL_RETRY_MAX_MS/],
+    [{ OUTBOX_POLL_MS: 'often' }, /OUTBOX_POLL_MS/],
   ];
   for (const [env, re] of bad) {
     it(`names the variable in the error for ${JSON.stringify(env)}`, () => {
@@ -67,6 +78,34 @@ describe('loadConfig', () => {
     assert.throws(
       () => loadConfig({ FRONTEND_URL: 'https://u:hunter2@app.example.com' }),
       (e: unknown) => e instanceof ConfigError && /FRONTEND_URL/.test(e.message) && !e.message.includes('hunter2'),
+    );
+  });
+  it('has login, session and mail defaults', () => {
+    const c = loadConfig({});
+    assert.deepEqual(c.auth, { sessionTtlSeconds: 3600, loginMaxFailures: 5, loginMaxFailuresPerIp: 20, loginWindowSeconds: 60 });
+    assert.equal(c.mail.smtpUrl, undefined);
+    assert.equal(c.mail.from, 'roster <no-reply@127.0.0.1>');
+    assert.equal(c.mail.maxAttempts, 10);
+  });
+  it('reads the mail and login settings', () => {
+    const c = loadConfig({
+      SMTP_URL: 'smtp://u:p@127.0.0.1:2525',
+      MAIL_FROM: 'Wabotify <no-reply@wabotify.example>',
+      LOGIN_MAX_FAILURES: '3',
+      LOGIN_WINDOW_SECONDS: '120',
+      MAIL_RETRY_BASE_MS: '100',
+    });
+    assert.equal(c.mail.smtpUrl, 'smtp://u:p@127.0.0.1:2525');
+    assert.equal(c.mail.from, 'Wabotify <no-reply@wabotify.example>');
+    assert.equal(c.auth.loginMaxFailures, 3);
+    assert.equal(c.auth.loginWindowSeconds, 120);
+    assert.equal(c.mail.retryBaseMs, 100);
+    assert.equal(loadConfig({ PUBLIC_URL: 'https://roster.example.com/' }).mail.from, 'roster <no-reply@roster.example.com>');
+  });
+  it('never echoes an SMTP password', () => {
+    assert.throws(
+      () => loadConfig({ SMTP_URL: 'http://u:hunter2@mail.example.com' }),
+      (e: unknown) => e instanceof ConfigError && !e.message.includes('hunter2'),
     );
   });
   it('never echoes a database password', () => {

@@ -27,6 +27,30 @@ export interface Config {
   trustProxy: boolean;
   /** Create a demo company and credentials when the database is new. */
   seedDemo: boolean;
+  /** Plazbot login sessions, failed-login limits and mail. */
+  auth: AuthConfig;
+  mail: MailConfig;
+}
+
+export interface AuthConfig {
+  sessionTtlSeconds: number;
+  /** Failed logins allowed per email, and per client IP, within one window. */
+  loginMaxFailures: number;
+  loginMaxFailuresPerIp: number;
+  loginWindowSeconds: number;
+}
+
+export interface MailConfig {
+  /** smtp:// or smtps:// URL; undefined = mail waits in the outbox and is not sent. */
+  smtpUrl: string | undefined;
+  from: string;
+  /** How often the sender looks for due messages (it is also woken when a message is queued here). */
+  pollMs: number;
+  /** A node that claimed a message and went silent for this long is taken to have died. */
+  leaseMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxAttempts: number;
 }
 
 export class ConfigError extends Error {}
@@ -88,6 +112,37 @@ function frontendUrlOf(env: Env, publicUrl: string): string {
   return value;
 }
 
+function mailConfig(env: Env, publicUrl: string): MailConfig {
+  const smtpUrl = env.SMTP_URL?.trim() || undefined;
+  if (smtpUrl !== undefined) {
+    let ok = false;
+    try {
+      const u = new URL(smtpUrl);
+      ok = (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ConfigError(`SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://... (got "${redactUrl(smtpUrl)}")`);
+  }
+  const from = env.MAIL_FROM?.trim() || `roster <no-reply@${new URL(publicUrl).hostname.replace(/^\[|\]$/g, '') || 'localhost'}>`;
+  // eslint-disable-next-line no-control-regex
+  if (!/^[^@\s<>]+@[^@\s<>]+$|^[^<>\u0000-\u001f]*<[^@\s<>]+@[^@\s<>]+>$/.test(from)) {
+    throw new ConfigError(`MAIL_FROM must be an address, e.g. no-reply@example.com or "Roster <no-reply@example.com>" (got "${env.MAIL_FROM}")`);
+  }
+  const retryBaseMs = int(env, 'MAIL_RETRY_BASE_MS', 30_000, 10, 3_600_000);
+  const retryMaxMs = int(env, 'MAIL_RETRY_MAX_MS', 3_600_000, 10, 86_400_000);
+  if (retryMaxMs < retryBaseMs) throw new ConfigError(`MAIL_RETRY_MAX_MS must not be below MAIL_RETRY_BASE_MS (${retryMaxMs} < ${retryBaseMs})`);
+  return {
+    smtpUrl,
+    from,
+    pollMs: int(env, 'OUTBOX_POLL_MS', 2000, 10, 600_000),
+    leaseMs: int(env, 'OUTBOX_LEASE_MS', 120_000, 1000, 3_600_000),
+    retryBaseMs,
+    retryMaxMs,
+    maxAttempts: int(env, 'MAIL_MAX_ATTEMPTS', 10, 1, 1000),
+  };
+}
+
 export interface ConfigOverrides {
   port?: number | undefined;
   host?: string | undefined;
@@ -127,5 +182,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'roster:',
     trustProxy: bool(env, 'TRUST_PROXY', false),
     seedDemo: bool(env, 'SEED_DEMO', true),
+    auth: {
+      sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 3600, 60, 30 * 86_400),
+      loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 10_000),
+      loginMaxFailuresPerIp: int(env, 'LOGIN_MAX_FAILURES_PER_IP', 20, 1, 100_000),
+      loginWindowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 60, 1, 86_400),
+    },
+    mail: mailConfig(env, publicUrl),
   };
 }

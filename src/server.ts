@@ -6,9 +6,11 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import { Authenticator } from './core/credentials.js';
+import type { MailNotifier } from './core/outbox.js';
+import { MemoryCounterStore, type CounterStore } from './core/rate-limit.js';
 import { chatwootRoutes } from './dialects/chatwoot/routes.js';
 import { jelouRoutes } from './dialects/jelou/routes.js';
-import { MemoryCounterStore, type CounterStore } from './core/rate-limit.js';
+import { plazbotRoutes } from './dialects/plazbot/routes.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
 import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
 import { redact, redactUrlSecrets, serializers } from './http/logging.js';
@@ -25,11 +27,13 @@ export interface ServerDeps {
   counters?: CounterStore;
   /** Dependencies besides the database that /readyz reports. */
   readiness?: ReadinessCheck[];
+  /** Woken when a request queues mail (the outbox sender); without it the sender's poll finds it. */
+  mail?: MailNotifier;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
 
-export async function buildServer({ config, db, counters: given, readiness = [] }: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer({ config, db, counters: given, readiness = [], mail = { notify: () => {} } }: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: config.logLevel, serializers, redact },
     bodyLimit: BODY_LIMIT,
@@ -51,6 +55,7 @@ export async function buildServer({ config, db, counters: given, readiness = [] 
   await app.register(healthRoutes, { db, checks: readiness });
   await app.register(jelouRoutes, { prefix: '/v1', db, auth });
   await app.register(chatwootRoutes, { prefix: '/platform/api/v1', db, auth, frontendUrl: config.frontendUrl });
+  await app.register(plazbotRoutes, { prefix: '/api', db, auth, counters, authConfig: config.auth, mail });
 
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }),

@@ -1,5 +1,5 @@
 /** The admin verbs: companies and credentials. Each prints one JSON object with --json. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { createCompany, listCompanies, updateCompany, type Company } from '../core/companies.js';
 import {
   createToken,
@@ -9,6 +9,7 @@ import {
   type CredentialKind,
   type CredentialSummary,
 } from '../core/credentials.js';
+import { listOutbox } from '../core/outbox.js';
 import type { Db } from '../store/db.js';
 
 export interface Output {
@@ -20,7 +21,27 @@ export type WithDb = <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
 
 /** `company create` prints exactly {id, code, name}; list and update add the settings. */
 const companyJson = (c: Company) => ({ id: c.id, code: c.code, name: c.name });
-const companyDetailJson = (c: Company) => ({ ...companyJson(c), requireEmailVerification: c.requireEmailVerification });
+const companyDetailJson = (c: Company) => ({
+  ...companyJson(c),
+  requireEmailVerification: c.requireEmailVerification,
+  passwordPolicy: c.passwordPolicy,
+});
+
+function length(value: string): number {
+  if (!/^\d{1,4}$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+}
+
+interface CompanyUpdateOptions {
+  code: string;
+  name?: string;
+  requireEmailVerification?: boolean;
+  passwordMinLength?: number;
+  passwordMaxLength?: number;
+  defaultPasswordPolicy?: boolean;
+}
+
+const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
 
 export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Command) => Output): void {
   const company = program.command('company').description('manage companies (tenants)');
@@ -48,15 +69,57 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     });
   company
     .command('update')
-    .description("change a company's name or email verification setting")
+    .description("change a company's name, email verification setting or password policy")
     .requiredOption('--code <code>', 'the company to change')
     .option('--name <name>', 'new display name')
     .option('--require-email-verification', 'new users must verify their email')
     .option('--no-require-email-verification', 'new users are created verified')
+    .option('--password-min-length <n>', 'shortest password accepted (8-128; default 8)', length)
+    .option('--password-max-length <n>', 'longest password accepted (8-1024; default 128)', length)
+    .option('--default-password-policy', 'back to the default password policy')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { code: string; name?: string; requireEmailVerification?: boolean }, cmd: Command) => {
-      const c = await withDb((db) => updateCompany(db, opts.code, { name: opts.name, requireEmailVerification: opts.requireEmailVerification }));
-      out(cmd).print(companyDetailJson(c), `updated company ${c.code} (id ${c.id}): ${c.name}`);
+    .action(async (opts: CompanyUpdateOptions, cmd: Command) => {
+      const policy =
+        opts.passwordMinLength !== undefined || opts.passwordMaxLength !== undefined
+          ? {
+              ...(opts.passwordMinLength !== undefined && { minLength: opts.passwordMinLength }),
+              ...(opts.passwordMaxLength !== undefined && { maxLength: opts.passwordMaxLength }),
+            }
+          : opts.defaultPasswordPolicy
+            ? null
+            : undefined;
+      const c = await withDb((db) =>
+        updateCompany(db, opts.code, {
+          name: opts.name,
+          requireEmailVerification: opts.requireEmailVerification,
+          ...(policy !== undefined && { passwordPolicy: policy }),
+        }),
+      );
+      const p = c.passwordPolicy;
+      out(cmd).print(companyDetailJson(c), `updated company ${c.code} (id ${c.id}): ${c.name}; passwords ${p.minLength}-${p.maxLength} characters`);
+    });
+
+  program
+    .command('outbox')
+    .description('the mail outbox')
+    .command('list')
+    .description('list queued and recent messages, newest first (they hold no secrets)')
+    .option('--status <status>', `only this status: ${OUTBOX_STATUSES.join(', ')}`, (v: string) => {
+      if (!(OUTBOX_STATUSES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${OUTBOX_STATUSES.join(', ')}`);
+      return v as (typeof OUTBOX_STATUSES)[number];
+    })
+    .option('--limit <n>', 'at most this many (default 100)', length)
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { status?: (typeof OUTBOX_STATUSES)[number]; limit?: number }, cmd: Command) => {
+      const rows = await withDb((db) => listOutbox(db, { ...(opts.status && { status: opts.status }), limit: opts.limit ?? 100 }));
+      out(cmd).print(
+        { messages: rows },
+        rows.length === 0
+          ? 'the outbox is empty'
+          : rows
+              .map((m) => `${m.id}\t${m.status}\t${m.template}\t${m.to}\tattempts ${m.attempts}\t${m.status === 'pending' ? `due ${m.nextAttemptAt}` : (m.sentAt ?? m.createdAt)}${m.lastError ? `\t${m.lastError}` : ''}`)
+              .join('\n'),
+      );
     });
 
   const client = program.command('client').description('manage widget API clients (Jelou API)');

@@ -3,12 +3,15 @@ import * as store from '../store/companies.js';
 import type { CompanyRow } from '../store/schema.js';
 import { nowIso } from './clock.js';
 import { conflict, invalid, notFound } from './errors.js';
+import { parsePolicy, type PasswordPolicy } from './passwords.js';
 
 export interface Company {
   id: number;
   code: string;
   name: string;
   requireEmailVerification: boolean;
+  /** The company's password policy: the default with its overrides applied. */
+  passwordPolicy: PasswordPolicy;
   createdAt: string;
   updatedAt: string;
 }
@@ -46,6 +49,7 @@ export function toCompany(row: CompanyRow): Company {
     code: row.code,
     name: row.name,
     requireEmailVerification: row.require_email_verification === 1,
+    passwordPolicy: parsePolicy(row.password_policy),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -89,13 +93,38 @@ export async function countCompanies(db: Db): Promise<number> {
 export async function updateCompany(
   db: Db,
   code: string,
-  patch: { name?: string; requireEmailVerification?: boolean },
+  patch: { name?: string; requireEmailVerification?: boolean; passwordPolicy?: Partial<PasswordPolicy> | null },
 ): Promise<Company> {
+  let passwordPolicy: string | null | undefined;
+  if (patch.passwordPolicy === null) passwordPolicy = null;
+  else if (patch.passwordPolicy !== undefined) {
+    const current = await store.findCompanyByCode(db.db, normalizeCompanyCode(code));
+    if (!current) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+    passwordPolicy = JSON.stringify(checkPolicy({ ...parsePolicy(current.password_policy), ...patch.passwordPolicy }));
+  }
   const row = await store.updateCompany(db.db, normalizeCompanyCode(code), {
+    ...(passwordPolicy !== undefined && { passwordPolicy }),
     ...(patch.name !== undefined && { name: checkName(patch.name) }),
     ...(patch.requireEmailVerification !== undefined && { requireEmailVerification: patch.requireEmailVerification }),
     now: nowIso(),
   });
   if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
   return toCompany(row);
+}
+
+/** Policy bounds: never weaker than OWASP's minimum of 8 characters; at most 1024 (argon2 input). */
+export const POLICY_LIMITS = { minLength: [8, 128], maxLength: [8, 1024] } as const;
+
+function checkPolicy(p: PasswordPolicy): PasswordPolicy {
+  const [minLo, minHi] = POLICY_LIMITS.minLength;
+  const [maxLo, maxHi] = POLICY_LIMITS.maxLength;
+  if (!Number.isInteger(p.minLength) || p.minLength < minLo || p.minLength > minHi) {
+    throw invalid('INVALID_PASSWORD_POLICY', `password minimum length must be ${minLo}-${minHi}`, [{ field: 'passwordMinLength', message: `${minLo}-${minHi}` }]);
+  }
+  if (!Number.isInteger(p.maxLength) || p.maxLength < maxLo || p.maxLength > maxHi || p.maxLength < p.minLength) {
+    throw invalid('INVALID_PASSWORD_POLICY', `password maximum length must be ${maxLo}-${maxHi} and not below the minimum`, [
+      { field: 'passwordMaxLength', message: `${maxLo}-${maxHi}, not below the minimum` },
+    ]);
+  }
+  return { minLength: p.minLength, maxLength: p.maxLength, rejectCommon: p.rejectCommon !== false, rejectEmailLocalPart: p.rejectEmailLocalPart !== false };
 }

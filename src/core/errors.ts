@@ -8,6 +8,7 @@ export type ErrorKind =
   | 'forbidden'
   | 'not_found'
   | 'conflict'
+  | 'unprocessable'
   | 'rate_limited'
   | 'unavailable';
 
@@ -39,5 +40,9 @@ export const forbidden = (code: string, message: string) => new DomainError('for
 export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
 export const conflict = (code: string, message: string, fields: FieldError[] = []) =>
   new DomainError('conflict', code, message, fields);
+export const unprocessable = (code: string, message: string, fields: FieldError[] = []) =>
+  new DomainError('unprocessable', code, message, fields);
+export const rateLimited = (code: string, message: string, retryAfterSeconds: number) =>
+  new DomainError('rate_limited', code, message, [], retryAfterSeconds);
 export const unavailable = (message = 'The service is temporarily unavailable; try again shortly') =>
   new DomainError('unavailable', 'SERVICE_UNAVAILABLE', message);

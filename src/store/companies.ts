@@ -47,6 +47,8 @@ export async function countCompanies(db: Kysely<Database>): Promise<number> {
 export interface CompanyPatch {
   name?: string;
   requireEmailVerification?: boolean;
+  /** JSON of a PasswordPolicy override; null = back to the default. */
+  passwordPolicy?: string | null;
   now: string;
 }
 
@@ -62,6 +64,7 @@ export async function updateCompany(
       ...(patch.requireEmailVerification !== undefined && {
         require_email_verification: patch.requireEmailVerification ? 1 : 0,
       }),
+      ...(patch.passwordPolicy !== undefined && { password_policy: patch.passwordPolicy }),
       updated_at: patch.now,
     })
     .where('code', '=', code)

@@ -3,6 +3,7 @@ import { openDb, type Db } from './db.js';
 import { isUnavailable } from './errors.js';
 import { foundation } from './migrations/001_foundation.js';
 import { users } from './migrations/002_users.js';
+import { plazbot } from './migrations/003_plazbot.js';
 import { chatwoot } from './migrations/004_chatwoot.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
@@ -11,6 +12,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
   return {
     '001_foundation': foundation(ctx),
     '002_users': users(ctx),
+    '003_plazbot': plazbot(ctx),
     '004_chatwoot': chatwoot(ctx),
   };
 }

@@ -182,6 +182,48 @@ export interface SsoLoginTokensTable {
   created_at: string;
 }
 
+export interface SessionsTable {
+  /** SHA-256 of the opaque session token, hex. */
+  token_digest: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
+export type EmailTokenPurpose = 'verify_email' | 'reset_password';
+
+export interface EmailTokensTable {
+  /** SHA-256 of the token sent by mail, hex. */
+  token_digest: string;
+  purpose: EmailTokenPurpose;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export type OutboxTemplate = 'verify_email' | 'reset_password';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+
+export interface OutboxTable {
+  id: Id;
+  template: OutboxTemplate;
+  user_id: number | null;
+  to_address: string;
+  status: OutboxStatus;
+  attempts: number;
+  /** When a pending message is due. */
+  next_attempt_at: string;
+  /** The claim that is sending it (status 'sending'). */
+  claimed_by: string | null;
+  /** A 'sending' claim older than this is taken to have died; another node may take it. */
+  lease_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  sent_at: string | null;
+}
+
 export interface Database {
   companies: CompaniesTable;
   bots: BotsTable;
@@ -196,6 +238,9 @@ export interface Database {
   platform_app_permissibles: PlatformAppPermissiblesTable;
   user_access_tokens: UserAccessTokensTable;
   sso_login_tokens: SsoLoginTokensTable;
+  sessions: SessionsTable;
+  email_tokens: EmailTokensTable;
+  outbox: OutboxTable;
 }
 
 export type CompanyRow = Selectable<CompaniesTable>;
@@ -211,6 +256,10 @@ export type NewAccount = Insertable<AccountsTable>;
 export type AccountUserRow = Selectable<AccountUsersTable>;
 export type AgentBotRow = Selectable<AgentBotsTable>;
 export type NewAgentBot = Insertable<AgentBotsTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type EmailTokenRow = Selectable<EmailTokensTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutboxMessage = Insertable<OutboxTable>;
 
 /** A column that is written as one type and read as another. Re-exported for store modules. */
 export type { ColumnType };

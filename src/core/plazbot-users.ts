@@ -1,0 +1,284 @@
+/**
+ * Plazbot/Wabotify platform users: created by an integration on behalf of a company, then they log
+ * in with email and password, verify their email and reset their password by mail.
+ */
+import type { Db } from '../store/db.js';
+import * as emailTokens from '../store/email-tokens.js';
+import * as outboxStore from '../store/outbox.js';
+import type { UserRow } from '../store/schema.js';
+import * as sessions from '../store/sessions.js';
+import { inTransaction } from '../store/transaction.js';
+import * as usersStore from '../store/users.js';
+import { nowIso } from './clock.js';
+import { findCompany, type Company } from './companies.js';
+import type { Principal } from './credentials.js';
+import { EMAIL_TOKEN_RE } from './email-tokens.js';
+import { forbidden, invalid, rateLimited, unauthorized, unprocessable, type FieldError } from './errors.js';
+import { queueMail } from './outbox.js';
+import { checkPassword, hashPassword, parsePolicy, verifyDummy, verifyPassword, type PasswordPolicy } from './passwords.js';
+import type { CounterStore } from './rate-limit.js';
+import { digest, newSecret } from './secrets.js';
+import { emailTaken, isValidEmail, newUserRow, normalizeEmail } from './users.js';
+
+export interface CreatePlatformUserInput {
+  name: string;
+  lastName: string;
+  email: string;
+  password: string;
+  company: string;
+  defaultStartWeek: number;
+  isExternalCreation: boolean;
+}
+
+export const NAME_MAX = 100;
+
+/** Trimmed, 1-NAME_MAX characters, no control characters. */
+function checkName(value: string, field: string, fields: FieldError[]): string {
+  const v = value.trim();
+  // eslint-disable-next-line no-control-regex
+  if (v.length === 0 || [...v].length > NAME_MAX || /[\u0000-\u001f\u007f]/.test(v)) {
+    fields.push({ field, message: `must be 1-${NAME_MAX} characters without control characters` });
+  }
+  return v;
+}
+
+const PASSWORD_CODES = {
+  TOO_SHORT: 'PASSWORD_TOO_SHORT',
+  TOO_LONG: 'PASSWORD_TOO_LONG',
+  COMMON: 'PASSWORD_TOO_COMMON',
+  CONTAINS_EMAIL: 'PASSWORD_CONTAINS_EMAIL',
+} as const;
+
+/** The first password rule broken, as [errorCode, field error]; undefined when it passes. */
+function passwordProblem(password: string, email: string, policy: PasswordPolicy, field: string): [string, FieldError] | undefined {
+  const v = checkPassword(password, email, policy);
+  return v && [PASSWORD_CODES[v.rule], { field, message: v.message }];
+}
+
+/**
+ * POST /api/user. The token's company must be the one named; the email must be free across the
+ * installation (the unique index decides races); the password is hashed before the transaction.
+ * A company that requires verification gets an unverified user and a verification mail queued in
+ * the same transaction.
+ */
+export async function createPlatformUser(
+  db: Db,
+  principal: Principal,
+  input: CreatePlatformUserInput,
+): Promise<{ user: UserRow; mailQueued: boolean }> {
+  const fields: FieldError[] = [];
+  const name = checkName(input.name, 'name', fields);
+  const lastName = checkName(input.lastName, 'lastName', fields);
+  const email = normalizeEmail(input.email);
+  if (!isValidEmail(email)) fields.push({ field: 'email', message: 'is not a valid email address' });
+  if (fields.length > 0) throw invalid('VALIDATION_FAILED', `Invalid body: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, fields);
+
+  const company = await findCompany(db, input.company);
+  if (!company) throw invalid('UNKNOWN_COMPANY', `No company with code "${input.company.slice(0, 64)}"`, [{ field: 'company', message: 'is not a known company code' }]);
+  if (company.id !== principal.companyId) throw forbidden('COMPANY_MISMATCH', 'This token may not create users for that company');
+
+  const problem = passwordProblem(input.password, email, company.passwordPolicy, 'password');
+  if (problem) throw invalid(problem[0], `Password rejected: ${problem[1].message}`, [problem[1]]);
+
+  const passwordHash = await hashPassword(input.password);
+  const verified = !company.requireEmailVerification;
+  return inTransaction(db.db, async (trx) => {
+    const user = await usersStore.insertUser(
+      trx,
+      newUserRow(
+        {
+          companyId: company.id,
+          email,
+          name,
+          lastName,
+          passwordHash,
+          emailVerified: verified,
+          defaultStartWeek: input.defaultStartWeek,
+          isExternalCreation: input.isExternalCreation,
+          createdVia: 'plazbot',
+        },
+        nowIso(),
+      ),
+    );
+    if (!user) throw emailTaken();
+    if (!verified) await queueMail(trx, 'verify_email', user);
+    return { user, mailQueued: !verified };
+  });
+}
+
+export interface LoginPolicy {
+  maxFailuresPerEmail: number;
+  maxFailuresPerIp: number;
+  windowMs: number;
+  sessionTtlSeconds: number;
+}
+
+export interface LoginResult {
+  token: string;
+  expiresIn: number;
+  user: UserRow;
+  company: { code: string; name: string };
+}
+
+export const SESSION_TOKEN_RE = /^rss_[A-Za-z0-9_-]{43}$/;
+
+const limitKeys = (email: string, ip: string) => ({
+  email: `login-fail:email:${digest(email).slice(0, 32)}`,
+  ip: `login-fail:ip:${ip}`,
+});
+
+/**
+ * POST /api/user/login. Past the failure limit (per email or per client IP) the answer is 429
+ * before the password is even looked at, so a correct password does not get through either. An
+ * unknown email costs the same argon2 verification as a wrong password.
+ */
+export async function login(
+  db: Db,
+  counters: CounterStore,
+  policy: LoginPolicy,
+  input: { email: string; password: string; ip: string },
+  onMailQueued: () => void = () => {},
+): Promise<LoginResult> {
+  const email = normalizeEmail(input.email);
+  const keys = limitKeys(email, input.ip);
+  const [byEmail, byIp] = await Promise.all([counters.get(keys.email), counters.get(keys.ip)]);
+  const blocked = [
+    byEmail.count >= policy.maxFailuresPerEmail ? byEmail.resetInMs : 0,
+    byIp.count >= policy.maxFailuresPerIp ? byIp.resetInMs : 0,
+  ];
+  const waitMs = Math.max(...blocked);
+  if (waitMs > 0) {
+    throw rateLimited('TOO_MANY_LOGIN_ATTEMPTS', 'Too many failed logins; try again later', Math.max(1, Math.ceil(waitMs / 1000)));
+  }
+
+  const user = isValidEmail(email) ? await usersStore.findUserByEmail(db.db, email) : undefined;
+  const ok = user?.password_hash ? await verifyPassword(user.password_hash, input.password) : await verifyDummy(input.password);
+  if (!user || !ok) {
+    await Promise.all([counters.increment(keys.email, policy.windowMs), counters.increment(keys.ip, policy.windowMs)]);
+    throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
+  }
+
+  const company = await sessions.findCompanyOfUser(db.db, user.id);
+  if (!company) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
+  if (company.require_email_verification === 1 && user.email_verified_at === null) {
+    const queued = await queueVerificationIfDue(db, user);
+    if (queued) onMailQueued();
+    throw forbidden('EMAIL_NOT_VERIFIED', queued ? 'Verify your email first; a new verification link was sent' : 'Verify your email first: follow the link that was emailed to you');
+  }
+  await counters.reset(keys.email);
+
+  const token = `rss_${newSecret()}`;
+  const now = new Date();
+  const nowText = now.toISOString();
+  await sessions.deleteExpiredSessions(db.db, user.id, nowText);
+  await sessions.insertSession(db.db, {
+    tokenDigest: digest(token),
+    userId: user.id,
+    now: nowText,
+    expiresAt: new Date(now.getTime() + policy.sessionTtlSeconds * 1000).toISOString(),
+  });
+  return { token, expiresIn: policy.sessionTtlSeconds, user, company: { code: company.code, name: company.name } };
+}
+
+/** An unverified user whose link was lost or expired gets a new one, at most one waiting at a time. */
+async function queueVerificationIfDue(db: Db, user: UserRow): Promise<boolean> {
+  if (await emailTokens.hasLiveEmailToken(db.db, user.id, 'verify_email', nowIso())) return false;
+  if (await outboxStore.hasQueued(db.db, user.id, 'verify_email')) return false;
+  await queueMail(db.db, 'verify_email', user);
+  return true;
+}
+
+/** GET /api/user/me: the session's user; 401 for an unknown, malformed or expired token. */
+export async function resolveSession(db: Db, token: string): Promise<{ user: UserRow; companyCode: string }> {
+  if (!SESSION_TOKEN_RE.test(token)) throw unauthorized('INVALID_SESSION', 'Missing, invalid or expired session token');
+  const found = await sessions.findSessionUser(db.db, digest(token), nowIso());
+  if (!found) throw unauthorized('INVALID_SESSION', 'Missing, invalid or expired session token');
+  return found;
+}
+
+export type VerifyOutcome = 'verified' | 'invalid' | 'used' | 'expired';
+
+/** GET /api/user/verify-email: consumes the link's token (single use) and marks the email verified. */
+export async function verifyEmail(db: Db, token: string | undefined): Promise<VerifyOutcome> {
+  if (!token || !EMAIL_TOKEN_RE.test(token)) return 'invalid';
+  const tokenDigest = digest(token);
+  const now = nowIso();
+  const consumed = await inTransaction(db.db, async (trx) => {
+    const row = await emailTokens.consumeEmailToken(trx, { tokenDigest, purpose: 'verify_email', now });
+    if (row) await usersStore.updateUser(trx, row.user_id, { email_verified_at: now, updated_at: now });
+    return row;
+  });
+  if (consumed) return 'verified';
+  const row = await emailTokens.findEmailToken(db.db, tokenDigest, 'verify_email');
+  if (!row) return 'invalid';
+  return row.used_at !== null ? 'used' : 'expired';
+}
+
+/** At most this many reset mails per email per window; past it, requests are answered but ignored. */
+export const RESET_MAILS = { max: 3, windowMs: 15 * 60_000 } as const;
+
+/**
+ * POST /api/user/sendEmailToResetPassword. The answer does not depend on whether the email
+ * exists; when it does (and belongs to `company`, when one is named) a code is mailed.
+ */
+export async function requestPasswordReset(
+  db: Db,
+  counters: CounterStore,
+  input: { email: string; company?: string | undefined },
+): Promise<{ mailQueued: boolean }> {
+  const email = normalizeEmail(input.email);
+  if (!isValidEmail(email)) throw invalid('VALIDATION_FAILED', 'Invalid body: email is not a valid email address', [{ field: 'email', message: 'is not a valid email address' }]);
+  const user = await usersStore.findUserByEmail(db.db, email);
+  if (!user) return { mailQueued: false };
+  if (input.company !== undefined) {
+    const company: Company | undefined = await findCompany(db, input.company);
+    if (!company || company.id !== user.company_id) return { mailQueued: false };
+  }
+  const sent = await counters.increment(`reset-mail:${digest(email).slice(0, 32)}`, RESET_MAILS.windowMs);
+  if (sent.count > RESET_MAILS.max) return { mailQueued: false };
+  await queueMail(db.db, 'reset_password', user);
+  return { mailQueued: true };
+}
+
+const badCode = () =>
+  invalid('INVALID_VERIFICATION_CODE', 'The verification code is invalid, used or expired', [{ field: 'verificationId', message: 'is invalid, used or expired' }]);
+
+/**
+ * POST /api/user/resetPassword. The code must be live and belong to the email's user; the new
+ * password follows the company's policy (422 otherwise, as Plazbot documents). On success the code
+ * and every other reset code die, every session of the user is ended, and the email counts as
+ * verified (the code proved the mailbox).
+ */
+export async function resetPassword(
+  db: Db,
+  counters: CounterStore,
+  input: { email: string; newPassword: string; verificationId: string },
+): Promise<void> {
+  const email = normalizeEmail(input.email);
+  if (!EMAIL_TOKEN_RE.test(input.verificationId) || !isValidEmail(email)) throw badCode();
+  const user = await usersStore.findUserByEmail(db.db, email);
+  if (!user) throw badCode();
+  const tokenDigest = digest(input.verificationId);
+  const row = await emailTokens.findEmailToken(db.db, tokenDigest, 'reset_password');
+  const now = nowIso();
+  if (!row || row.user_id !== user.id || row.used_at !== null || row.expires_at <= now) throw badCode();
+
+  const company = await sessions.findCompanyOfUser(db.db, user.id);
+  const problem = passwordProblem(input.newPassword, email, parsePolicy(company?.password_policy ?? null), 'newPassword');
+  if (problem) throw unprocessable(problem[0], `Password rejected: ${problem[1].message}`, [problem[1]]);
+
+  const passwordHash = await hashPassword(input.newPassword);
+  await inTransaction(db.db, async (trx) => {
+    const t = nowIso();
+    const consumed = await emailTokens.consumeEmailToken(trx, { tokenDigest, purpose: 'reset_password', now: t, userId: user.id });
+    if (!consumed) throw badCode();
+    await emailTokens.retireEmailTokens(trx, user.id, 'reset_password', t);
+    await usersStore.updateUser(trx, user.id, {
+      password_hash: passwordHash,
+      ...(user.email_verified_at === null && { email_verified_at: t }),
+      updated_at: t,
+    });
+    await sessions.deleteUserSessions(trx, user.id);
+  });
+  await counters.reset(limitKeys(email, '').email);
+}

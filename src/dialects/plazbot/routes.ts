@@ -1,0 +1,148 @@
+/**
+ * Plazbot/Wabotify platform users: POST /api/user and the login, profile, email verification and
+ * password reset endpoints around it. Registered under the /api prefix.
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AuthConfig } from '../../config.js';
+import type { Authenticator } from '../../core/credentials.js';
+import { unauthorized } from '../../core/errors.js';
+import type { MailNotifier } from '../../core/outbox.js';
+import {
+  createPlatformUser,
+  login,
+  requestPasswordReset,
+  resetPassword,
+  resolveSession,
+  verifyEmail,
+  type VerifyOutcome,
+} from '../../core/plazbot-users.js';
+import type { CounterStore } from '../../core/rate-limit.js';
+import type { Db } from '../../store/db.js';
+import { parseBearer } from '../../http/auth.js';
+import { useErrorFormat } from '../../http/dialect.js';
+import { ok, presentError, presentUser, verifyPage } from './present.js';
+import {
+  CreateUserBody,
+  CreateUserResponse,
+  EmptyResponse,
+  ErrorBody,
+  LoginBody,
+  LoginResponse,
+  MeResponse,
+  ResetPasswordBody,
+  SendResetBody,
+  VerifyEmailQuery,
+} from './schemas.js';
+
+export interface PlazbotDeps {
+  db: Db;
+  auth: Authenticator;
+  counters: CounterStore;
+  authConfig: AuthConfig;
+  mail: MailNotifier;
+}
+
+const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
+
+const VERIFY_PAGES: Record<VerifyOutcome, { status: number; title: string; text: string }> = {
+  verified: { status: 200, title: 'Correo verificado / Email verified', text: 'Tu correo electrónico quedó verificado; ya puedes iniciar sesión. Your email address is verified; you can log in now.' },
+  invalid: { status: 400, title: 'Enlace no válido / Invalid link', text: 'Este enlace de verificación no es válido. This verification link is not valid.' },
+  used: { status: 410, title: 'Enlace ya usado / Link already used', text: 'Este enlace ya se usó; tu correo ya está verificado. This link was already used; your email is verified.' },
+  expired: { status: 410, title: 'Enlace vencido / Link expired', text: 'Este enlace venció. Inicia sesión para recibir uno nuevo. This link has expired; log in to get a new one.' },
+};
+
+export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { db, auth, counters, authConfig, mail }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  useErrorFormat(app, presentError);
+  const loginPolicy = {
+    maxFailuresPerEmail: authConfig.loginMaxFailures,
+    maxFailuresPerIp: authConfig.loginMaxFailuresPerIp,
+    windowMs: authConfig.loginWindowSeconds * 1000,
+    sessionTtlSeconds: authConfig.sessionTtlSeconds,
+  };
+  const bearer = (header: string | undefined, code: string) => {
+    const token = parseBearer(header);
+    if (!token) throw unauthorized(code, 'Missing or invalid Authorization: send Bearer <token>');
+    return token;
+  };
+  const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+
+  app.post(
+    '/user',
+    {
+      schema: {
+        tags: ['Plazbot'],
+        summary: 'Create a platform user',
+        security: [{ bearerAuth: [] }],
+        body: CreateUserBody,
+        response: { 200: CreateUserResponse, ...errors },
+      },
+      onRequest: async (req) => {
+        req.principal = await auth.token('api_token', bearer(req.headers.authorization, 'UNAUTHORIZED'));
+      },
+    },
+    async (req) => {
+      const { user, mailQueued } = await createPlatformUser(db, req.principal!, req.body);
+      if (mailQueued) mail.notify();
+      return ok('Usuario creado exitosamente', { userId: String(user.id), email: user.email });
+    },
+  );
+
+  app.post(
+    '/user/login',
+    { schema: { tags: ['Plazbot'], summary: 'Log in with email and password', body: LoginBody, response: { 200: LoginResponse, ...errors } } },
+    async (req, reply) => {
+      const r = await login(db, counters, loginPolicy, { email: req.body.email, password: req.body.password, ip: req.ip }, () => mail.notify());
+      noStore(reply);
+      return ok('Login successful', { token: r.token, expiresIn: r.expiresIn, user: presentUser(r.user, r.company.code) });
+    },
+  );
+
+  app.get(
+    '/user/me',
+    { schema: { tags: ['Plazbot'], summary: "The session's user", security: [{ bearerAuth: [] }], response: { 200: MeResponse, ...errors } } },
+    async (req, reply) => {
+      const { user, companyCode } = await resolveSession(db, bearer(req.headers.authorization, 'INVALID_SESSION'));
+      noStore(reply);
+      return ok('OK', { user: presentUser(user, companyCode) });
+    },
+  );
+
+  app.get(
+    '/user/verify-email',
+    { schema: { tags: ['Plazbot'], summary: 'Follow an email verification link (HTML)', querystring: VerifyEmailQuery } },
+    async (req, reply) => {
+      const outcome = await verifyEmail(db, req.query.token);
+      const page = VERIFY_PAGES[outcome];
+      return reply
+        .code(page.status)
+        .headers({
+          'cache-control': 'no-store',
+          'referrer-policy': 'no-referrer',
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+        })
+        .type('text/html; charset=utf-8')
+        .send(verifyPage(page.title, page.text));
+    },
+  );
+
+  app.post(
+    '/user/sendEmailToResetPassword',
+    { schema: { tags: ['Plazbot'], summary: 'Email a password reset code', body: SendResetBody, response: { 200: EmptyResponse, ...errors } } },
+    async (req) => {
+      const { mailQueued } = await requestPasswordReset(db, counters, req.body);
+      if (mailQueued) mail.notify();
+      return ok('Si el correo está registrado, recibirá un código para restablecer la contraseña', null);
+    },
+  );
+
+  app.post(
+    '/user/resetPassword',
+    { schema: { tags: ['Plazbot'], summary: 'Set a new password with the mailed code', body: ResetPasswordBody, response: { 200: EmptyResponse, ...errors } } },
+    async (req) => {
+      await resetPassword(db, counters, req.body);
+      return ok('Contraseña actualizada exitosamente', null);
+    },
+  );
+};

@@ -1,0 +1,73 @@
+/** Plazbot/Wabotify request and response shapes (seed pages 002 and 004), as TypeBox schemas. */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+export const CreateUserBody = Type.Object(
+  {
+    name: Type.String({ maxLength: 1000 }),
+    lastName: Type.String({ maxLength: 1000 }),
+    email: Type.String({ maxLength: 320 }),
+    password: Type.String({ maxLength: 4096 }),
+    company: Type.String({ maxLength: 200 }),
+    defaultStartWeek: Type.Integer({ minimum: 0, maximum: 6, default: 0 }),
+    isExternalCreation: Type.Boolean({ default: true }),
+  },
+  // Fields the page does not list are ignored (the vendor's user record has many more).
+  { additionalProperties: true },
+);
+export type CreateUserBody = Static<typeof CreateUserBody>;
+
+export const LoginBody = Type.Object(
+  { email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 4096 }) },
+  { additionalProperties: true },
+);
+
+export const SendResetBody = Type.Object(
+  { email: Type.String({ maxLength: 320 }), company: Type.Optional(Type.String({ maxLength: 200 })) },
+  { additionalProperties: true },
+);
+
+export const ResetPasswordBody = Type.Object(
+  { email: Type.String({ maxLength: 320 }), newPassword: Type.String({ maxLength: 4096 }), verificationId: Type.String({ maxLength: 200 }) },
+  { additionalProperties: true },
+);
+
+export const VerifyEmailQuery = Type.Object({ token: Type.Optional(Type.String()) }, { additionalProperties: true });
+
+/** `{success, code, errorCode, message, data}`: the envelope of Plazbot's API. */
+const Success = <T extends TSchema>(data: T) =>
+  Type.Object({
+    success: Type.Literal(true),
+    code: Type.Literal(200),
+    errorCode: Type.Null(),
+    message: Type.String(),
+    data,
+  });
+
+export const CreateUserResponse = Success(Type.Object({ userId: Type.String(), email: Type.String() }));
+
+export const PlatformUser = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  lastName: Type.String(),
+  email: Type.String(),
+  company: Type.String(),
+  role: Type.String(),
+  avatar: Type.Null(),
+  defaultStartWeek: Type.Integer(),
+  isExternalCreation: Type.Boolean(),
+  flagVerifiedEmail: Type.Boolean(),
+  creationDate: Type.String({ format: 'date-time' }),
+});
+
+export const LoginResponse = Success(Type.Object({ token: Type.String(), expiresIn: Type.Integer(), user: PlatformUser }));
+export const MeResponse = Success(Type.Object({ user: PlatformUser }));
+export const EmptyResponse = Success(Type.Null());
+
+export const ErrorBody = Type.Object({
+  success: Type.Literal(false),
+  code: Type.Integer(),
+  errorCode: Type.String(),
+  message: Type.String(),
+  errors: Type.Array(Type.Object({ field: Type.String(), message: Type.String() })),
+});
+export type ErrorBody = Static<typeof ErrorBody>;

@@ -1,0 +1,105 @@
+/**
+ * The mail outbox. Several roster nodes may share one database: a node claims a due message with
+ * one conditional UPDATE (compare-and-set on status and lease), so exactly one node sends it; a
+ * claim whose node died is taken over once its lease has passed. The same queries run on SQLite
+ * and PostgreSQL.
+ */
+import type { Kysely } from 'kysely';
+import type { Database, NewOutboxMessage, OutboxRow, OutboxStatus, OutboxTemplate } from './schema.js';
+
+export async function enqueue(db: Kysely<Database>, msg: Omit<NewOutboxMessage, 'id'>): Promise<number> {
+  const row = await db.insertInto('outbox').values(msg).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Ids of messages that are due now: pending and due, or 'sending' with a lapsed lease. */
+export async function dueIds(db: Kysely<Database>, now: string, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+        eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
+      ]),
+    )
+    .orderBy('next_attempt_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Claims one message for sending. The WHERE repeats the "due" condition, so when two nodes race
+ * for a row only the first UPDATE matches (PostgreSQL re-checks it on the locked row; SQLite has
+ * one writer); the loser gets undefined.
+ */
+export async function claim(
+  db: Kysely<Database>,
+  id: number,
+  c: { claimId: string; now: string; leaseUntil: string },
+): Promise<OutboxRow | undefined> {
+  return db
+    .updateTable('outbox')
+    .set((eb) => ({
+      status: 'sending' as const,
+      claimed_by: c.claimId,
+      lease_until: c.leaseUntil,
+      attempts: eb('attempts', '+', 1),
+      updated_at: c.now,
+    }))
+    .where('id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', c.now)]),
+        eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', c.now)]),
+      ]),
+    )
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Settles a claimed message; false when the claim was lost (its lease lapsed and another node took it). */
+export async function settle(
+  db: Kysely<Database>,
+  id: number,
+  claimId: string,
+  outcome: { status: Exclude<OutboxStatus, 'sending'>; now: string; nextAttemptAt?: string; lastError?: string | null },
+): Promise<boolean> {
+  const res = await db
+    .updateTable('outbox')
+    .set({
+      status: outcome.status,
+      claimed_by: null,
+      lease_until: null,
+      updated_at: outcome.now,
+      ...(outcome.status === 'sent' && { sent_at: outcome.now, last_error: null }),
+      ...(outcome.nextAttemptAt !== undefined && { next_attempt_at: outcome.nextAttemptAt }),
+      ...(outcome.lastError !== undefined && { last_error: outcome.lastError }),
+    })
+    .where('id', '=', id)
+    .where('claimed_by', '=', claimId)
+    .where('status', '=', 'sending')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Whether a message of this template for this user is still waiting to be sent. */
+export async function hasQueued(db: Kysely<Database>, userId: number, template: OutboxTemplate): Promise<boolean> {
+  const row = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('template', '=', template)
+    .where('status', 'in', ['pending', 'sending'])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function list(db: Kysely<Database>, opts: { status?: OutboxStatus; limit: number }): Promise<OutboxRow[]> {
+  let q = db.selectFrom('outbox').selectAll();
+  if (opts.status) q = q.where('status', '=', opts.status);
+  return q.orderBy('id', 'desc').limit(opts.limit).execute();
+}
