@@ -456,6 +456,18 @@ for (const kind of STORES) {
       }
     });
 
+    it('documents its routes in the OpenAPI document', async () => {
+      const r = await call(srv.url, 'GET', '/openapi.json');
+      assert.equal(r.status, 200);
+      const create = r.body.paths['/api/user']?.post;
+      assert.ok(create, Object.keys(r.body.paths).join(', '));
+      assert.deepEqual(create.security, [{ bearerAuth: [] }]);
+      assert.deepEqual(create.requestBody.content['application/json'].schema.required, ['name', 'lastName', 'email', 'password', 'company']);
+      for (const path of ['/api/user/login', '/api/user/me', '/api/user/verify-email', '/api/user/sendEmailToResetPassword', '/api/user/resetPassword']) {
+        assert.ok(r.body.paths[path], path);
+      }
+    });
+
     it('keeps no plaintext password, token or code in the database', async () => {
       const tables = ['companies', 'credentials', 'users', 'sessions', 'email_tokens', 'outbox'] as const;
       let dump = '';

@@ -72,7 +72,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     '/user',
     {
       schema: {
-        tags: ['Plazbot'],
+        tags: ['Users'],
         summary: 'Create a platform user',
         security: [{ bearerAuth: [] }],
         body: CreateUserBody,
@@ -83,7 +83,8 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
       },
     },
     async (req) => {
-      const { user, mailQueued } = await createPlatformUser(db, req.principal!, req.body);
+      const { defaultStartWeek = 0, isExternalCreation = true } = req.body;
+      const { user, mailQueued } = await createPlatformUser(db, req.principal!, { ...req.body, defaultStartWeek, isExternalCreation });
       if (mailQueued) mail.notify();
       return ok('Usuario creado exitosamente', { userId: String(user.id), email: user.email });
     },
@@ -91,7 +92,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
 
   app.post(
     '/user/login',
-    { schema: { tags: ['Plazbot'], summary: 'Log in with email and password', body: LoginBody, response: { 200: LoginResponse, ...errors } } },
+    { schema: { tags: ['Users'], summary: 'Log in with email and password', body: LoginBody, response: { 200: LoginResponse, ...errors } } },
     async (req, reply) => {
       const r = await login(db, counters, loginPolicy, { email: req.body.email, password: req.body.password, ip: req.ip }, () => mail.notify());
       noStore(reply);
@@ -101,7 +102,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
 
   app.get(
     '/user/me',
-    { schema: { tags: ['Plazbot'], summary: "The session's user", security: [{ bearerAuth: [] }], response: { 200: MeResponse, ...errors } } },
+    { schema: { tags: ['Users'], summary: "The session's user", security: [{ bearerAuth: [] }], response: { 200: MeResponse, ...errors } } },
     async (req, reply) => {
       const { user, companyCode } = await resolveSession(db, bearer(req.headers.authorization, 'INVALID_SESSION'));
       noStore(reply);
@@ -111,7 +112,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
 
   app.get(
     '/user/verify-email',
-    { schema: { tags: ['Plazbot'], summary: 'Follow an email verification link (HTML)', querystring: VerifyEmailQuery } },
+    { schema: { tags: ['Users'], summary: 'Follow an email verification link (HTML)', querystring: VerifyEmailQuery } },
     async (req, reply) => {
       const outcome = await verifyEmail(db, req.query.token);
       const page = VERIFY_PAGES[outcome];
@@ -129,7 +130,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
 
   app.post(
     '/user/sendEmailToResetPassword',
-    { schema: { tags: ['Plazbot'], summary: 'Email a password reset code', body: SendResetBody, response: { 200: EmptyResponse, ...errors } } },
+    { schema: { tags: ['Users'], summary: 'Email a password reset code', body: SendResetBody, response: { 200: EmptyResponse, ...errors } } },
     async (req) => {
       const { mailQueued } = await requestPasswordReset(db, counters, req.body);
       if (mailQueued) mail.notify();
@@ -139,7 +140,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
 
   app.post(
     '/user/resetPassword',
-    { schema: { tags: ['Plazbot'], summary: 'Set a new password with the mailed code', body: ResetPasswordBody, response: { 200: EmptyResponse, ...errors } } },
+    { schema: { tags: ['Users'], summary: 'Set a new password with the mailed code', body: ResetPasswordBody, response: { 200: EmptyResponse, ...errors } } },
     async (req) => {
       await resetPassword(db, counters, req.body);
       return ok('Contraseña actualizada exitosamente', null);

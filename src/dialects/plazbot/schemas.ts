@@ -8,8 +8,8 @@ export const CreateUserBody = Type.Object(
     email: Type.String({ maxLength: 320 }),
     password: Type.String({ maxLength: 4096 }),
     company: Type.String({ maxLength: 200 }),
-    defaultStartWeek: Type.Integer({ minimum: 0, maximum: 6, default: 0 }),
-    isExternalCreation: Type.Boolean({ default: true }),
+    defaultStartWeek: Type.Optional(Type.Integer({ minimum: 0, maximum: 6, default: 0 })),
+    isExternalCreation: Type.Optional(Type.Boolean({ default: true })),
   },
   // Fields the page does not list are ignored (the vendor's user record has many more).
   { additionalProperties: true },
