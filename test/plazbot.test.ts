@@ -296,6 +296,22 @@ for (const kind of STORES) {
         assert.equal((await loginAs('login@example.com', PASSWORD)).status, 200);
       });
 
+      it('lets no more than the limit of concurrent wrong guesses at one email through', async () => {
+        assert.equal((await create(wabotify, body('burst@example.com'))).status, 200);
+        const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => loginAs('burst@example.com', `guess-${i}`)));
+        const statuses = replies.map((r) => r.status).sort();
+        assert.deepEqual(statuses, [401, 401, 401, ...Array<number>(17).fill(429)]);
+        assertError(await loginAs('burst@example.com', PASSWORD), 429);
+      });
+
+      it('clears the count of an email after a correct password', async () => {
+        assert.equal((await create(wabotify, body('clears@example.com'))).status, 200);
+        for (let round = 0; round < 3; round++) {
+          for (let i = 0; i < 2; i++) assertError(await loginAs('clears@example.com', `wrong-${i}`), 401);
+          assert.equal((await loginAs('clears@example.com', PASSWORD)).status, 200);
+        }
+      });
+
       it('answers 401 to /me without a valid, live session token', async () => {
         assertError(await call(srv.url, 'GET', '/api/user/me'), 401, 'INVALID_SESSION');
         assertError(await me('rss_' + 'x'.repeat(43)), 401, 'INVALID_SESSION');

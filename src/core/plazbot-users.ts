@@ -129,8 +129,9 @@ const limitKeys = (email: string, ip: string) => ({
 
 /**
  * POST /api/user/login. Past the failure limit (per email or per client IP) the answer is 429
- * before the password is even looked at, so a correct password does not get through either. An
- * unknown email costs the same argon2 verification as a wrong password.
+ * before the password is even looked at, so a correct password does not get through either, and
+ * concurrent guesses at one email cannot overshoot the limit. An unknown email costs the same
+ * argon2 verification as a wrong password.
  */
 export async function login(
   db: Db,
@@ -141,9 +142,12 @@ export async function login(
 ): Promise<LoginResult> {
   const email = normalizeEmail(input.email);
   const keys = limitKeys(email, input.ip);
-  const [byEmail, byIp] = await Promise.all([counters.get(keys.email), counters.get(keys.ip)]);
+  // The email's count is taken before the password is checked, so concurrent guesses cannot all
+  // slip in under the limit; a correct password clears it again. The IP's counts failures only
+  // (a busy office behind one address logs in successfully many times).
+  const [byEmail, byIp] = await Promise.all([counters.increment(keys.email, policy.windowMs), counters.get(keys.ip)]);
   const blocked = [
-    byEmail.count >= policy.maxFailuresPerEmail ? byEmail.resetInMs : 0,
+    byEmail.count > policy.maxFailuresPerEmail ? byEmail.resetInMs : 0,
     byIp.count >= policy.maxFailuresPerIp ? byIp.resetInMs : 0,
   ];
   const waitMs = Math.max(...blocked);
@@ -154,9 +158,10 @@ export async function login(
   const user = isValidEmail(email) ? await usersStore.findUserByEmail(db.db, email) : undefined;
   const ok = user?.password_hash ? await verifyPassword(user.password_hash, input.password) : await verifyDummy(input.password);
   if (!user || !ok) {
-    await Promise.all([counters.increment(keys.email, policy.windowMs), counters.increment(keys.ip, policy.windowMs)]);
+    await counters.increment(keys.ip, policy.windowMs);
     throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
   }
+  await counters.reset(keys.email);
 
   const company = await sessions.findCompanyOfUser(db.db, user.id);
   if (!company) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
@@ -165,7 +170,6 @@ export async function login(
     if (queued) onMailQueued();
     throw forbidden('EMAIL_NOT_VERIFIED', queued ? 'Verify your email first; a new verification link was sent' : 'Verify your email first: follow the link that was emailed to you');
   }
-  await counters.reset(keys.email);
 
   const token = `rss_${newSecret()}`;
   const now = new Date();
