@@ -236,6 +236,24 @@ for (const kind of STORES) {
       });
     });
 
+    describe('GET /api/user/email', () => {
+      const byEmail = (token: string | undefined, q: string) =>
+        call(srv.url, 'GET', `/api/user/email${q}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      it("finds a user of the token's company, and no one else's", async () => {
+        const r = await byEmail(wabotify, '?email=%20TAKEN@example.com');
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.body.data.user.email, 'taken@example.com');
+        assert.equal(r.body.data.user.company, 'wabotify');
+        assertError(await byEmail(plazbot, '?email=taken@example.com'), 404, 'USER_NOT_FOUND');
+        assertError(await byEmail(wabotify, '?email=nobody@example.com'), 404, 'USER_NOT_FOUND');
+      });
+      it('answers 401 without a token and 400 without a valid email', async () => {
+        assertError(await byEmail(undefined, '?email=taken@example.com'), 401);
+        assertError(await byEmail(wabotify, ''), 400, 'VALIDATION_FAILED');
+        assertError(await byEmail(wabotify, '?email=nope'), 400, 'VALIDATION_FAILED');
+      });
+    });
+
     describe('login and sessions', () => {
       before(async () => {
         assert.equal((await create(wabotify, body('login@example.com', { name: 'Lía', lastName: 'Núñez', defaultStartWeek: 1 }))).status, 200);

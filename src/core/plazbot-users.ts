@@ -13,7 +13,7 @@ import { nowIso } from './clock.js';
 import { findCompany, type Company } from './companies.js';
 import type { Principal } from './credentials.js';
 import { EMAIL_TOKEN_RE } from './email-tokens.js';
-import { forbidden, invalid, rateLimited, unauthorized, unprocessable, type FieldError } from './errors.js';
+import { forbidden, invalid, notFound, rateLimited, unauthorized, unprocessable, type FieldError } from './errors.js';
 import { queueMail } from './outbox.js';
 import { checkPassword, hashPassword, parsePolicy, verifyDummy, verifyPassword, type PasswordPolicy } from './passwords.js';
 import type { CounterStore } from './rate-limit.js';
@@ -104,6 +104,18 @@ export async function createPlatformUser(
     if (!verified) await queueMail(trx, 'verify_email', user);
     return { user, mailQueued: !verified };
   });
+}
+
+/**
+ * GET /api/user/email: a user of the token's company by email. A user of another company is as
+ * absent as no user at all, so a token learns nothing about other tenants.
+ */
+export async function findCompanyUserByEmail(db: Db, principal: Principal, rawEmail: string): Promise<UserRow> {
+  const email = normalizeEmail(rawEmail);
+  if (!isValidEmail(email)) throw invalid('VALIDATION_FAILED', 'Invalid querystring: email is not a valid email address', [{ field: 'email', message: 'is not a valid email address' }]);
+  const user = await usersStore.findUserByEmail(db.db, email);
+  if (!user || user.company_id !== principal.companyId) throw notFound('USER_NOT_FOUND', 'No user with this email in your company');
+  return user;
 }
 
 export interface LoginPolicy {

@@ -2,7 +2,7 @@
  * Plazbot/Wabotify platform users: POST /api/user and the login, profile, email verification and
  * password reset endpoints around it. Registered under the /api prefix.
  */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AuthConfig } from '../../config.js';
 import type { Authenticator } from '../../core/credentials.js';
@@ -10,6 +10,7 @@ import { unauthorized } from '../../core/errors.js';
 import type { MailNotifier } from '../../core/outbox.js';
 import {
   createPlatformUser,
+  findCompanyUserByEmail,
   login,
   requestPasswordReset,
   resetPassword,
@@ -17,6 +18,7 @@ import {
   verifyEmail,
   type VerifyOutcome,
 } from '../../core/plazbot-users.js';
+import { verifyDummy } from '../../core/passwords.js';
 import type { CounterStore } from '../../core/rate-limit.js';
 import type { Db } from '../../store/db.js';
 import { parseBearer } from '../../http/auth.js';
@@ -25,6 +27,7 @@ import { ok, presentError, presentUser, verifyPage } from './present.js';
 import {
   CreateUserBody,
   CreateUserResponse,
+  EmailQuery,
   EmptyResponse,
   ErrorBody,
   LoginBody,
@@ -67,6 +70,13 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     return token;
   };
   const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+  const apiToken = async (req: FastifyRequest) => {
+    req.principal = await auth.token('api_token', bearer(req.headers.authorization, 'UNAUTHORIZED'));
+  };
+  // The dummy hash an unknown email is checked against is made now, not on the first login.
+  app.addHook('onReady', async () => {
+    await verifyDummy('warm-up');
+  });
 
   app.post(
     '/user',
@@ -78,9 +88,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
         body: CreateUserBody,
         response: { 200: CreateUserResponse, ...errors },
       },
-      onRequest: async (req) => {
-        req.principal = await auth.token('api_token', bearer(req.headers.authorization, 'UNAUTHORIZED'));
-      },
+      onRequest: apiToken,
     },
     async (req) => {
       const { defaultStartWeek = 0, isExternalCreation = true } = req.body;
@@ -97,6 +105,25 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
       const r = await login(db, counters, loginPolicy, { email: req.body.email, password: req.body.password, ip: req.ip }, () => mail.notify());
       noStore(reply);
       return ok('Login successful', { token: r.token, expiresIn: r.expiresIn, user: presentUser(r.user, r.company.code) });
+    },
+  );
+
+  app.get(
+    '/user/email',
+    {
+      schema: {
+        tags: ['Users'],
+        summary: "A user of the token's company, by email",
+        security: [{ bearerAuth: [] }],
+        querystring: EmailQuery,
+        response: { 200: MeResponse, ...errors },
+      },
+      onRequest: apiToken,
+    },
+    async (req, reply) => {
+      const user = await findCompanyUserByEmail(db, req.principal!, req.query.email);
+      noStore(reply);
+      return ok('OK', { user: presentUser(user, req.principal!.companyCode) });
     },
   );
 

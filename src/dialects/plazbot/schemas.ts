@@ -31,6 +31,8 @@ export const ResetPasswordBody = Type.Object(
   { additionalProperties: true },
 );
 
+export const EmailQuery = Type.Object({ email: Type.String({ maxLength: 320 }) });
+
 export const VerifyEmailQuery = Type.Object({ token: Type.Optional(Type.String()) }, { additionalProperties: true });
 
 /** `{success, code, errorCode, message, data}`: the envelope of Plazbot's API. */
