@@ -9,6 +9,7 @@ import type { UserRow } from '../store/schema.js';
 import * as sessions from '../store/sessions.js';
 import { inTransaction } from '../store/transaction.js';
 import * as usersStore from '../store/users.js';
+import { rateLimitKeyForIp } from './client-ip.js';
 import { nowIso } from './clock.js';
 import { findCompany, type Company } from './companies.js';
 import type { Principal } from './credentials.js';
@@ -136,7 +137,7 @@ export const SESSION_TOKEN_RE = /^rss_[A-Za-z0-9_-]{43}$/;
 
 const limitKeys = (email: string, ip: string) => ({
   email: `login-fail:email:${digest(email).slice(0, 32)}`,
-  ip: `login-fail:ip:${ip}`,
+  ip: `login-fail:ip:${rateLimitKeyForIp(ip)}`,
 });
 
 /**
