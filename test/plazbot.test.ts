@@ -509,6 +509,16 @@ for (const kind of STORES) {
       assert.ok(secrets.size > 10);
       for (const s of secrets) assert.ok(!dump.includes(s), `a secret (${s.slice(0, 6)}...) is stored in plaintext`);
     });
+
+    it('answers 429 to a client past its password reset requests, whatever the emails', async () => {
+      let last: Reply | undefined;
+      for (let i = 0; i < 40 && last?.status !== 429; i++) {
+        last = await call(srv.url, 'POST', '/api/user/sendEmailToResetPassword', { json: { email: `spray-${i}@example.com` } });
+        assert.ok(last.status === 200 || last.status === 429, last.text);
+      }
+      assertError(last!, 429, 'TOO_MANY_REQUESTS');
+      assert.ok(Number(last!.headers.get('retry-after')) >= 1);
+    });
   });
 
   describe(`Plazbot login limit per client IP (${kind})`, () => {

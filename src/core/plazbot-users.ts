@@ -231,8 +231,11 @@ export async function verifyEmail(db: Db, token: string | undefined): Promise<Ve
   return row.used_at !== null ? 'used' : 'expired';
 }
 
-/** At most this many reset mails per email per window; past it, requests are answered but ignored. */
-export const RESET_MAILS = { max: 3, windowMs: 15 * 60_000 } as const;
+/**
+ * At most `max` reset mails per email per window (past it, requests are answered but send nothing),
+ * and `perIp` requests per client per window (past it, 429: that reveals nothing about an email).
+ */
+export const RESET_MAILS = { max: 3, perIp: 30, windowMs: 15 * 60_000 } as const;
 
 /**
  * POST /api/user/sendEmailToResetPassword. The answer does not depend on whether the email
@@ -241,8 +244,12 @@ export const RESET_MAILS = { max: 3, windowMs: 15 * 60_000 } as const;
 export async function requestPasswordReset(
   db: Db,
   counters: CounterStore,
-  input: { email: string; company?: string | undefined },
+  input: { email: string; company?: string | undefined; ip: string },
 ): Promise<{ mailQueued: boolean }> {
+  const byIp = await counters.increment(`reset-ip:${rateLimitKeyForIp(input.ip)}`, RESET_MAILS.windowMs);
+  if (byIp.count > RESET_MAILS.perIp) {
+    throw rateLimited('TOO_MANY_REQUESTS', 'Too many password reset requests; try again later', Math.max(1, Math.ceil(byIp.resetInMs / 1000)));
+  }
   const email = normalizeEmail(input.email);
   if (!isValidEmail(email)) throw invalid('VALIDATION_FAILED', 'Invalid body: email is not a valid email address', [{ field: 'email', message: 'is not a valid email address' }]);
   const user = await usersStore.findUserByEmail(db.db, email);

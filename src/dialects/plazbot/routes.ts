@@ -159,7 +159,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     '/user/sendEmailToResetPassword',
     { schema: { tags: ['Users'], summary: 'Email a password reset code', body: SendResetBody, response: { 200: EmptyResponse, ...errors } } },
     async (req) => {
-      const { mailQueued } = await requestPasswordReset(db, counters, req.body);
+      const { mailQueued } = await requestPasswordReset(db, counters, { email: req.body.email, company: req.body.company, ip: req.ip });
       if (mailQueued) mail.notify();
       return ok('Si el correo está registrado, recibirá un código para restablecer la contraseña', null);
     },
