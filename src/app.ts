@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './core/demo.js';
+import { housekeeping } from './core/housekeeping.js';
 import { OutboxSender } from './core/outbox.js';
 import { MemoryCounterStore, ResilientCounterStore, type CounterStore } from './core/rate-limit.js';
 import { RedisCounterStore } from './core/redis-counters.js';
@@ -19,6 +20,9 @@ export interface Running {
   demo: DemoCredentials | undefined;
   close(): Promise<void>;
 }
+
+/** How often a node deletes expired sessions, dead email tokens and old settled mail. */
+const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
 export async function start(config: Config): Promise<Running> {
   const db = openDb(config.databaseUrl, {
@@ -49,6 +53,14 @@ export async function start(config: Config): Promise<Running> {
     } else {
       app.log.warn('SMTP_URL is not set: mail (verification links, reset codes) is not being sent; it waits in the outbox (`roster outbox list`)');
     }
+    let tidying: Promise<void> = Promise.resolve();
+    const tidy = () =>
+      (tidying = housekeeping(db).then(
+        (n) => app.log.debug(n, 'housekeeping'),
+        (err: unknown) => app.log.warn({ err: { message: (err as Error).message } }, 'housekeeping failed; will retry'),
+      ));
+    void tidy();
+    const tidyTimer = setInterval(() => void tidy(), HOUSEKEEPING_INTERVAL_MS).unref();
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -60,7 +72,9 @@ export async function start(config: Config): Promise<Running> {
       url,
       demo,
       close: async () => {
+        clearInterval(tidyTimer);
         await app.close();
+        await tidying;
         await sender?.stop();
         await counters.close();
         await db.close();

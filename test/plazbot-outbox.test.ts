@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCompany } from '../src/core/companies.js';
+import { housekeeping } from '../src/core/housekeeping.js';
 import { listOutbox, OutboxSender, PermanentMailError, queueMail, type Logger, type MailTransport, type OutgoingMail, type SenderOptions } from '../src/core/outbox.js';
 import { createUser } from '../src/core/users.js';
 import { smtpTransport } from '../src/mail/smtp.js';
@@ -149,6 +150,36 @@ for (const kind of STORES) {
       assert.equal((await statusOf(goneId)).status, 'cancelled');
       const listed = await listOutbox(t.db, { status: 'cancelled' });
       assert.ok(listed.some((m) => m.id === id && m.template === 'verify_email'));
+    });
+
+    it('housekeeping deletes expired sessions, dead tokens and old settled mail, and nothing live', async () => {
+      const user = await newUser(true);
+      const old = '2000-01-01T00:00:00.000Z';
+      const future = '2999-01-01T00:00:00.000Z';
+      const recent = new Date().toISOString();
+      await t.db.db.insertInto('sessions').values([
+        { token_digest: 'a'.repeat(64), user_id: user.id, created_at: old, expires_at: old },
+        { token_digest: 'b'.repeat(64), user_id: user.id, created_at: old, expires_at: future },
+      ]).execute();
+      await t.db.db.insertInto('email_tokens').values([
+        { token_digest: 'c'.repeat(64), purpose: 'verify_email', user_id: user.id, created_at: old, expires_at: old, used_at: null },
+        { token_digest: 'd'.repeat(64), purpose: 'reset_password', user_id: user.id, created_at: old, expires_at: future, used_at: old },
+        { token_digest: 'e'.repeat(64), purpose: 'reset_password', user_id: user.id, created_at: old, expires_at: future, used_at: null },
+        { token_digest: 'f'.repeat(64), purpose: 'verify_email', user_id: user.id, created_at: recent, expires_at: future, used_at: recent },
+      ]).execute();
+      const oldSent = await queueMail(t.db.db, 'reset_password', user);
+      const oldPending = await queueMail(t.db.db, 'reset_password', user);
+      await t.db.db.updateTable('outbox').set({ status: 'sent', updated_at: old }).where('id', '=', oldSent).execute();
+      await t.db.db.updateTable('outbox').set({ updated_at: old, next_attempt_at: future }).where('id', '=', oldPending).execute();
+      const n = await housekeeping(t.db);
+      assert.ok(n.sessions >= 1 && n.emailTokens >= 2 && n.outbox >= 1, JSON.stringify(n));
+      const sessions = await t.db.db.selectFrom('sessions').select('token_digest').where('user_id', '=', user.id).execute();
+      assert.deepEqual(sessions.map((r) => r.token_digest), ['b'.repeat(64)]);
+      const tokens = await t.db.db.selectFrom('email_tokens').select('token_digest').where('user_id', '=', user.id).orderBy('token_digest').execute();
+      assert.deepEqual(tokens.map((r) => r.token_digest), ['e'.repeat(64), 'f'.repeat(64)]);
+      const left = await t.db.db.selectFrom('outbox').select('id').where('id', 'in', [oldSent, oldPending]).execute();
+      assert.deepEqual(left.map((r) => r.id), [oldPending]);
+      await t.db.db.deleteFrom('outbox').where('id', '=', oldPending).execute();
     });
 
     it('keeps mail while the SMTP server is down and delivers it once it is up', async () => {

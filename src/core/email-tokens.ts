@@ -20,8 +20,6 @@ export const EMAIL_TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 /** Creates a token for the user and returns it; only its digest is stored. */
 export async function mintEmailToken(db: Db, userId: number, purpose: EmailTokenPurpose, now = new Date()): Promise<string> {
   const token = newSecret();
-  // Housekeeping: this user's tokens that died more than a day ago go.
-  await store.deleteStaleEmailTokens(db.db, userId, new Date(now.getTime() - 86_400_000).toISOString());
   await store.insertEmailToken(db.db, {
     tokenDigest: digest(token),
     purpose,

@@ -187,7 +187,6 @@ export async function login(
   const token = `rss_${newSecret()}`;
   const now = new Date();
   const nowText = now.toISOString();
-  await sessions.deleteExpiredSessions(db.db, user.id, nowText);
   await sessions.insertSession(db.db, {
     tokenDigest: digest(token),
     userId: user.id,

@@ -63,11 +63,11 @@ export async function hasLiveEmailToken(db: Kysely<Database>, userId: number, pu
   return row !== undefined;
 }
 
-/** Housekeeping: drops a user's tokens that expired or were used before `before`. */
-export async function deleteStaleEmailTokens(db: Kysely<Database>, userId: number, before: string): Promise<void> {
-  await db
+/** Housekeeping: every token that expired, or was used, before `before`. */
+export async function purgeStaleEmailTokens(db: Kysely<Database>, before: string): Promise<number> {
+  const res = await db
     .deleteFrom('email_tokens')
-    .where('user_id', '=', userId)
     .where((eb) => eb.or([eb('expires_at', '<=', before), eb('used_at', '<=', before)]))
-    .execute();
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
 }

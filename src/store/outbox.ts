@@ -103,3 +103,13 @@ export async function list(db: Kysely<Database>, opts: { status?: OutboxStatus; 
   if (opts.status) q = q.where('status', '=', opts.status);
   return q.orderBy('id', 'desc').limit(opts.limit).execute();
 }
+
+/** Housekeeping: settled messages (sent, failed, cancelled) last touched before `before`. */
+export async function purgeSettled(db: Kysely<Database>, before: string): Promise<number> {
+  const res = await db
+    .deleteFrom('outbox')
+    .where('status', 'in', ['sent', 'failed', 'cancelled'])
+    .where('updated_at', '<', before)
+    .executeTakeFirst();
+  return Number(res.numDeletedRows);
+}

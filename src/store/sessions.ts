@@ -31,11 +31,6 @@ export async function findSessionUser(
   return { user, companyCode: company_code, expiresAt: session_expires_at };
 }
 
-/** Drops a user's expired sessions (housekeeping at each login). */
-export async function deleteExpiredSessions(db: Kysely<Database>, userId: number, now: string): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).where('expires_at', '<=', now).execute();
-}
-
 export async function deleteUserSessions(db: Kysely<Database>, userId: number): Promise<void> {
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
@@ -47,4 +42,10 @@ export async function findCompanyOfUser(db: Kysely<Database>, userId: number): P
     .selectAll('c')
     .where('u.id', '=', userId)
     .executeTakeFirst();
+}
+
+/** Housekeeping: every session that expired before `before`. */
+export async function purgeExpiredSessions(db: Kysely<Database>, before: string): Promise<number> {
+  const res = await db.deleteFrom('sessions').where('expires_at', '<=', before).executeTakeFirst();
+  return Number(res.numDeletedRows);
 }

@@ -148,7 +148,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
         .headers({
           'cache-control': 'no-store',
           'referrer-policy': 'no-referrer',
-          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
         })
         .type('text/html; charset=utf-8')
         .send(verifyPage(page.title, page.text));
