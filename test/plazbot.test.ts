@@ -143,6 +143,11 @@ for (const kind of STORES) {
           assertError(await create(t.token, body('revoked-2@example.com')), 401);
           assert.equal(await userRow('auth@example.com'), undefined);
         });
+        it('names the Bearer scheme in WWW-Authenticate', async () => {
+          const r = await create(undefined, body('auth@example.com'));
+          assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="roster"');
+          assert.equal((await me('nope')).headers.get('www-authenticate'), 'Bearer realm="roster"');
+        });
         it('checks the token before the body', async () => {
           assertError(await create(undefined, { name: 5 }), 401);
         });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { UserRow } from '../../core/users.js';
+import { classifyError } from '../../http/errors.js';
 import { ok, presentError, presentUser, verifyPage } from './present.js';
 
 const row: UserRow = {
@@ -41,6 +42,13 @@ describe('Plazbot presenters', () => {
       message: 'taken',
       errors: [{ field: 'email', message: 'is taken' }],
     });
+  });
+  it('renders a bug as a bare 500 and an unreachable database as 503', () => {
+    const bug = presentError(classifyError(new Error('secret detail: hunter2')));
+    assert.deepEqual(bug, { success: false, code: 500, errorCode: 'INTERNAL_ERROR', message: 'Internal server error', errors: [] });
+    const down = classifyError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    assert.equal(down.retryAfter, 1);
+    assert.deepEqual(presentError(down), { success: false, code: 503, errorCode: 'SERVICE_UNAVAILABLE', message: down.message, errors: [] });
   });
   it('shows a user with a string id and never its hash or internal tokens', () => {
     const u = presentUser(row, 'wabotify');

@@ -73,6 +73,12 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
   const apiToken = async (req: FastifyRequest) => {
     req.principal = await auth.token('api_token', bearer(req.headers.authorization, 'UNAUTHORIZED'));
   };
+  // RFC 6750: a 401 from a Bearer-protected route says which scheme to use.
+  const bearerRoutes = new Set(['/api/user', '/api/user/me', '/api/user/email']);
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode === 401 && bearerRoutes.has(req.routeOptions.url ?? '')) void reply.header('www-authenticate', 'Bearer realm="roster"');
+    return payload;
+  });
   // The dummy hash an unknown email is checked against is made now, not on the first login.
   app.addHook('onReady', async () => {
     await verifyDummy('warm-up');
