@@ -13,7 +13,7 @@ import type { Kysely } from 'kysely';
 import type { Db } from '../store/db.js';
 import * as store from '../store/outbox.js';
 import { findUserById } from '../store/users.js';
-import { findCompanyOfUser } from '../store/sessions.js';
+import { findCompanyOfUser } from '../store/companies.js';
 import type { Database, OutboxRow, OutboxStatus, OutboxTemplate } from '../store/schema.js';
 import { nowIso } from './clock.js';
 import { mintEmailToken, TOKEN_TTL_MS } from './email-tokens.js';

@@ -2,6 +2,7 @@
  * Plazbot/Wabotify platform users: created by an integration on behalf of a company, then they log
  * in with email and password, verify their email and reset their password by mail.
  */
+import { findCompanyOfUser } from '../store/companies.js';
 import type { Db } from '../store/db.js';
 import * as emailTokens from '../store/email-tokens.js';
 import * as outboxStore from '../store/outbox.js';
@@ -176,7 +177,7 @@ export async function login(
   }
   await counters.reset(keys.email);
 
-  const company = await sessions.findCompanyOfUser(db.db, user.id);
+  const company = await findCompanyOfUser(db.db, user.id);
   if (!company) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
   if (company.require_email_verification === 1 && user.email_verified_at === null) {
     const queued = await queueVerificationIfDue(db, user);
@@ -286,7 +287,7 @@ export async function resetPassword(
   const now = nowIso();
   if (!row || row.user_id !== user.id || row.used_at !== null || row.expires_at <= now) throw badCode();
 
-  const company = await sessions.findCompanyOfUser(db.db, user.id);
+  const company = await findCompanyOfUser(db.db, user.id);
   const problem = passwordProblem(input.newPassword, email, parsePolicy(company?.password_policy ?? null), 'newPassword');
   if (problem) throw unprocessable(problem[0], `Password rejected: ${problem[1].message}`, [problem[1]]);
 

@@ -71,3 +71,13 @@ export async function updateCompany(
     .returningAll()
     .executeTakeFirst();
 }
+
+/** The company a user belongs to. */
+export async function findCompanyOfUser(db: Kysely<Database>, userId: number): Promise<CompanyRow | undefined> {
+  return db
+    .selectFrom('users as u')
+    .innerJoin('companies as c', 'c.id', 'u.company_id')
+    .selectAll('c')
+    .where('u.id', '=', userId)
+    .executeTakeFirst();
+}

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { CompanyRow, Database, UserRow } from './schema.js';
+import type { Database, UserRow } from './schema.js';
 
 export async function insertSession(
   db: Kysely<Database>,
@@ -35,14 +35,6 @@ export async function deleteUserSessions(db: Kysely<Database>, userId: number): 
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
 
-export async function findCompanyOfUser(db: Kysely<Database>, userId: number): Promise<CompanyRow | undefined> {
-  return db
-    .selectFrom('users as u')
-    .innerJoin('companies as c', 'c.id', 'u.company_id')
-    .selectAll('c')
-    .where('u.id', '=', userId)
-    .executeTakeFirst();
-}
 
 /** Housekeeping: every session that expired before `before`. */
 export async function purgeExpiredSessions(db: Kysely<Database>, before: string): Promise<number> {
