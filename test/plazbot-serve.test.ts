@@ -69,9 +69,9 @@ describe('roster serve: the Plazbot demo curl, mail, and logs without secrets', 
       bannerLength = banner.length;
       secrets.push(password);
     } finally {
-      child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     }
-    const [exitCode] = (await once(child, 'exit')) as [number];
+    const exitCode = child.exitCode ?? ((await once(child, 'exit')) as [number])[0];
     assert.equal(exitCode, 0, 'SIGTERM stops the server and the outbox sender cleanly');
     // Every log line, the requests and the sender's included, once the process has flushed them.
     const logs = out.slice(bannerLength);
@@ -79,5 +79,38 @@ describe('roster serve: the Plazbot demo curl, mail, and logs without secrets', 
     assert.match(logs, /verify-email\?token=\[REDACTED\]/);
     assert.match(logs, /"url":"\/api\/user\/resetPassword","status":200/);
     for (const s of secrets) assert.ok(!logs.includes(s), `a secret (${s.slice(0, 6)}...) is in the logs`);
+  });
+
+  it('warns without SMTP_URL and keeps mail in the outbox, where `roster outbox list` shows it', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'roster-plazbot-nosmtp-'));
+    const env = { ...process.env, DATABASE_URL: `sqlite:${join(home, 'roster.db')}`, PORT: '', LOG_LEVEL: 'warn', SMTP_URL: '' };
+    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => (out += c));
+    try {
+      while (!out.includes('SMTP_URL is not set') || !/Plazbot user:[\s\S]*-d '[^']*'/.test(out)) {
+        await Promise.race([once(child.stdout, 'data'), once(child, 'exit').then(() => { throw new Error(`serve exited: ${out}`); })]);
+      }
+      const curl = /(curl -s -X POST [^\n]*\/api\/user \\[\s\S]*?-d '[^']*')/.exec(out)![1]!;
+      const url = /curl -s -X POST (http:\/\/[^/\s]+)\/api\/user/.exec(curl)![1]!;
+      const created = JSON.parse((await run('sh', ['-c', curl])).stdout);
+      assert.equal(created.success, true);
+      const r = await call(url, 'POST', '/api/user/sendEmailToResetPassword', { json: { email: created.data.email } });
+      assert.equal(r.status, 200);
+      const { stdout } = await run(process.execPath, [MAIN, 'outbox', 'list', '--json'], { env });
+      const { messages } = JSON.parse(stdout);
+      assert.equal(messages.length, 1);
+      assert.deepEqual(
+        { template: messages[0].template, to: messages[0].to, status: messages[0].status, attempts: messages[0].attempts },
+        { template: 'reset_password', to: created.data.email, status: 'pending', attempts: 0 },
+      );
+      assert.match((await run(process.execPath, [MAIN, 'outbox', 'list'], { env })).stdout, /pending\treset_password/);
+    } finally {
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
