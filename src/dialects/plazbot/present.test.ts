@@ -18,7 +18,7 @@ const row: UserRow = {
   custom_attributes: '{}',
   ui_settings: '{}',
   message_signature: null,
-  pubsub_token: 'secret-pubsub',
+  pubsub_token_digest: 'secret-pubsub',
   created_via: 'plazbot',
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
