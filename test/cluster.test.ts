@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createCompany } from '../src/core/companies.js';
-import { createWidgetClient } from '../src/core/credentials.js';
+import { createToken, createWidgetClient } from '../src/core/credentials.js';
 import { call } from './helpers.js';
 import { eventually, fanOut, runCli, SKIP_POSTGRES, startCluster, type Cluster } from './cluster.js';
 
@@ -83,6 +83,30 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
       assert.equal(r.status, 401, n.name);
       assert.equal(r.body.error.code, 'unauthorized');
       assert.equal((await post(n.url, { user: { id: 'rv', names: 'x' } })).status, 200, n.name);
+    }
+  });
+
+  it('leaves one Chatwoot account_user row when POSTs for one membership race over every node', async () => {
+    const app = await createToken(cluster.db, 'platform_app', { companyCode: 'acme', name: 'Cluster App' });
+    const headers = { api_access_token: app.token };
+    const first = cluster.nodes[0]!.url;
+    const account = await call(first, 'POST', '/platform/api/v1/accounts', { headers, json: { name: 'Cluster Account' } });
+    assert.equal(account.status, 200, account.text);
+    const user = await call(first, 'POST', '/platform/api/v1/users', { headers, json: { name: 'Agent', email: 'cluster.agent@example.com', password: 'Tr0ub4dor&3-horse' } });
+    assert.equal(user.status, 200, user.text);
+    const path = `/platform/api/v1/accounts/${account.body.id}/account_users`;
+    const replies = await fanOut(cluster.nodes, 30, (node, i) =>
+      call(node.url, 'POST', path, { headers, json: { user_id: user.body.id, role: i % 2 ? 'administrator' : 'agent' } }),
+    );
+    assert.deepEqual([...new Set(replies.map((r) => r.status))], [200]);
+    assert.equal(new Set(replies.map((r) => r.body.id)).size, 1, 'every node answers the same row');
+    const rows = await cluster.db.db.selectFrom('account_users').select(['id', 'role']).where('account_id', '=', account.body.id).execute();
+    assert.equal(rows.length, 1);
+    // Every node sees the same final row.
+    for (const n of cluster.nodes) {
+      const list = await call(n.url, 'GET', path, { headers });
+      assert.equal(list.status, 200);
+      assert.deepEqual(list.body.map((r: any) => [r.id, r.role]), rows.map((r) => [r.id, r.role]), n.name);
     }
   });
 });
