@@ -33,6 +33,7 @@ export async function start(config: Config): Promise<Running> {
   // Logged once the server's logger exists.
   let log: FastifyInstance['log'] | undefined;
   const { counters, readiness, redisReady } = sharedCounters(config, (msg, err) => log?.warn({ err: { message: err.message } }, msg));
+  let app: FastifyInstance | undefined;
   try {
     const [, redisUp] = await Promise.all([
       migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs }),
@@ -41,39 +42,40 @@ export async function start(config: Config): Promise<Running> {
     ]);
     const demo = config.seedDemo ? await seedDemo(db) : undefined;
     let sender: OutboxSender | undefined;
-    const app = await buildServer({ config, db, counters, readiness, mail: { notify: () => sender?.notify() } });
-    log = app.log;
-    if (redisUp === false) app.log.warn('redis unreachable at start: rate limits count per node until it answers');
-    db.onConnectionError = (err) => app.log.warn({ err: { message: err.message } }, 'database connection lost');
-    await app.listen({ port: config.port, host: config.host });
+    const server = await buildServer({ config, db, counters, readiness, mail: { notify: () => sender?.notify() } });
+    app = server;
+    log = server.log;
+    if (redisUp === false) server.log.warn('redis unreachable at start: rate limits count per node until it answers');
+    db.onConnectionError = (err) => server.log.warn({ err: { message: err.message } }, 'database connection lost');
+    await server.listen({ port: config.port, host: config.host });
     const { mail } = config;
     if (mail.smtpUrl) {
-      sender = new OutboxSender(db, smtpTransport({ url: mail.smtpUrl, from: mail.from }), { publicUrl: config.publicUrl, ...mail }, app.log);
+      sender = new OutboxSender(db, smtpTransport({ url: mail.smtpUrl, from: mail.from }), { publicUrl: config.publicUrl, ...mail }, server.log);
       sender.start();
     } else {
-      app.log.warn('SMTP_URL is not set: mail (verification links, reset codes) is not being sent; it waits in the outbox (`roster outbox list`)');
+      server.log.warn('SMTP_URL is not set: mail (verification links, reset codes) is not being sent; it waits in the outbox (`roster outbox list`)');
     }
     let tidying: Promise<void> = Promise.resolve();
     const tidy = () =>
       (tidying = housekeeping(db).then(
-        (n) => app.log.debug(n, 'housekeeping'),
-        (err: unknown) => app.log.warn({ err: { message: (err as Error).message } }, 'housekeeping failed; will retry'),
+        (n) => server.log.debug(n, 'housekeeping'),
+        (err: unknown) => server.log.warn({ err: { message: (err as Error).message } }, 'housekeeping failed; will retry'),
       ));
     void tidy();
     const tidyTimer = setInterval(() => void tidy(), HOUSEKEEPING_INTERVAL_MS).unref();
-    const addr = app.server.address();
+    const addr = server.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
     return {
-      app,
+      app: server,
       db,
       counters,
       url,
       demo,
       close: async () => {
         clearInterval(tidyTimer);
-        await app.close();
+        await server.close();
         await tidying;
         await sender?.stop();
         await counters.close();
@@ -81,6 +83,8 @@ export async function start(config: Config): Promise<Running> {
       },
     };
   } catch (err) {
+    // A port already taken, say: release everything already built, then report.
+    await app?.close().catch(() => {});
     await counters.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;

@@ -15,6 +15,14 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ PUBLIC_URL: 'https://roster.example.com/' }).frontendUrl, 'https://roster.example.com');
     assert.equal(loadConfig({ FRONTEND_URL: 'https://app.example.com/chat/' }).frontendUrl, 'https://app.example.com/chat');
   });
+  it('reads TRUST_PROXY as off, a hop count, or proxy addresses', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1', '::1']);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.throws(() => loadConfig({ TRUST_PROXY: 'lb.internal' }), /TRUST_PROXY/);
+  });
+
   it('lets flags override the environment', () => {
     const c = loadConfig({ PORT: '4000', HOST: '0.0.0.0' }, { port: 5000 });
     assert.equal(c.port, 5000);

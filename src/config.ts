@@ -24,7 +24,11 @@ export interface Config {
   /** Prefix of every Redis key roster writes, so several installations can share one Redis. */
   redisKeyPrefix: string;
   /** Trust X-Forwarded-For from a load balancer (client IPs for rate limits and logs). */
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-For hops to believe: false (none), a hop count, or the proxies' addresses and
+   * CIDR ranges. `true` believes every hop, so a client can choose its own IP: for a trusted network only.
+   */
+  trustProxy: boolean | number | string[];
   /** Create a demo company and credentials when the database is new. */
   seedDemo: boolean;
   /** Plazbot login sessions, failed-login limits and mail. */
@@ -143,6 +147,31 @@ function mailConfig(env: Env, publicUrl: string): MailConfig {
   };
 }
 
+/**
+ * TRUST_PROXY: `false` (default), a number of proxy hops in front of roster (`1` for one load
+ * balancer), or a comma-separated list of proxy addresses / CIDR ranges (`10.0.0.0/8,127.0.0.1`).
+ * `true` trusts every hop and lets any client set its own IP; it is accepted but not advised.
+ */
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = env.TRUST_PROXY?.trim();
+  if (raw === undefined || raw === '') return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 100) throw new ConfigError(`TRUST_PROXY hop count must be at most 100 (got ${hops})`);
+    return hops;
+  }
+  const lower = raw.toLowerCase();
+  if (['true', 'yes', 'on'].includes(lower)) return true;
+  if (['false', 'no', 'off'].includes(lower)) return false;
+  const list = raw.split(',').map((x) => x.trim()).filter(Boolean);
+  const address = /^(?:[0-9.]+|[0-9a-f:.]+)(?:\/\d{1,3})?$/i;
+  const bad = list.find((x) => !address.test(x) || !x.replace(/\/.*/, '').match(/[.:]/));
+  if (list.length === 0 || bad !== undefined) {
+    throw new ConfigError(`TRUST_PROXY must be false, a hop count, or proxy addresses/CIDR ranges separated by commas (got "${raw}")`);
+  }
+  return list;
+}
+
 export interface ConfigOverrides {
   port?: number | undefined;
   host?: string | undefined;
@@ -180,7 +209,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     dbConnectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
     redisUrl: redisUrl(env),
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'roster:',
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     seedDemo: bool(env, 'SEED_DEMO', true),
     auth: {
       sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 3600, 60, 30 * 86_400),

@@ -37,7 +37,8 @@ export async function buildServer({ config, db, counters: given, readiness = [],
   const app = Fastify({
     logger: { level: config.logLevel, serializers, redact },
     bodyLimit: BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    // A hop count as Fastify's trust function (its types take no number): believe the n nearest hops.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     logController: new AccessLog(),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -61,6 +62,10 @@ export async function buildServer({ config, db, counters: given, readiness = [],
     reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }),
   );
   return app;
+}
+
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
 
 /**

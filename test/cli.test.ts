@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -166,5 +167,31 @@ describe('roster serve on a new database (npm start)', () => {
     const [code, signal] = (second.exitCode === null && second.signalCode === null ? await once(second, 'exit') : [second.exitCode, second.signalCode]) as [number | null, string | null];
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, 'SIGTERM shuts down cleanly');
     assert.ok(!out2.text.includes('clientSecret'), out2.text);
+  });
+});
+
+describe('roster serve on a port that is taken', () => {
+  it('exits non-zero with a message that names the address, and leaves nothing running', async () => {
+    const blocker = createServer();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as { port: number }).port;
+    const dir = mkdtempSync(join(tmpdir(), 'roster-port-'));
+    try {
+      const r = await run(process.execPath, [MAIN, 'serve', '--port', String(port)], {
+        cwd: dir,
+        env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent' },
+        timeout: 30_000,
+      }).then(
+        () => assert.fail('serve should fail'),
+        (e: { code: number; stderr: string; killed?: boolean }) => e,
+      );
+      assert.equal(r.killed, false, 'the process ended by itself: nothing kept it alive');
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, new RegExp(`EADDRINUSE.*${port}`));
+    } finally {
+      blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -70,7 +70,7 @@ for (const kind of STORES) {
         for (const k of ['lastMessageAt', 'createdAt', 'updatedAt']) assert.match(room[k], ISO);
       }
       assert.notEqual(Room._id, groupRoom._id);
-      assert.equal(groupRoom.id, `G:${botId}:${User.groupId}`);
+      assert.equal(groupRoom.id, `GR:${botId}:${User.groupId}`);
     });
 
     it('returns the same user and rooms on later calls, refreshing names and legal id', async () => {
@@ -112,6 +112,17 @@ for (const kind of STORES) {
       assert.equal(members.length, 4);
     });
 
+    it("serves user ids that look like another user's groupId, or like the bot id", async () => {
+      const a = (await post(raw, { user: { id: 'collide-a', names: 'A' } })).body.data;
+      for (const id of [a.User.groupId, a.groupRoom.id, botId, a.Room.id]) {
+        const r = await post(raw, { user: { id, names: 'Mallory' } });
+        assert.equal(r.status, 200, `${id}: ${r.text}`);
+        assert.equal(r.body.data.User.id, id);
+        assert.equal((await post(raw, { user: { id, names: 'Mallory' } })).body.data.User.databaseId, r.body.data.User.databaseId);
+      }
+      assert.equal((await post(raw, { user: { id: 'collide-a', names: 'A' } })).body.data.Room._id, a.Room._id);
+    });
+
     describe('authentication', () => {
       const cases: Array<[string, string | undefined]> = [
         ['no header', undefined],
@@ -119,6 +130,8 @@ for (const kind of STORES) {
         ['a wrong secret', 'nope:nope'],
         ['Basic garbage', 'Basic !!!'],
         ['Basic without a colon', `Basic ${Buffer.from('justone').toString('base64')}`],
+        ['a NUL in the client id', `Basic ${Buffer.from('ab\u0000cd:secret').toString('base64')}`],
+        ['a client id of the wrong shape', 'not-hex-at-all:secret'],
       ];
       for (const [name, auth] of cases) {
         it(`answers 401 in Jelou's error format for ${name}`, async () => {
@@ -156,6 +169,9 @@ for (const kind of STORES) {
         ['a boolean legalId', { user: { id: 'x', names: 'x', legalId: true } }, 'user.legalId'],
         ['user as a string', { user: 'x' }, 'user'],
         ['an array body', [1, 2], '(body)'],
+        ['a NUL in the id', { user: { id: 'a\u0000b', names: 'x' } }, 'user.id'],
+        ['a NUL in names', { user: { id: 'nul-names', names: 'x\u0000' } }, 'user.names'],
+        ['a NUL in legalId', { user: { id: 'nul-legal', names: 'x', legalId: '1\u00002' } }, 'user.legalId'],
       ];
       for (const [name, body, field] of invalid) {
         it(`answers 400 naming ${field} for ${name}, and writes nothing`, async () => {

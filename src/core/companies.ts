@@ -71,14 +71,20 @@ export async function createCompany(
   return toCompany(row);
 }
 
+/** No company can have a code outside CODE_RE: such a code is answered without a query. */
+async function findRow(db: Db, code: string) {
+  const c = normalizeCompanyCode(code);
+  return CODE_RE.test(c) ? store.findCompanyByCode(db.db, c) : undefined;
+}
+
 export async function getCompany(db: Db, code: string): Promise<Company> {
-  const row = await store.findCompanyByCode(db.db, normalizeCompanyCode(code));
+  const row = await findRow(db, code);
   if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
   return toCompany(row);
 }
 
 export async function findCompany(db: Db, code: string): Promise<Company | undefined> {
-  const row = await store.findCompanyByCode(db.db, normalizeCompanyCode(code));
+  const row = await findRow(db, code);
   return row && toCompany(row);
 }
 
@@ -98,7 +104,7 @@ export async function updateCompany(
   let passwordPolicy: string | null | undefined;
   if (patch.passwordPolicy === null) passwordPolicy = null;
   else if (patch.passwordPolicy !== undefined) {
-    const current = await store.findCompanyByCode(db.db, normalizeCompanyCode(code));
+    const current = await findRow(db, code);
     if (!current) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
     passwordPolicy = JSON.stringify(checkPolicy({ ...parsePolicy(current.password_policy), ...patch.passwordPolicy }));
   }

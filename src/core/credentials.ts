@@ -31,6 +31,8 @@ const TOKEN_PREFIX: Record<Exclude<CredentialKind, 'widget_client'>, string> = {
 
 export const DEFAULT_BOT_NAME = 'Widget Bot';
 
+const PUBLIC_ID_RE = /^[0-9a-f]{16}$/;
+
 export interface WidgetClientCreated {
   clientId: string;
   clientSecret: string;
@@ -135,6 +137,8 @@ export class Authenticator {
   }
 
   async widgetClient(clientId: string, clientSecret: string): Promise<Principal> {
+    // Every client id is newPublicId()'s 16 hex: anything else is refused without a query.
+    if (!PUBLIC_ID_RE.test(clientId)) throw unauthorized();
     return this.check('widget_client', clientId, clientSecret);
   }
 

@@ -22,17 +22,26 @@ export interface WidgetUserInput {
 
 export const LIMITS = { id: 255, names: 255, legalId: 64 } as const;
 
+const NUL = '\u0000';
+
 function check(input: WidgetUserInput): void {
   const fields: FieldError[] = [];
   if (input.id.length < 1 || input.id.length > LIMITS.id) fields.push({ field: 'user.id', message: `must be 1-${LIMITS.id} characters` });
   if (input.names.length < 1 || input.names.length > LIMITS.names) fields.push({ field: 'user.names', message: `must be 1-${LIMITS.names} characters` });
   if (input.legalId !== undefined && input.legalId.length > LIMITS.legalId) fields.push({ field: 'user.legalId', message: `must be at most ${LIMITS.legalId} characters` });
+  // PostgreSQL cannot store NUL in text, and no real id or name holds one: refused on every store.
+  for (const [field, value] of [['user.id', input.id], ['user.names', input.names], ['user.legalId', input.legalId]] as const) {
+    if (value?.includes(NUL) && !fields.some((f) => f.field === field)) fields.push({ field, message: 'must not contain NUL characters' });
+  }
   if (fields.length > 0) throw invalid('VALIDATION_FAILED', 'The request body is invalid', fields);
 }
 
-/** Jelou's room id for a user's personal room; group rooms are keyed by their group id. */
+/**
+ * Jelou's room id for a user's personal room. Group rooms are keyed by their group id under another
+ * prefix, so no user id a client chooses (another user's groupId, say) can collide with one.
+ */
 export const personalRoomId = (botId: string, referenceId: string) => `G:${botId}:${referenceId}`;
-export const groupRoomId = (botId: string, groupId: string) => `G:${botId}:${groupId}`;
+export const groupRoomId = (botId: string, groupId: string) => `GR:${botId}:${groupId}`;
 const roomNames = (names: string) => ({ personal: names, group: `${names} (group)` });
 
 export async function getOrCreateWidgetUser(

@@ -89,6 +89,11 @@ export function classifyError(err: unknown): Classified {
         ? { status: 415, kind: 'unsupported_media_type', code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The body must be application/json', fields: [] }
         : { status: 400, kind: 'invalid', code: 'INVALID_CONTENT_LENGTH', message: 'Content-Length does not match the body', fields: [] };
   }
+  // PostgreSQL refused a character (NUL, or bytes invalid in the encoding) that core let through:
+  // the client's input, so a 400 on every store rather than a 500 on one.
+  if (fe.code === '22021' || fe.code === '22P05') {
+    return { status: 400, kind: 'invalid', code: 'INVALID_CHARACTERS', message: 'The request contains characters that cannot be stored (such as NUL)', fields: [] };
+  }
   if (isUnavailable(err)) {
     return { status: 503, kind: 'unavailable', code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; try again shortly', fields: [], retryAfter: 1 };
   }

@@ -7,8 +7,7 @@
  * limiter into an outage.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { sql } from 'kysely';
-import type { Db } from '../store/db.js';
+import { ping, type Db } from '../store/db.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -22,7 +21,7 @@ export const READY_TIMEOUT_MS = 2000;
 export const healthRoutes: FastifyPluginAsync<{ db: Db; checks?: ReadinessCheck[] }> = async (app, { db, checks = [] }) => {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
-  const all: ReadinessCheck[] = [{ name: 'database', required: true, check: () => sql`select 1`.execute(db.db) }, ...checks];
+  const all: ReadinessCheck[] = [{ name: 'database', required: true, check: () => ping(db) }, ...checks];
 
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     const results = await Promise.all(

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, sql, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -39,6 +39,11 @@ export interface Db {
 }
 
 export class DatabaseUrlError extends Error {}
+
+/** One round trip to the database: what readiness checks ask. */
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db.db);
+}
 
 export function parseDatabaseUrl(url: string): { kind: DbKind; target: string } {
   if (url.startsWith('sqlite:')) {

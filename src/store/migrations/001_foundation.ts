@@ -72,7 +72,7 @@ export function foundation(ctx: MigrationContext) {
         .addColumn('member_id', 'text', (c) => c.notNull())
         .addColumn('member_type', 'text', (c) => c.notNull())
         .addColumn('created_at', 'text', (c) => c.notNull())
-        .addPrimaryKeyConstraint('room_members_pkey', ['room_oid', 'member_id'])
+        .addPrimaryKeyConstraint('room_members_pkey', ['room_oid', 'member_type', 'member_id'])
         .execute();
     },
   };
