@@ -110,6 +110,16 @@ describe('loadConfig', () => {
     assert.equal(c.mail.retryBaseMs, 100);
     assert.equal(loadConfig({ PUBLIC_URL: 'https://roster.example.com/' }).mail.from, 'roster <no-reply@roster.example.com>');
   });
+  it('keeps the SMTP timeouts within half the outbox lease, so a claim cannot lapse mid-send', () => {
+    assert.equal(loadConfig({}).mail.smtpTimeoutMs, 30_000);
+    assert.equal(loadConfig({ OUTBOX_LEASE_MS: '1000' }).mail.smtpTimeoutMs, 500);
+    assert.equal(loadConfig({ OUTBOX_LEASE_MS: '20000' }).mail.smtpTimeoutMs, 10_000);
+    assert.equal(loadConfig({ OUTBOX_LEASE_MS: '20000', SMTP_TIMEOUT_MS: '4000' }).mail.smtpTimeoutMs, 4000);
+    assert.throws(
+      () => loadConfig({ OUTBOX_LEASE_MS: '20000', SMTP_TIMEOUT_MS: '15000' }),
+      (e: unknown) => e instanceof ConfigError && /SMTP_TIMEOUT_MS/.test(e.message) && /OUTBOX_LEASE_MS/.test(e.message),
+    );
+  });
   it('never echoes an SMTP password', () => {
     assert.throws(
       () => loadConfig({ SMTP_URL: 'http://u:hunter2@mail.example.com' }),

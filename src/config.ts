@@ -52,6 +52,11 @@ export interface MailConfig {
   pollMs: number;
   /** A node that claimed a message and went silent for this long is taken to have died. */
   leaseMs: number;
+  /**
+   * SMTP connection, greeting and socket timeouts. At most half the lease, so a hung server makes a
+   * send fail while the claim still holds, and no other node takes the message over mid-send.
+   */
+  smtpTimeoutMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
   maxAttempts: number;
@@ -136,11 +141,20 @@ function mailConfig(env: Env, publicUrl: string): MailConfig {
   const retryBaseMs = int(env, 'MAIL_RETRY_BASE_MS', 30_000, 10, 3_600_000);
   const retryMaxMs = int(env, 'MAIL_RETRY_MAX_MS', 3_600_000, 10, 86_400_000);
   if (retryMaxMs < retryBaseMs) throw new ConfigError(`MAIL_RETRY_MAX_MS must not be below MAIL_RETRY_BASE_MS (${retryMaxMs} < ${retryBaseMs})`);
+  const leaseMs = int(env, 'OUTBOX_LEASE_MS', 120_000, 1000, 3_600_000);
+  const maxSmtpTimeoutMs = Math.floor(leaseMs / 2);
+  const smtpTimeoutMs = int(env, 'SMTP_TIMEOUT_MS', Math.min(30_000, maxSmtpTimeoutMs), 100, 3_600_000);
+  if (smtpTimeoutMs > maxSmtpTimeoutMs) {
+    throw new ConfigError(
+      `SMTP_TIMEOUT_MS must be at most half of OUTBOX_LEASE_MS (${smtpTimeoutMs} > ${leaseMs} / 2): a send must fail before its claim lapses, or another node sends the message again`,
+    );
+  }
   return {
     smtpUrl,
     from,
     pollMs: int(env, 'OUTBOX_POLL_MS', 2000, 10, 600_000),
-    leaseMs: int(env, 'OUTBOX_LEASE_MS', 120_000, 1000, 3_600_000),
+    leaseMs,
+    smtpTimeoutMs,
     retryBaseMs,
     retryMaxMs,
     maxAttempts: int(env, 'MAIL_MAX_ATTEMPTS', 10, 1, 1000),

@@ -5,15 +5,19 @@ import { PermanentMailError, type MailTransport, type OutgoingMail } from '../co
 export interface SmtpOptions {
   url: string;
   from: string;
-  /** Connection, greeting and socket timeouts: a hung server must not hold a claim past its lease. */
+  /**
+   * Connection, greeting and socket timeouts: a hung server must not hold a claim past its lease
+   * (config keeps this at most half of OUTBOX_LEASE_MS).
+   */
   timeoutMs?: number;
 }
 
 export function smtpTransport({ url, from, timeoutMs = 30_000 }: SmtpOptions): MailTransport {
   const transporter = nodemailer.createTransport({
     url,
-    connectionTimeout: Math.min(timeoutMs, 10_000),
-    greetingTimeout: Math.min(timeoutMs, 10_000),
+    // Connecting and the greeting share the budget with the exchange that follows.
+    connectionTimeout: Math.min(Math.floor(timeoutMs / 4), 10_000),
+    greetingTimeout: Math.min(Math.floor(timeoutMs / 4), 10_000),
     socketTimeout: timeoutMs,
   });
   return {
