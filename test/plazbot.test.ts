@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createCompany, updateCompany } from '../src/core/companies.js';
 import { createToken, revokeCredential } from '../src/core/credentials.js';
+import { MemoryCounterStore } from '../src/core/rate-limit.js';
 import { mintEmailToken } from '../src/core/email-tokens.js';
 import { call, STORES, startTestServer, type Reply, type TestServer } from './helpers.js';
 import { resetCodeOf, startSmtp, verifyTokenOf, type TestSmtp } from './smtp.js';
@@ -548,6 +549,41 @@ for (const kind of STORES) {
       const r = await call(srv.url, 'POST', '/api/user/login', { json: { email: 'ip@example.com', password: PASSWORD } });
       assertError(r, 429, 'TOO_MANY_LOGIN_ATTEMPTS');
       assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    });
+  });
+
+  describe(`Plazbot login limit per client IP, concurrently (${kind})`, () => {
+    let srv: TestServer;
+    const login = (email: string, password: string) => call(srv.url, 'POST', '/api/user/login', { json: { email, password } });
+    before(async () => {
+      srv = await startTestServer(kind, { LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_IP: '3', LOGIN_WINDOW_SECONDS: '60' });
+      await createCompany(srv.db, { code: 'acme', name: 'Acme' });
+      const t = await createToken(srv.db, 'api_token', { companyCode: 'acme' });
+      const r = await call(srv.url, 'POST', '/api/user', {
+        headers: { authorization: `Bearer ${t.token}` },
+        json: { name: 'A', lastName: 'B', email: 'office@example.com', password: PASSWORD, company: 'acme' },
+      });
+      assert.equal(r.status, 200, r.text);
+    });
+    after(() => srv.stop());
+
+    it('does not count successful logins against the IP', async () => {
+      for (let i = 0; i < 6; i++) assert.equal((await login('office@example.com', PASSWORD)).status, 200);
+    });
+
+    it('lets exactly the limit of concurrent wrong logins over many emails through, 429 to the rest', async () => {
+      const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => login(`many-${i}@example.com`, 'guess')));
+      const statuses = replies.map((r) => r.status);
+      assert.equal(statuses.filter((s) => s === 401).length, 3, statuses.join(','));
+      assert.equal(statuses.filter((s) => s === 429).length, 37, statuses.join(','));
+    });
+
+    it('opens no new counter for the emails a blocked client tries', async () => {
+      const counters = srv.counters;
+      assert.ok(counters instanceof MemoryCounterStore);
+      const before = counters.size;
+      for (let i = 0; i < 50; i++) assertError(await login(`fresh-${i}@example.com`, 'guess'), 429, 'TOO_MANY_LOGIN_ATTEMPTS');
+      assert.equal(counters.size, before);
     });
   });
 }

@@ -142,10 +142,10 @@ const limitKeys = (email: string, ip: string) => ({
 });
 
 /**
- * POST /api/user/login. Past the failure limit (per email or per client IP) the answer is 429
+ * POST /api/user/login. Past the failure limit (per client IP or per email) the answer is 429
  * before the password is even looked at, so a correct password does not get through either, and
- * concurrent guesses at one email cannot overshoot the limit. An unknown email costs the same
- * argon2 verification as a wrong password.
+ * concurrent guesses cannot overshoot the limit. An unknown email costs the same argon2
+ * verification as a wrong password.
  */
 export async function login(
   db: Db,
@@ -156,26 +156,26 @@ export async function login(
 ): Promise<LoginResult> {
   const email = normalizeEmail(input.email);
   const keys = limitKeys(email, input.ip);
-  // The email's count is taken before the password is checked, so concurrent guesses cannot all
-  // slip in under the limit; a correct password clears it again. The IP's counts failures only
-  // (a busy office behind one address logs in successfully many times).
-  const [byEmail, byIp] = await Promise.all([counters.increment(keys.email, policy.windowMs), counters.get(keys.ip)]);
-  const blocked = [
-    byEmail.count > policy.maxFailuresPerEmail ? byEmail.resetInMs : 0,
-    byIp.count >= policy.maxFailuresPerIp ? byIp.resetInMs : 0,
-  ];
-  const waitMs = Math.max(...blocked);
-  if (waitMs > 0) {
-    throw rateLimited('TOO_MANY_LOGIN_ATTEMPTS', 'Too many failed logins; try again later', Math.max(1, Math.ceil(waitMs / 1000)));
+  const tooMany = (resetInMs: number) =>
+    rateLimited('TOO_MANY_LOGIN_ATTEMPTS', 'Too many failed logins; try again later', Math.max(1, Math.ceil(resetInMs / 1000)));
+  // Both counts are taken atomically before the password is checked, so concurrent guesses cannot
+  // all slip in under a limit. The IP comes first: a blocked client touches no email's counter and
+  // opens no new key however many emails it tries. A correct password takes its attempt back from
+  // the IP's count (a busy office behind one address logs in successfully many times) and clears
+  // the email's count.
+  const byIp = await counters.increment(keys.ip, policy.windowMs);
+  if (byIp.count > policy.maxFailuresPerIp) throw tooMany(byIp.resetInMs);
+  const byEmail = await counters.increment(keys.email, policy.windowMs);
+  if (byEmail.count > policy.maxFailuresPerEmail) {
+    // Refused for the email, not for this client's guessing: the attempt does not count on the IP.
+    await counters.decrement(keys.ip);
+    throw tooMany(byEmail.resetInMs);
   }
 
   const user = isValidEmail(email) ? await usersStore.findUserByEmail(db.db, email) : undefined;
   const ok = user?.password_hash ? await verifyPassword(user.password_hash, input.password) : await verifyDummy(input.password);
-  if (!user || !ok) {
-    await counters.increment(keys.ip, policy.windowMs);
-    throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
-  }
-  await counters.reset(keys.email);
+  if (!user || !ok) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
+  await Promise.all([counters.reset(keys.email), counters.decrement(keys.ip)]);
 
   const company = await findCompanyOfUser(db.db, user.id);
   if (!company) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');

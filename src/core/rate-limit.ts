@@ -16,16 +16,31 @@ export interface CounterStore {
   get(key: string): Promise<CounterWindow>;
   /** Adds one to `key`, opening a window of `windowMs` when none is open; returns the new count. */
   increment(key: string, windowMs: number): Promise<CounterWindow>;
+  /**
+   * Takes one back from `key` within its open window (never below zero, never opening or
+   * extending a window): undoes an attempt counted ahead of a check that turned out fine.
+   */
+  decrement(key: string): Promise<void>;
   /** Forgets `key`. */
   reset(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/** In-process counters, for a single node. Expired windows are swept as the map grows. */
+/**
+ * In-process counters, for a single node, at most `maxKeys` of them. When full, expired windows
+ * are swept first; if it is still full of live windows, those that hold least go: the lowest
+ * counts, and among equal counts the ones closest to closing (a tenth of the map at a time). Never
+ * simply the oldest: a blocked client's window, opened first and high, survives a flood of new keys.
+ */
 export class MemoryCounterStore implements CounterStore {
   private readonly windows = new Map<string, { count: number; expires: number }>();
 
   constructor(private readonly maxKeys = 100_000) {}
+
+  /** How many windows are held (expired ones included until swept). */
+  get size(): number {
+    return this.windows.size;
+  }
 
   async get(key: string): Promise<CounterWindow> {
     const w = this.windows.get(key);
@@ -46,6 +61,11 @@ export class MemoryCounterStore implements CounterStore {
     return { count: w.count, resetInMs: w.expires - now };
   }
 
+  async decrement(key: string): Promise<void> {
+    const w = this.windows.get(key);
+    if (w && w.expires > Date.now() && w.count > 0) w.count--;
+  }
+
   async reset(key: string): Promise<void> {
     this.windows.delete(key);
   }
@@ -56,8 +76,12 @@ export class MemoryCounterStore implements CounterStore {
 
   private sweep(now: number): void {
     for (const [k, w] of this.windows) if (w.expires <= now) this.windows.delete(k);
-    // Still full of live windows: drop the oldest rather than grow without bound.
-    while (this.windows.size >= this.maxKeys) this.windows.delete(this.windows.keys().next().value as string);
+    if (this.windows.size < this.maxKeys) return;
+    // Still full of live windows: rather than grow without bound, drop the least telling ones
+    // (lowest count, then closing soonest), a batch at a time so a flood costs one sort per batch.
+    const batch = Math.max(1, Math.ceil(this.maxKeys / 10), this.windows.size - this.maxKeys + 1);
+    const least = [...this.windows].sort((a, b) => a[1].count - b[1].count || a[1].expires - b[1].expires).slice(0, batch);
+    for (const [k] of least) this.windows.delete(k);
   }
 }
 
@@ -90,6 +114,10 @@ export class ResilientCounterStore implements CounterStore {
 
   increment(key: string, windowMs: number): Promise<CounterWindow> {
     return this.either((s) => s.increment(key, windowMs));
+  }
+
+  decrement(key: string): Promise<void> {
+    return this.either((s) => s.decrement(key));
   }
 
   async reset(key: string): Promise<void> {

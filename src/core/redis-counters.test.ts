@@ -70,6 +70,19 @@ describe('RedisCounterStore', { skip: REDIS ? false : 'REDIS_URL_TEST is not set
     assert.equal((await s.get('gone')).count, 0);
   });
 
+  it('takes one back atomically, keeping the window, never below zero', async () => {
+    const a = await open();
+    const b = await open();
+    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).increment('dec', 60_000)));
+    const before = (await a.get('dec')).resetInMs;
+    await Promise.all(Array.from({ length: 14 }, (_, i) => (i % 2 ? a : b).decrement('dec')));
+    const w = await a.get('dec');
+    assert.equal(w.count, 0);
+    assert.ok(w.resetInMs > 0 && w.resetInMs <= before);
+    await a.decrement('never-set');
+    assert.equal(await a.redis.exists(`${prefix}never-set`), 0);
+  });
+
   it('writes only under its prefix', async () => {
     const s = await open();
     await s.increment('mine', 60_000);
@@ -99,6 +112,7 @@ describe('ResilientCounterStore', () => {
   const failing: CounterStore = {
     get: () => Promise.reject(new Error('down')),
     increment: () => Promise.reject(new Error('down')),
+    decrement: () => Promise.reject(new Error('down')),
     reset: () => Promise.reject(new Error('down')),
     close: () => Promise.resolve(),
   };

@@ -28,9 +28,17 @@ if ttl < 0 then ttl = 0 end
 return {tonumber(n), ttl}
 `;
 
+// Takes one back within the open window: DECR keeps the key's expiry; an absent key stays absent.
+const DECREMENT = `
+local n = redis.call('GET', KEYS[1])
+if not n or tonumber(n) <= 0 then return 0 end
+return redis.call('DECR', KEYS[1])
+`;
+
 interface Scripted {
   rosterIncrement(key: string, windowMs: number): Promise<[number, number]>;
   rosterRead(key: string): Promise<[number, number]>;
+  rosterDecrement(key: string): Promise<number>;
 }
 
 export interface RedisCounterOptions {
@@ -69,6 +77,7 @@ export class RedisCounterStore implements CounterStore {
     });
     this.redis.defineCommand('rosterIncrement', { numberOfKeys: 1, lua: INCREMENT });
     this.redis.defineCommand('rosterRead', { numberOfKeys: 1, lua: READ });
+    this.redis.defineCommand('rosterDecrement', { numberOfKeys: 1, lua: DECREMENT });
   }
 
   private get scripts(): Scripted {
@@ -83,6 +92,10 @@ export class RedisCounterStore implements CounterStore {
   async increment(key: string, windowMs: number): Promise<CounterWindow> {
     const [count, ttl] = await this.scripts.rosterIncrement(this.prefix + key, Math.max(1, Math.ceil(windowMs)));
     return { count: Number(count), resetInMs: Number(ttl) };
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.scripts.rosterDecrement(this.prefix + key);
   }
 
   async reset(key: string): Promise<void> {
