@@ -19,7 +19,7 @@ for (const kind of STORES) {
           provider: { getMigrations: async () => ({ '001_foundation': foundation({ kind }), '002_users': users({ kind }), '004_chatwoot': chatwoot({ kind }) }) },
         });
         assert.equal((await early.migrateToLatest()).error, undefined);
-        assert.deepEqual(await migrateToLatest(db), ['003_plazbot']);
+        assert.deepEqual(await migrateToLatest(db), ['003_plazbot', '005_fixes']);
         assert.deepEqual(await migrateToLatest(db), []);
         const applied = await db.db.selectFrom('kysely_migration' as never).select('name' as never).execute();
         assert.deepEqual(applied.map((r) => (r as { name: string }).name).sort(), [...MIGRATION_NAMES].sort());

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCompany } from '../src/core/companies.js';
+import { queueVerificationIfDue } from '../src/core/plazbot-users.js';
 import { housekeeping } from '../src/core/housekeeping.js';
 import { listOutbox, OutboxSender, PermanentMailError, queueMail, type Logger, type MailTransport, type OutgoingMail, type SenderOptions } from '../src/core/outbox.js';
 import { createUser } from '../src/core/users.js';
@@ -133,6 +134,17 @@ for (const kind of STORES) {
       assert.equal(await settle(t.db.db, id, 'dead-node', { status: 'pending', now: new Date().toISOString() }), false);
       assert.equal((await statusOf(id)).status, 'sent');
       await t.db.db.deleteFrom('outbox').where('id', '=', held).execute();
+    });
+
+    it('queues one verification mail for 20 concurrent requests of one unverified user', async () => {
+      const user = await newUser();
+      const results = await Promise.all(Array.from({ length: 20 }, () => queueVerificationIfDue(t.db, user)));
+      assert.equal(results.filter(Boolean).length, 1);
+      const rows = await t.db.db.selectFrom('outbox').select('status').where('user_id', '=', user.id).where('template', '=', 'verify_email').execute();
+      assert.deepEqual(rows, [{ status: 'pending' }]);
+      // Once it went out, a later request may queue the next one (and only one).
+      await t.db.db.updateTable('outbox').set({ status: 'sent' }).where('user_id', '=', user.id).execute();
+      assert.deepEqual((await Promise.all(Array.from({ length: 5 }, () => queueVerificationIfDue(t.db, user)))).filter(Boolean).length, 1);
     });
 
     it('cancels a verification for a user who is verified by now, and a message whose user is gone', async () => {

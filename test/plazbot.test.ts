@@ -586,4 +586,34 @@ for (const kind of STORES) {
       assert.equal(counters.size, before);
     });
   });
+
+  describe(`Plazbot verification mail under concurrent logins (${kind})`, () => {
+    let srv: TestServer;
+    let token: string;
+    before(async () => {
+      // No SMTP: mail waits in the outbox, where the test can count it.
+      srv = await startTestServer(kind, { LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_IP: '100' });
+      await createCompany(srv.db, { code: 'strict', name: 'Strict', requireEmailVerification: true });
+      token = (await createToken(srv.db, 'api_token', { companyCode: 'strict' })).token;
+    });
+    after(() => srv.stop());
+
+    it('queues exactly one new verification mail for 20 concurrent correct logins of an unverified user', async () => {
+      const r = await call(srv.url, 'POST', '/api/user', {
+        headers: { authorization: `Bearer ${token}` },
+        json: { name: 'A', lastName: 'B', email: 'race@example.com', password: PASSWORD, company: 'strict' },
+      });
+      assert.equal(r.status, 200, r.text);
+      const userId = Number(r.body.data.userId);
+      const waiting = () =>
+        srv.db.db.selectFrom('outbox').select('id').where('user_id', '=', userId).where('template', '=', 'verify_email').where('status', 'in', ['pending', 'sending']).execute();
+      assert.equal((await waiting()).length, 1);
+      // The first link went out and was lost: the next logins may queue one more, and only one.
+      await srv.db.db.updateTable('outbox').set({ status: 'sent' }).where('user_id', '=', userId).execute();
+      const replies = await Promise.all(Array.from({ length: 20 }, () => call(srv.url, 'POST', '/api/user/login', { json: { email: 'race@example.com', password: PASSWORD } })));
+      for (const x of replies) assertError(x, 403, 'EMAIL_NOT_VERIFIED');
+      assert.equal(replies.filter((x) => /new verification link/.test(x.body.message)).length, 1);
+      assert.equal((await waiting()).length, 1);
+    });
+  });
 }

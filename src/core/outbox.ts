@@ -14,7 +14,7 @@ import type { Db } from '../store/db.js';
 import * as store from '../store/outbox.js';
 import { findUserById } from '../store/users.js';
 import { findCompanyOfUser } from '../store/companies.js';
-import type { Database, OutboxRow, OutboxStatus, OutboxTemplate } from '../store/schema.js';
+import type { Database, NewOutboxMessage, OutboxRow, OutboxStatus, OutboxTemplate } from '../store/schema.js';
 import { nowIso } from './clock.js';
 import { mintEmailToken, TOKEN_TTL_MS } from './email-tokens.js';
 import { newUuid } from './secrets.js';
@@ -49,9 +49,9 @@ export interface Logger {
 }
 
 /** Queues a message; pass the transaction of the change that calls for it. */
-export async function queueMail(db: Kysely<Database>, template: OutboxTemplate, user: { id: number; email: string }): Promise<number> {
+function newMessage(template: OutboxTemplate, user: { id: number; email: string }): Omit<NewOutboxMessage, 'id'> {
   const now = nowIso();
-  return store.enqueue(db, {
+  return {
     template,
     user_id: user.id,
     to_address: user.email,
@@ -64,7 +64,19 @@ export async function queueMail(db: Kysely<Database>, template: OutboxTemplate, 
     created_at: now,
     updated_at: now,
     sent_at: null,
-  });
+  };
+}
+
+export async function queueMail(db: Kysely<Database>, template: OutboxTemplate, user: { id: number; email: string }): Promise<number> {
+  return store.enqueue(db, newMessage(template, user));
+}
+
+/**
+ * Queues a verification mail unless one is already waiting for the user (pending or being sent).
+ * The unique index decides concurrent callers: exactly one queues. True when this call queued it.
+ */
+export async function queueVerificationUnlessWaiting(db: Kysely<Database>, user: { id: number; email: string }): Promise<boolean> {
+  return (await store.enqueueUnlessWaiting(db, newMessage('verify_email', user))) !== undefined;
 }
 
 export async function hasQueuedMail(db: Db, userId: number, template: OutboxTemplate): Promise<boolean> {

@@ -5,7 +5,6 @@
 import { findCompanyOfUser } from '../store/companies.js';
 import type { Db } from '../store/db.js';
 import * as emailTokens from '../store/email-tokens.js';
-import * as outboxStore from '../store/outbox.js';
 import type { UserRow } from '../store/schema.js';
 import * as sessions from '../store/sessions.js';
 import { inTransaction } from '../store/transaction.js';
@@ -16,7 +15,7 @@ import { findCompany, type Company } from './companies.js';
 import type { Principal } from './credentials.js';
 import { EMAIL_TOKEN_RE } from './email-tokens.js';
 import { forbidden, invalid, notFound, rateLimited, unauthorized, unprocessable, type FieldError } from './errors.js';
-import { queueMail } from './outbox.js';
+import { queueMail, queueVerificationUnlessWaiting } from './outbox.js';
 import { checkPassword, hashPassword, parsePolicy, verifyDummy, verifyPassword, type PasswordPolicy } from './passwords.js';
 import type { CounterStore } from './rate-limit.js';
 import { digest, newSecret } from './secrets.js';
@@ -197,12 +196,14 @@ export async function login(
   return { token, expiresIn: policy.sessionTtlSeconds, user, company: { code: company.code, name: company.name } };
 }
 
-/** An unverified user whose link was lost or expired gets a new one, at most one waiting at a time. */
-async function queueVerificationIfDue(db: Db, user: UserRow): Promise<boolean> {
+/**
+ * An unverified user whose link was lost or expired gets a new one, at most one waiting at a time
+ * (however many logins ask at once). True when this call queued it. Exported for tests.
+ */
+export async function queueVerificationIfDue(db: Db, user: UserRow): Promise<boolean> {
   if (await emailTokens.hasLiveEmailToken(db.db, user.id, 'verify_email', nowIso())) return false;
-  if (await outboxStore.hasQueued(db.db, user.id, 'verify_email')) return false;
-  await queueMail(db.db, 'verify_email', user);
-  return true;
+  // At most one waiting: concurrent logins meet at the outbox's unique index, one queues.
+  return queueVerificationUnlessWaiting(db.db, user);
 }
 
 /** GET /api/user/me: the session's user; 401 for an unknown, malformed or expired token. */

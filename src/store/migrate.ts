@@ -5,6 +5,7 @@ import { foundation } from './migrations/001_foundation.js';
 import { users } from './migrations/002_users.js';
 import { plazbot } from './migrations/003_plazbot.js';
 import { chatwoot } from './migrations/004_chatwoot.js';
+import { fixes } from './migrations/005_fixes.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -14,6 +15,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '002_users': users(ctx),
     '003_plazbot': plazbot(ctx),
     '004_chatwoot': chatwoot(ctx),
+    '005_fixes': fixes(ctx),
   };
 }
 

@@ -12,6 +12,15 @@ export async function enqueue(db: Kysely<Database>, msg: Omit<NewOutboxMessage, 
   return row.id;
 }
 
+/**
+ * Queues a message unless one that a unique index forbids a second of is already waiting (at most
+ * one verification mail per user waits: migration 005). The id, or undefined when one was waiting.
+ */
+export async function enqueueUnlessWaiting(db: Kysely<Database>, msg: Omit<NewOutboxMessage, 'id'>): Promise<number | undefined> {
+  const rows = await db.insertInto('outbox').values(msg).onConflict((oc) => oc.doNothing()).returning('id').execute();
+  return rows[0]?.id;
+}
+
 /** Ids of messages that are due now: pending and due, or 'sending' with a lapsed lease. */
 export async function dueIds(db: Kysely<Database>, now: string, limit: number): Promise<number[]> {
   const rows = await db
