@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { verifyUserAccessToken } from '../src/core/access-tokens.js';
+import { mintEmailToken } from '../src/core/email-tokens.js';
 import { redeemLoginToken } from '../src/core/platform-users.js';
 import { verifyPassword } from '../src/core/passwords.js';
 import { digest } from '../src/core/secrets.js';
 import { createUser } from '../src/core/users.js';
-import { STORES, startTestServer, type TestServer } from './helpers.js';
+import { call, STORES, startTestServer, type TestServer } from './helpers.js';
 import { api, createTenant, GOOD_PASSWORD, newApp, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
 
 const USER_KEYS = [
@@ -155,6 +156,36 @@ for (const kind of STORES) {
       assert.equal(put.body.available_name, 'Daniela');
       const row = await srv.db.db.selectFrom('users').select('password_hash').where('id', '=', u.id).executeTakeFirstOrThrow();
       assert.equal(await verifyPassword(row.password_hash!, 'N3w-Passw0rd!long'), true);
+    });
+
+    it('kills reset codes, verification links and sessions of a user whose email changes', async () => {
+      const u = await newUser();
+      const code = await mintEmailToken(srv.db, u.id, 'reset_password');
+      const link = await mintEmailToken(srv.db, u.id, 'verify_email');
+      const login = await call(srv.url, 'POST', '/api/user/login', { json: { email: u.email, password: GOOD_PASSWORD } });
+      assert.equal(login.status, 200, login.text);
+      const email = uniqueEmail('moved');
+      assert.equal((await cw('PATCH', `/users/${u.id}`, { email })).status, 200);
+      const reset = await call(srv.url, 'POST', '/api/user/resetPassword', { json: { email, newPassword: 'Taken-Over-Passphrase-9', verificationId: code } });
+      assert.equal(reset.status, 400, reset.text);
+      assert.equal(reset.body.errorCode, 'INVALID_VERIFICATION_CODE');
+      assert.equal((await call(srv.url, 'GET', `/api/user/verify-email?token=${link}`)).status, 410);
+      assert.equal((await call(srv.url, 'GET', '/api/user/me', { headers: { authorization: `Bearer ${login.body.data.token}` } })).status, 401);
+      assert.equal((await call(srv.url, 'POST', '/api/user/login', { json: { email, password: GOOD_PASSWORD } })).status, 200);
+    });
+
+    it('ends the sessions and kills the reset codes of a user whose password changes, and only then', async () => {
+      const u = await newUser();
+      const login = await call(srv.url, 'POST', '/api/user/login', { json: { email: u.email, password: GOOD_PASSWORD } });
+      assert.equal(login.status, 200, login.text);
+      const me = () => call(srv.url, 'GET', '/api/user/me', { headers: { authorization: `Bearer ${login.body.data.token}` } });
+      assert.equal((await cw('PATCH', `/users/${u.id}`, { name: 'Renamed', email: u.email.toUpperCase() })).status, 200);
+      assert.equal((await me()).status, 200, 'a name, or the same email, ends nothing');
+      const code = await mintEmailToken(srv.db, u.id, 'reset_password');
+      assert.equal((await cw('PATCH', `/users/${u.id}`, { password: 'N3w-Passw0rd!long' })).status, 200);
+      assert.equal((await me()).status, 401);
+      const reset = await call(srv.url, 'POST', '/api/user/resetPassword', { json: { email: u.email, newPassword: 'Taken-Over-Passphrase-9', verificationId: code } });
+      assert.equal(reset.status, 400, reset.text);
     });
 
     it('keeps both of concurrent custom attribute merges', async () => {

@@ -15,6 +15,7 @@ import type { UserRow } from '../store/schema.js';
 import type { UserPatch } from '../store/users.js';
 import { mintToken, USER_TOKEN_PREFIX } from './access-tokens.js';
 import { nowIso } from './clock.js';
+import { afterCredentialChange } from './credential-changes.js';
 import type { Principal } from './credentials.js';
 import { checkPassword, hashPassword, parsePolicy } from './passwords.js';
 import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
@@ -206,6 +207,7 @@ export async function getPlatformUser(db: Db, id: AuthorizedId<'User'>): Promise
 /**
  * PATCH/PUT /users/:id: changes what is sent. custom_attributes are merged into the stored ones;
  * an email change is immediate and must be free; a password follows the rules and is rehashed.
+ * Either change ends the user's sessions and kills their mailed codes (see afterCredentialChange).
  */
 export async function updatePlatformUser(db: Db, principal: Principal, id: AuthorizedId<'User'>, params: UserParams): Promise<PlatformUser> {
   const current = await findUserById(db, id);
@@ -231,11 +233,20 @@ export async function updatePlatformUser(db: Db, principal: Principal, id: Autho
   const attributes = params.custom_attributes ?? undefined;
   let row: UserRow | undefined;
   try {
-    row = await store.updateUserWith(db, id, (cur) => ({
-      ...patch,
-      ...(attributes && { custom_attributes: JSON.stringify({ ...parseObject(cur.custom_attributes), ...attributes }) }),
-      updated_at: nowIso(),
-    }));
+    const now = nowIso();
+    row = await store.updateUserWith(
+      db,
+      id,
+      (cur) => ({
+        ...patch,
+        ...(attributes && { custom_attributes: JSON.stringify({ ...parseObject(cur.custom_attributes), ...attributes }) }),
+        updated_at: now,
+      }),
+      // In the same transaction: a reset code mailed to the old address, or a session opened with
+      // the old password, stops working with the change.
+      (trx, before, after) =>
+        afterCredentialChange(trx, after.id, { emailChanged: after.email !== before.email, passwordChanged: patch.password_hash !== undefined }, now),
+    );
   } catch (err) {
     if (isUniqueViolation(err)) emailTaken();
     throw err;

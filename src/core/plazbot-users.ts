@@ -12,6 +12,7 @@ import * as usersStore from '../store/users.js';
 import { rateLimitKeyForIp } from './client-ip.js';
 import { nowIso } from './clock.js';
 import { findCompany, type Company } from './companies.js';
+import { afterCredentialChange } from './credential-changes.js';
 import type { Principal } from './credentials.js';
 import { EMAIL_TOKEN_RE } from './email-tokens.js';
 import { forbidden, invalid, notFound, rateLimited, unauthorized, unprocessable, type FieldError } from './errors.js';
@@ -297,13 +298,13 @@ export async function resetPassword(
     const t = nowIso();
     const consumed = await emailTokens.consumeEmailToken(trx, { tokenDigest, purpose: 'reset_password', now: t, userId: user.id });
     if (!consumed) throw badCode();
-    await emailTokens.retireEmailTokens(trx, user.id, 'reset_password', t);
     await usersStore.updateUser(trx, user.id, {
       password_hash: passwordHash,
       ...(user.email_verified_at === null && { email_verified_at: t }),
       updated_at: t,
     });
-    await sessions.deleteUserSessions(trx, user.id);
+    // Every other reset code dies and every session ends, as after a change through Chatwoot.
+    await afterCredentialChange(trx, user.id, { emailChanged: false, passwordChanged: true }, t);
   });
   await counters.reset(limitKeys(email, '').email);
 }

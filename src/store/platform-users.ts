@@ -42,7 +42,12 @@ export async function insertPlatformUser(
  * PostgreSQL), so concurrent merges of custom attributes both land. undefined when there is no such
  * user; an email that collides raises the store's unique violation.
  */
-export async function updateUserWith(store: Db, id: number, change: (current: UserRow) => UserPatch): Promise<UserRow | undefined> {
+export async function updateUserWith(
+  store: Db,
+  id: number,
+  change: (current: UserRow) => UserPatch,
+  then?: (trx: Kysely<Database>, before: UserRow, after: UserRow) => Promise<void>,
+): Promise<UserRow | undefined> {
   return store.db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('users')
@@ -51,7 +56,9 @@ export async function updateUserWith(store: Db, id: number, change: (current: Us
       .$if(store.kind === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();
     if (!current) return undefined;
-    return trx.updateTable('users').set(change(current)).where('id', '=', id).returningAll().executeTakeFirst();
+    const updated = await trx.updateTable('users').set(change(current)).where('id', '=', id).returningAll().executeTakeFirst();
+    if (updated && then) await then(trx, current, updated);
+    return updated;
   });
 }
 

@@ -1,0 +1,25 @@
+/**
+ * What follows a change of a user's email or password, whichever API made it. Run it in the
+ * transaction that changed them.
+ */
+import type { Kysely } from 'kysely';
+import * as emailTokens from '../store/email-tokens.js';
+import type { Database } from '../store/schema.js';
+import * as sessions from '../store/sessions.js';
+
+export interface CredentialChange {
+  emailChanged: boolean;
+  passwordChanged: boolean;
+}
+
+/**
+ * A new email: every mailed token dies (reset codes and verification links went to the old
+ * address) and every session ends. A new password: every session ends and every reset code dies
+ * (it was asked for to set a password; one is set). Nothing changed: nothing happens.
+ */
+export async function afterCredentialChange(trx: Kysely<Database>, userId: number, change: CredentialChange, now: string): Promise<void> {
+  if (!change.emailChanged && !change.passwordChanged) return;
+  await emailTokens.retireEmailTokens(trx, userId, 'reset_password', now);
+  if (change.emailChanged) await emailTokens.retireEmailTokens(trx, userId, 'verify_email', now);
+  await sessions.deleteUserSessions(trx, userId);
+}
