@@ -98,8 +98,12 @@ describe('roster serve: the Plazbot demo curl, mail, and logs without secrets', 
       assert.equal(created.success, true);
       const r = await call(url, 'POST', '/api/user/sendEmailToResetPassword', { json: { email: created.data.email } });
       assert.equal(r.status, 200);
-      const { stdout } = await run(process.execPath, [MAIN, 'outbox', 'list', '--json'], { env });
-      const { messages } = JSON.parse(stdout);
+      // The mail is queued just after the answer: look until it is there.
+      let messages: any[] = [];
+      for (let i = 0; i < 50 && messages.length === 0; i++) {
+        if (i > 0) await new Promise((res) => setTimeout(res, 100));
+        messages = JSON.parse((await run(process.execPath, [MAIN, 'outbox', 'list', '--json'], { env })).stdout).messages;
+      }
       assert.equal(messages.length, 1);
       assert.deepEqual(
         { template: messages[0].template, to: messages[0].to, status: messages[0].status, attempts: messages[0].attempts },

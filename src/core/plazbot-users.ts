@@ -240,30 +240,43 @@ export async function verifyEmail(db: Db, token: string | undefined): Promise<Ve
 export const RESET_MAILS = { max: 3, perIp: 30, windowMs: 15 * 60_000 } as const;
 
 /**
- * POST /api/user/sendEmailToResetPassword. The answer does not depend on whether the email
- * exists; when it does (and belongs to `company`, when one is named) a code is mailed.
+ * POST /api/user/sendEmailToResetPassword. The answer, and the time it takes, do not depend on
+ * whether the email exists: the part before the answer is the same work for any email (the
+ * client's limit, the email's mail counter), and the lookup and queueing run after it, in
+ * `queued`. When the email is a user's (of `company`, when one is named) a code is mailed.
+ * `queued` never rejects: a failure goes to `onError` and resolves false.
  */
 export async function requestPasswordReset(
   db: Db,
   counters: CounterStore,
   input: { email: string; company?: string | undefined; ip: string },
-): Promise<{ mailQueued: boolean }> {
+  onError: (err: unknown) => void = () => {},
+): Promise<{ queued: Promise<boolean> }> {
   const byIp = await counters.increment(`reset-ip:${rateLimitKeyForIp(input.ip)}`, RESET_MAILS.windowMs);
   if (byIp.count > RESET_MAILS.perIp) {
     throw rateLimited('TOO_MANY_REQUESTS', 'Too many password reset requests; try again later', Math.max(1, Math.ceil(byIp.resetInMs / 1000)));
   }
   const email = normalizeEmail(input.email);
   if (!isValidEmail(email)) throw invalid('VALIDATION_FAILED', 'Invalid body: email is not a valid email address', [{ field: 'email', message: 'is not a valid email address' }]);
-  const user = await usersStore.findUserByEmail(db.db, email);
-  if (!user) return { mailQueued: false };
-  if (input.company !== undefined) {
-    const company: Company | undefined = await findCompany(db, input.company);
-    if (!company || company.id !== user.company_id) return { mailQueued: false };
-  }
+  // Counted for every address, registered or not, so this costs the same either way.
   const sent = await counters.increment(`reset-mail:${digest(email).slice(0, 32)}`, RESET_MAILS.windowMs);
-  if (sent.count > RESET_MAILS.max) return { mailQueued: false };
+  if (sent.count > RESET_MAILS.max) return { queued: Promise.resolve(false) };
+  const queued = queuePasswordReset(db, email, input.company).catch((err: unknown) => {
+    onError(err);
+    return false;
+  });
+  return { queued };
+}
+
+async function queuePasswordReset(db: Db, email: string, companyCode: string | undefined): Promise<boolean> {
+  const user = await usersStore.findUserByEmail(db.db, email);
+  if (!user) return false;
+  if (companyCode !== undefined) {
+    const company: Company | undefined = await findCompany(db, companyCode);
+    if (!company || company.id !== user.company_id) return false;
+  }
   await queueMail(db.db, 'reset_password', user);
-  return { mailQueued: true };
+  return true;
 }
 
 const badCode = () =>

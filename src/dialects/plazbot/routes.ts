@@ -165,8 +165,12 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     '/user/sendEmailToResetPassword',
     { schema: { tags: ['Users'], summary: 'Email a password reset code', body: SendResetBody, response: { 200: EmptyResponse, ...errors } } },
     async (req) => {
-      const { mailQueued } = await requestPasswordReset(db, counters, { email: req.body.email, company: req.body.company, ip: req.ip });
-      if (mailQueued) mail.notify();
+      // Answered before the lookup and the queueing, which finish on their own: the answer's
+      // timing says nothing about whether the email exists.
+      const { queued } = await requestPasswordReset(db, counters, { email: req.body.email, company: req.body.company, ip: req.ip }, (err) =>
+        req.log.error({ err: { message: (err as Error)?.message ?? String(err) } }, 'password reset: could not queue the mail'),
+      );
+      void queued.then((q) => q && mail.notify()).catch(() => {});
       return ok('Si el correo está registrado, recibirá un código para restablecer la contraseña', null);
     },
   );
