@@ -107,7 +107,7 @@ for (const kind of STORES) {
         assertError(await create(wabotify, body(' TAKEN@example.com')), 409, 'EMAIL_TAKEN');
         const r = await create(plazbot, body('Taken@Example.com', { company: 'plazbot' }));
         assertError(r, 409, 'EMAIL_TAKEN');
-        assert.deepEqual(r.body.errors, [{ field: 'email', message: 'is already registered' }]);
+        assert.deepEqual(r.body.errors, [{ field: 'email', message: 'has already been taken' }]);
       });
 
       it('gives exactly one 200 and 409 to all the others for 20 concurrent creates of one email', async () => {

@@ -19,9 +19,9 @@ import { afterCredentialChange } from './credential-changes.js';
 import type { Principal } from './credentials.js';
 import { checkPassword, hashPassword, parsePolicy } from './passwords.js';
 import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
-import { charLength, MESSAGES, RecordErrors, recordInvalid } from './record-errors.js';
+import { charLength, MESSAGES, RecordErrors } from './record-errors.js';
 import { digest, newSecret } from './secrets.js';
-import { findUserByEmail, findUserById, isValidEmail, newUserRow, normalizeEmail } from './users.js';
+import { emailTaken, findUserByEmail, findUserById, isValidEmail, newUserRow, normalizeEmail } from './users.js';
 
 export const LIMITS = { name: 255, displayName: 255, passwordMin: 6, passwordMax: 128 } as const;
 
@@ -111,10 +111,6 @@ async function view(db: Db, row: UserRow, tokens: { accessToken?: string; pubsub
   };
 }
 
-const emailTaken = (): never => {
-  throw recordInvalid('email', MESSAGES.taken);
-};
-
 /** Checks an email param; the normalized address, or undefined when it is not one (errors noted). */
 function checkEmail(raw: string | null | undefined, errors: RecordErrors): string | undefined {
   if (raw === undefined || raw === null || raw.trim() === '') {
@@ -150,7 +146,7 @@ async function checkAndHashPassword(db: Db, companyId: number, password: string,
  * A user of another company is refused as a taken email, and nothing is linked.
  */
 async function linkExisting(db: Db, principal: Principal, existing: UserRow): Promise<PlatformUser> {
-  if (existing.company_id !== principal.companyId) emailTaken();
+  if (existing.company_id !== principal.companyId) throw emailTaken();
   await link(db.db, appIdOf(principal), 'User', existing.id, nowIso());
   return view(db, existing);
 }
@@ -194,7 +190,8 @@ export async function createOrLinkUser(db: Db, principal: Principal, params: Use
   if (inserted) return { user: await view(db, inserted, { accessToken: access.token, pubsubToken }), created: true };
 
   // Lost a race for this email: whoever won decides, as if it had existed all along.
-  const winner = (await findUserByEmail(db, email)) ?? emailTaken();
+  const winner = await findUserByEmail(db, email);
+  if (!winner) throw emailTaken();
   return { user: await linkExisting(db, principal, winner), created: false };
 }
 
@@ -248,7 +245,7 @@ export async function updatePlatformUser(db: Db, principal: Principal, id: Autho
         afterCredentialChange(trx, after.id, { emailChanged: after.email !== before.email, passwordChanged: patch.password_hash !== undefined }, now),
     );
   } catch (err) {
-    if (isUniqueViolation(err)) emailTaken();
+    if (isUniqueViolation(err)) throw emailTaken();
     throw err;
   }
   if (!row) throw recordNotFound();
