@@ -31,6 +31,8 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Create a demo company and credentials when the database is new. */
   seedDemo: boolean;
+  /** Serve Prometheus metrics at GET /metrics. */
+  metrics: boolean;
   /** Plazbot login sessions, failed-login limits and mail. */
   auth: AuthConfig;
   mail: MailConfig;
@@ -225,6 +227,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? 'roster:',
     trustProxy: trustProxy(env),
     seedDemo: bool(env, 'SEED_DEMO', true),
+    metrics: bool(env, 'METRICS', true),
     auth: {
       sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 3600, 60, 30 * 86_400),
       loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 10_000),

@@ -14,6 +14,7 @@ import { plazbotRoutes } from './dialects/plazbot/routes.js';
 import { healthRoutes, type ReadinessCheck } from './http/health.js';
 import { registerOpenApi, registerOpenApiRoute } from './http/openapi.js';
 import { redact, redactUrlSecrets, serializers } from './http/logging.js';
+import { Metrics, registerMetricsRoute } from './http/metrics.js';
 import { makeValidatorCompiler } from './http/validation.js';
 import type { Db } from './store/db.js';
 
@@ -34,12 +35,13 @@ export interface ServerDeps {
 export const BODY_LIMIT = 1024 * 1024;
 
 export async function buildServer({ config, db, counters: given, readiness = [], mail = { notify: () => {} } }: ServerDeps): Promise<FastifyInstance> {
+  const metrics = config.metrics ? new Metrics(db) : undefined;
   const app = Fastify({
     logger: { level: config.logLevel, serializers, redact },
     bodyLimit: BODY_LIMIT,
     // A hop count as Fastify's trust function (its types take no number): believe the n nearest hops.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
-    logController: new AccessLog(),
+    logController: new AccessLog(metrics),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -53,6 +55,7 @@ export async function buildServer({ config, db, counters: given, readiness = [],
   const auth = new Authenticator(db, config.credentialCacheTtlMs);
   await registerOpenApi(app, config.publicUrl);
   await registerOpenApiRoute(app);
+  if (metrics) registerMetricsRoute(app, metrics);
   await app.register(healthRoutes, { db, checks: readiness });
   await app.register(jelouRoutes, { prefix: '/v1', db, auth });
   await app.register(chatwootRoutes, { prefix: '/platform/api/v1', db, auth, frontendUrl: config.frontendUrl });
@@ -69,14 +72,20 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
 }
 
 /**
- * One access-log line per request, after the response (Fastify's default is two), of flat fields:
+ * One access-log line and one metrics observation per request, after the response (Fastify's
+ * default is two log lines), of flat fields:
  * nested objects go through serializers and redaction on every line, which cost more than the
  * widget lookup itself.
  */
 class AccessLog extends LogController {
+  constructor(private readonly metrics: Metrics | undefined) {
+    super();
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null, req: FastifyRequest, reply: FastifyReply): void {
+    this.metrics?.observe(req, reply);
     if (error) {
       reply.log.error({ req, res: reply, err: error }, 'request errored');
       return;

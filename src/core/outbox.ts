@@ -322,3 +322,8 @@ export class OutboxSender implements MailNotifier {
     this.log.warn({ ...meta, retryInMs: delay }, 'outbox: send failed; will retry');
   }
 }
+
+/** Messages per status (pending, sending, sent, failed, cancelled), for metrics. */
+export async function outboxCounts(db: Db): Promise<Array<{ status: string; n: number }>> {
+  return store.countByStatus(db.db);
+}

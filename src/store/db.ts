@@ -35,6 +35,8 @@ export interface Db {
    * by the server or the network). They never crash the process; set this to log them.
    */
   onConnectionError: (err: Error) => void;
+  /** PostgreSQL: the pool's connections right now, for metrics. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -173,6 +175,7 @@ function openPostgres(url: string, options: DbOptions): Db {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     safeUrl: redactUrl(url),
     onConnectionError: () => {},
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => store.db.destroy(),
   };
   const report = (err: Error) => store.onConnectionError(err);

@@ -122,3 +122,13 @@ export async function purgeSettled(db: Kysely<Database>, before: string): Promis
     .executeTakeFirst();
   return Number(res.numDeletedRows);
 }
+
+/** How many messages are in each status, for metrics. */
+export async function countByStatus(db: Kysely<Database>): Promise<Array<{ status: string; n: number }>> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  return rows.map((r) => ({ status: String(r.status), n: Number(r.n) }));
+}
