@@ -10,6 +10,7 @@ import type { Principal } from './credentials.js';
 import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
 import { MESSAGES, RecordErrors } from './record-errors.js';
 import { isValidEmail, normalizeEmail } from './users.js';
+import { storedObject, storedStrings } from './stored-json.js';
 
 /**
  * The locales an account may have: the codes of Chatwoot's LANGUAGES_CONFIG, in its order (ISO
@@ -102,16 +103,8 @@ export interface AccountParams {
   custom_attributes?: Record<string, unknown> | null | undefined;
 }
 
-function parseJson<T>(text: string, fallback: T): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
 export function toAccount(row: AccountRow): Account {
-  const enabled = new Set(parseJson<string[]>(row.features, []));
+  const enabled = new Set(storedStrings(row.features));
   return {
     id: row.id,
     companyId: row.company_id,
@@ -121,8 +114,8 @@ export function toAccount(row: AccountRow): Account {
     supportEmail: row.support_email,
     status: row.status,
     features: FEATURES.filter((f) => enabled.has(f)),
-    limits: parseJson<Record<string, unknown>>(row.limits, {}),
-    customAttributes: parseJson<Record<string, unknown>>(row.custom_attributes, {}),
+    limits: storedObject(row.limits),
+    customAttributes: storedObject(row.custom_attributes),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

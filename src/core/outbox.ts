@@ -79,10 +79,6 @@ export async function queueVerificationUnlessWaiting(db: Kysely<Database>, user:
   return (await store.enqueueUnlessWaiting(db, newMessage('verify_email', user))) !== undefined;
 }
 
-export async function hasQueuedMail(db: Db, userId: number, template: OutboxTemplate): Promise<boolean> {
-  return store.hasQueued(db.db, userId, template);
-}
-
 export interface OutboxEntry {
   id: number;
   template: OutboxTemplate;

@@ -22,6 +22,7 @@ import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
 import { charLength, MESSAGES, RecordErrors } from './record-errors.js';
 import { digest, newSecret } from './secrets.js';
 import { emailTaken, findUserByEmail, findUserById, isValidEmail, newUserRow, normalizeEmail } from './users.js';
+import { storedObject } from './stored-json.js';
 
 export const LIMITS = { name: 255, displayName: 255, passwordMin: 6, passwordMax: 128 } as const;
 
@@ -74,15 +75,6 @@ export interface UserParams {
   custom_attributes?: Record<string, unknown> | null | undefined;
 }
 
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 function activeOf(ms: Membership[]): Membership | undefined {
   let best: Membership | undefined;
   for (const m of ms) {
@@ -102,8 +94,8 @@ async function view(db: Db, row: UserRow, tokens: { accessToken?: string; pubsub
     displayName: row.display_name,
     messageSignature: row.message_signature,
     confirmed: row.email_verified_at !== null,
-    customAttributes: parseObject(row.custom_attributes),
-    uiSettings: parseObject(row.ui_settings),
+    customAttributes: storedObject(row.custom_attributes),
+    uiSettings: storedObject(row.ui_settings),
     accounts: memberships.map((m) => ({ id: m.account_id, name: m.account_name, activeAt: m.active_at, role: m.role })),
     activeAccount: active ? { id: active.account_id, role: active.role } : null,
     accessToken: tokens.accessToken ?? null,
@@ -236,7 +228,7 @@ export async function updatePlatformUser(db: Db, principal: Principal, id: Autho
       id,
       (cur) => ({
         ...patch,
-        ...(attributes && { custom_attributes: JSON.stringify({ ...parseObject(cur.custom_attributes), ...attributes }) }),
+        ...(attributes && { custom_attributes: JSON.stringify({ ...storedObject(cur.custom_attributes), ...attributes }) }),
         updated_at: now,
       }),
       // In the same transaction: a reset code mailed to the old address, or a session opened with

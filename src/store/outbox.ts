@@ -5,7 +5,7 @@
  * and PostgreSQL.
  */
 import type { Kysely } from 'kysely';
-import type { Database, NewOutboxMessage, OutboxRow, OutboxStatus, OutboxTemplate } from './schema.js';
+import type { Database, NewOutboxMessage, OutboxRow, OutboxStatus } from './schema.js';
 
 export async function enqueue(db: Kysely<Database>, msg: Omit<NewOutboxMessage, 'id'>): Promise<number> {
   const row = await db.insertInto('outbox').values(msg).returning('id').executeTakeFirstOrThrow();
@@ -92,19 +92,6 @@ export async function settle(
     .where('status', '=', 'sending')
     .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
-}
-
-/** Whether a message of this template for this user is still waiting to be sent. */
-export async function hasQueued(db: Kysely<Database>, userId: number, template: OutboxTemplate): Promise<boolean> {
-  const row = await db
-    .selectFrom('outbox')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('template', '=', template)
-    .where('status', 'in', ['pending', 'sending'])
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 export async function list(db: Kysely<Database>, opts: { status?: OutboxStatus; limit: number }): Promise<OutboxRow[]> {

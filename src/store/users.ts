@@ -29,7 +29,3 @@ export async function updateUser(db: Kysely<Database>, id: number, patch: UserPa
   return db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
-export async function deleteUser(db: Kysely<Database>, id: number): Promise<boolean> {
-  const res = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-  return Number(res.numDeletedRows) > 0;
-}

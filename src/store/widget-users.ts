@@ -162,21 +162,3 @@ export async function updateWidgetUserProfile(
     }
   });
 }
-
-/** Counts, for tests and the CLI. */
-export async function countWidgetRows(db: Kysely<Database>, botId: string, referenceId: string) {
-  const users = await db
-    .selectFrom('widget_users')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('bot_id', '=', botId)
-    .where('reference_id', '=', referenceId)
-    .executeTakeFirstOrThrow();
-  const rooms = await db
-    .selectFrom('rooms as r')
-    .innerJoin('widget_users as u', 'u.id', 'r.widget_user_id')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('u.bot_id', '=', botId)
-    .where('u.reference_id', '=', referenceId)
-    .executeTakeFirstOrThrow();
-  return { users: Number(users.n), rooms: Number(rooms.n) };
-}
