@@ -227,6 +227,27 @@ for (const kind of STORES) {
         assert.equal(r.body.status, 0);
       });
 
+      it('never answers 500 to hostile input, and always in its own error format', async () => {
+        const deep = JSON.parse('{"a":'.repeat(200) + '1' + '}'.repeat(200));
+        const values: unknown[] = [
+          null, true, 0, -1, 1.5, 1e308, 2 ** 63, 'x'.repeat(300), '\u0000', 'a\u0000b', '\ud800', '😀'.repeat(200), '<script>',
+          "'; drop table widget_users; --", [], [1, 'a'], {}, deep, { __proto__: { admin: true } },
+        ];
+        const failures: string[] = [];
+        for (const field of ['id', 'names', 'legalId', 'legalid']) {
+          for (const value of values) {
+            const r = await post(raw, { user: { id: 'fuzz-target', names: 'Fuzz', [field]: value } });
+            const ok = r.status === 200 ? r.body.status === 1 : r.status === 400 && r.body?.status === 0 && typeof r.body.error?.code === 'string';
+            if (!ok) failures.push(`${field}=${JSON.stringify(value)?.slice(0, 40)} -> ${r.status} ${r.text.slice(0, 100)}`);
+          }
+        }
+        for (const auth of ['Basic ' + 'A'.repeat(10_000), 'Basic \u00e9', 'x'.repeat(10_000) + ':y', `${raw.split(':')[0]}:${'\u00e9'.repeat(50)}`, ':', '::::']) {
+          const r = await call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: auth }, json: { user: { id: 'x', names: 'x' } } }).catch(() => undefined);
+          if (r && r.status !== 401) failures.push(`auth ${auth.slice(0, 30)} -> ${r.status}`);
+        }
+        assert.deepEqual(failures, []);
+      });
+
       it('wrote nothing for any rejected request', async () => {
         const rows = await srv.db.db.selectFrom('widget_users').select('reference_id').execute();
         const ids = rows.map((r) => r.reference_id);

@@ -487,6 +487,13 @@ for (const kind of STORES) {
           assert.ok(r.status < 500, `${path} ${raw}: ${r.status}`);
         }
       }
+      // A NUL in the company code (PostgreSQL cannot store NUL) is an unknown company: 400, not 500.
+      const nul = await call(srv.url, 'POST', '/api/user', {
+        headers: { authorization: `Bearer ${wabotify}` },
+        json: { name: 'N', lastName: 'L', email: 'nul.company@example.com', password: PASSWORD, company: 'wabotify\u0000' },
+      });
+      assert.equal(nul.status, 400, nul.text);
+      assert.equal(nul.body.success, false);
       for (const auth of ['Bearer ' + 'x'.repeat(10000), 'Bearer rss_\u00e9', 'Bearer rtk_0123456789abcdef.' + '\u00e9'.repeat(43)]) {
         for (const [method, path] of [['GET', '/api/user/me'], ['POST', '/api/user']] as const) {
           const r = await call(srv.url, method, path, { headers: { authorization: auth }, ...(method === 'POST' && { json: {} }) }).catch(() => undefined);
