@@ -11,6 +11,19 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const PASSWORD = 'Secure-Passphrase-123!';
 
 /** Every error answer: the envelope of the issue, with the HTTP status in `code`. */
+/** A server allowing 3 failed logins per client IP a minute (and 100 per email), with one user. */
+async function ipLimitedServer(kind: (typeof STORES)[number], email: string): Promise<TestServer> {
+  const srv = await startTestServer(kind, { LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_IP: '3', LOGIN_WINDOW_SECONDS: '60' });
+  await createCompany(srv.db, { code: 'acme', name: 'Acme' });
+  const t = await createToken(srv.db, 'api_token', { companyCode: 'acme' });
+  const r = await call(srv.url, 'POST', '/api/user', {
+    headers: { authorization: `Bearer ${t.token}` },
+    json: { name: 'A', lastName: 'B', email, password: PASSWORD, company: 'acme' },
+  });
+  assert.equal(r.status, 200, r.text);
+  return srv;
+}
+
 function assertError(r: Reply, status: number, errorCode?: string) {
   assert.equal(r.status, status, r.text);
   assert.equal(r.body.success, false);
@@ -537,14 +550,7 @@ for (const kind of STORES) {
   describe(`Plazbot login limit per client IP (${kind})`, () => {
     let srv: TestServer;
     before(async () => {
-      srv = await startTestServer(kind, { LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_IP: '3', LOGIN_WINDOW_SECONDS: '60' });
-      await createCompany(srv.db, { code: 'acme', name: 'Acme' });
-      const t = await createToken(srv.db, 'api_token', { companyCode: 'acme' });
-      const r = await call(srv.url, 'POST', '/api/user', {
-        headers: { authorization: `Bearer ${t.token}` },
-        json: { name: 'A', lastName: 'B', email: 'ip@example.com', password: PASSWORD, company: 'acme' },
-      });
-      assert.equal(r.status, 200, r.text);
+      srv = await ipLimitedServer(kind, 'ip@example.com');
     });
     after(() => srv.stop());
 
@@ -563,14 +569,7 @@ for (const kind of STORES) {
     let srv: TestServer;
     const login = (email: string, password: string) => call(srv.url, 'POST', '/api/user/login', { json: { email, password } });
     before(async () => {
-      srv = await startTestServer(kind, { LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_IP: '3', LOGIN_WINDOW_SECONDS: '60' });
-      await createCompany(srv.db, { code: 'acme', name: 'Acme' });
-      const t = await createToken(srv.db, 'api_token', { companyCode: 'acme' });
-      const r = await call(srv.url, 'POST', '/api/user', {
-        headers: { authorization: `Bearer ${t.token}` },
-        json: { name: 'A', lastName: 'B', email: 'office@example.com', password: PASSWORD, company: 'acme' },
-      });
-      assert.equal(r.status, 200, r.text);
+      srv = await ipLimitedServer(kind, 'office@example.com');
     });
     after(() => srv.stop());
 
