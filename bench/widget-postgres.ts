@@ -19,12 +19,12 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
-import { createCompany } from '../src/core/companies.js';
-import { createWidgetClient } from '../src/core/credentials.js';
+import { createCompany } from '../src/identity/companies.js';
+import { createWidgetClient } from '../src/identity/credentials.js';
 import { openDb } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/roster.js', import.meta.url));
 const env = process.env;
 const ADMIN = env.BENCH_DATABASE_URL ?? env.DATABASE_URL_TEST;
 const DURATION_S = Number(env.BENCH_DURATION_S ?? 10);

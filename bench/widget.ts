@@ -18,7 +18,7 @@ import { join } from 'node:path';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
+const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'roster.js');
 
 const ECHO = `
 const http = require('node:http');

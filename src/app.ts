@@ -1,154 +1,98 @@
-/** `roster serve`: open the database, migrate, seed the demo tenant when new, listen, stop cleanly. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Builds the HTTP app from config and an open database. It never listens: `serve` does, and tests
+ * call inject() or listen on a random port.
+ */
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
-import { seedDemo, type DemoCredentials } from './core/demo.js';
-import { housekeeping } from './core/housekeeping.js';
-import { OutboxSender } from './core/outbox.js';
-import { MemoryCounterStore, ResilientCounterStore, type CounterStore } from './core/rate-limit.js';
-import { RedisCounterStore } from './core/redis-counters.js';
-import type { ReadinessCheck } from './http/health.js';
-import { smtpTransport } from './mail/smtp.js';
-import { buildServer } from './server.js';
-import { openDb, redactUrl, type Db } from './store/db.js';
-import { migrateOnStart } from './store/migrate.js';
+import { Authenticator } from './identity/credentials.js';
+import type { MailNotifier } from './mail/outbox.js';
+import { MemoryCounterStore, type CounterStore } from './infra/counters.js';
+import { chatwootRoutes } from './apis/chatwoot/routes.js';
+import { jelouRoutes } from './apis/jelou/routes.js';
+import { plazbotRoutes } from './apis/plazbot/routes.js';
+import { healthRoutes, type ReadinessCheck } from './infra/health.js';
+import { registerOpenApi, registerOpenApiRoute } from './infra/openapi.js';
+import { redact, redactUrlSecrets, serializers } from './infra/logging.js';
+import { Metrics, registerMetricsRoute } from './infra/metrics.js';
+import { makeValidatorCompiler } from './apis/shared/validation.js';
+import type { Db } from './store/db.js';
 
-export interface Running {
-  app: FastifyInstance;
+export interface AppDeps {
+  config: Config;
   db: Db;
-  counters: CounterStore;
-  url: string;
-  demo: DemoCredentials | undefined;
-  close(): Promise<void>;
+  /**
+   * Rate-limit counters. Shared through Redis when REDIS_URL is set (app.ts builds and closes
+   * that one); otherwise an in-memory store of this server's own, closed with it.
+   */
+  counters?: CounterStore;
+  /** Dependencies besides the database that /readyz reports. */
+  readiness?: ReadinessCheck[];
+  /** Woken when a request queues mail (the outbox sender); without it the sender's poll finds it. */
+  mail?: MailNotifier;
 }
 
-/** How often a node deletes expired sessions, dead email tokens and old settled mail. */
-const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
+export const BODY_LIMIT = 1024 * 1024;
 
-export async function start(config: Config): Promise<Running> {
-  const db = openDb(config.databaseUrl, {
-    poolSize: config.dbPoolSize,
-    statementTimeoutMs: config.dbStatementTimeoutMs,
-    connectTimeoutMs: config.dbConnectTimeoutMs,
-  });
-  // Logged once the server's logger exists.
-  let log: FastifyInstance['log'] | undefined;
-  const { counters, readiness, redisReady } = sharedCounters(config, (msg, err) => log?.warn({ err: { message: err.message } }, msg));
-  let app: FastifyInstance | undefined;
-  try {
-    const [, redisUp] = await Promise.all([
-      migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs }),
-      // Give Redis a moment to connect, so the first requests count there; start without it if not.
-      redisReady?.(),
-    ]);
-    const demo = config.seedDemo ? await seedDemo(db) : undefined;
-    let sender: OutboxSender | undefined;
-    const server = await buildServer({ config, db, counters, readiness, mail: { notify: () => sender?.notify() } });
-    app = server;
-    log = server.log;
-    if (redisUp === false) server.log.warn('redis unreachable at start: rate limits count per node until it answers');
-    db.onConnectionError = (err) => server.log.warn({ err: { message: err.message } }, 'database connection lost');
-    await server.listen({ port: config.port, host: config.host });
-    const { mail } = config;
-    if (mail.smtpUrl) {
-      sender = new OutboxSender(db, smtpTransport({ url: mail.smtpUrl, from: mail.from, timeoutMs: mail.smtpTimeoutMs }), { publicUrl: config.publicUrl, ...mail }, server.log);
-      sender.start();
-    } else {
-      server.log.warn('SMTP_URL is not set: mail (verification links, reset codes) is not being sent; it waits in the outbox (`roster outbox list`)');
-    }
-    let tidying: Promise<void> = Promise.resolve();
-    const tidy = () =>
-      (tidying = housekeeping(db).then(
-        (n) => server.log.debug(n, 'housekeeping'),
-        (err: unknown) => server.log.warn({ err: { message: (err as Error).message } }, 'housekeeping failed; will retry'),
-      ));
-    void tidy();
-    const tidyTimer = setInterval(() => void tidy(), HOUSEKEEPING_INTERVAL_MS).unref();
-    const addr = server.server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.port;
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-    return {
-      app: server,
-      db,
-      counters,
-      url,
-      demo,
-      close: async () => {
-        clearInterval(tidyTimer);
-        await server.close();
-        await tidying;
-        await sender?.stop();
-        await counters.close();
-        await db.close();
-      },
-    };
-  } catch (err) {
-    // A port already taken, say: release everything already built, then report.
-    await app?.close().catch(() => {});
-    await counters.close().catch(() => {});
-    await db.close().catch(() => {});
-    throw err;
-  }
+export async function buildApp({ config, db, counters: given, readiness = [], mail = { notify: () => {} } }: AppDeps): Promise<FastifyInstance> {
+  const metrics = config.metrics ? new Metrics(db) : undefined;
+  const app = Fastify({
+    logger: { level: config.logLevel, serializers, redact },
+    bodyLimit: BODY_LIMIT,
+    // A hop count as Fastify's trust function (its types take no number): believe the n nearest hops.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
+    logController: new AccessLog(metrics),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(makeValidatorCompiler());
+  // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('principal', null);
+
+  const counters = given ?? new MemoryCounterStore();
+  if (!given) app.addHook('onClose', () => counters.close());
+  const auth = new Authenticator(db, config.credentialCacheTtlMs);
+  await registerOpenApi(app, config.publicUrl);
+  await registerOpenApiRoute(app);
+  if (metrics) registerMetricsRoute(app, metrics);
+  await app.register(healthRoutes, { db, checks: readiness });
+  await app.register(jelouRoutes, { prefix: '/v1', db, auth });
+  await app.register(chatwootRoutes, { prefix: '/platform/api/v1', db, auth, frontendUrl: config.frontendUrl });
+  await app.register(plazbotRoutes, { prefix: '/api', db, auth, counters, authConfig: config.auth, mail });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }),
+  );
+  return app;
+}
+
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
 
 /**
- * Rate-limit counters: in Redis when REDIS_URL is set, falling back to this node's memory while
- * Redis is unreachable (see ResilientCounterStore); in memory otherwise.
+ * One access-log line and one metrics observation per request, after the response (Fastify's
+ * default is two log lines), of flat fields:
+ * nested objects go through serializers and redaction on every line, which cost more than the
+ * widget lookup itself.
  */
-function sharedCounters(
-  config: Config,
-  warn: (msg: string, err: Error) => void,
-): { counters: CounterStore; readiness: ReadinessCheck[]; redisReady?: () => Promise<boolean> } {
-  if (!config.redisUrl) return { counters: new MemoryCounterStore(), readiness: [] };
-  const where = redactUrl(config.redisUrl);
-  const redis = new RedisCounterStore(config.redisUrl, {
-    prefix: config.redisKeyPrefix,
-    onError: (err) => warn(`redis ${where} unreachable: rate limits are per node until it is back`, err),
-  });
-  let lastWarn = 0;
-  const counters = new ResilientCounterStore(redis, new MemoryCounterStore(), (err) => {
-    const now = Date.now();
-    if (now - lastWarn < 10_000) return;
-    lastWarn = now;
-    warn('redis command failed: counting in memory on this node', err as Error);
-  });
-  return {
-    counters,
-    readiness: [{ name: 'redis', required: false, check: () => redis.ping() }],
-    redisReady: () => redis.ready(2000),
-  };
-}
+class AccessLog extends LogController {
+  constructor(private readonly metrics: Metrics | undefined) {
+    super();
+  }
 
-/** The text `npm start` prints once on a new database: the demo credentials and a curl per API. */
-export function demoBanner(demo: DemoCredentials, url: string): string {
-  const { widgetClient: w } = demo;
-  return [
-    '',
-    '  roster created a demo company on this new database. These secrets are shown once; only',
-    '  their digests are stored. Create your own with `npx roster company create` and friends.',
-    '',
-    `  company        ${demo.company.code} (id ${demo.company.id})`,
-    `  widget client  clientId ${w.clientId}  clientSecret ${w.clientSecret}  (bot ${w.botId})`,
-    `  API token      ${demo.apiToken.token}`,
-    `  platform app   ${demo.platformApp.token}`,
-    '',
-    '  Jelou widget user:',
-    `    curl -s -X POST ${url}/v1/widget/user \\`,
-    `      -H 'Authorization: ${w.clientId}:${w.clientSecret}' \\`,
-    `      -H 'Content-Type: application/json' \\`,
-    `      -d '{"user":{"id":"11111111111","names":"Tester #1111","legalId":"1223334444"}}'`,
-    '',
-    '  Plazbot user:',
-    `    curl -s -X POST ${url}/api/user \\`,
-    `      -H 'Authorization: Bearer ${demo.apiToken.token}' \\`,
-    `      -H 'Content-Type: application/json' \\`,
-    `      -d '{"name":"Juan","lastName":"Pérez","email":"juan.perez@example.com","password":"Secure-Passphrase-123!","company":"${demo.company.code}","defaultStartWeek":1,"isExternalCreation":true}'`,
-    '',
-    '  Chatwoot Platform API (create an account, then see README for users and account users):',
-    `    curl -s -X POST ${url}/platform/api/v1/accounts \\`,
-    `      -H 'api_access_token: ${demo.platformApp.token}' \\`,
-    `      -H 'Content-Type: application/json' \\`,
-    `      -d '{"name":"Demo Account","locale":"en"}'`,
-    '',
-  ].join('\n');
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null, req: FastifyRequest, reply: FastifyReply): void {
+    this.metrics?.observe(req, reply);
+    if (error) {
+      reply.log.error({ req, res: reply, err: error }, 'request errored');
+      return;
+    }
+    reply.log.info(
+      { method: req.method, url: redactUrlSecrets(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: req.ip },
+      'request',
+    );
+  }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createUser } from '../src/core/users.js';
+import { createUser } from '../src/identity/users.js';
 import { STORES, startTestServer, type TestServer } from './helpers.js';
 import { api, createTenant, newApp, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FEATURE_DEFAULTS, LOCALES } from '../src/core/accounts.js';
+import { FEATURE_DEFAULTS, LOCALES } from '../src/apis/chatwoot/accounts.js';
 import { STORES, startTestServer, type TestServer } from './helpers.js';
 import { api, createTenant, newApp, type Api, type Tenant } from './chatwoot-helpers.js';
 

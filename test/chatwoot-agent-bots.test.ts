@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { verifyAgentBotToken } from '../src/core/access-tokens.js';
+import { verifyAgentBotToken } from '../src/apis/chatwoot/access-tokens.js';
 import { STORES, startTestServer, type TestServer } from './helpers.js';
 import { api, createTenant, newApp, type Api } from './chatwoot-helpers.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { demoBanner } from '../src/app.js';
+import { demoBanner } from '../src/main.js';
 import { call, startTestServer, type TestServer } from './helpers.js';
 
 describe('the demo banner and the OpenAPI document', () => {

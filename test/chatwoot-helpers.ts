@@ -1,6 +1,6 @@
 /** Shared by the Chatwoot end-to-end tests: a tenant with a platform app, and a client for the API. */
-import { createCompany } from '../src/core/companies.js';
-import { createToken } from '../src/core/credentials.js';
+import { createCompany } from '../src/identity/companies.js';
+import { createToken } from '../src/identity/credentials.js';
 import { call, type Reply, type TestServer } from './helpers.js';
 
 export const PREFIX = '/platform/api/v1';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Migrator, sql, type Migration } from 'kysely';
-import { digest } from '../src/core/secrets.js';
+import { digest } from '../src/identity/secrets.js';
 import { openDb } from '../src/store/db.js';
 import { foundation } from '../src/store/migrations/001_foundation.js';
 import { users } from '../src/store/migrations/002_users.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { revokeCredential } from '../src/core/credentials.js';
+import { revokeCredential } from '../src/identity/credentials.js';
 import { call, STORES, startTestServer, type TestServer } from './helpers.js';
 import { api, createTenant, GOOD_PASSWORD, PREFIX, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
 
@@ -92,7 +92,7 @@ for (const kind of STORES) {
       });
 
       it('refuses a revoked platform app, a wrong secret and a token of another kind', async () => {
-        const { createToken } = await import('../src/core/credentials.js');
+        const { createToken } = await import('../src/identity/credentials.js');
         const t = await createToken(srv.db, 'platform_app', { companyCode: 'acme', name: 'short-lived' });
         assert.equal((await api(srv, t.token)('GET', '/accounts')).status, 200);
         await revokeCredential(srv.db, 'platform_app', t.id);

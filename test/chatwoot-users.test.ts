@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { verifyUserAccessToken } from '../src/core/access-tokens.js';
-import { mintEmailToken } from '../src/core/email-tokens.js';
-import { redeemLoginToken } from '../src/core/platform-users.js';
-import { verifyPassword } from '../src/core/passwords.js';
-import { digest } from '../src/core/secrets.js';
-import { createUser } from '../src/core/users.js';
+import { verifyUserAccessToken } from '../src/apis/chatwoot/access-tokens.js';
+import { mintEmailToken } from '../src/identity/email-tokens.js';
+import { redeemLoginToken } from '../src/apis/chatwoot/users.js';
+import { verifyPassword } from '../src/identity/passwords.js';
+import { digest } from '../src/identity/secrets.js';
+import { createUser } from '../src/identity/users.js';
 import { call, STORES, startTestServer, type TestServer } from './helpers.js';
 import { api, createTenant, GOOD_PASSWORD, newApp, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
 

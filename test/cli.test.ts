@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { createTestDatabase, STORES, type TestDatabase } from './helpers.js';
 
 const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
+const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'roster.js');
 
 async function roster(databaseUrl: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/core/companies.js';
-import { createToken, createWidgetClient } from '../src/core/credentials.js';
+import { createCompany } from '../src/identity/companies.js';
+import { createToken, createWidgetClient } from '../src/identity/credentials.js';
 import { call } from './helpers.js';
 import { eventually, fanOut, runCli, SKIP_POSTGRES, startCluster, type Cluster } from './cluster.js';
 

@@ -12,14 +12,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { start } from '../src/app.js';
+import { start } from '../src/main.js';
 import { loadConfig } from '../src/config.js';
 import { openDb, type Db } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { createTestDatabase, type TestDatabase } from './helpers.js';
 
-/** The compiled CLI (dist/src/cli/main.js), found from this compiled file (dist/test/cluster.js). */
-export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** The compiled CLI (dist/src/cli/roster.js), found from this compiled file (dist/test/cluster.js). */
+export const CLI = fileURLToPath(new URL('../src/cli/roster.js', import.meta.url));
 
 export const POSTGRES = !!process.env.DATABASE_URL_TEST;
 export const SKIP_POSTGRES = POSTGRES ? false : 'DATABASE_URL_TEST is not set';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { start, type Running } from '../src/app.js';
+import { start, type Running } from '../src/main.js';
 import { loadConfig } from '../src/config.js';
 import { openDb, type Db } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/core/companies.js';
-import { createWidgetClient, revokeCredential } from '../src/core/credentials.js';
+import { createCompany } from '../src/identity/companies.js';
+import { createWidgetClient, revokeCredential } from '../src/identity/credentials.js';
 import { call, STORES, startTestServer, type TestServer } from './helpers.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

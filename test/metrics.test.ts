@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/core/companies.js';
-import { createWidgetClient } from '../src/core/credentials.js';
+import { createCompany } from '../src/identity/companies.js';
+import { createWidgetClient } from '../src/identity/credentials.js';
 import { call, STORES, startTestServer, type TestServer } from './helpers.js';
 
 /** The value of one sample line of the Prometheus text format, or undefined. */

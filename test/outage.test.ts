@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { createCompany } from '../src/core/companies.js';
-import { createWidgetClient } from '../src/core/credentials.js';
+import { createCompany } from '../src/identity/companies.js';
+import { createWidgetClient } from '../src/identity/credentials.js';
 import { openDb } from '../src/store/db.js';
 import { isUnavailable } from '../src/store/errors.js';
 import { call, createTestDatabase, type Reply, type TestDatabase } from './helpers.js';

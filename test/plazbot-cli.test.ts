@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'roster-cli-'));
 const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'roster.db')}`, LOG_LEVEL: 'silent' };
 const roster = async (...args: string[]) => {
-  const { stdout } = await run(process.execPath, ['dist/src/cli/main.js', ...args], { env });
+  const { stdout } = await run(process.execPath, ['dist/src/cli/roster.js', ...args], { env });
   return stdout;
 };
 

@@ -7,9 +7,9 @@ import { foundation } from '../src/store/migrations/001_foundation.js';
 import { users } from '../src/store/migrations/002_users.js';
 import { chatwoot } from '../src/store/migrations/004_chatwoot.js';
 import { plazbot } from '../src/store/migrations/003_plazbot.js';
-import { createCompany } from '../src/core/companies.js';
-import { queueMail } from '../src/core/outbox.js';
-import { createUser } from '../src/core/users.js';
+import { createCompany } from '../src/identity/companies.js';
+import { queueMail } from '../src/mail/outbox.js';
+import { createUser } from '../src/identity/users.js';
 import { createTestDatabase, STORES } from './helpers.js';
 
 for (const kind of STORES) {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createCompany } from '../src/core/companies.js';
-import { queueVerificationIfDue } from '../src/core/plazbot-users.js';
-import { housekeeping } from '../src/core/housekeeping.js';
-import { listOutbox, OutboxSender, PermanentMailError, queueMail, type Logger, type MailTransport, type OutgoingMail, type SenderOptions } from '../src/core/outbox.js';
-import { createUser } from '../src/core/users.js';
+import { createCompany } from '../src/identity/companies.js';
+import { queueVerificationIfDue } from '../src/apis/plazbot/users.js';
+import { housekeeping } from '../src/housekeeping.js';
+import { listOutbox, OutboxSender, PermanentMailError, queueMail, type Logger, type MailTransport, type OutgoingMail, type SenderOptions } from '../src/mail/outbox.js';
+import { createUser } from '../src/identity/users.js';
 import { smtpTransport } from '../src/mail/smtp.js';
 import type { Db } from '../src/store/db.js';
 import { settle } from '../src/store/outbox.js';

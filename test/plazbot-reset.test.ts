@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/core/companies.js';
-import { requestPasswordReset } from '../src/core/plazbot-users.js';
-import { MemoryCounterStore, type CounterStore, type CounterWindow } from '../src/core/rate-limit.js';
-import { createUser } from '../src/core/users.js';
+import { createCompany } from '../src/identity/companies.js';
+import { requestPasswordReset } from '../src/apis/plazbot/users.js';
+import { MemoryCounterStore, type CounterStore, type CounterWindow } from '../src/infra/counters.js';
+import { createUser } from '../src/identity/users.js';
 import type { Db } from '../src/store/db.js';
 import { openTestDb, STORES } from './helpers.js';
 

@@ -10,7 +10,7 @@ import { call } from './helpers.js';
 import { resetCodeOf, startSmtp, type TestSmtp } from './smtp.js';
 
 const run = promisify(execFile);
-const MAIN = resolve('dist/src/cli/main.js');
+const MAIN = resolve('dist/src/cli/roster.js');
 
 describe('roster serve: the Plazbot demo curl, mail, and logs without secrets', () => {
   let dir: string;

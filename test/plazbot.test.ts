@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany, updateCompany } from '../src/core/companies.js';
-import { createToken, revokeCredential } from '../src/core/credentials.js';
-import { MemoryCounterStore } from '../src/core/rate-limit.js';
-import { mintEmailToken } from '../src/core/email-tokens.js';
+import { createCompany, updateCompany } from '../src/identity/companies.js';
+import { createToken, revokeCredential } from '../src/identity/credentials.js';
+import { MemoryCounterStore } from '../src/infra/counters.js';
+import { mintEmailToken } from '../src/identity/email-tokens.js';
 import { call, STORES, startTestServer, type Reply, type TestServer } from './helpers.js';
 import { resetCodeOf, startSmtp, verifyTokenOf, type TestSmtp } from './smtp.js';
 

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { classifyError } from '../src/http/errors.js';
+import { classifyError } from '../src/apis/shared/errors.js';
 import { openDb, type Db } from '../src/store/db.js';
 import { isUnavailable } from '../src/store/errors.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrate.js';
 import { call, createTestDatabase, startTestServer, type TestDatabase } from './helpers.js';
 import { eventually, runCli, SKIP_POSTGRES } from './cluster.js';
-import { start } from '../src/app.js';
+import { start } from '../src/main.js';
 import { loadConfig } from '../src/config.js';
 
 const MIGRATIONS = [...MIGRATION_NAMES];
@@ -53,7 +53,7 @@ describe('PostgreSQL pool and timeouts', { skip: SKIP_POSTGRES }, () => {
         () => assert.fail('pg_sleep(5) should have been cancelled'),
         (e: unknown) => e,
       );
-      assert.equal((err as { code?: string }).code, '57014');
+      assert.equal(((err as Error).cause as { code?: string }).code, '57014');
       assert.ok(isUnavailable(err));
       assert.equal(classifyError(err).status, 503);
       // The connection is still good afterwards.

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import { createCompany } from '../src/core/companies.js';
-import { createWidgetClient } from '../src/core/credentials.js';
+import { createCompany } from '../src/identity/companies.js';
+import { createWidgetClient } from '../src/identity/credentials.js';
 import { call, startTestServer } from './helpers.js';
 import { REDIS, SKIP_REDIS } from './cluster.js';
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/core/companies.js';
+import { createCompany } from '../src/identity/companies.js';
 import { call, startTestServer, type TestServer } from './helpers.js';
 
 for (const [trust, spoofable] of [['1', false], ['127.0.0.1', false], ['true', true]] as const) {

@@ -1,6 +1,6 @@
 /** The admin verbs: companies and credentials. Each prints one JSON object with --json. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createCompany, listCompanies, updateCompany, type Company } from '../core/companies.js';
+import { createCompany, listCompanies, updateCompany, type Company } from '../identity/companies.js';
 import {
   createToken,
   createWidgetClient,
@@ -8,8 +8,8 @@ import {
   revokeCredential,
   type CredentialKind,
   type CredentialSummary,
-} from '../core/credentials.js';
-import { listOutbox } from '../core/outbox.js';
+} from '../identity/credentials.js';
+import { listOutbox } from '../mail/outbox.js';
 import type { Db } from '../store/db.js';
 
 export interface Output {

@@ -1,6 +1,6 @@
 /** The SMTP transport of the outbox sender, through nodemailer. */
 import nodemailer from 'nodemailer';
-import { PermanentMailError, type MailTransport, type OutgoingMail } from '../core/outbox.js';
+import { PermanentMailError, type MailTransport, type OutgoingMail } from './outbox.js';
 
 export interface SmtpOptions {
   url: string;

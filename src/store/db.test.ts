@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { classifyError } from '../http/errors.js';
+import { classifyError } from '../apis/shared/errors.js';
 import { openDb, redactUrl } from './db.js';
-import { isUnavailable } from './errors.js';
+import { isUnavailable, StoreError } from './errors.js';
 import { migrateToLatest } from './migrate.js';
 
 describe('SQLite under another process’s write lock', () => {
@@ -27,7 +27,8 @@ describe('SQLite under another process’s write lock', () => {
         () => assert.fail('the insert should have met the lock'),
         (e: unknown) => e,
       );
-      assert.match(String((err as { code?: string }).code), /^SQLITE_BUSY/);
+      assert.ok(err instanceof StoreError);
+      assert.match(String((err.cause as { code?: string }).code), /^SQLITE_BUSY/);
       assert.ok(isUnavailable(err));
       const c = classifyError(err);
       assert.equal(c.status, 503);

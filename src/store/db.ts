@@ -8,6 +8,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, sql, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { translatingDialect } from './translate.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -82,7 +83,7 @@ function openSqlite(path: string, options: DbOptions): Db {
   // exec, not pragma(): pragma() prepares a throwaway Statement (see pinnedStatements).
   const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   raw.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyTimeout}; PRAGMA foreign_keys = ON;`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: pinnedStatements(raw) }) });
+  const db = new Kysely<Database>({ dialect: translatingDialect(new SqliteDialect({ database: pinnedStatements(raw) })) });
   return {
     kind: 'sqlite',
     db,
@@ -172,7 +173,7 @@ function openPostgres(url: string, options: DbOptions): Db {
   });
   const store: Db = {
     kind: 'postgres',
-    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    db: new Kysely<Database>({ dialect: translatingDialect(new PostgresDialect({ pool })) }),
     safeUrl: redactUrl(url),
     onConnectionError: () => {},
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -1,14 +1,33 @@
-/** Recognises database errors by meaning, whichever store raised them. */
+/**
+ * Typed store errors. Driver errors (better-sqlite3's, pg's, a socket's) are translated here, once,
+ * as they leave the driver (see `translatingDialect` in db.ts); nothing above the store reads a
+ * driver's error code, it asks `instanceof StoreError` and its `kind`.
+ */
+
+export type StoreErrorKind =
+  /** A unique index or primary key refused the row. */
+  | 'unique'
+  /** A foreign key refused the row: what it points at is gone (deleted meanwhile). */
+  | 'foreign_key'
+  /** The database refused a character (NUL in PostgreSQL text, bytes invalid in its encoding). */
+  | 'invalid_text'
+  /** The database could not be reached or did not answer in time: a retry may succeed. */
+  | 'unavailable';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly kind: StoreErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 
 interface CodedError {
   code?: unknown;
   message?: unknown;
-}
-
-/** A unique index or primary key refused the row. */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as CodedError | undefined)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 const CONNECTION_CODES = new Set([
@@ -30,27 +49,39 @@ const CONNECTION_CODES = new Set([
   '40P01', // deadlock_detected
 ]);
 
-/**
- * The database could not be reached or did not answer in time: the request may succeed later, so
- * the client gets 503, not 500.
- */
-export function isUnavailable(err: unknown): boolean {
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout|canceling statement due to statement timeout/i;
+
+/** What a driver error means, or undefined for one that is a bug (a syntax error, say). */
+export function driverErrorKind(err: unknown): StoreErrorKind | undefined {
   const e = err as CodedError | undefined;
-  if (!e) return false;
-  if (typeof e.code === 'string') {
-    if (CONNECTION_CODES.has(e.code) || e.code.startsWith('08')) return true;
+  if (!e || typeof e !== 'object') return undefined;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique';
+  if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign_key';
+  if (code === '22021' || code === '22P05') return 'invalid_text';
+  if (code !== undefined) {
+    if (CONNECTION_CODES.has(code) || code.startsWith('08')) return 'unavailable';
     // Another process holds SQLite's write lock past busy_timeout (SQLITE_BUSY and its extended
     // codes, e.g. SQLITE_BUSY_SNAPSHOT): retrying later succeeds.
-    if (e.code.startsWith('SQLITE_BUSY')) return true;
+    if (code.startsWith('SQLITE_BUSY')) return 'unavailable';
   }
   const msg = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Query read timeout|canceling statement due to statement timeout/i.test(
-    msg,
-  );
+  return CONNECTION_MESSAGES.test(msg) ? 'unavailable' : undefined;
 }
 
-/** A foreign key refused the row: what it points at is gone (deleted meanwhile). */
-export function isForeignKeyViolation(err: unknown): boolean {
-  const code = (err as CodedError | undefined)?.code;
-  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+/** A driver error as a StoreError when it has a meaning; anything else unchanged (a bug stays a bug). */
+export function translateDriverError(err: unknown): unknown {
+  if (err instanceof StoreError) return err;
+  const kind = driverErrorKind(err);
+  if (kind === undefined) return err;
+  return new StoreError(kind, (err as Error).message ?? String(err), { cause: err });
 }
+
+const isKind = (err: unknown, kind: StoreErrorKind) => err instanceof StoreError && err.kind === kind;
+
+export const isUniqueViolation = (err: unknown): boolean => isKind(err, 'unique');
+export const isForeignKeyViolation = (err: unknown): boolean => isKind(err, 'foreign_key');
+export const isInvalidText = (err: unknown): boolean => isKind(err, 'invalid_text');
+/** The database could not be reached or did not answer in time: the client gets 503, not 500. */
+export const isUnavailable = (err: unknown): boolean => isKind(err, 'unavailable');

@@ -1,0 +1,250 @@
+/**
+ * Chatwoot accounts (workspaces). An account belongs to the company of the platform app that
+ * created it, and is linked to that app.
+ */
+import type { Db } from '../../store/db.js';
+import * as store from '../../store/accounts.js';
+import type { AccountRow } from '../../store/schema.js';
+import { nowIso } from '../../infra/clock.js';
+import type { Principal } from '../../identity/credentials.js';
+import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
+import { MESSAGES, RecordErrors } from './record-errors.js';
+import { isValidEmail, normalizeEmail } from '../../identity/users.js';
+import { storedObject, storedStrings } from '../../infra/stored-json.js';
+
+/**
+ * The locales an account may have: the codes of Chatwoot's LANGUAGES_CONFIG, in its order (ISO
+ * 639-1, with a region for pt_BR, zh_CN and zh_TW).
+ */
+export const LOCALES = [
+  'en', 'ar', 'nl', 'fr', 'de', 'hi', 'it', 'ja', 'ko', 'pt', 'ru', 'zh', 'es', 'ml', 'ca', 'el', 'pt_BR', 'ro', 'ta',
+  'fa', 'zh_TW', 'vi', 'da', 'tr', 'cs', 'fi', 'id', 'sv', 'hu', 'no', 'zh_CN', 'pl', 'sk', 'uk', 'th', 'lv', 'is',
+  'he', 'lt', 'sr', 'bg',
+] as const;
+export type Locale = (typeof LOCALES)[number];
+const LOCALE_SET: ReadonlySet<string> = new Set(LOCALES);
+
+export const STATUSES = ['active', 'suspended'] as const;
+export type AccountStatus = (typeof STATUSES)[number];
+
+/**
+ * The feature flags an account can have, and the installation's defaults for a new account
+ * (Chatwoot's config/features.yml, without its deprecated and Chatwoot-internal flags).
+ */
+export const FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
+  inbound_emails: true,
+  channel_email: true,
+  channel_facebook: true,
+  channel_twitter: true,
+  channel_instagram: true,
+  channel_website: true,
+  ip_lookup: false,
+  disable_branding: false,
+  email_continuity_on_api_channel: false,
+  help_center: true,
+  agent_bots: true,
+  macros: true,
+  agent_management: true,
+  team_management: true,
+  inbox_management: true,
+  labels: true,
+  custom_attributes: true,
+  automations: true,
+  canned_responses: true,
+  integrations: true,
+  voice_recorder: true,
+  campaigns: false,
+  reports: true,
+  crm: true,
+  auto_resolve_conversations: true,
+  custom_reply_email: false,
+  custom_reply_domain: false,
+  audit_logs: false,
+  inbox_view: false,
+  sla: false,
+  linear_integration: false,
+  notion_integration: false,
+  captain_integration: false,
+  custom_roles: false,
+  chatwoot_v4: true,
+  crm_integration: false,
+  whatsapp_embedded_signup: false,
+  whatsapp_campaign: false,
+};
+export const FEATURES = Object.keys(FEATURE_DEFAULTS);
+
+export const LIMITS = { name: 255, domain: 100, supportEmail: 255, limitKeys: 50, limitKey: 64 } as const;
+
+export interface Account {
+  id: number;
+  companyId: number;
+  name: string;
+  locale: string;
+  domain: string | null;
+  supportEmail: string | null;
+  status: AccountStatus;
+  /** Enabled flags, in FEATURES order. */
+  features: string[];
+  limits: Record<string, unknown>;
+  customAttributes: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The request body of create and update, as the schema lets it through (types checked, values not). */
+export interface AccountParams {
+  name?: string | null | undefined;
+  locale?: string | null | undefined;
+  domain?: string | null | undefined;
+  support_email?: string | null | undefined;
+  status?: string | null | undefined;
+  features?: Record<string, unknown> | null | undefined;
+  limits?: Record<string, unknown> | null | undefined;
+  custom_attributes?: Record<string, unknown> | null | undefined;
+}
+
+export function toAccount(row: AccountRow): Account {
+  const enabled = new Set(storedStrings(row.features));
+  return {
+    id: row.id,
+    companyId: row.company_id,
+    name: row.name,
+    locale: row.locale,
+    domain: row.domain,
+    supportEmail: row.support_email,
+    status: row.status,
+    features: FEATURES.filter((f) => enabled.has(f)),
+    limits: storedObject(row.limits),
+    customAttributes: storedObject(row.custom_attributes),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * Applies `features` params over the enabled set: true enables a flag, false (or null) disables it.
+ * An unknown flag or a value that is not a boolean is a validation error.
+ */
+export function mergeFeatures(enabled: Iterable<string>, params: Record<string, unknown>, errors: RecordErrors): string[] {
+  const set = new Set(enabled);
+  for (const [flag, value] of Object.entries(params)) {
+    if (!Object.hasOwn(FEATURE_DEFAULTS, flag)) {
+      errors.add('features', `${flag.slice(0, 64)} is not a known feature`);
+    } else if (value === true) {
+      set.add(flag);
+    } else if (value === false || value === null) {
+      set.delete(flag);
+    } else {
+      errors.add('features', `${flag} must be true or false`);
+    }
+  }
+  return FEATURES.filter((f) => set.has(f));
+}
+
+export const defaultFeatures = (): string[] => FEATURES.filter((f) => FEATURE_DEFAULTS[f]);
+
+function checkLimits(limits: Record<string, unknown>, errors: RecordErrors): void {
+  const entries = Object.entries(limits);
+  if (entries.length > LIMITS.limitKeys) errors.add('limits', `must have at most ${LIMITS.limitKeys} entries`);
+  for (const [key, value] of entries.slice(0, LIMITS.limitKeys)) {
+    if (key.length === 0 || key.length > LIMITS.limitKey || key.includes('\u0000')) errors.add('limits', `key ${JSON.stringify(key.slice(0, 64))} is invalid`);
+    else if (value !== null && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+      errors.add('limits', `${key} must be a whole number, 0 or more`);
+    }
+  }
+}
+
+/** The columns a valid params object sets (only those sent), or the validation errors. */
+function checkParams(params: AccountParams, errors: RecordErrors, creating: boolean) {
+  const out: Partial<Pick<AccountRow, 'name' | 'locale' | 'domain' | 'support_email' | 'status' | 'limits' | 'custom_attributes'>> = {};
+  const name = errors.text('name', params.name, { max: LIMITS.name, required: creating || params.name !== undefined });
+  if (typeof name === 'string') out.name = name;
+
+  if (params.locale !== undefined) {
+    if (params.locale === null || !LOCALE_SET.has(params.locale)) errors.add('locale', MESSAGES.inclusion);
+    else out.locale = params.locale;
+  }
+  if (params.domain !== undefined) {
+    const domain = errors.text('domain', params.domain, { max: LIMITS.domain });
+    out.domain = domain === '' ? null : (domain ?? null);
+  }
+  if (params.support_email !== undefined) {
+    const raw = errors.text('support_email', params.support_email, { max: LIMITS.supportEmail });
+    if (typeof raw === 'string' && raw.trim() !== '') {
+      const email = normalizeEmail(raw);
+      if (!isValidEmail(email)) errors.add('support_email', MESSAGES.invalid);
+      out.support_email = email;
+    } else out.support_email = null;
+  }
+  if (params.status !== undefined) {
+    if (params.status === null || !(STATUSES as readonly string[]).includes(params.status)) errors.add('status', MESSAGES.inclusion);
+    else out.status = params.status as AccountStatus;
+  }
+  if (params.limits !== undefined) {
+    const limits = params.limits ?? {};
+    checkLimits(limits, errors);
+    out.limits = JSON.stringify(limits);
+  }
+  if (params.custom_attributes !== undefined) out.custom_attributes = JSON.stringify(params.custom_attributes ?? {});
+  return out;
+}
+
+export async function createAccount(db: Db, principal: Principal, params: AccountParams): Promise<Account> {
+  const errors = new RecordErrors();
+  const cols = checkParams(params, errors, true);
+  const features = mergeFeatures(defaultFeatures(), params.features ?? {}, errors);
+  const name = cols.name;
+  if (!errors.empty || name === undefined) throw errors.toError();
+  const now = nowIso();
+  const row = await store.insertAccount(
+    db.db,
+    {
+      company_id: principal.companyId,
+      name,
+      locale: cols.locale ?? 'en',
+      domain: cols.domain ?? null,
+      support_email: cols.support_email ?? null,
+      status: cols.status ?? 'active',
+      features: JSON.stringify(features),
+      limits: cols.limits ?? '{}',
+      custom_attributes: cols.custom_attributes ?? '{}',
+      created_at: now,
+      updated_at: now,
+    },
+    appIdOf(principal),
+  );
+  return toAccount(row);
+}
+
+export async function listAccounts(db: Db, principal: Principal): Promise<Account[]> {
+  return (await store.listAccountsForApp(db.db, appIdOf(principal), principal.companyId)).map(toAccount);
+}
+
+export async function getAccount(db: Db, id: AuthorizedId<'Account'>): Promise<Account> {
+  const row = await store.findAccount(db.db, id);
+  if (!row) throw recordNotFound();
+  return toAccount(row);
+}
+
+/**
+ * Changes what the params send. `features` are merged over the account's current flags (Chatwoot's
+ * enable/disable); `limits` and `custom_attributes` are replaced, as Chatwoot assigns them.
+ */
+export async function updateAccount(db: Db, id: AuthorizedId<'Account'>, params: AccountParams): Promise<Account> {
+  const errors = new RecordErrors();
+  const cols = checkParams(params, errors, false);
+  const features = params.features ?? undefined;
+  if (features) mergeFeatures([], features, errors);
+  errors.throwIfAny();
+  const row = await store.updateAccountWith(db, id, (current) => ({
+    ...cols,
+    ...(features && { features: JSON.stringify(mergeFeatures(toAccount(current).features, features, new RecordErrors())) }),
+    updated_at: nowIso(),
+  }));
+  if (!row) throw recordNotFound();
+  return toAccount(row);
+}
+
+export async function deleteAccount(db: Db, id: AuthorizedId<'Account'>): Promise<void> {
+  await store.deleteAccount(db.db, id);
+}

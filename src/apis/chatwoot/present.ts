@@ -1,0 +1,138 @@
+/** Domain records -> Chatwoot's JSON, and roster's errors -> Chatwoot's error bodies and statuses. */
+import type { Account as AccountRecord } from './accounts.js';
+import type { AccountUser as AccountUserRecord } from './account-users.js';
+import type { AgentBot as AgentBotRecord } from './agent-bots.js';
+import type { PlatformUser } from './users.js';
+import { fullMessage, MESSAGES } from './record-errors.js';
+import type { FieldError } from '../../identity/errors.js';
+import type { Classified } from '../shared/errors.js';
+import type { Account, AccountUser, AgentBot, AnyErrorBody, User, UserToken } from './schemas.js';
+
+export function presentAccount(a: AccountRecord): Account {
+  return {
+    id: a.id,
+    name: a.name,
+    locale: a.locale,
+    domain: a.domain,
+    support_email: a.supportEmail,
+    features: Object.fromEntries(a.features.map((f) => [f, true])),
+    custom_attributes: a.customAttributes,
+    limits: a.limits,
+    status: a.status,
+  };
+}
+
+export function presentUser(u: PlatformUser): User {
+  return {
+    access_token: u.accessToken,
+    account_id: u.activeAccount?.id ?? null,
+    available_name: u.displayName || u.name,
+    avatar_url: '',
+    confirmed: u.confirmed,
+    display_name: u.displayName,
+    message_signature: u.messageSignature,
+    email: u.email,
+    id: u.id,
+    name: u.name,
+    provider: 'email',
+    pubsub_token: u.pubsubToken,
+    ...(Object.keys(u.customAttributes).length > 0 && { custom_attributes: u.customAttributes }),
+    role: u.activeAccount?.role ?? null,
+    ui_settings: u.uiSettings,
+    uid: u.email,
+    accounts: u.accounts.map((m) => ({ id: m.id, name: m.name, active_at: m.activeAt, role: m.role })),
+  };
+}
+
+/** POST /users/:id/token: the freshly issued tokens and who they belong to. */
+export function presentUserToken(u: PlatformUser): UserToken {
+  if (u.accessToken === null || u.pubsubToken === null) throw new Error('presentUserToken needs freshly issued tokens');
+  return {
+    access_token: u.accessToken,
+    expiry: null,
+    user: { id: u.id, name: u.name, display_name: u.displayName, email: u.email, pubsub_token: u.pubsubToken },
+  };
+}
+
+export function presentAccountUser(m: AccountUserRecord): AccountUser {
+  return {
+    id: m.id,
+    account_id: m.accountId,
+    user_id: m.userId,
+    role: m.role,
+    inviter_id: m.inviterId,
+    created_at: m.createdAt,
+    updated_at: m.updatedAt,
+    active_at: m.activeAt,
+    availability: m.availability,
+    auto_offline: m.autoOffline,
+  };
+}
+
+export function presentAgentBot(b: AgentBotRecord): AgentBot {
+  return {
+    id: b.id,
+    name: b.name,
+    description: b.description,
+    // Chatwoot's view prints the name here by mistake; roster prints the URL.
+    outgoing_url: b.outgoingUrl,
+    account_id: b.accountId,
+    access_token: b.accessToken,
+  };
+}
+
+/** Codes of invalid requests that are about the HTTP request itself, not its values: 400, as in Rails. */
+const BAD_REQUEST_CODES = new Set(['MALFORMED_JSON', 'INVALID_CONTENT_LENGTH', 'BAD_REQUEST']);
+
+/**
+ * Chatwoot's statuses: validation failures (roster's 400s about values, and conflicts such as a
+ * taken email) are 422; a resource the app may not touch is 401.
+ */
+export function chatwootStatus(c: Classified): number {
+  if (c.kind === 'invalid') return BAD_REQUEST_CODES.has(c.code) ? 400 : 422;
+  if (c.kind === 'conflict') return 422;
+  if (c.kind === 'forbidden') return 401;
+  return c.status;
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Ajv's wording ("must be string,null") in the words of the rest of the messages. */
+function railsMessage(f: FieldError): FieldError {
+  if (f.message === 'is required') return { field: f.field, message: MESSAGES.blank };
+  const type = /^must be ((?:string|object|integer|number|boolean|array|null)(?:,(?:string|object|integer|number|boolean|array|null))*)$/.exec(f.message);
+  if (type) {
+    const kinds = type[1]!.split(',').map((t) => (t === 'null' ? 'null' : t === 'object' || t === 'integer' || t === 'array' ? `an ${t}` : `a ${t}`));
+    return { field: f.field, message: `must be ${kinds.join(' or ')}` };
+  }
+  return f;
+}
+
+/** `(body)` (the body as a whole) reads as "Body"; a nested path is named by its first segment. */
+const attributeOf = (field: string) => (field === '(body)' ? 'body' : (field.split('.')[0] ?? field));
+
+export function presentError(c: Classified): AnyErrorBody {
+  if (c.status === 422) {
+    const fields = c.fields.map((f) => railsMessage({ field: f.field === '(body)' ? 'body' : f.field, message: f.message }));
+    return {
+      message: fields.length > 0 ? fields.map(fullMessage).join(', ') : c.message,
+      attributes: [...new Set(fields.map((f) => attributeOf(f.field)))],
+    };
+  }
+  if (c.status === 401) return { error: c.code === 'NON_PERMISSIBLE' ? 'Non permissible resource' : 'Invalid access_token' };
+  if (c.status === 404) return { error: 'Not Found' };
+  const reason = REASONS[c.status] ?? (c.status >= 500 ? 'Internal Server Error' : 'Bad Request');
+  // A 500's message is the generic one: the cause is logged, never sent.
+  return c.status >= 500 && c.status !== 503 ? { error: reason } : { error: reason, message: c.message };
+}

@@ -1,0 +1,53 @@
+/**
+ * Chatwoot's Platform API under /platform/api/v1: accounts, users, account users and agent bots,
+ * called with a platform app's token in the `api_access_token` header.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { unauthorized } from '../../identity/errors.js';
+import { parseApiAccessToken } from '../shared/auth.js';
+import { useErrorFormat } from '../shared/error-format.js';
+import { accountRoutes } from './routes/accounts.js';
+import { accountUserRoutes } from './routes/account-users.js';
+import { agentBotRoutes } from './routes/agent-bots.js';
+import type { ChatwootDeps } from './routes/context.js';
+import { chatwootStatus, presentError } from './present.js';
+import { userRoutes } from './routes/users.js';
+
+export const chatwootRoutes: FastifyPluginAsync<ChatwootDeps> = async (app, deps) => {
+  useErrorFormat(app, presentError, chatwootStatus);
+  app.decorateRequest('chatwootTarget', null);
+
+  // Rails reads an empty body sent as application/json (curl -H 'Content-Type: application/json'
+  // on a DELETE) as no params; Fastify's parser would call it malformed. Otherwise the default parser.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if ((body as string).trim() === '') done(null, undefined);
+    else void json(req, body as string, done);
+  });
+
+  // Every API response is private, and some carry tokens.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  // Only the dependencies: the plugin options also hold `prefix`, which must not reach the children.
+  const { db, auth, frontendUrl } = deps;
+  const children: ChatwootDeps = { db, auth, frontendUrl };
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (req) => {
+      const token = parseApiAccessToken(req.headers);
+      if (!token) throw unauthorized();
+      req.principal = await auth.token('platform_app', token);
+    });
+    // No body (or an empty one) is no params, as in Rails: the values' rules then name what is missing.
+    api.addHook('preValidation', async (req) => {
+      if (req.body === undefined || req.body === null) req.body = {};
+    });
+    await api.register(accountRoutes, children);
+    await api.register(accountUserRoutes, children);
+    await api.register(userRoutes, children);
+    await api.register(agentBotRoutes, children);
+  });
+};

@@ -1,0 +1,52 @@
+/** /accounts: list this app's, create, show, update, delete. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from '../accounts.js';
+import { errorResponses, target, targetOf, type ChatwootDeps } from './context.js';
+import { presentAccount } from '../present.js';
+import { Account, AccountParams, EmptyBody } from '../schemas.js';
+
+export const accountRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Platform'];
+  const security = [{ platformAppApiKey: [] }];
+  const byId = { preValidation: target(db, 'Account', 'id') };
+
+  app.get(
+    '/accounts',
+    { schema: { tags, security, summary: "List the platform app's accounts", response: { 200: Type.Array(Account), ...errorResponses } } },
+    async (req) => (await listAccounts(db, req.principal!)).map(presentAccount),
+  );
+
+  app.post(
+    '/accounts',
+    { schema: { tags, security, summary: 'Create an account', body: AccountParams, response: { 200: Account, ...errorResponses } } },
+    async (req) => presentAccount(await createAccount(db, req.principal!, req.body)),
+  );
+
+  app.get(
+    '/accounts/:id',
+    { ...byId, schema: { tags, security, summary: 'Get an account', response: { 200: Account, ...errorResponses } } },
+    async (req) => presentAccount(await getAccount(db, targetOf(req, 'Account'))),
+  );
+
+  for (const method of ['PATCH', 'PUT'] as const) {
+    app.route({
+      method,
+      url: '/accounts/:id',
+      ...byId,
+      schema: { tags, security, summary: 'Update an account', body: AccountParams, response: { 200: Account, ...errorResponses } },
+      handler: async (req) => presentAccount(await updateAccount(db, targetOf(req, 'Account'), req.body)),
+    });
+  }
+
+  app.delete(
+    '/accounts/:id',
+    { ...byId, schema: { tags, security, summary: 'Delete an account, its memberships and agent bots', response: { 200: EmptyBody, ...errorResponses } } },
+    async (req, reply) => {
+      await deleteAccount(db, targetOf(req, 'Account'));
+      return reply.code(200).send(undefined);
+    },
+  );
+};

@@ -1,0 +1,42 @@
+/** What the Chatwoot route modules share: their dependencies and the path-target hook. */
+import type { FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
+import type { Authenticator } from '../../../identity/credentials.js';
+import { authorize, type AuthorizedId, type PermissibleType } from '../permissions.js';
+import type { Db } from '../../../store/db.js';
+import { AnyErrorBody } from '../schemas.js';
+
+export interface ChatwootDeps {
+  db: Db;
+  auth: Authenticator;
+  /** Login links point at `<frontendUrl>/app/login`. */
+  frontendUrl: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The record named in the path, once the calling app may touch it (see `target`). */
+    chatwootTarget: { type: PermissibleType; id: number } | null;
+  }
+}
+
+/**
+ * A hook that resolves the path's `param` to a record the app may touch (404 unknown, 401 not the
+ * app's), before the body is validated: Chatwoot checks the token, then the lookup, then the
+ * permission, and only then the values.
+ */
+export function target(db: Db, type: PermissibleType, param: string): preValidationAsyncHookHandler {
+  return async (req) => {
+    const raw = (req.params as Record<string, string | undefined>)[param];
+    req.chatwootTarget = { type, id: await authorize(db, req.principal!, type, raw) };
+  };
+}
+
+/** The id `target` resolved for this route. */
+export function targetOf<T extends PermissibleType>(req: FastifyRequest, type: T): AuthorizedId<T> {
+  const t = req.chatwootTarget;
+  if (!t || t.type !== type) throw new Error(`route has no ${type} target hook`);
+  return t.id as AuthorizedId<T>;
+}
+
+/** The error bodies every route may answer with. */
+export const errorResponses = { '4xx': AnyErrorBody, '5xx': AnyErrorBody } as const;

@@ -1,0 +1,101 @@
+/** /users: create (or link by email), show, update, delete, a login link, a new access token. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import {
+  createOrLinkUser,
+  deletePlatformUser,
+  getPlatformUser,
+  issueLoginUrl,
+  issueUserToken,
+  updatePlatformUser,
+} from '../users.js';
+import { errorResponses, target, targetOf, type ChatwootDeps } from './context.js';
+import { presentUser, presentUserToken } from '../present.js';
+import { LoginUrl, User, UserParams, UserToken, EmptyBody } from '../schemas.js';
+
+export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db, frontendUrl }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['Platform'];
+  const security = [{ platformAppApiKey: [] }];
+  const byId = { preValidation: target(db, 'User', 'id') };
+
+  app.post(
+    '/users',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Create a user, or link the existing user with this email',
+        description:
+          "A new user is confirmed; the answer shows their access and pubsub tokens this once. An existing user of the platform app's company is returned unchanged (no tokens shown) and linked to the app; another company's user is a taken email.",
+        body: UserParams,
+        response: { 200: User, ...errorResponses },
+      },
+    },
+    async (req) => presentUser((await createOrLinkUser(db, req.principal!, req.body)).user),
+  );
+
+  app.get(
+    '/users/:id',
+    { ...byId, schema: { tags, security, summary: 'Get a user', response: { 200: User, ...errorResponses } } },
+    async (req) => presentUser(await getPlatformUser(db, targetOf(req, 'User'))),
+  );
+
+  for (const method of ['PATCH', 'PUT'] as const) {
+    app.route({
+      method,
+      url: '/users/:id',
+      ...byId,
+      schema: {
+        tags,
+        security,
+        summary: 'Update a user',
+        description: 'custom_attributes are merged into the stored ones.',
+        body: UserParams,
+        response: { 200: User, ...errorResponses },
+      },
+      handler: async (req) => presentUser(await updatePlatformUser(db, req.principal!, targetOf(req, 'User'), req.body)),
+    });
+  }
+
+  app.delete(
+    '/users/:id',
+    { ...byId, schema: { tags, security, summary: 'Delete a user, their memberships and tokens', response: { 200: EmptyBody, ...errorResponses } } },
+    async (req, reply) => {
+      await deletePlatformUser(db, targetOf(req, 'User'));
+      return reply.code(200).send(undefined);
+    },
+  );
+
+  app.get(
+    '/users/:id/login',
+    {
+      ...byId,
+      // A HEAD would mint a token nobody sees.
+      exposeHeadRoute: false,
+      schema: {
+        tags,
+        security,
+        summary: 'Get a single-use login link',
+        description: 'The link logs the user in to the frontend once, within five minutes.',
+        response: { 200: LoginUrl, ...errorResponses },
+      },
+    },
+    async (req) => ({ url: await issueLoginUrl(db, targetOf(req, 'User'), frontendUrl) }),
+  );
+
+  app.post(
+    '/users/:id/token',
+    {
+      ...byId,
+      schema: {
+        tags,
+        security,
+        summary: 'Issue the user a new access token',
+        description: 'Shown this once; the previous access and pubsub tokens stop working.',
+        response: { 200: UserToken, ...errorResponses },
+      },
+    },
+    async (req) => presentUserToken(await issueUserToken(db, targetOf(req, 'User'))),
+  );
+};

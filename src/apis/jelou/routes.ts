@@ -1,0 +1,50 @@
+/** Jelou's widget user API: POST /v1/widget/user. Registered under the /v1 prefix. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { type Authenticator } from '../../identity/credentials.js';
+import { unauthorized } from '../../identity/errors.js';
+import { getOrCreateWidgetUser } from '../../identity/widget-users.js';
+import type { Db } from '../../store/db.js';
+import { parseWidgetAuthorization } from '../shared/auth.js';
+import { useErrorFormat } from '../shared/error-format.js';
+import { presentError, presentWidgetUser } from './present.js';
+import { CreateWidgetUserBody, CreateWidgetUserResponse, ErrorBody } from './schemas.js';
+
+export interface JelouDeps {
+  db: Db;
+  auth: Authenticator;
+}
+
+export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, auth }) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  useErrorFormat(app, presentError);
+
+  app.post(
+    '/widget/user',
+    {
+      schema: {
+        tags: ['Widget'],
+        summary: 'Get or create a widget user and their rooms',
+        security: [{ basicAuth: [] }],
+        body: CreateWidgetUserBody,
+        response: { 200: CreateWidgetUserResponse, '4xx': ErrorBody, '5xx': ErrorBody },
+      },
+      onRequest: async (req) => {
+        const creds = parseWidgetAuthorization(req.headers.authorization);
+        if (!creds) throw unauthorized('UNAUTHORIZED', 'Missing or invalid Authorization: send Basic base64(clientId:clientSecret)');
+        req.principal = await auth.widgetClient(creds.clientId, creds.secret);
+      },
+    },
+    async (req) => {
+      const principal = req.principal!;
+      const { user } = req.body;
+      const legalId = user.legalId ?? user.legalid;
+      const result = await getOrCreateWidgetUser(db, principal, {
+        id: user.id,
+        names: user.names,
+        legalId: legalId === undefined ? undefined : String(legalId),
+      });
+      return presentWidgetUser(result.user, principal);
+    },
+  );
+};

@@ -1,0 +1,37 @@
+/** Parses the credential headers the APIs accept. Nothing here looks anything up. */
+
+/**
+ * Jelou: `Basic base64(clientId:clientSecret)` (the OpenAPI page) or the raw `clientId:clientSecret`
+ * (the older page and its curl example).
+ */
+export function parseWidgetAuthorization(header: string | undefined): { clientId: string; secret: string } | undefined {
+  if (!header) return undefined;
+  let pair = header.trim();
+  const basic = /^basic\s+(\S+)$/i.exec(pair);
+  if (basic) {
+    const encoded = basic[1]!;
+    if (!/^[A-Za-z0-9+/=_-]+$/.test(encoded)) return undefined;
+    pair = Buffer.from(encoded, 'base64').toString('utf8');
+  }
+  const colon = pair.indexOf(':');
+  if (colon <= 0 || colon === pair.length - 1) return undefined;
+  return { clientId: pair.slice(0, colon), secret: pair.slice(colon + 1) };
+}
+
+/** `Bearer <token>`, scheme case-insensitive. */
+export function parseBearer(header: string | undefined): string | undefined {
+  const m = header ? /^bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return m?.[1];
+}
+
+/**
+ * Chatwoot: the `api_access_token` header. Header names arrive lower-cased; Rails also reads it as
+ * `Api-Access-Token`, which proxies that drop names with underscores (nginx's default) let through.
+ */
+export function parseApiAccessToken(headers: Record<string, string | string[] | undefined>): string | undefined {
+  for (const name of ['api_access_token', 'api-access-token']) {
+    const value = headers[name];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  }
+  return undefined;
+}

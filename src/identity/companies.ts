@@ -1,0 +1,136 @@
+import type { Db } from '../store/db.js';
+import * as store from '../store/companies.js';
+import type { CompanyRow } from '../store/schema.js';
+import { nowIso } from '../infra/clock.js';
+import { conflict, invalid, notFound } from './errors.js';
+import { parsePolicy, type PasswordPolicy } from './passwords.js';
+
+export interface Company {
+  id: number;
+  code: string;
+  name: string;
+  requireEmailVerification: boolean;
+  /** The company's password policy: the default with its overrides applied. */
+  passwordPolicy: PasswordPolicy;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Lower-case letters, digits, '-' and '_', starting with a letter or digit; at most 64. */
+const CODE_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export function normalizeCompanyCode(code: string): string {
+  return code.trim().toLowerCase();
+}
+
+function checkCode(code: string): string {
+  const c = normalizeCompanyCode(code);
+  if (!CODE_RE.test(c)) {
+    throw invalid('INVALID_COMPANY_CODE', `company code "${code}" must be 1-64 characters: letters, digits, '-' or '_'`, [
+      { field: 'code', message: 'letters, digits, - or _, at most 64' },
+    ]);
+  }
+  return c;
+}
+
+function checkName(name: string): string {
+  const n = name.trim();
+  if (n.length === 0 || n.length > 200) {
+    throw invalid('INVALID_COMPANY_NAME', 'company name must be 1-200 characters', [
+      { field: 'name', message: '1-200 characters' },
+    ]);
+  }
+  return n;
+}
+
+export function toCompany(row: CompanyRow): Company {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    requireEmailVerification: row.require_email_verification === 1,
+    passwordPolicy: parsePolicy(row.password_policy),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function createCompany(
+  db: Db,
+  input: { code: string; name: string; requireEmailVerification?: boolean },
+): Promise<Company> {
+  const code = checkCode(input.code);
+  const name = checkName(input.name);
+  const row = await store.insertCompany(db.db, {
+    code,
+    name,
+    requireEmailVerification: input.requireEmailVerification ?? false,
+    now: nowIso(),
+  });
+  if (!row) throw conflict('COMPANY_CODE_TAKEN', `a company with code "${code}" already exists`);
+  return toCompany(row);
+}
+
+/** No company can have a code outside CODE_RE: such a code is answered without a query. */
+async function findRow(db: Db, code: string) {
+  const c = normalizeCompanyCode(code);
+  return CODE_RE.test(c) ? store.findCompanyByCode(db.db, c) : undefined;
+}
+
+export async function getCompany(db: Db, code: string): Promise<Company> {
+  const row = await findRow(db, code);
+  if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+  return toCompany(row);
+}
+
+export async function findCompany(db: Db, code: string): Promise<Company | undefined> {
+  const row = await findRow(db, code);
+  return row && toCompany(row);
+}
+
+export async function listCompanies(db: Db): Promise<Company[]> {
+  return (await store.listCompanies(db.db)).map(toCompany);
+}
+
+export async function countCompanies(db: Db): Promise<number> {
+  return store.countCompanies(db.db);
+}
+
+export async function updateCompany(
+  db: Db,
+  code: string,
+  patch: { name?: string; requireEmailVerification?: boolean; passwordPolicy?: Partial<PasswordPolicy> | null },
+): Promise<Company> {
+  let passwordPolicy: string | null | undefined;
+  if (patch.passwordPolicy === null) passwordPolicy = null;
+  else if (patch.passwordPolicy !== undefined) {
+    const current = await findRow(db, code);
+    if (!current) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+    passwordPolicy = JSON.stringify(checkPolicy({ ...parsePolicy(current.password_policy), ...patch.passwordPolicy }));
+  }
+  const row = await store.updateCompany(db.db, normalizeCompanyCode(code), {
+    ...(passwordPolicy !== undefined && { passwordPolicy }),
+    ...(patch.name !== undefined && { name: checkName(patch.name) }),
+    ...(patch.requireEmailVerification !== undefined && { requireEmailVerification: patch.requireEmailVerification }),
+    now: nowIso(),
+  });
+  if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+  return toCompany(row);
+}
+
+/** Policy bounds: never weaker than OWASP's minimum of 8 characters; at most 1024 (argon2 input). */
+export const POLICY_LIMITS = { minLength: [8, 128], maxLength: [8, 1024] } as const;
+
+function checkPolicy(p: PasswordPolicy): PasswordPolicy {
+  const [minLo, minHi] = POLICY_LIMITS.minLength;
+  const [maxLo, maxHi] = POLICY_LIMITS.maxLength;
+  if (!Number.isInteger(p.minLength) || p.minLength < minLo || p.minLength > minHi) {
+    throw invalid('INVALID_PASSWORD_POLICY', `password minimum length must be ${minLo}-${minHi}`, [{ field: 'passwordMinLength', message: `${minLo}-${minHi}` }]);
+  }
+  if (!Number.isInteger(p.maxLength) || p.maxLength < maxLo || p.maxLength > maxHi || p.maxLength < p.minLength) {
+    throw invalid('INVALID_PASSWORD_POLICY', `password maximum length must be ${maxLo}-${maxHi} and not below the minimum`, [
+      { field: 'passwordMaxLength', message: `${maxLo}-${maxHi}, not below the minimum` },
+    ]);
+  }
+  return { minLength: p.minLength, maxLength: p.maxLength, rejectCommon: p.rejectCommon !== false, rejectEmailLocalPart: p.rejectEmailLocalPart !== false };
+}

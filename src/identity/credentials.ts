@@ -1,0 +1,165 @@
+/**
+ * API credentials: widget clients (Jelou), API tokens (Plazbot) and platform apps (Chatwoot).
+ * Secrets are shown once at creation and stored only as SHA-256 digests.
+ */
+import type { Db } from '../store/db.js';
+import * as store from '../store/credentials.js';
+import type { CredentialKind } from '../store/schema.js';
+import { nowIso } from '../infra/clock.js';
+import { getCompany } from './companies.js';
+import { invalid, notFound, unauthorized } from './errors.js';
+import { digest, formatToken, newPublicId, newSecret, newUuid, parseToken, secretMatches } from './secrets.js';
+import { TtlCache } from '../infra/ttl-cache.js';
+
+export type { CredentialKind };
+
+/** Who is calling: the credential and the tenant it belongs to. */
+export interface Principal {
+  credentialId: string;
+  kind: CredentialKind;
+  companyId: number;
+  companyCode: string;
+  companyName: string;
+  botId: string | null;
+  botName: string | null;
+}
+
+const TOKEN_PREFIX: Record<Exclude<CredentialKind, 'widget_client'>, string> = {
+  api_token: 'rtk',
+  platform_app: 'rpa',
+};
+
+export const DEFAULT_BOT_NAME = 'Widget Bot';
+
+const PUBLIC_ID_RE = /^[0-9a-f]{16}$/;
+
+export interface WidgetClientCreated {
+  clientId: string;
+  clientSecret: string;
+  botId: string;
+  companyId: number;
+}
+
+export async function createWidgetClient(
+  db: Db,
+  input: { companyCode: string; botName?: string },
+): Promise<WidgetClientCreated> {
+  const company = await getCompany(db, input.companyCode);
+  const botName = (input.botName ?? DEFAULT_BOT_NAME).trim();
+  if (botName.length === 0 || botName.length > 200) {
+    throw invalid('INVALID_BOT_NAME', 'bot name must be 1-200 characters', [{ field: 'bot', message: '1-200 characters' }]);
+  }
+  const now = nowIso();
+  const bot = await store.findOrCreateBot(db.db, { id: newUuid(), companyId: company.id, name: botName, now });
+  const clientId = newPublicId();
+  const clientSecret = newSecret();
+  await store.insertCredential(db.db, {
+    id: clientId,
+    kind: 'widget_client',
+    company_id: company.id,
+    bot_id: bot.id,
+    name: null,
+    secret_digest: digest(clientSecret),
+    created_at: now,
+  });
+  return { clientId, clientSecret, botId: bot.id, companyId: company.id };
+}
+
+export interface TokenCreated {
+  id: string;
+  token: string;
+}
+
+export async function createToken(
+  db: Db,
+  kind: 'api_token' | 'platform_app',
+  input: { companyCode: string; name?: string },
+): Promise<TokenCreated> {
+  const company = await getCompany(db, input.companyCode);
+  const name = input.name?.trim();
+  if (name !== undefined && (name.length === 0 || name.length > 200)) {
+    throw invalid('INVALID_NAME', 'name must be 1-200 characters', [{ field: 'name', message: '1-200 characters' }]);
+  }
+  const id = newPublicId();
+  const secret = newSecret();
+  await store.insertCredential(db.db, {
+    id,
+    kind,
+    company_id: company.id,
+    bot_id: null,
+    name: name ?? null,
+    secret_digest: digest(secret),
+    created_at: nowIso(),
+  });
+  return { id, token: formatToken(TOKEN_PREFIX[kind], id, secret) };
+}
+
+export interface CredentialSummary {
+  id: string;
+  name: string | null;
+  botId: string | null;
+  botName: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export async function listCredentials(db: Db, kind: CredentialKind, companyCode: string): Promise<CredentialSummary[]> {
+  const company = await getCompany(db, companyCode);
+  const rows = await store.listCredentials(db.db, company.id, kind);
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    botId: r.bot_id,
+    botName: r.bot_name,
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  }));
+}
+
+export async function revokeCredential(db: Db, kind: CredentialKind, id: string): Promise<void> {
+  if (!(await store.revokeCredential(db.db, id, kind, nowIso()))) {
+    throw notFound('CREDENTIAL_NOT_FOUND', `no live credential "${id}" of this kind`);
+  }
+}
+
+/**
+ * Resolves presented secrets to principals. Each node keeps what it looked up for `ttlMs`, so a hot
+ * credential costs one SHA-256 and no query; a revocation reaches every node within that time.
+ */
+export class Authenticator {
+  private readonly cache: TtlCache<store.CredentialPrincipalRow | undefined>;
+
+  constructor(
+    private readonly db: Db,
+    ttlMs: number,
+  ) {
+    this.cache = new TtlCache(ttlMs);
+  }
+
+  async widgetClient(clientId: string, clientSecret: string): Promise<Principal> {
+    // Every client id is newPublicId()'s 16 hex: anything else is refused without a query.
+    if (!PUBLIC_ID_RE.test(clientId)) throw unauthorized();
+    return this.check('widget_client', clientId, clientSecret);
+  }
+
+  async token(kind: 'api_token' | 'platform_app', token: string): Promise<Principal> {
+    const parsed = parseToken(TOKEN_PREFIX[kind], token);
+    if (!parsed) throw unauthorized();
+    return this.check(kind, parsed.id, parsed.secret);
+  }
+
+  private async check(kind: CredentialKind, id: string, secret: string): Promise<Principal> {
+    if (id.length === 0 || id.length > 64) throw unauthorized();
+    const row = await this.cache.get(`${kind}:${id}`, () => store.findCredential(this.db.db, id, kind));
+    if (!row || row.revoked_at !== null || !secretMatches(secret, row.secret_digest)) throw unauthorized();
+    return {
+      credentialId: row.id,
+      kind: row.kind,
+      companyId: row.company_id,
+      companyCode: row.company_code,
+      companyName: row.company_name,
+      botId: row.bot_id,
+      botName: row.bot_name,
+    };
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * People who log in: one identity per email across the whole installation, whichever API created
+ * them. A user belongs to one company.
+ */
+import type { Db } from '../store/db.js';
+import type { NewUser, UserCreatedVia, UserRow } from '../store/schema.js';
+import * as store from '../store/users.js';
+import { nowIso } from '../infra/clock.js';
+import { conflict } from './errors.js';
+import { MESSAGES } from '../apis/chatwoot/record-errors.js';
+import { digest, newSecret } from './secrets.js';
+
+export type { UserRow, UserCreatedVia };
+
+/** Emails are compared after trimming and lower-casing; that is also how they are stored. */
+export function normalizeEmail(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+/**
+ * A sane address: one '@', no spaces or control characters, a local part of at most 64 and a
+ * whole of at most 254 characters, and a domain of dot-separated labels.
+ */
+export function isValidEmail(email: string): boolean {
+  if (email.length > 254) return false;
+  const at = email.lastIndexOf('@');
+  if (at <= 0 || at > 64 || email.indexOf('@') !== at) return false;
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f()<>,;:\\"[\]]/.test(local)) return false;
+  return /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(domain);
+}
+
+export interface NewUserInput {
+  companyId: number;
+  email: string;
+  name: string;
+  lastName?: string | null;
+  displayName?: string | null;
+  passwordHash: string | null;
+  emailVerified: boolean;
+  defaultStartWeek?: number;
+  isExternalCreation?: boolean;
+  customAttributes?: Record<string, unknown>;
+  createdVia: UserCreatedVia;
+}
+
+/**
+ * The one "email taken" error of every API: a conflict, which Plazbot answers 409 and Chatwoot 422
+ * ("Email has already been taken", in its ActiveModel wording).
+ */
+export const emailTaken = () =>
+  conflict('EMAIL_TAKEN', 'A user with this email already exists', [{ field: 'email', message: MESSAGES.taken }]);
+
+/**
+ * The row a new user is stored as. The pubsub token is a bearer capability: only its digest is
+ * kept. Pass one to show it to the caller once; by default a fresh one nobody sees is drawn.
+ */
+export function newUserRow(input: NewUserInput, now: string, pubsubToken: string = newSecret()): NewUser {
+  return {
+    company_id: input.companyId,
+    email: normalizeEmail(input.email),
+    name: input.name,
+    last_name: input.lastName ?? null,
+    display_name: input.displayName ?? null,
+    password_hash: input.passwordHash,
+    email_verified_at: input.emailVerified ? now : null,
+    default_start_week: input.defaultStartWeek ?? 0,
+    is_external_creation: input.isExternalCreation === false ? 0 : 1,
+    custom_attributes: JSON.stringify(input.customAttributes ?? {}),
+    ui_settings: '{}',
+    message_signature: null,
+    pubsub_token_digest: digest(pubsubToken),
+    created_via: input.createdVia,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/**
+ * Creates a user. The unique index on email decides races: exactly one concurrent create of an
+ * email succeeds, the others get EMAIL_TAKEN. Hash the password before calling this.
+ */
+export async function createUser(db: Db, input: NewUserInput): Promise<UserRow> {
+  const row = await store.insertUser(db.db, newUserRow(input, nowIso()));
+  if (!row) throw emailTaken();
+  return row;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  return store.findUserByEmail(db.db, normalizeEmail(email));
+}
+
+export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  return store.findUserById(db.db, id);
+}

@@ -1,0 +1,68 @@
+/**
+ * Prometheus metrics at GET /metrics (prom-client): request rate, latency and status per route,
+ * the process (CPU, memory, event-loop lag, GC), the PostgreSQL pool and the mail outbox. Labels
+ * are route patterns, never raw URLs, so their number stays bounded whatever clients send.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { outboxCounts } from '../mail/outbox.js';
+import type { Db } from '../store/db.js';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Histogram<'method' | 'route' | 'status'>;
+
+  constructor(db: Db) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'roster_' });
+    this.requests = new Histogram({
+      name: 'roster_http_request_duration_seconds',
+      help: 'HTTP requests by route pattern and status, with their duration',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    if (db.poolStats) {
+      const stats = db.poolStats;
+      new Gauge({
+        name: 'roster_db_pool_connections',
+        help: 'PostgreSQL pool connections of this process: total, idle, and requests waiting for one',
+        labelNames: ['state'],
+        registers: [this.registry],
+        collect() {
+          const s = stats();
+          this.set({ state: 'total' }, s.total);
+          this.set({ state: 'idle' }, s.idle);
+          this.set({ state: 'waiting' }, s.waiting);
+        },
+      });
+    }
+    new Gauge({
+      name: 'roster_outbox_messages',
+      help: 'Mail outbox messages by status (shared by every node: one database)',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        try {
+          for (const { status, n } of await outboxCounts(db)) this.set({ status }, n);
+        } catch {
+          // The database is away: /readyz says so; the scrape still answers.
+        }
+      },
+    });
+  }
+
+  observe(req: FastifyRequest, reply: FastifyReply): void {
+    this.requests.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  }
+}
+
+export function registerMetricsRoute(app: FastifyInstance, metrics: Metrics): void {
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(body);
+  });
+}
