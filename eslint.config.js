@@ -1,6 +1,38 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The floor plan's boundaries (docs/architecture.md), held by lint rather than good intentions.
+ * Imports are relative, so each rule forbids the paths that would climb into a layer above.
+ */
+const APIS = ['jelou', 'plazbot', 'chatwoot', 'scim', 'admin'];
+const COMPOSITION = ['cli', 'app', 'main', 'demo', 'housekeeping', 'workers'];
+const forbid = (files, regex, message) => ({
+  files,
+  ignores: ['**/*.test.ts'],
+  rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }] }] },
+});
+const boundaries = [
+  // store/ sits at the bottom: schema, migrations, single-statement queries. It imports nothing above it.
+  forbid(['src/store/*.ts'], '^\\.\\./', 'store/ imports nothing above the store'),
+  forbid(['src/store/*/**/*.ts'], '^\\.\\./\\.\\./', 'store/ imports nothing above the store'),
+  // infra/ is plumbing: no domain, no API, no composition.
+  forbid(['src/infra/**/*.ts'], `^\\.\\./(identity|apis|mail|events|import|${COMPOSITION.join('|')})(/|\\.js$)`, 'infra/ imports only store/ and other infra'),
+  // The kernel, mail, events and import import no API slice and not the composition root.
+  ...['identity', 'mail', 'events', 'import'].map((dir) =>
+    forbid([`src/${dir}/**/*.ts`], `^(\\.\\./)+(apis|${COMPOSITION.join('|')})(/|\\.js$)`, `${dir}/ imports no API slice and not the composition root`),
+  ),
+  // An API slice imports no other slice (apis/shared is for what they share), and not the composition root.
+  ...APIS.map((api) =>
+    forbid(
+      [`src/apis/${api}/**/*.ts`],
+      `^(\\.\\./)+(${APIS.filter((a) => a !== api).join('|')}|${COMPOSITION.join('|')})(/|\\.js$)`,
+      `apis/${api} imports no other API slice and not the composition root`,
+    ),
+  ),
+  forbid(['src/apis/shared/**/*.ts'], `^(\\.\\./)+(${APIS.join('|')}|${COMPOSITION.join('|')})(/|\\.js$)`, 'apis/shared imports no API slice'),
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', '.node24/'] },
   js.configs.recommended,
@@ -21,6 +53,7 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  ...boundaries,
   {
     // Tests read reply bodies as `any` on purpose: they assert on what a client sees.
     files: ['test/**/*.ts', '**/*.test.ts', 'bench/**/*.ts'],

@@ -150,7 +150,13 @@ async function main(): Promise<void> {
     const company = await store.db.selectFrom('companies').select('id').where('code', '=', 'bench').executeTakeFirstOrThrow();
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
-      if (await fetch(`${base}/readyz`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${base}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
       if (i > 300) throw new Error('roster did not start');
       await new Promise((r) => setTimeout(r, 100));
     }

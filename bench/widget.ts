@@ -73,7 +73,14 @@ function cpuMicros(pid: number): number {
  */
 async function load(url: string, pid: number, headers: Record<string, string>, body: string) {
   const cpu0 = cpuMicros(pid);
-  const r = await autocannon({ url, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, connections: CONNECTIONS, duration: SECONDS });
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  });
   const cpu = cpuMicros(pid) - cpu0;
   return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx, cpuPerRequestUs: cpu / Math.max(1, r.requests.total) };
 }
@@ -91,7 +98,11 @@ async function main(): Promise<void> {
   const echo = spawn(process.execPath, ['-e', ECHO], { env: { ...process.env, PORT: String(echoPort) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const rosterPort = await freePort();
   // Access logs stay on, as in production; they go to /dev/null rather than a terminal.
-  const roster = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), MAIN, 'serve', '--port', String(rosterPort)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const roster = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : []), MAIN, 'serve', '--port', String(rosterPort)],
+    { env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   try {
     await waitFor(echo, `http://127.0.0.1:${echoPort}/`);
     await waitFor(roster, `http://127.0.0.1:${rosterPort}/healthz`);

@@ -17,6 +17,7 @@ import { redact, redactUrlSecrets, serializers } from './infra/logging.js';
 import { Metrics, registerMetricsRoute } from './infra/metrics.js';
 import { makeValidatorCompiler } from './apis/shared/validation.js';
 import type { Db } from './store/db.js';
+import { outboxCounts } from './mail/outbox.js';
 
 export interface AppDeps {
   config: Config;
@@ -35,7 +36,7 @@ export interface AppDeps {
 export const BODY_LIMIT = 1024 * 1024;
 
 export async function buildApp({ config, db, counters: given, readiness = [], mail = { notify: () => {} } }: AppDeps): Promise<FastifyInstance> {
-  const metrics = config.metrics ? new Metrics(db) : undefined;
+  const metrics = config.metrics ? new Metrics({ poolStats: db.poolStats, outboxCounts: () => outboxCounts(db) }) : undefined;
   const app = Fastify({
     logger: { level: config.logLevel, serializers, redact },
     bodyLimit: BODY_LIMIT,
@@ -61,9 +62,7 @@ export async function buildApp({ config, db, counters: given, readiness = [], ma
   await app.register(chatwootRoutes, { prefix: '/platform/api/v1', db, auth, frontendUrl: config.frontendUrl });
   await app.register(plazbotRoutes, { prefix: '/api', db, auth, counters, authConfig: config.auth, mail });
 
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }),
-  );
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }));
   return app;
 }
 

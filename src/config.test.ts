@@ -58,7 +58,10 @@ describe('loadConfig', () => {
   ];
   for (const [env, re] of bad) {
     it(`names the variable in the error for ${JSON.stringify(env)}`, () => {
-      assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ConfigError && re.test(e.message),
+      );
     });
   }
   it('reads the database pool, timeouts and Redis', () => {

@@ -179,7 +179,10 @@ function trustProxy(env: Env): boolean | number | string[] {
   const lower = raw.toLowerCase();
   if (['true', 'yes', 'on'].includes(lower)) return true;
   if (['false', 'no', 'off'].includes(lower)) return false;
-  const list = raw.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const address = /^(?:[0-9.]+|[0-9a-f:.]+)(?:\/\d{1,3})?$/i;
   const bad = list.find((x) => !address.test(x) || !x.replace(/\/.*/, '').match(/[.:]/));
   if (list.length === 0 || bad !== undefined) {

@@ -50,7 +50,12 @@ export async function start(config: Config): Promise<Running> {
     await server.listen({ port: config.port, host: config.host });
     const { mail } = config;
     if (mail.smtpUrl) {
-      sender = new OutboxSender(db, smtpTransport({ url: mail.smtpUrl, from: mail.from, timeoutMs: mail.smtpTimeoutMs }), { publicUrl: config.publicUrl, ...mail }, server.log);
+      sender = new OutboxSender(
+        db,
+        smtpTransport({ url: mail.smtpUrl, from: mail.from, timeoutMs: mail.smtpTimeoutMs }),
+        { publicUrl: config.publicUrl, ...mail },
+        server.log,
+      );
       sender.start();
     } else {
       server.log.warn('SMTP_URL is not set: mail (verification links, reset codes) is not being sent; it waits in the outbox (`roster outbox list`)');

@@ -98,7 +98,13 @@ for (const kind of STORES) {
       await cw('POST', path(account), { user_id: b.id });
       const r = await cw('GET', path(account));
       assert.equal(r.status, 200);
-      assert.deepEqual(r.body.map((m: { user_id: number; role: string }) => [m.user_id, m.role]), [[a.id, 'administrator'], [b.id, 'agent']]);
+      assert.deepEqual(
+        r.body.map((m: { user_id: number; role: string }) => [m.user_id, m.role]),
+        [
+          [a.id, 'administrator'],
+          [b.id, 'agent'],
+        ],
+      );
       for (const m of r.body) assert.deepEqual(Object.keys(m).sort(), ROW_KEYS);
     });
 
@@ -174,7 +180,14 @@ for (const kind of STORES) {
         const r = await cw('POST', path(), { user_id: theirs.id });
         assert.deepEqual(r.body, { message: 'User must exist', attributes: ['user'] });
         const email = uniqueEmail('plazbot');
-        const plazbot = await createUser(srv.db, { companyId: acme.companyId, email, name: 'P', passwordHash: null, emailVerified: true, createdVia: 'plazbot' });
+        const plazbot = await createUser(srv.db, {
+          companyId: acme.companyId,
+          email,
+          name: 'P',
+          passwordHash: null,
+          emailVerified: true,
+          createdVia: 'plazbot',
+        });
         assert.equal((await cw('POST', path(), { user_id: plazbot.id })).status, 422);
         await cw('POST', '/users', { name: 'P', email: theirs.email });
         await cw('POST', '/users', { name: 'P', email });

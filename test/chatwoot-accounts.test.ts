@@ -114,8 +114,14 @@ for (const kind of STORES) {
       const ids = r.body.map((a: { id: number }) => a.id);
       assert.ok(ids.includes(mine));
       assert.ok(!ids.includes(theirs));
-      assert.deepEqual(ids, [...ids].sort((a: number, b: number) => a - b));
-      assert.deepEqual((await other('GET', '/accounts')).body.map((a: { id: number }) => a.id), [theirs]);
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a: number, b: number) => a - b),
+      );
+      assert.deepEqual(
+        (await other('GET', '/accounts')).body.map((a: { id: number }) => a.id),
+        [theirs],
+      );
     });
 
     it('shows an account', async () => {
@@ -127,7 +133,12 @@ for (const kind of STORES) {
 
     it('updates with PATCH and PUT: features merge over the current flags, limits and attributes are replaced', async () => {
       const a = (await cw('POST', '/accounts', { name: 'Before', features: { campaigns: true }, limits: { agents: 1 }, custom_attributes: { a: 1 } })).body;
-      const p = await cw('PATCH', `/accounts/${a.id}`, { name: 'After', features: { sla: true, labels: false }, limits: { inboxes: 3 }, custom_attributes: { b: 2 } });
+      const p = await cw('PATCH', `/accounts/${a.id}`, {
+        name: 'After',
+        features: { sla: true, labels: false },
+        limits: { inboxes: 3 },
+        custom_attributes: { b: 2 },
+      });
       assert.equal(p.status, 200, p.text);
       assert.equal(p.body.name, 'After');
       assert.equal(p.body.features.campaigns, true, 'a flag not sent keeps its value');

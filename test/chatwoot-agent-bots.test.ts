@@ -21,7 +21,14 @@ for (const kind of STORES) {
     });
     after(() => srv.stop());
 
-    for (const [method, path] of [['GET', '/agent_bots'], ['POST', '/agent_bots'], ['GET', '/agent_bots/1'], ['PATCH', '/agent_bots/1'], ['PUT', '/agent_bots/1'], ['DELETE', '/agent_bots/1']] as const) {
+    for (const [method, path] of [
+      ['GET', '/agent_bots'],
+      ['POST', '/agent_bots'],
+      ['GET', '/agent_bots/1'],
+      ['PATCH', '/agent_bots/1'],
+      ['PUT', '/agent_bots/1'],
+      ['DELETE', '/agent_bots/1'],
+    ] as const) {
       it(`${method} ${path} answers 401 without a token and with token "invalid"`, async () => {
         for (const token of [undefined, 'invalid']) {
           const r = await api(srv, token)(method, path, method === 'POST' || method.startsWith('P') ? { name: 'x' } : undefined);
@@ -32,7 +39,13 @@ for (const kind of STORES) {
     }
 
     it('creates a bot, filling outgoing_url with the URL, and shows its token once', async () => {
-      const r = await cw('POST', '/agent_bots', { name: 'Helper', description: 'Answers FAQs', outgoing_url: 'https://bot.example.test/hook', account_id: accountId, avatar_url: 'ignored' });
+      const r = await cw('POST', '/agent_bots', {
+        name: 'Helper',
+        description: 'Answers FAQs',
+        outgoing_url: 'https://bot.example.test/hook',
+        account_id: accountId,
+        avatar_url: 'ignored',
+      });
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(Object.keys(r.body).sort(), BOT_KEYS);
       assert.equal(r.body.name, 'Helper');

@@ -10,9 +10,12 @@ describe('the demo banner and the OpenAPI document', () => {
   });
   after(() => srv.stop());
 
-  it("prints a Chatwoot curl that works as pasted", async () => {
+  it('prints a Chatwoot curl that works as pasted', async () => {
     const banner = demoBanner(srv.demo!, srv.url);
-    const m = /curl -s -X POST (\S+\/platform\/api\/v1\/accounts) \\\n\s+-H 'api_access_token: (\S+)' \\\n\s+-H 'Content-Type: application\/json' \\\n\s+-d '(.+)'/.exec(banner);
+    const m =
+      /curl -s -X POST (\S+\/platform\/api\/v1\/accounts) \\\n\s+-H 'api_access_token: (\S+)' \\\n\s+-H 'Content-Type: application\/json' \\\n\s+-d '(.+)'/.exec(
+        banner,
+      );
     assert.ok(m, banner);
     const [, url, token, body] = m;
     const r = await call(url!, 'POST', '', { headers: { api_access_token: token!, 'content-type': 'application/json' }, body: body! });
@@ -42,6 +45,9 @@ describe('the demo banner and the OpenAPI document', () => {
         assert.deepEqual(op.tags, ['Platform']);
       }
     }
-    assert.deepEqual(paths['/platform/api/v1/users'].post.responses['200'].content['application/json'].schema.properties.access_token.anyOf.map((s: any) => s.type), ['string', 'null']);
+    assert.deepEqual(
+      paths['/platform/api/v1/users'].post.responses['200'].content['application/json'].schema.properties.access_token.anyOf.map((s: any) => s.type),
+      ['string', 'null'],
+    );
   });
 });

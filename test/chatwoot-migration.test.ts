@@ -22,7 +22,10 @@ for (const kind of STORES) {
         await migrate({ '001_foundation': foundation(ctx), '002_users': users(ctx) });
         const now = new Date().toISOString();
         await sql`insert into companies (code, name, created_at, updated_at) values ('acme', 'Acme', ${now}, ${now})`.execute(store.db);
-        for (const [email, token] of [['a@acme.test', 'plain-token-a'], ['b@acme.test', 'plain-token-b']]) {
+        for (const [email, token] of [
+          ['a@acme.test', 'plain-token-a'],
+          ['b@acme.test', 'plain-token-b'],
+        ]) {
           await sql`insert into users (company_id, email, name, pubsub_token, created_via, created_at, updated_at)
                     values (1, ${email}, 'x', ${token}, 'cli', ${now}, ${now})`.execute(store.db);
         }

@@ -28,9 +28,20 @@ for (const kind of STORES) {
         const r = await gx('POST', '/users', { name: 'Impostor', email: email.toUpperCase(), password: GOOD_PASSWORD });
         assert.equal(r.status, 422);
         assert.deepEqual(r.body, { message: 'Email has already been taken', attributes: ['email'] });
-        const links = await srv.db.db.selectFrom('platform_app_permissibles').select('id').where('platform_app_id', '=', globex.appId).where('permissible_type', '=', 'User').execute();
+        const links = await srv.db.db
+          .selectFrom('platform_app_permissibles')
+          .select('id')
+          .where('platform_app_id', '=', globex.appId)
+          .where('permissible_type', '=', 'User')
+          .execute();
         assert.equal(links.length, 0);
-        for (const [method, path] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['GET', '/login'], ['POST', '/token']] as const) {
+        for (const [method, path] of [
+          ['GET', ''],
+          ['PATCH', ''],
+          ['DELETE', ''],
+          ['GET', '/login'],
+          ['POST', '/token'],
+        ] as const) {
           const x = await gx(method, `/users/${acmeUser.id}${path}`, method === 'PATCH' ? { name: 'x' } : undefined);
           assert.equal(x.status, 401, `${method} ${path}`);
           assert.deepEqual(x.body, { error: 'Non permissible resource' });
@@ -65,11 +76,17 @@ for (const kind of STORES) {
         assert.deepEqual(bot.body, { message: 'Account must exist', attributes: ['account'] });
       });
 
-      it('keeps accounts and bots in the creating app\'s company', async () => {
+      it("keeps accounts and bots in the creating app's company", async () => {
         const a = (await gx('POST', '/accounts', { name: 'Owned' })).body;
         const b = (await gx('POST', '/agent_bots', { name: 'Owned' })).body;
-        assert.equal((await srv.db.db.selectFrom('accounts').select('company_id').where('id', '=', a.id).executeTakeFirstOrThrow()).company_id, globex.companyId);
-        assert.equal((await srv.db.db.selectFrom('agent_bots').select('company_id').where('id', '=', b.id).executeTakeFirstOrThrow()).company_id, globex.companyId);
+        assert.equal(
+          (await srv.db.db.selectFrom('accounts').select('company_id').where('id', '=', a.id).executeTakeFirstOrThrow()).company_id,
+          globex.companyId,
+        );
+        assert.equal(
+          (await srv.db.db.selectFrom('agent_bots').select('company_id').where('id', '=', b.id).executeTakeFirstOrThrow()).company_id,
+          globex.companyId,
+        );
       });
     });
 
@@ -113,7 +130,12 @@ for (const kind of STORES) {
 
     describe("errors in Chatwoot's style", () => {
       it('answers 404 {"error":"Not Found"} for unknown routes, with or without a token', async () => {
-        for (const r of [await cw('GET', '/nope'), await api(srv, undefined)('GET', '/nope'), await cw('GET', '/users'), await cw('POST', '/accounts/1/nope')]) {
+        for (const r of [
+          await cw('GET', '/nope'),
+          await api(srv, undefined)('GET', '/nope'),
+          await cw('GET', '/users'),
+          await cw('POST', '/accounts/1/nope'),
+        ]) {
           assert.equal(r.status, 404);
           assert.deepEqual(r.body, { error: 'Not Found' });
         }
@@ -132,10 +154,16 @@ for (const kind of STORES) {
         const big = await cw('POST', '/accounts', { name: 'x', custom_attributes: { blob: 'x'.repeat(1024 * 1024) } });
         assert.equal(big.status, 413);
         assert.equal(big.body.error, 'Payload Too Large');
-        const text = await call(srv.url, 'POST', `${PREFIX}/accounts`, { headers: { api_access_token: acme.token, 'content-type': 'text/plain' }, body: 'name=x' });
+        const text = await call(srv.url, 'POST', `${PREFIX}/accounts`, {
+          headers: { api_access_token: acme.token, 'content-type': 'text/plain' },
+          body: 'name=x',
+        });
         assert.equal(text.status, 415);
         assert.equal(text.body.error, 'Unsupported Media Type');
-        const form = await call(srv.url, 'POST', `${PREFIX}/accounts`, { headers: { api_access_token: acme.token, 'content-type': 'application/x-www-form-urlencoded' }, body: 'name=x' });
+        const form = await call(srv.url, 'POST', `${PREFIX}/accounts`, {
+          headers: { api_access_token: acme.token, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'name=x',
+        });
         assert.equal(form.status, 415);
       });
 
@@ -152,10 +180,44 @@ for (const kind of STORES) {
       const bot = (await cw('POST', '/agent_bots', { name: 'Target' })).body.id;
       const deep = JSON.parse('{"a":'.repeat(200) + '1' + '}'.repeat(200));
       const values: unknown[] = [
-        null, true, 0, -1, 1e308, 2 ** 63, 'x'.repeat(10_000), '\u0000', 'a\u0000b', '\ud800', '😀'.repeat(300), '<script>alert(1)</script>',
-        "'; drop table users; --", [], [1, 'a'], {}, deep, { __proto__: { admin: true } }, { constructor: { prototype: {} } },
+        null,
+        true,
+        0,
+        -1,
+        1e308,
+        2 ** 63,
+        'x'.repeat(10_000),
+        '\u0000',
+        'a\u0000b',
+        '\ud800',
+        '😀'.repeat(300),
+        '<script>alert(1)</script>',
+        "'; drop table users; --",
+        [],
+        [1, 'a'],
+        {},
+        deep,
+        { __proto__: { admin: true } },
+        { constructor: { prototype: {} } },
       ];
-      const fields = ['name', 'email', 'password', 'display_name', 'locale', 'domain', 'support_email', 'status', 'features', 'limits', 'custom_attributes', 'user_id', 'role', 'outgoing_url', 'account_id', 'description'];
+      const fields = [
+        'name',
+        'email',
+        'password',
+        'display_name',
+        'locale',
+        'domain',
+        'support_email',
+        'status',
+        'features',
+        'limits',
+        'custom_attributes',
+        'user_id',
+        'role',
+        'outgoing_url',
+        'account_id',
+        'description',
+      ];
       const routes: Array<[string, string]> = [
         ['POST', '/accounts'],
         ['PATCH', `/accounts/${account}`],
@@ -172,7 +234,8 @@ for (const kind of STORES) {
           for (const value of values) {
             const body = { name: 'Valid', email: uniqueEmail('fuzz'), [field]: value };
             const r = await cw(method, path, body);
-            if (r.status >= 500 || (r.text !== '' && typeof r.body !== 'object')) failures.push(`${method} ${path} ${field}=${JSON.stringify(value)?.slice(0, 40)} -> ${r.status} ${r.text.slice(0, 80)}`);
+            if (r.status >= 500 || (r.text !== '' && typeof r.body !== 'object'))
+              failures.push(`${method} ${path} ${field}=${JSON.stringify(value)?.slice(0, 40)} -> ${r.status} ${r.text.slice(0, 80)}`);
           }
         }
         for (const raw of ['[]', '"x"', '1', 'null', 'true', '{"user_id":{"$gt":0}}']) {
@@ -205,7 +268,18 @@ for (const kind of STORES) {
       const bot = (await cw('POST', '/agent_bots', { name: 'Secret bot' })).body;
       secrets.push(bot.access_token.split('.')[1]);
 
-      const tables = ['companies', 'bots', 'credentials', 'users', 'accounts', 'account_users', 'agent_bots', 'platform_app_permissibles', 'user_access_tokens', 'sso_login_tokens'] as const;
+      const tables = [
+        'companies',
+        'bots',
+        'credentials',
+        'users',
+        'accounts',
+        'account_users',
+        'agent_bots',
+        'platform_app_permissibles',
+        'user_access_tokens',
+        'sso_login_tokens',
+      ] as const;
       const dump = (await Promise.all(tables.map((table) => srv.db.db.selectFrom(table).selectAll().execute()))).map((rows) => JSON.stringify(rows)).join('\n');
       for (const s of secrets) {
         assert.ok(s && s.length >= 16, 'a real secret');

@@ -10,8 +10,22 @@ import { call, STORES, startTestServer, type TestServer } from './helpers.js';
 import { api, createTenant, GOOD_PASSWORD, newApp, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
 
 const USER_KEYS = [
-  'access_token', 'account_id', 'accounts', 'available_name', 'avatar_url', 'confirmed', 'display_name', 'email', 'id',
-  'message_signature', 'name', 'provider', 'pubsub_token', 'role', 'ui_settings', 'uid',
+  'access_token',
+  'account_id',
+  'accounts',
+  'available_name',
+  'avatar_url',
+  'confirmed',
+  'display_name',
+  'email',
+  'id',
+  'message_signature',
+  'name',
+  'provider',
+  'pubsub_token',
+  'role',
+  'ui_settings',
+  'uid',
 ];
 const FRONTEND = 'https://app.example.test/chat';
 
@@ -58,7 +72,13 @@ for (const kind of STORES) {
 
     it('creates a confirmed user, shows their tokens once, and links them (Chatwoot spec: create)', async () => {
       const email = uniqueEmail('dev+testing');
-      const r = await cw('POST', '/users', { name: 'Daniel', display_name: 'Dan', email: `  ${email.toUpperCase()} `, password: GOOD_PASSWORD, custom_attributes: { team: 'blue' } });
+      const r = await cw('POST', '/users', {
+        name: 'Daniel',
+        display_name: 'Dan',
+        email: `  ${email.toUpperCase()} `,
+        password: GOOD_PASSWORD,
+        custom_attributes: { team: 'blue' },
+      });
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(Object.keys(r.body).sort(), [...USER_KEYS, 'custom_attributes'].sort());
       const u = r.body;
@@ -87,8 +107,16 @@ for (const kind of STORES) {
       assert.match(row.password_hash!, /^\$argon2id\$/);
       assert.equal(await verifyPassword(row.password_hash!, GOOD_PASSWORD), true);
       assert.equal(row.pubsub_token_digest, digest(u.pubsub_token));
-      const links = await srv.db.db.selectFrom('platform_app_permissibles').selectAll().where('permissible_type', '=', 'User').where('permissible_id', '=', u.id).execute();
-      assert.deepEqual(links.map((l) => l.platform_app_id), [acme.appId]);
+      const links = await srv.db.db
+        .selectFrom('platform_app_permissibles')
+        .selectAll()
+        .where('permissible_type', '=', 'User')
+        .where('permissible_id', '=', u.id)
+        .execute();
+      assert.deepEqual(
+        links.map((l) => l.platform_app_id),
+        [acme.appId],
+      );
 
       const shown = await cw('GET', `/users/${u.id}`);
       assert.equal(shown.status, 200);
@@ -121,7 +149,14 @@ for (const kind of STORES) {
 
     it('links a user of its company created elsewhere (Plazbot API, CLI) by email', async () => {
       const email = uniqueEmail('plazbot');
-      const u = await createUser(srv.db, { companyId: acme.companyId, email, name: 'From Plazbot', passwordHash: null, emailVerified: false, createdVia: 'plazbot' });
+      const u = await createUser(srv.db, {
+        companyId: acme.companyId,
+        email,
+        name: 'From Plazbot',
+        passwordHash: null,
+        emailVerified: false,
+        createdVia: 'plazbot',
+      });
       assert.equal((await cw('GET', `/users/${u.id}`)).status, 401, 'not linked yet');
       const r = await cw('POST', '/users', { name: 'ignored', email });
       assert.equal(r.status, 200);
@@ -184,7 +219,9 @@ for (const kind of STORES) {
       const code = await mintEmailToken(srv.db, u.id, 'reset_password');
       assert.equal((await cw('PATCH', `/users/${u.id}`, { password: 'N3w-Passw0rd!long' })).status, 200);
       assert.equal((await me()).status, 401);
-      const reset = await call(srv.url, 'POST', '/api/user/resetPassword', { json: { email: u.email, newPassword: 'Taken-Over-Passphrase-9', verificationId: code } });
+      const reset = await call(srv.url, 'POST', '/api/user/resetPassword', {
+        json: { email: u.email, newPassword: 'Taken-Over-Passphrase-9', verificationId: code },
+      });
       assert.equal(reset.status, 400, reset.text);
     });
 
@@ -248,7 +285,11 @@ for (const kind of STORES) {
       assert.equal(await redeemLoginToken(srv.db, u.email, token), undefined, 'single use');
 
       const late = new URL((await cw('GET', `/users/${u.id}/login`)).body.url).searchParams.get('sso_auth_token')!;
-      await srv.db.db.updateTable('sso_login_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('digest', '=', digest(late)).execute();
+      await srv.db.db
+        .updateTable('sso_login_tokens')
+        .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('digest', '=', digest(late))
+        .execute();
       assert.equal(await redeemLoginToken(srv.db, u.email, late), undefined, 'expired');
     });
 
@@ -320,7 +361,12 @@ for (const kind of STORES) {
       for (const table of ['user_access_tokens', 'sso_login_tokens'] as const) {
         assert.equal((await srv.db.db.selectFrom(table).select('user_id').where('user_id', '=', u.id).execute()).length, 0, table);
       }
-      const links = await srv.db.db.selectFrom('platform_app_permissibles').select('id').where('permissible_type', '=', 'User').where('permissible_id', '=', u.id).execute();
+      const links = await srv.db.db
+        .selectFrom('platform_app_permissibles')
+        .select('id')
+        .where('permissible_type', '=', 'User')
+        .where('permissible_id', '=', u.id)
+        .execute();
       assert.equal(links.length, 0);
       assert.equal(await verifyUserAccessToken(srv.db, u.access_token), undefined);
     });
@@ -343,7 +389,13 @@ for (const kind of STORES) {
     });
 
     it('answers 404 for an unknown user id on every route', async () => {
-      for (const [method, path] of [['GET', ''], ['PATCH', ''], ['DELETE', ''], ['GET', '/login'], ['POST', '/token']] as const) {
+      for (const [method, path] of [
+        ['GET', ''],
+        ['PATCH', ''],
+        ['DELETE', ''],
+        ['GET', '/login'],
+        ['POST', '/token'],
+      ] as const) {
         const r = await cw(method, `/users/987654${path}`, method === 'PATCH' ? { name: 'x' } : undefined);
         assert.equal(r.status, 404, `${method} ${path}`);
         assert.deepEqual(r.body, { error: 'Not Found' });
@@ -366,9 +418,24 @@ for (const kind of STORES) {
           ['password'],
         ],
         ['a password over 128', { name: 'x', email: 'EMAIL', password: `Aa1!${'x'.repeat(125)}` }, 'Password must be at most 128 characters', ['password']],
-        ['a 7-character password Chatwoot would take', { name: 'x', email: 'EMAIL', password: 'Zq7!vbn' }, 'Password must be at least 8 characters', ['password']],
-        ['a common password (company policy)', { name: 'x', email: 'EMAIL', password: 'P@ssw0rd' }, 'Password is one of the most common passwords; choose another', ['password']],
-        ['custom attributes as an array', { name: 'x', email: 'EMAIL', custom_attributes: [1] }, 'Custom attributes must be an object or null', ['custom_attributes']],
+        [
+          'a 7-character password Chatwoot would take',
+          { name: 'x', email: 'EMAIL', password: 'Zq7!vbn' },
+          'Password must be at least 8 characters',
+          ['password'],
+        ],
+        [
+          'a common password (company policy)',
+          { name: 'x', email: 'EMAIL', password: 'P@ssw0rd' },
+          'Password is one of the most common passwords; choose another',
+          ['password'],
+        ],
+        [
+          'custom attributes as an array',
+          { name: 'x', email: 'EMAIL', custom_attributes: [1] },
+          'Custom attributes must be an object or null',
+          ['custom_attributes'],
+        ],
       ];
       for (const [label, body, message, attributes] of cases) {
         it(`POST /users with ${label}`, async () => {
@@ -381,7 +448,11 @@ for (const kind of STORES) {
       }
 
       it('applies the company password policy', async () => {
-        await srv.db.db.updateTable('companies').set({ password_policy: JSON.stringify({ minLength: 20 }) }).where('id', '=', acme.companyId).execute();
+        await srv.db.db
+          .updateTable('companies')
+          .set({ password_policy: JSON.stringify({ minLength: 20 }) })
+          .where('id', '=', acme.companyId)
+          .execute();
         try {
           const r = await cw('POST', '/users', { name: 'x', email: uniqueEmail(), password: GOOD_PASSWORD });
           assert.equal(r.status, 422);

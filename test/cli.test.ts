@@ -50,7 +50,10 @@ for (const kind of STORES) {
       assert.equal(c.code, 'wabotify');
       assert.equal(typeof c.id, 'number');
       const list = await json(db.url, 'company', 'list');
-      assert.deepEqual(list.companies.map((x: any) => x.code), ['wabotify']);
+      assert.deepEqual(
+        list.companies.map((x: any) => x.code),
+        ['wabotify'],
+      );
       const u = await json(db.url, 'company', 'update', '--code', 'wabotify', '--name', 'Wabotify LATAM', '--require-email-verification');
       assert.equal(u.name, 'Wabotify LATAM');
       assert.equal(u.requireEmailVerification, true);
@@ -164,7 +167,10 @@ describe('roster serve on a new database (npm start)', () => {
     const out2 = output(second);
     await out2.waitFor(/roster is listening/);
     second.kill('SIGTERM');
-    const [code, signal] = (second.exitCode === null && second.signalCode === null ? await once(second, 'exit') : [second.exitCode, second.signalCode]) as [number | null, string | null];
+    const [code, signal] = (second.exitCode === null && second.signalCode === null ? await once(second, 'exit') : [second.exitCode, second.signalCode]) as [
+      number | null,
+      string | null,
+    ];
     assert.deepEqual({ code, signal }, { code: 0, signal: null }, 'SIGTERM shuts down cleanly');
     assert.ok(!out2.text.includes('clientSecret'), out2.text);
   });

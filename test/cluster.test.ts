@@ -24,8 +24,7 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
   });
   after(() => cluster?.stop());
 
-  const post = (nodeUrl: string, json: unknown, authorization = auth) =>
-    call(nodeUrl, 'POST', '/v1/widget/user', { headers: { authorization }, json });
+  const post = (nodeUrl: string, json: unknown, authorization = auth) => call(nodeUrl, 'POST', '/v1/widget/user', { headers: { authorization }, json });
 
   it('has every node ready, one of them a separate process', async () => {
     assert.equal(cluster.nodes.length, 3);
@@ -44,14 +43,26 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
     assert.equal(users.length, 1);
     const rooms = await cluster.db.db.selectFrom('rooms').select('oid').where('widget_user_id', '=', users[0]!.id).execute();
     assert.equal(rooms.length, 2);
-    const members = await cluster.db.db.selectFrom('room_members').select('member_id').where('room_oid', 'in', rooms.map((r) => r.oid)).execute();
+    const members = await cluster.db.db
+      .selectFrom('room_members')
+      .select('member_id')
+      .where(
+        'room_oid',
+        'in',
+        rooms.map((r) => r.oid),
+      )
+      .execute();
     assert.equal(members.length, 4);
   });
 
   it('keeps many users apart while each is raced from every node', async () => {
     const ids = Array.from({ length: 10 }, (_, i) => `many-${i}`);
     const replies = await Promise.all(
-      ids.flatMap((id) => cluster.nodes.flatMap((n) => [post(n.url, { user: { id, names: id } }), post(n.url, { user: { id, names: id } })]).map((p) => p.then((r) => ({ id, r })))),
+      ids.flatMap((id) =>
+        cluster.nodes
+          .flatMap((n) => [post(n.url, { user: { id, names: id } }), post(n.url, { user: { id, names: id } })])
+          .map((p) => p.then((r) => ({ id, r }))),
+      ),
     );
     assert.deepEqual([...new Set(replies.map(({ r }) => r.status))], [200]);
     for (const id of ids) {
@@ -92,7 +103,10 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
     const first = cluster.nodes[0]!.url;
     const account = await call(first, 'POST', '/platform/api/v1/accounts', { headers, json: { name: 'Cluster Account' } });
     assert.equal(account.status, 200, account.text);
-    const user = await call(first, 'POST', '/platform/api/v1/users', { headers, json: { name: 'Agent', email: 'cluster.agent@example.com', password: 'Tr0ub4dor&3-horse' } });
+    const user = await call(first, 'POST', '/platform/api/v1/users', {
+      headers,
+      json: { name: 'Agent', email: 'cluster.agent@example.com', password: 'Tr0ub4dor&3-horse' },
+    });
     assert.equal(user.status, 200, user.text);
     const path = `/platform/api/v1/accounts/${account.body.id}/account_users`;
     const replies = await fanOut(cluster.nodes, 30, (node, i) =>
@@ -106,7 +120,11 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
     for (const n of cluster.nodes) {
       const list = await call(n.url, 'GET', path, { headers });
       assert.equal(list.status, 200);
-      assert.deepEqual(list.body.map((r: any) => [r.id, r.role]), rows.map((r) => [r.id, r.role]), n.name);
+      assert.deepEqual(
+        list.body.map((r: any) => [r.id, r.role]),
+        rows.map((r) => [r.id, r.role]),
+        n.name,
+      );
     }
   });
 });

@@ -38,8 +38,20 @@ for (const kind of STORES) {
       assert.equal(r.body.status, 1);
       const { User, Room, groupRoom } = r.body.data;
       assert.deepEqual(Object.keys(User).sort(), [
-        'botId', 'companyId', 'createdAt', 'databaseId', 'groupId', 'groupRoomId', 'id', 'legalId', 'names',
-        'providerId', 'referenceId', 'roomId', 'socketId', 'updatedAt',
+        'botId',
+        'companyId',
+        'createdAt',
+        'databaseId',
+        'groupId',
+        'groupRoomId',
+        'id',
+        'legalId',
+        'names',
+        'providerId',
+        'referenceId',
+        'roomId',
+        'socketId',
+        'updatedAt',
       ]);
       assert.equal(User.id, 'u-1');
       assert.equal(User.referenceId, 'u-1');
@@ -108,7 +120,15 @@ for (const kind of STORES) {
       assert.equal(users.length, 1);
       const rooms = await srv.db.db.selectFrom('rooms').select('oid').where('widget_user_id', '=', users[0]!.id).execute();
       assert.equal(rooms.length, 2);
-      const members = await srv.db.db.selectFrom('room_members').select('room_oid').where('room_oid', 'in', rooms.map((r) => r.oid)).execute();
+      const members = await srv.db.db
+        .selectFrom('room_members')
+        .select('room_oid')
+        .where(
+          'room_oid',
+          'in',
+          rooms.map((r) => r.oid),
+        )
+        .execute();
       assert.equal(members.length, 4);
     });
 
@@ -203,7 +223,10 @@ for (const kind of STORES) {
 
       it('answers 400 to deeply nested JSON without falling over', async () => {
         const deep = '['.repeat(5000) + ']'.repeat(5000);
-        const r = await call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: raw, 'content-type': 'application/json' }, body: `{"user":${deep}}` });
+        const r = await call(srv.url, 'POST', '/v1/widget/user', {
+          headers: { authorization: raw, 'content-type': 'application/json' },
+          body: `{"user":${deep}}`,
+        });
         assert.equal(r.status, 400);
       });
 
@@ -217,7 +240,10 @@ for (const kind of STORES) {
         const r = await call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: raw, 'content-type': 'text/plain' }, body: '{"user":{}}' });
         assert.equal(r.status, 415);
         assert.equal(r.body.error.code, 'unsupported_media_type');
-        const form = await call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: raw, 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=1' });
+        const form = await call(srv.url, 'POST', '/v1/widget/user', {
+          headers: { authorization: raw, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'user=1',
+        });
         assert.equal(form.status, 415);
       });
 
@@ -230,8 +256,25 @@ for (const kind of STORES) {
       it('never answers 500 to hostile input, and always in its own error format', async () => {
         const deep = JSON.parse('{"a":'.repeat(200) + '1' + '}'.repeat(200));
         const values: unknown[] = [
-          null, true, 0, -1, 1.5, 1e308, 2 ** 63, 'x'.repeat(300), '\u0000', 'a\u0000b', '\ud800', '😀'.repeat(200), '<script>',
-          "'; drop table widget_users; --", [], [1, 'a'], {}, deep, { __proto__: { admin: true } },
+          null,
+          true,
+          0,
+          -1,
+          1.5,
+          1e308,
+          2 ** 63,
+          'x'.repeat(300),
+          '\u0000',
+          'a\u0000b',
+          '\ud800',
+          '😀'.repeat(200),
+          '<script>',
+          "'; drop table widget_users; --",
+          [],
+          [1, 'a'],
+          {},
+          deep,
+          { __proto__: { admin: true } },
         ];
         const failures: string[] = [];
         for (const field of ['id', 'names', 'legalId', 'legalid']) {
@@ -241,8 +284,17 @@ for (const kind of STORES) {
             if (!ok) failures.push(`${field}=${JSON.stringify(value)?.slice(0, 40)} -> ${r.status} ${r.text.slice(0, 100)}`);
           }
         }
-        for (const auth of ['Basic ' + 'A'.repeat(10_000), 'Basic \u00e9', 'x'.repeat(10_000) + ':y', `${raw.split(':')[0]}:${'\u00e9'.repeat(50)}`, ':', '::::']) {
-          const r = await call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: auth }, json: { user: { id: 'x', names: 'x' } } }).catch(() => undefined);
+        for (const auth of [
+          'Basic ' + 'A'.repeat(10_000),
+          'Basic \u00e9',
+          'x'.repeat(10_000) + ':y',
+          `${raw.split(':')[0]}:${'\u00e9'.repeat(50)}`,
+          ':',
+          '::::',
+        ]) {
+          const r = await call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: auth }, json: { user: { id: 'x', names: 'x' } } }).catch(
+            () => undefined,
+          );
           if (r && r.status !== 401) failures.push(`auth ${auth.slice(0, 30)} -> ${r.status}`);
         }
         assert.deepEqual(failures, []);

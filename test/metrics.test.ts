@@ -28,7 +28,11 @@ for (const kind of STORES) {
     after(() => srv.stop());
 
     it('counts requests by route pattern and status, never by raw URL', async () => {
-      for (let i = 0; i < 3; i++) assert.equal((await call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: auth }, json: { user: { id: `m-${i}`, names: 'M' } } })).status, 200);
+      for (let i = 0; i < 3; i++)
+        assert.equal(
+          (await call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: auth }, json: { user: { id: `m-${i}`, names: 'M' } } })).status,
+          200,
+        );
       assert.equal((await call(srv.url, 'POST', '/v1/widget/user', { json: { user: { id: 'x', names: 'x' } } })).status, 401);
       assert.equal((await call(srv.url, 'GET', '/no/such/route/12345')).status, 404);
       const r = await call(srv.url, 'GET', '/metrics');

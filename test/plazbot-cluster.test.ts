@@ -65,11 +65,16 @@ describe('Plazbot API on three nodes sharing PostgreSQL and Redis', { skip: SKIP
     for (const m of smtp.mails) for (const to of m.to) counts.set(to, (counts.get(to) ?? 0) + 1);
     for (const e of [...emails, 'cluster@example.com']) assert.equal(counts.get(e), 1, e);
     const rows = await cluster.db.db.selectFrom('outbox').select(['status', 'attempts']).execute();
-    assert.ok(rows.every((r) => r.status === 'sent' && r.attempts === 1), JSON.stringify(rows));
+    assert.ok(
+      rows.every((r) => r.status === 'sent' && r.attempts === 1),
+      JSON.stringify(rows),
+    );
   });
 
   it('holds one failed-login limit across the nodes, the right password included', async () => {
-    const replies = await fanOut(cluster.nodes, 12, (node, i) => call(node.url, 'POST', '/api/user/login', { json: { email: 'cluster@example.com', password: `guess-${i}` } }));
+    const replies = await fanOut(cluster.nodes, 12, (node, i) =>
+      call(node.url, 'POST', '/api/user/login', { json: { email: 'cluster@example.com', password: `guess-${i}` } }),
+    );
     assert.deepEqual(replies.map((r) => r.status).sort(), [401, 401, 401, ...Array<number>(9).fill(429)]);
     for (const node of cluster.nodes) {
       const r = await call(node.url, 'POST', '/api/user/login', { json: { email: 'cluster@example.com', password: PASSWORD } });

@@ -20,12 +20,17 @@ for (const kind of STORES) {
       try {
         const early = new Migrator({
           db: db.db,
-          provider: { getMigrations: async () => ({ '001_foundation': foundation({ kind }), '002_users': users({ kind }), '004_chatwoot': chatwoot({ kind }) }) },
+          provider: {
+            getMigrations: async () => ({ '001_foundation': foundation({ kind }), '002_users': users({ kind }), '004_chatwoot': chatwoot({ kind }) }),
+          },
         });
         assert.equal((await early.migrateToLatest()).error, undefined);
         assert.deepEqual(await migrateToLatest(db), ['003_plazbot', '005_fixes']);
         assert.deepEqual(await migrateToLatest(db), []);
-        const applied = await db.db.selectFrom('kysely_migration' as never).select('name' as never).execute();
+        const applied = await db.db
+          .selectFrom('kysely_migration' as never)
+          .select('name' as never)
+          .execute();
         assert.deepEqual(applied.map((r) => (r as { name: string }).name).sort(), [...MIGRATION_NAMES].sort());
         assert.deepEqual(await db.db.selectFrom('outbox').selectAll().execute(), []);
       } finally {
@@ -41,11 +46,25 @@ for (const kind of STORES) {
         const ctx = { kind };
         const early = new Migrator({
           db: db.db,
-          provider: { getMigrations: async () => ({ '001_foundation': foundation(ctx), '002_users': users(ctx), '003_plazbot': plazbot(ctx), '004_chatwoot': chatwoot(ctx) }) },
+          provider: {
+            getMigrations: async () => ({
+              '001_foundation': foundation(ctx),
+              '002_users': users(ctx),
+              '003_plazbot': plazbot(ctx),
+              '004_chatwoot': chatwoot(ctx),
+            }),
+          },
         });
         assert.equal((await early.migrateToLatest()).error, undefined);
         const company = await createCompany(db, { code: 'acme', name: 'Acme' });
-        const u = await createUser(db, { companyId: company.id, email: 'dup@example.com', name: 'D', passwordHash: null, emailVerified: false, createdVia: 'plazbot' });
+        const u = await createUser(db, {
+          companyId: company.id,
+          email: 'dup@example.com',
+          name: 'D',
+          passwordHash: null,
+          emailVerified: false,
+          createdVia: 'plazbot',
+        });
         const ids = [];
         for (let i = 0; i < 3; i++) ids.push(await queueMail(db.db, 'verify_email', u));
         const reset = await queueMail(db.db, 'reset_password', u);

@@ -4,7 +4,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createCompany } from '../src/identity/companies.js';
 import { queueVerificationIfDue } from '../src/apis/plazbot/users.js';
 import { housekeeping } from '../src/housekeeping.js';
-import { listOutbox, OutboxSender, PermanentMailError, queueMail, type Logger, type MailTransport, type OutgoingMail, type SenderOptions } from '../src/mail/outbox.js';
+import {
+  listOutbox,
+  OutboxSender,
+  PermanentMailError,
+  queueMail,
+  type Logger,
+  type MailTransport,
+  type OutgoingMail,
+  type SenderOptions,
+} from '../src/mail/outbox.js';
 import { createUser } from '../src/identity/users.js';
 import { smtpTransport } from '../src/mail/smtp.js';
 import type { Db } from '../src/store/db.js';
@@ -52,7 +61,7 @@ for (const kind of STORES) {
       const email = `user-${++n}@example.com`;
       return createUser(t.db, { companyId, email, name: 'Ana', passwordHash: null, emailVerified: verified, createdVia: 'plazbot' });
     };
-    const statusOf = async (id: number) => (await t.db.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+    const statusOf = async (id: number) => await t.db.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
     it('sends each message exactly once with two nodes draining one queue', async () => {
       const ids: number[] = [];
@@ -126,7 +135,11 @@ for (const kind of STORES) {
       assert.equal(transport.sent.length, 1);
       // Not due, not claimable: a live lease is respected.
       const held = await queueMail(t.db.db, 'reset_password', await newUser(true));
-      await t.db.db.updateTable('outbox').set({ status: 'sending', claimed_by: 'live-node', lease_until: '2999-01-01T00:00:00.000Z' }).where('id', '=', held).execute();
+      await t.db.db
+        .updateTable('outbox')
+        .set({ status: 'sending', claimed_by: 'live-node', lease_until: '2999-01-01T00:00:00.000Z' })
+        .where('id', '=', held)
+        .execute();
       assert.equal(await s.sendOne(), false);
       assert.equal((await statusOf(held)).status, 'sending');
       // The dead node wakes up and tries to settle a message another node has taken since.
@@ -169,16 +182,22 @@ for (const kind of STORES) {
       const old = '2000-01-01T00:00:00.000Z';
       const future = '2999-01-01T00:00:00.000Z';
       const recent = new Date().toISOString();
-      await t.db.db.insertInto('sessions').values([
-        { token_digest: 'a'.repeat(64), user_id: user.id, created_at: old, expires_at: old },
-        { token_digest: 'b'.repeat(64), user_id: user.id, created_at: old, expires_at: future },
-      ]).execute();
-      await t.db.db.insertInto('email_tokens').values([
-        { token_digest: 'c'.repeat(64), purpose: 'verify_email', user_id: user.id, created_at: old, expires_at: old, used_at: null },
-        { token_digest: 'd'.repeat(64), purpose: 'reset_password', user_id: user.id, created_at: old, expires_at: future, used_at: old },
-        { token_digest: 'e'.repeat(64), purpose: 'reset_password', user_id: user.id, created_at: old, expires_at: future, used_at: null },
-        { token_digest: 'f'.repeat(64), purpose: 'verify_email', user_id: user.id, created_at: recent, expires_at: future, used_at: recent },
-      ]).execute();
+      await t.db.db
+        .insertInto('sessions')
+        .values([
+          { token_digest: 'a'.repeat(64), user_id: user.id, created_at: old, expires_at: old },
+          { token_digest: 'b'.repeat(64), user_id: user.id, created_at: old, expires_at: future },
+        ])
+        .execute();
+      await t.db.db
+        .insertInto('email_tokens')
+        .values([
+          { token_digest: 'c'.repeat(64), purpose: 'verify_email', user_id: user.id, created_at: old, expires_at: old, used_at: null },
+          { token_digest: 'd'.repeat(64), purpose: 'reset_password', user_id: user.id, created_at: old, expires_at: future, used_at: old },
+          { token_digest: 'e'.repeat(64), purpose: 'reset_password', user_id: user.id, created_at: old, expires_at: future, used_at: null },
+          { token_digest: 'f'.repeat(64), purpose: 'verify_email', user_id: user.id, created_at: recent, expires_at: future, used_at: recent },
+        ])
+        .execute();
       const oldSent = await queueMail(t.db.db, 'reset_password', user);
       const oldPending = await queueMail(t.db.db, 'reset_password', user);
       await t.db.db.updateTable('outbox').set({ status: 'sent', updated_at: old }).where('id', '=', oldSent).execute();
@@ -186,11 +205,20 @@ for (const kind of STORES) {
       const n = await housekeeping(t.db);
       assert.ok(n.sessions >= 1 && n.emailTokens >= 2 && n.outbox >= 1, JSON.stringify(n));
       const sessions = await t.db.db.selectFrom('sessions').select('token_digest').where('user_id', '=', user.id).execute();
-      assert.deepEqual(sessions.map((r) => r.token_digest), ['b'.repeat(64)]);
+      assert.deepEqual(
+        sessions.map((r) => r.token_digest),
+        ['b'.repeat(64)],
+      );
       const tokens = await t.db.db.selectFrom('email_tokens').select('token_digest').where('user_id', '=', user.id).orderBy('token_digest').execute();
-      assert.deepEqual(tokens.map((r) => r.token_digest), ['e'.repeat(64), 'f'.repeat(64)]);
+      assert.deepEqual(
+        tokens.map((r) => r.token_digest),
+        ['e'.repeat(64), 'f'.repeat(64)],
+      );
       const left = await t.db.db.selectFrom('outbox').select('id').where('id', 'in', [oldSent, oldPending]).execute();
-      assert.deepEqual(left.map((r) => r.id), [oldPending]);
+      assert.deepEqual(
+        left.map((r) => r.id),
+        [oldPending],
+      );
       await t.db.db.deleteFrom('outbox').where('id', '=', oldPending).execute();
     });
 
@@ -199,7 +227,12 @@ for (const kind of STORES) {
       const port = probe.port;
       await probe.close();
       const id = await queueMail(t.db.db, 'reset_password', await newUser(true));
-      const s = new OutboxSender(t.db, smtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'no-reply@roster.test', timeoutMs: 2000 }), { ...OPTS, retryBaseMs: 50, retryMaxMs: 100, maxAttempts: 1000 }, quiet);
+      const s = new OutboxSender(
+        t.db,
+        smtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'no-reply@roster.test', timeoutMs: 2000 }),
+        { ...OPTS, retryBaseMs: 50, retryMaxMs: 100, maxAttempts: 1000 },
+        quiet,
+      );
       s.start();
       try {
         await until(async () => (await statusOf(id)).attempts >= 2);

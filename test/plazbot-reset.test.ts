@@ -43,7 +43,9 @@ for (const kind of STORES) {
     before(async () => {
       t = await openTestDb(kind);
       const company = await createCompany(t.db, { code: 'acme', name: 'Acme' });
-      userId = (await createUser(t.db, { companyId: company.id, email: 'known@example.com', name: 'K', passwordHash: null, emailVerified: true, createdVia: 'plazbot' })).id;
+      userId = (
+        await createUser(t.db, { companyId: company.id, email: 'known@example.com', name: 'K', passwordHash: null, emailVerified: true, createdVia: 'plazbot' })
+      ).id;
     });
     after(() => t.close());
 
@@ -62,8 +64,14 @@ for (const kind of STORES) {
       }
       assert.deepEqual(seen[0]!.ops, seen[1]!.ops);
       assert.deepEqual(seen[0]!.ops, seen[2]!.ops);
-      assert.deepEqual(seen.map((s) => s.queued), [true, false, true]);
-      assert.deepEqual((await waiting()).map((r) => r.to_address), ['known@example.com', 'known@example.com']);
+      assert.deepEqual(
+        seen.map((s) => s.queued),
+        [true, false, true],
+      );
+      assert.deepEqual(
+        (await waiting()).map((r) => r.to_address),
+        ['known@example.com', 'known@example.com'],
+      );
       assert.ok(userId > 0);
     });
 
@@ -71,7 +79,9 @@ for (const kind of STORES) {
       const broken = await openTestDb(kind);
       await broken.close();
       const errors: unknown[] = [];
-      const { queued } = await requestPasswordReset(broken.db, new MemoryCounterStore(), { email: 'known@example.com', ip: '203.0.113.10' }, (e) => errors.push(e));
+      const { queued } = await requestPasswordReset(broken.db, new MemoryCounterStore(), { email: 'known@example.com', ip: '203.0.113.10' }, (e) =>
+        errors.push(e),
+      );
       assert.equal(await queued, false);
       assert.equal(errors.length, 1);
     });

@@ -39,7 +39,12 @@ describe('roster serve: the Plazbot demo curl, mail, and logs without secrets', 
     let bannerLength = 0;
     try {
       while (!out.includes('roster is listening')) {
-        await Promise.race([once(child.stdout, 'data'), once(child, 'exit').then(() => { throw new Error(`serve exited: ${out}`); })]);
+        await Promise.race([
+          once(child.stdout, 'data'),
+          once(child, 'exit').then(() => {
+            throw new Error(`serve exited: ${out}`);
+          }),
+        ]);
       }
       const curl = /(curl -s -X POST [^\n]*\/api\/user \\[\s\S]*?-d '[^']*')/.exec(out)?.[1];
       assert.ok(curl, out);
@@ -90,7 +95,12 @@ describe('roster serve: the Plazbot demo curl, mail, and logs without secrets', 
     child.stdout.on('data', (c: string) => (out += c));
     try {
       while (!out.includes('SMTP_URL is not set') || !/Plazbot user:[\s\S]*-d '[^']*'/.test(out)) {
-        await Promise.race([once(child.stdout, 'data'), once(child, 'exit').then(() => { throw new Error(`serve exited: ${out}`); })]);
+        await Promise.race([
+          once(child.stdout, 'data'),
+          once(child, 'exit').then(() => {
+            throw new Error(`serve exited: ${out}`);
+          }),
+        ]);
       }
       const curl = /(curl -s -X POST [^\n]*\/api\/user \\[\s\S]*?-d '[^']*')/.exec(out)![1]!;
       const url = /curl -s -X POST (http:\/\/[^/\s]+)\/api\/user/.exec(curl)![1]!;

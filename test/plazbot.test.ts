@@ -69,7 +69,14 @@ for (const kind of STORES) {
 
     const create = (token: string | undefined, json: unknown, headers: Record<string, string> = {}) =>
       call(srv.url, 'POST', '/api/user', { headers: { ...(token && { authorization: `Bearer ${token}` }), ...headers }, json });
-    const body = (email: string, extra: Record<string, unknown> = {}) => ({ name: 'Juan', lastName: 'Pérez', email, password: PASSWORD, company: 'wabotify', ...extra });
+    const body = (email: string, extra: Record<string, unknown> = {}) => ({
+      name: 'Juan',
+      lastName: 'Pérez',
+      email,
+      password: PASSWORD,
+      company: 'wabotify',
+      ...extra,
+    });
     const loginAs = (email: string, password: string) => call(srv.url, 'POST', '/api/user/login', { json: { email, password } });
     const me = (token: string) => call(srv.url, 'GET', '/api/user/me', { headers: { authorization: `Bearer ${token}` } });
     const userRow = (email: string) => srv.db.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
@@ -171,7 +178,10 @@ for (const kind of STORES) {
         it('answers 400 naming company for an unknown code', async () => {
           const r = await create(wabotify, body('co1@example.com', { company: 'nope' }));
           assertError(r, 400, 'UNKNOWN_COMPANY');
-          assert.deepEqual(r.body.errors.map((e: any) => e.field), ['company']);
+          assert.deepEqual(
+            r.body.errors.map((e: any) => e.field),
+            ['company'],
+          );
         });
         it("answers 403 for another company's code", async () => {
           assertError(await create(wabotify, body('co2@example.com', { company: 'globex' })), 403, 'COMPANY_MISMATCH');
@@ -213,7 +223,10 @@ for (const kind of STORES) {
           it(`answers 400 naming ${field} for ${name}, and writes nothing`, async () => {
             const r = await create(wabotify, json);
             assertError(r, 400);
-            assert.ok(r.body.errors.some((e: any) => e.field === field), JSON.stringify(r.body.errors));
+            assert.ok(
+              r.body.errors.some((e: any) => e.field === field),
+              JSON.stringify(r.body.errors),
+            );
             assert.ok(!r.text.includes(PASSWORD), 'the password never appears in a response');
           });
         }
@@ -227,7 +240,10 @@ for (const kind of STORES) {
           it(`answers 400 ${code} for a password ${name}`, async () => {
             const r = await create(wabotify, { ...base, email: 'Bad.Person@example.com', password });
             assertError(r, 400, code);
-            assert.deepEqual(r.body.errors.map((e: any) => e.field), ['password']);
+            assert.deepEqual(
+              r.body.errors.map((e: any) => e.field),
+              ['password'],
+            );
             assert.ok(!r.text.includes(password));
           });
         }
@@ -239,10 +255,21 @@ for (const kind of STORES) {
         });
         it('answers 400 MALFORMED_JSON, 415 for other media types, 413 over 1 MiB', async () => {
           const auth = { authorization: `Bearer ${wabotify}` };
-          assertError(await call(srv.url, 'POST', '/api/user', { headers: { ...auth, 'content-type': 'application/json' }, body: '{"name":' }), 400, 'MALFORMED_JSON');
-          assertError(await call(srv.url, 'POST', '/api/user', { headers: { ...auth, 'content-type': 'text/plain' }, body: '{}' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+          assertError(
+            await call(srv.url, 'POST', '/api/user', { headers: { ...auth, 'content-type': 'application/json' }, body: '{"name":' }),
+            400,
+            'MALFORMED_JSON',
+          );
+          assertError(
+            await call(srv.url, 'POST', '/api/user', { headers: { ...auth, 'content-type': 'text/plain' }, body: '{}' }),
+            415,
+            'UNSUPPORTED_MEDIA_TYPE',
+          );
           assertError(await create(wabotify, { ...base, name: 'x'.repeat(1024 * 1024) }), 413, 'PAYLOAD_TOO_LARGE');
-          assertError(await call(srv.url, 'POST', '/api/user', { headers: { ...auth, 'content-type': 'application/json' }, body: '{"name":"a","__proto__":{"x":1}}' }), 400);
+          assertError(
+            await call(srv.url, 'POST', '/api/user', { headers: { ...auth, 'content-type': 'application/json' }, body: '{"name":"a","__proto__":{"x":1}}' }),
+            400,
+          );
         });
         it('answers 404 in the envelope for an unknown route under /api', async () => {
           assertError(await call(srv.url, 'GET', '/api/users'), 404, 'ROUTE_NOT_FOUND');
@@ -291,7 +318,19 @@ for (const kind of STORES) {
         const u = r.body.data.user;
         assert.deepEqual(
           { ...u, id: undefined, creationDate: undefined },
-          { id: undefined, name: 'Lía', lastName: 'Núñez', email: 'login@example.com', company: 'wabotify', role: 'user', avatar: null, defaultStartWeek: 1, isExternalCreation: true, flagVerifiedEmail: true, creationDate: undefined },
+          {
+            id: undefined,
+            name: 'Lía',
+            lastName: 'Núñez',
+            email: 'login@example.com',
+            company: 'wabotify',
+            role: 'user',
+            avatar: null,
+            defaultStartWeek: 1,
+            isExternalCreation: true,
+            flagVerifiedEmail: true,
+            creationDate: undefined,
+          },
         );
         assert.match(u.creationDate, ISO);
         assert.equal(r.headers.get('cache-control'), 'no-store');
@@ -451,17 +490,28 @@ for (const kind of STORES) {
         const code = resetCodeOf(mail);
         secrets.add(code).add(NEW_PASSWORD);
 
-        assertError(await reset({ email: 'reset.me@example.com', newPassword: NEW_PASSWORD, verificationId: 'A'.repeat(43) }), 400, 'INVALID_VERIFICATION_CODE');
+        assertError(
+          await reset({ email: 'reset.me@example.com', newPassword: NEW_PASSWORD, verificationId: 'A'.repeat(43) }),
+          400,
+          'INVALID_VERIFICATION_CODE',
+        );
         assertError(await reset({ email: 'taken@example.com', newPassword: NEW_PASSWORD, verificationId: code }), 400, 'INVALID_VERIFICATION_CODE');
         const weak = await reset({ email: 'reset.me@example.com', newPassword: 'password1', verificationId: code });
         assertError(weak, 422, 'PASSWORD_TOO_COMMON');
-        assert.deepEqual(weak.body.errors.map((e: any) => e.field), ['newPassword']);
+        assert.deepEqual(
+          weak.body.errors.map((e: any) => e.field),
+          ['newPassword'],
+        );
         assertError(await reset({ email: 'reset.me@example.com', newPassword: 5, verificationId: code }), 400, 'VALIDATION_FAILED');
 
         const ok = await reset({ email: ' RESET.ME@example.com', newPassword: NEW_PASSWORD, verificationId: code });
         assert.equal(ok.status, 200, ok.text);
         assert.equal(ok.body.success, true);
-        assertError(await reset({ email: 'reset.me@example.com', newPassword: 'Yet-Another-Passphrase-7', verificationId: code }), 400, 'INVALID_VERIFICATION_CODE');
+        assertError(
+          await reset({ email: 'reset.me@example.com', newPassword: 'Yet-Another-Passphrase-7', verificationId: code }),
+          400,
+          'INVALID_VERIFICATION_CODE',
+        );
         assertError(await me(session), 401);
         assertError(await loginAs('reset.me@example.com', PASSWORD), 401);
         const login = await loginAs('reset.me@example.com', NEW_PASSWORD);
@@ -485,8 +535,15 @@ for (const kind of STORES) {
 
     it('never answers 500 to hostile input', async () => {
       const bodies: unknown[] = [
-        null, 0, true, [], {}, { email: null, password: null }, { email: {}, password: [] },
-        { email: 'a@b.co', password: 'x'.repeat(4097) }, { email: '\u0000@\u0000', password: '\ud800' },
+        null,
+        0,
+        true,
+        [],
+        {},
+        { email: null, password: null },
+        { email: {}, password: [] },
+        { email: 'a@b.co', password: 'x'.repeat(4097) },
+        { email: '\u0000@\u0000', password: '\ud800' },
         { email: `${'a'.repeat(300)}@b.co`, password: 'x', newPassword: 'y', verificationId: '../../etc/passwd', company: "'; drop table users; --" },
       ];
       const paths = ['/api/user', '/api/user/login', '/api/user/sendEmailToResetPassword', '/api/user/resetPassword'];
@@ -508,7 +565,10 @@ for (const kind of STORES) {
       assert.equal(nul.status, 400, nul.text);
       assert.equal(nul.body.success, false);
       for (const auth of ['Bearer ' + 'x'.repeat(10000), 'Bearer rss_\u00e9', 'Bearer rtk_0123456789abcdef.' + '\u00e9'.repeat(43)]) {
-        for (const [method, path] of [['GET', '/api/user/me'], ['POST', '/api/user']] as const) {
+        for (const [method, path] of [
+          ['GET', '/api/user/me'],
+          ['POST', '/api/user'],
+        ] as const) {
           const r = await call(srv.url, method, path, { headers: { authorization: auth }, ...(method === 'POST' && { json: {} }) }).catch(() => undefined);
           if (r) assert.ok(r.status < 500, `${method} ${path}: ${r.status}`);
         }
@@ -612,11 +672,19 @@ for (const kind of STORES) {
       assert.equal(r.status, 200, r.text);
       const userId = Number(r.body.data.userId);
       const waiting = () =>
-        srv.db.db.selectFrom('outbox').select('id').where('user_id', '=', userId).where('template', '=', 'verify_email').where('status', 'in', ['pending', 'sending']).execute();
+        srv.db.db
+          .selectFrom('outbox')
+          .select('id')
+          .where('user_id', '=', userId)
+          .where('template', '=', 'verify_email')
+          .where('status', 'in', ['pending', 'sending'])
+          .execute();
       assert.equal((await waiting()).length, 1);
       // The first link went out and was lost: the next logins may queue one more, and only one.
       await srv.db.db.updateTable('outbox').set({ status: 'sent' }).where('user_id', '=', userId).execute();
-      const replies = await Promise.all(Array.from({ length: 20 }, () => call(srv.url, 'POST', '/api/user/login', { json: { email: 'race@example.com', password: PASSWORD } })));
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, () => call(srv.url, 'POST', '/api/user/login', { json: { email: 'race@example.com', password: PASSWORD } })),
+      );
       for (const x of replies) assertError(x, 403, 'EMAIL_NOT_VERIFIED');
       assert.equal(replies.filter((x) => /new verification link/.test(x.body.message)).length, 1);
       assert.equal((await waiting()).length, 1);

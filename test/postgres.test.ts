@@ -35,9 +35,7 @@ describe('PostgreSQL pool and timeouts', { skip: SKIP_POSTGRES }, () => {
   it('opens at most DATABASE_POOL_SIZE connections', async () => {
     const db = openDb(database.url, { poolSize: 2 });
     try {
-      const pids = await Promise.all(
-        Array.from({ length: 8 }, () => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(db.db)),
-      );
+      const pids = await Promise.all(Array.from({ length: 8 }, () => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(db.db)));
       assert.equal(new Set(pids.map((r) => r.rows[0]!.pid)).size, 2);
     } finally {
       await db.close();
@@ -48,7 +46,10 @@ describe('PostgreSQL pool and timeouts', { skip: SKIP_POSTGRES }, () => {
     const db = openDb(database.url, { poolSize: 2, statementTimeoutMs: 150 });
     try {
       const shown = await Promise.all([1, 2].map(() => sql<{ statement_timeout: string }>`show statement_timeout`.execute(db.db)));
-      assert.deepEqual(shown.map((r) => r.rows[0]!.statement_timeout), ['150ms', '150ms']);
+      assert.deepEqual(
+        shown.map((r) => r.rows[0]!.statement_timeout),
+        ['150ms', '150ms'],
+      );
       const err = await sql`select pg_sleep(5)`.execute(db.db).then(
         () => assert.fail('pg_sleep(5) should have been cancelled'),
         (e: unknown) => e,
@@ -78,9 +79,7 @@ describe('PostgreSQL pool and timeouts', { skip: SKIP_POSTGRES }, () => {
     try {
       const r = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(srv.db.db);
       assert.equal(r.rows[0]!.statement_timeout, '1234ms');
-      const pids = await Promise.all(
-        Array.from({ length: 9 }, () => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(srv.db.db)),
-      );
+      const pids = await Promise.all(Array.from({ length: 9 }, () => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(srv.db.db)));
       assert.equal(new Set(pids.map((p) => p.rows[0]!.pid)).size, 3);
     } finally {
       await srv.stop();
@@ -101,7 +100,9 @@ describe('PostgreSQL migrations from several nodes at once', { skip: SKIP_POSTGR
       const applied = [...inProcess.flat(), ...processes.flatMap((p) => (JSON.parse(p.stdout) as { applied: string[] }).applied)];
       assert.deepEqual(applied.sort(), MIGRATIONS, 'each migration applied by exactly one runner');
       assert.deepEqual(await appliedMigrations(dbs[0]!), MIGRATIONS);
-      const tables = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_name in ('companies', 'widget_users', 'users')`.execute(dbs[0]!.db);
+      const tables = await sql<{
+        n: number;
+      }>`select count(*)::int as n from information_schema.tables where table_name in ('companies', 'widget_users', 'users')`.execute(dbs[0]!.db);
       assert.equal(tables.rows[0]!.n, 3);
     } finally {
       await Promise.all(dbs.map((d) => d.close()));
@@ -116,8 +117,20 @@ describe('PostgreSQL migrations from several nodes at once', { skip: SKIP_POSTGR
     try {
       // Another node is migrating: it holds the migration lock.
       await holder.query(`select pg_advisory_lock(${KYSELY_LOCK_ID})`);
-      const starting = start(loadConfig({ DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_STATEMENT_TIMEOUT_MS: '100', DATABASE_POOL_SIZE: '2' }));
-      const failedEarly = starting.then(() => false, () => true);
+      const starting = start(
+        loadConfig({
+          DATABASE_URL: database.url,
+          PORT: '0',
+          LOG_LEVEL: 'silent',
+          SEED_DEMO: 'false',
+          DATABASE_STATEMENT_TIMEOUT_MS: '100',
+          DATABASE_POOL_SIZE: '2',
+        }),
+      );
+      const failedEarly = starting.then(
+        () => false,
+        () => true,
+      );
       // Until it waits on the lock (well past its 100 ms statement timeout).
       await eventually('the node waits for the migration lock', 20_000, async () => {
         const r = await holder.query<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`);

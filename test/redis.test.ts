@@ -42,7 +42,10 @@ describe('a node whose Redis is unreachable', () => {
     try {
       await createCompany(srv.db, { code: 'acme', name: 'Acme' });
       const c = await createWidgetClient(srv.db, { companyCode: 'acme' });
-      const r = await call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: `${c.clientId}:${c.clientSecret}` }, json: { user: { id: 'u', names: 'U' } } });
+      const r = await call(srv.url, 'POST', '/v1/widget/user', {
+        headers: { authorization: `${c.clientId}:${c.clientSecret}` },
+        json: { user: { id: 'u', names: 'U' } },
+      });
       assert.equal(r.status, 200);
       const ready = await call(srv.url, 'GET', '/readyz');
       assert.equal(ready.status, 200);

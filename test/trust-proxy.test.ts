@@ -7,7 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import { createCompany } from '../src/identity/companies.js';
 import { call, startTestServer, type TestServer } from './helpers.js';
 
-for (const [trust, spoofable] of [['1', false], ['127.0.0.1', false], ['true', true]] as const) {
+for (const [trust, spoofable] of [
+  ['1', false],
+  ['127.0.0.1', false],
+  ['true', true],
+] as const) {
   describe(`TRUST_PROXY=${trust}: failed logins per client IP`, () => {
     let srv: TestServer;
     before(async () => {
@@ -16,18 +20,21 @@ for (const [trust, spoofable] of [['1', false], ['127.0.0.1', false], ['true', t
     });
     after(() => srv.stop());
 
-    it(spoofable ? 'believes whatever the client writes (why it is not advised)' : 'counts the address the balancer saw, whatever the client writes', async () => {
-      const statuses: number[] = [];
-      for (let i = 0; i < 6; i++) {
-        // The client invents the first entry; the balancer appends the address it saw.
-        const r = await call(srv.url, 'POST', '/api/user/login', {
-          headers: { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.7` },
-          json: { email: `spray-${i}@example.com`, password: 'wrong-password' },
-        });
-        statuses.push(r.status);
-      }
-      if (spoofable) assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401]);
-      else assert.deepEqual(statuses, [401, 401, 429, 429, 429, 429]);
-    });
+    it(
+      spoofable ? 'believes whatever the client writes (why it is not advised)' : 'counts the address the balancer saw, whatever the client writes',
+      async () => {
+        const statuses: number[] = [];
+        for (let i = 0; i < 6; i++) {
+          // The client invents the first entry; the balancer appends the address it saw.
+          const r = await call(srv.url, 'POST', '/api/user/login', {
+            headers: { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.7` },
+            json: { email: `spray-${i}@example.com`, password: 'wrong-password' },
+          });
+          statuses.push(r.status);
+        }
+        if (spoofable) assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401]);
+        else assert.deepEqual(statuses, [401, 401, 429, 429, 429, 429]);
+      },
+    );
   });
 }

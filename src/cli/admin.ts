@@ -1,14 +1,7 @@
 /** The admin verbs: companies and credentials. Each prints one JSON object with --json. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { createCompany, listCompanies, updateCompany, type Company } from '../identity/companies.js';
-import {
-  createToken,
-  createWidgetClient,
-  listCredentials,
-  revokeCredential,
-  type CredentialKind,
-  type CredentialSummary,
-} from '../identity/credentials.js';
+import { createToken, createWidgetClient, listCredentials, revokeCredential, type CredentialKind, type CredentialSummary } from '../identity/credentials.js';
 import { listOutbox } from '../mail/outbox.js';
 import type { Db } from '../store/db.js';
 
@@ -64,7 +57,9 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
       const all = await withDb(listCompanies);
       out(cmd).print(
         { companies: all.map(companyDetailJson) },
-        all.length === 0 ? 'no companies' : all.map((c) => `${c.id}\t${c.code}\t${c.name}${c.requireEmailVerification ? '\t(email verification required)' : ''}`).join('\n'),
+        all.length === 0
+          ? 'no companies'
+          : all.map((c) => `${c.id}\t${c.code}\t${c.name}${c.requireEmailVerification ? '\t(email verification required)' : ''}`).join('\n'),
       );
     });
   company
@@ -117,7 +112,10 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
         rows.length === 0
           ? 'the outbox is empty'
           : rows
-              .map((m) => `${m.id}\t${m.status}\t${m.template}\t${m.to}\tattempts ${m.attempts}\t${m.status === 'pending' ? `due ${m.nextAttemptAt}` : (m.sentAt ?? m.createdAt)}${m.lastError ? `\t${m.lastError}` : ''}`)
+              .map(
+                (m) =>
+                  `${m.id}\t${m.status}\t${m.template}\t${m.to}\tattempts ${m.attempts}\t${m.status === 'pending' ? `due ${m.nextAttemptAt}` : (m.sentAt ?? m.createdAt)}${m.lastError ? `\t${m.lastError}` : ''}`,
+              )
               .join('\n'),
       );
     });
@@ -131,10 +129,7 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .option('--json', 'print one JSON object')
     .action(async (opts: { company: string; bot: string }, cmd: Command) => {
       const c = await withDb((db) => createWidgetClient(db, { companyCode: opts.company, botName: opts.bot }));
-      out(cmd).print(
-        c,
-        `clientId     ${c.clientId}\nclientSecret ${c.clientSecret}\nbotId        ${c.botId}\n(the secret is shown only now)`,
-      );
+      out(cmd).print(c, `clientId     ${c.clientId}\nclientSecret ${c.clientSecret}\nbotId        ${c.botId}\n(the secret is shown only now)`);
     });
   registerListRevoke(client, 'widget_client', 'clients', withDb, out);
 

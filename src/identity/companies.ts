@@ -36,9 +36,7 @@ function checkCode(code: string): string {
 function checkName(name: string): string {
   const n = name.trim();
   if (n.length === 0 || n.length > 200) {
-    throw invalid('INVALID_COMPANY_NAME', 'company name must be 1-200 characters', [
-      { field: 'name', message: '1-200 characters' },
-    ]);
+    throw invalid('INVALID_COMPANY_NAME', 'company name must be 1-200 characters', [{ field: 'name', message: '1-200 characters' }]);
   }
   return n;
 }
@@ -55,10 +53,7 @@ export function toCompany(row: CompanyRow): Company {
   };
 }
 
-export async function createCompany(
-  db: Db,
-  input: { code: string; name: string; requireEmailVerification?: boolean },
-): Promise<Company> {
+export async function createCompany(db: Db, input: { code: string; name: string; requireEmailVerification?: boolean }): Promise<Company> {
   const code = checkCode(input.code);
   const name = checkName(input.name);
   const row = await store.insertCompany(db.db, {
@@ -125,7 +120,9 @@ function checkPolicy(p: PasswordPolicy): PasswordPolicy {
   const [minLo, minHi] = POLICY_LIMITS.minLength;
   const [maxLo, maxHi] = POLICY_LIMITS.maxLength;
   if (!Number.isInteger(p.minLength) || p.minLength < minLo || p.minLength > minHi) {
-    throw invalid('INVALID_PASSWORD_POLICY', `password minimum length must be ${minLo}-${minHi}`, [{ field: 'passwordMinLength', message: `${minLo}-${minHi}` }]);
+    throw invalid('INVALID_PASSWORD_POLICY', `password minimum length must be ${minLo}-${minHi}`, [
+      { field: 'passwordMinLength', message: `${minLo}-${minHi}` },
+    ]);
   }
   if (!Number.isInteger(p.maxLength) || p.maxLength < maxLo || p.maxLength > maxHi || p.maxLength < p.minLength) {
     throw invalid('INVALID_PASSWORD_POLICY', `password maximum length must be ${maxLo}-${maxHi} and not below the minimum`, [

@@ -40,10 +40,7 @@ export interface WidgetClientCreated {
   companyId: number;
 }
 
-export async function createWidgetClient(
-  db: Db,
-  input: { companyCode: string; botName?: string },
-): Promise<WidgetClientCreated> {
+export async function createWidgetClient(db: Db, input: { companyCode: string; botName?: string }): Promise<WidgetClientCreated> {
   const company = await getCompany(db, input.companyCode);
   const botName = (input.botName ?? DEFAULT_BOT_NAME).trim();
   if (botName.length === 0 || botName.length > 200) {
@@ -70,11 +67,7 @@ export interface TokenCreated {
   token: string;
 }
 
-export async function createToken(
-  db: Db,
-  kind: 'api_token' | 'platform_app',
-  input: { companyCode: string; name?: string },
-): Promise<TokenCreated> {
+export async function createToken(db: Db, kind: 'api_token' | 'platform_app', input: { companyCode: string; name?: string }): Promise<TokenCreated> {
   const company = await getCompany(db, input.companyCode);
   const name = input.name?.trim();
   if (name !== undefined && (name.length === 0 || name.length > 200)) {

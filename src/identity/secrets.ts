@@ -8,7 +8,9 @@ export const newUuid = (): string => randomUUID();
 
 /** 24 lowercase hex characters, like a MongoDB ObjectId: 4-byte seconds, then 8 random bytes. */
 export function newObjectId(now = Date.now()): string {
-  const time = Math.floor(now / 1000).toString(16).padStart(8, '0');
+  const time = Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return time + randomBytes(8).toString('hex');
 }
 

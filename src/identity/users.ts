@@ -7,7 +7,6 @@ import type { NewUser, UserCreatedVia, UserRow } from '../store/schema.js';
 import * as store from '../store/users.js';
 import { nowIso } from '../infra/clock.js';
 import { conflict } from './errors.js';
-import { MESSAGES } from '../apis/chatwoot/record-errors.js';
 import { digest, newSecret } from './secrets.js';
 
 export type { UserRow, UserCreatedVia };
@@ -50,8 +49,7 @@ export interface NewUserInput {
  * The one "email taken" error of every API: a conflict, which Plazbot answers 409 and Chatwoot 422
  * ("Email has already been taken", in its ActiveModel wording).
  */
-export const emailTaken = () =>
-  conflict('EMAIL_TAKEN', 'A user with this email already exists', [{ field: 'email', message: MESSAGES.taken }]);
+export const emailTaken = () => conflict('EMAIL_TAKEN', 'A user with this email already exists', [{ field: 'email', message: 'has already been taken' }]);
 
 /**
  * The row a new user is stored as. The pubsub token is a bearer capability: only its digest is

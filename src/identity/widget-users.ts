@@ -28,9 +28,14 @@ function check(input: WidgetUserInput): void {
   const fields: FieldError[] = [];
   if (input.id.length < 1 || input.id.length > LIMITS.id) fields.push({ field: 'user.id', message: `must be 1-${LIMITS.id} characters` });
   if (input.names.length < 1 || input.names.length > LIMITS.names) fields.push({ field: 'user.names', message: `must be 1-${LIMITS.names} characters` });
-  if (input.legalId !== undefined && input.legalId.length > LIMITS.legalId) fields.push({ field: 'user.legalId', message: `must be at most ${LIMITS.legalId} characters` });
+  if (input.legalId !== undefined && input.legalId.length > LIMITS.legalId)
+    fields.push({ field: 'user.legalId', message: `must be at most ${LIMITS.legalId} characters` });
   // PostgreSQL cannot store NUL in text, and no real id or name holds one: refused on every store.
-  for (const [field, value] of [['user.id', input.id], ['user.names', input.names], ['user.legalId', input.legalId]] as const) {
+  for (const [field, value] of [
+    ['user.id', input.id],
+    ['user.names', input.names],
+    ['user.legalId', input.legalId],
+  ] as const) {
     if (value?.includes(NUL) && !fields.some((f) => f.field === field)) fields.push({ field, message: 'must not contain NUL characters' });
   }
   if (fields.length > 0) throw invalid('VALIDATION_FAILED', 'The request body is invalid', fields);
@@ -44,11 +49,7 @@ export const personalRoomId = (botId: string, referenceId: string) => `G:${botId
 export const groupRoomId = (botId: string, groupId: string) => `GR:${botId}:${groupId}`;
 const roomNames = (names: string) => ({ personal: names, group: `${names} (group)` });
 
-export async function getOrCreateWidgetUser(
-  db: Db,
-  principal: Principal,
-  input: WidgetUserInput,
-): Promise<{ user: WidgetUserRecord; created: boolean }> {
+export async function getOrCreateWidgetUser(db: Db, principal: Principal, input: WidgetUserInput): Promise<{ user: WidgetUserRecord; created: boolean }> {
   check(input);
   const botId = principal.botId;
   if (botId === null) throw new Error('widget principal without a bot');

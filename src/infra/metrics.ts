@@ -5,14 +5,19 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { outboxCounts } from '../mail/outbox.js';
-import type { Db } from '../store/db.js';
+
+export interface MetricsSources {
+  /** PostgreSQL: the pool's connections right now. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
+  /** The mail outbox by status (one database: the same on every node). */
+  outboxCounts: () => Promise<Array<{ status: string; n: number }>>;
+}
 
 export class Metrics {
   readonly registry = new Registry();
   private readonly requests: Histogram<'method' | 'route' | 'status'>;
 
-  constructor(db: Db) {
+  constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'roster_' });
     this.requests = new Histogram({
       name: 'roster_http_request_duration_seconds',
@@ -21,8 +26,8 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
     });
-    if (db.poolStats) {
-      const stats = db.poolStats;
+    if (sources.poolStats) {
+      const stats = sources.poolStats;
       new Gauge({
         name: 'roster_db_pool_connections',
         help: 'PostgreSQL pool connections of this process: total, idle, and requests waiting for one',
@@ -44,7 +49,7 @@ export class Metrics {
       async collect() {
         this.reset();
         try {
-          for (const { status, n } of await outboxCounts(db)) this.set({ status }, n);
+          for (const { status, n } of await sources.outboxCounts()) this.set({ status }, n);
         } catch {
           // The database is away: /readyz says so; the scrape still answers.
         }
@@ -53,10 +58,7 @@ export class Metrics {
   }
 
   observe(req: FastifyRequest, reply: FastifyReply): void {
-    this.requests.observe(
-      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    this.requests.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   }
 }
 

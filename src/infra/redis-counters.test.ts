@@ -54,7 +54,10 @@ describe('RedisCounterStore', { skip: REDIS ? false : 'REDIS_URL_TEST is not set
     const a = await open();
     const b = await open();
     const counts = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).increment('shared', 60_000)));
-    assert.deepEqual(counts.map((c) => c.count).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i + 1));
+    assert.deepEqual(
+      counts.map((c) => c.count).sort((x, y) => x - y),
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
     assert.equal((await a.get('shared')).count, 100);
     assert.equal((await b.get('shared')).count, 100);
     // A later increment does not extend the window.

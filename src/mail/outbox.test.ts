@@ -4,14 +4,32 @@ import { renderResetPassword, renderVerifyEmail, retryDelayMs } from './outbox.j
 
 describe('retryDelayMs', () => {
   it('doubles from the base, with jitter between half and all of it', () => {
-    assert.equal(retryDelayMs(1, 1000, 60_000, () => 0), 500);
-    assert.equal(retryDelayMs(1, 1000, 60_000, () => 1), 1000);
-    assert.equal(retryDelayMs(3, 1000, 60_000, () => 1), 4000);
-    assert.equal(retryDelayMs(4, 1000, 60_000, () => 0), 4000);
+    assert.equal(
+      retryDelayMs(1, 1000, 60_000, () => 0),
+      500,
+    );
+    assert.equal(
+      retryDelayMs(1, 1000, 60_000, () => 1),
+      1000,
+    );
+    assert.equal(
+      retryDelayMs(3, 1000, 60_000, () => 1),
+      4000,
+    );
+    assert.equal(
+      retryDelayMs(4, 1000, 60_000, () => 0),
+      4000,
+    );
   });
   it('is capped, even after very many attempts', () => {
-    assert.equal(retryDelayMs(10, 1000, 60_000, () => 1), 60_000);
-    assert.equal(retryDelayMs(5000, 1000, 60_000, () => 1), 60_000);
+    assert.equal(
+      retryDelayMs(10, 1000, 60_000, () => 1),
+      60_000,
+    );
+    assert.equal(
+      retryDelayMs(5000, 1000, 60_000, () => 1),
+      60_000,
+    );
     assert.ok(Number.isFinite(retryDelayMs(5000, 1000, 60_000)));
   });
 });

@@ -112,8 +112,7 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(exp / 2 + (random() * exp) / 2);
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Header-safe: no line breaks in a subject, whatever a company or user is called. */
 const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, ' ').trim();

@@ -43,12 +43,7 @@ export async function upsertAccountUser(
     .returningAll()
     .executeTakeFirst();
   if (row) return row;
-  return db
-    .selectFrom('account_users')
-    .selectAll()
-    .where('account_id', '=', m.accountId)
-    .where('user_id', '=', m.userId)
-    .executeTakeFirstOrThrow();
+  return db.selectFrom('account_users').selectAll().where('account_id', '=', m.accountId).where('user_id', '=', m.userId).executeTakeFirstOrThrow();
 }
 
 /** Removes the membership if there is one. */

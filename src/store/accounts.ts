@@ -37,11 +37,7 @@ export type AccountPatch = Omit<Updateable<AccountsTable>, 'id' | 'company_id' |
  * locked on PostgreSQL (SQLite runs one write transaction at a time), so two concurrent updates of
  * the feature flags both land. undefined when there is no such account.
  */
-export async function updateAccountWith(
-  store: Db,
-  id: number,
-  change: (current: AccountRow) => AccountPatch,
-): Promise<AccountRow | undefined> {
+export async function updateAccountWith(store: Db, id: number, change: (current: AccountRow) => AccountPatch): Promise<AccountRow | undefined> {
   return store.db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('accounts')
@@ -61,7 +57,11 @@ export async function updateAccountWith(
 export async function deleteAccount(db: Kysely<Database>, id: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const bots = await trx.selectFrom('agent_bots').select('id').where('account_id', '=', id).execute();
-    await unlinkAll(trx, 'AgentBot', bots.map((b) => b.id));
+    await unlinkAll(
+      trx,
+      'AgentBot',
+      bots.map((b) => b.id),
+    );
     await unlinkAll(trx, 'Account', [id]);
     const res = await trx.deleteFrom('accounts').where('id', '=', id).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;

@@ -52,11 +52,7 @@ export interface CompanyPatch {
   now: string;
 }
 
-export async function updateCompany(
-  db: Kysely<Database>,
-  code: string,
-  patch: CompanyPatch,
-): Promise<CompanyRow | undefined> {
+export async function updateCompany(db: Kysely<Database>, code: string, patch: CompanyPatch): Promise<CompanyRow | undefined> {
   return db
     .updateTable('companies')
     .set({
@@ -74,10 +70,5 @@ export async function updateCompany(
 
 /** The company a user belongs to. */
 export async function findCompanyOfUser(db: Kysely<Database>, userId: number): Promise<CompanyRow | undefined> {
-  return db
-    .selectFrom('users as u')
-    .innerJoin('companies as c', 'c.id', 'u.company_id')
-    .selectAll('c')
-    .where('u.id', '=', userId)
-    .executeTakeFirst();
+  return db.selectFrom('users as u').innerJoin('companies as c', 'c.id', 'u.company_id').selectAll('c').where('u.id', '=', userId).executeTakeFirst();
 }

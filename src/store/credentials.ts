@@ -2,28 +2,20 @@ import type { Kysely } from 'kysely';
 import type { BotRow, CredentialKind, CredentialRow, Database } from './schema.js';
 
 /** Returns the company's bot of that name, creating it when new (race-free). */
-export async function findOrCreateBot(
-  db: Kysely<Database>,
-  bot: { id: string; companyId: number; name: string; now: string },
-): Promise<BotRow> {
+export async function findOrCreateBot(db: Kysely<Database>, bot: { id: string; companyId: number; name: string; now: string }): Promise<BotRow> {
   await db
     .insertInto('bots')
     .values({ id: bot.id, company_id: bot.companyId, name: bot.name, created_at: bot.now })
     .onConflict((oc) => oc.columns(['company_id', 'name']).doNothing())
     .execute();
-  return db
-    .selectFrom('bots')
-    .selectAll()
-    .where('company_id', '=', bot.companyId)
-    .where('name', '=', bot.name)
-    .executeTakeFirstOrThrow();
+  return db.selectFrom('bots').selectAll().where('company_id', '=', bot.companyId).where('name', '=', bot.name).executeTakeFirstOrThrow();
 }
 
-export async function insertCredential(
-  db: Kysely<Database>,
-  c: Omit<CredentialRow, 'revoked_at'>,
-): Promise<void> {
-  await db.insertInto('credentials').values({ ...c, revoked_at: null }).execute();
+export async function insertCredential(db: Kysely<Database>, c: Omit<CredentialRow, 'revoked_at'>): Promise<void> {
+  await db
+    .insertInto('credentials')
+    .values({ ...c, revoked_at: null })
+    .execute();
 }
 
 /** What authentication needs to know about a credential, in one query by primary key. */
@@ -39,11 +31,7 @@ export interface CredentialPrincipalRow {
   bot_name: string | null;
 }
 
-export async function findCredential(
-  db: Kysely<Database>,
-  id: string,
-  kind: CredentialKind,
-): Promise<CredentialPrincipalRow | undefined> {
+export async function findCredential(db: Kysely<Database>, id: string, kind: CredentialKind): Promise<CredentialPrincipalRow | undefined> {
   return db
     .selectFrom('credentials as c')
     .innerJoin('companies as co', 'co.id', 'c.company_id')
@@ -73,11 +61,7 @@ export interface CredentialListRow {
   revoked_at: string | null;
 }
 
-export async function listCredentials(
-  db: Kysely<Database>,
-  companyId: number,
-  kind: CredentialKind,
-): Promise<CredentialListRow[]> {
+export async function listCredentials(db: Kysely<Database>, companyId: number, kind: CredentialKind): Promise<CredentialListRow[]> {
   return db
     .selectFrom('credentials as c')
     .leftJoin('bots as b', 'b.id', 'c.bot_id')
@@ -90,12 +74,7 @@ export async function listCredentials(
 }
 
 /** Marks a credential revoked; false when there is no such live credential. */
-export async function revokeCredential(
-  db: Kysely<Database>,
-  id: string,
-  kind: CredentialKind,
-  now: string,
-): Promise<boolean> {
+export async function revokeCredential(db: Kysely<Database>, id: string, kind: CredentialKind, now: string): Promise<boolean> {
   const res = await db
     .updateTable('credentials')
     .set({ revoked_at: now })

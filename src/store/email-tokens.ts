@@ -11,11 +11,7 @@ export async function insertEmailToken(
     .execute();
 }
 
-export async function findEmailToken(
-  db: Kysely<Database>,
-  tokenDigest: string,
-  purpose: EmailTokenPurpose,
-): Promise<EmailTokenRow | undefined> {
+export async function findEmailToken(db: Kysely<Database>, tokenDigest: string, purpose: EmailTokenPurpose): Promise<EmailTokenRow | undefined> {
   return db.selectFrom('email_tokens').selectAll().where('token_digest', '=', tokenDigest).where('purpose', '=', purpose).executeTakeFirst();
 }
 

@@ -17,7 +17,12 @@ export async function enqueue(db: Kysely<Database>, msg: Omit<NewOutboxMessage, 
  * one verification mail per user waits: migration 005). The id, or undefined when one was waiting.
  */
 export async function enqueueUnlessWaiting(db: Kysely<Database>, msg: Omit<NewOutboxMessage, 'id'>): Promise<number | undefined> {
-  const rows = await db.insertInto('outbox').values(msg).onConflict((oc) => oc.doNothing()).returning('id').execute();
+  const rows = await db
+    .insertInto('outbox')
+    .values(msg)
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .execute();
   return rows[0]?.id;
 }
 
@@ -27,10 +32,7 @@ export async function dueIds(db: Kysely<Database>, now: string, limit: number): 
     .selectFrom('outbox')
     .select('id')
     .where((eb) =>
-      eb.or([
-        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
-        eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
-      ]),
+      eb.or([eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]), eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)])]),
     )
     .orderBy('next_attempt_at')
     .orderBy('id')
@@ -44,11 +46,7 @@ export async function dueIds(db: Kysely<Database>, now: string, limit: number): 
  * for a row only the first UPDATE matches (PostgreSQL re-checks it on the locked row; SQLite has
  * one writer); the loser gets undefined.
  */
-export async function claim(
-  db: Kysely<Database>,
-  id: number,
-  c: { claimId: string; now: string; leaseUntil: string },
-): Promise<OutboxRow | undefined> {
+export async function claim(db: Kysely<Database>, id: number, c: { claimId: string; now: string; leaseUntil: string }): Promise<OutboxRow | undefined> {
   return db
     .updateTable('outbox')
     .set((eb) => ({
@@ -102,11 +100,7 @@ export async function list(db: Kysely<Database>, opts: { status?: OutboxStatus; 
 
 /** Housekeeping: settled messages (sent, failed, cancelled) last touched before `before`. */
 export async function purgeSettled(db: Kysely<Database>, before: string): Promise<number> {
-  const res = await db
-    .deleteFrom('outbox')
-    .where('status', 'in', ['sent', 'failed', 'cancelled'])
-    .where('updated_at', '<', before)
-    .executeTakeFirst();
+  const res = await db.deleteFrom('outbox').where('status', 'in', ['sent', 'failed', 'cancelled']).where('updated_at', '<', before).executeTakeFirst();
   return Number(res.numDeletedRows);
 }
 

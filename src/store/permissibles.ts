@@ -15,12 +15,7 @@ const owners: Record<PermissibleType, (db: Kysely<Database>, id: number) => Prom
 };
 
 /** The record's company and whether the app may touch it; undefined when there is no such record. */
-export async function findTarget(
-  db: Kysely<Database>,
-  appId: string,
-  type: PermissibleType,
-  id: number,
-): Promise<Target | undefined> {
+export async function findTarget(db: Kysely<Database>, appId: string, type: PermissibleType, id: number): Promise<Target | undefined> {
   const owner = await owners[type](db, id);
   if (!owner) return undefined;
   return { companyId: owner.company_id, permitted: await isPermitted(db, appId, type, id) };

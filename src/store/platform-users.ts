@@ -14,12 +14,7 @@ export interface NewTokenDigest {
  * Inserts a user with their access token and links them to the platform app, in one transaction.
  * undefined when the email is taken (the unique index decides, race-free) and nothing was written.
  */
-export async function insertPlatformUser(
-  db: Kysely<Database>,
-  user: NewUser,
-  token: NewTokenDigest,
-  appId: string,
-): Promise<UserRow | undefined> {
+export async function insertPlatformUser(db: Kysely<Database>, user: NewUser, token: NewTokenDigest, appId: string): Promise<UserRow | undefined> {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .insertInto('users')
@@ -28,10 +23,7 @@ export async function insertPlatformUser(
       .returningAll()
       .executeTakeFirst();
     if (!row) return undefined;
-    await trx
-      .insertInto('user_access_tokens')
-      .values({ id: token.id, user_id: row.id, secret_digest: token.digest, created_at: user.created_at })
-      .execute();
+    await trx.insertInto('user_access_tokens').values({ id: token.id, user_id: row.id, secret_digest: token.digest, created_at: user.created_at }).execute();
     await link(trx, appId, 'User', row.id, user.created_at);
     return row;
   });
@@ -81,11 +73,7 @@ export async function rotateUserTokens(
   t: { token: NewTokenDigest; pubsubDigest: string; now: string },
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const res = await trx
-      .updateTable('users')
-      .set({ pubsub_token_digest: t.pubsubDigest })
-      .where('id', '=', userId)
-      .executeTakeFirst();
+    const res = await trx.updateTable('users').set({ pubsub_token_digest: t.pubsubDigest }).where('id', '=', userId).executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) return false;
     await trx
       .insertInto('user_access_tokens')
@@ -102,10 +90,7 @@ export async function rotateUserTokens(
   });
 }
 
-export async function findUserAccessToken(
-  db: Kysely<Database>,
-  tokenId: string,
-): Promise<{ user_id: number; secret_digest: string } | undefined> {
+export async function findUserAccessToken(db: Kysely<Database>, tokenId: string): Promise<{ user_id: number; secret_digest: string } | undefined> {
   return db.selectFrom('user_access_tokens').select(['user_id', 'secret_digest']).where('id', '=', tokenId).executeTakeFirst();
 }
 
@@ -113,11 +98,7 @@ export async function findUserAccessToken(
  * Stores a login token's digest, and drops the user's expired ones and all but their `keep - 1`
  * newest live ones, so that a loop of login calls cannot pile up valid tokens.
  */
-export async function insertSsoToken(
-  db: Kysely<Database>,
-  t: { digest: string; userId: number; expiresAt: string; now: string },
-  keep: number,
-): Promise<void> {
+export async function insertSsoToken(db: Kysely<Database>, t: { digest: string; userId: number; expiresAt: string; now: string }, keep: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('sso_login_tokens').where('user_id', '=', t.userId).where('expires_at', '<=', t.now).execute();
     const newest = await trx
@@ -131,12 +112,15 @@ export async function insertSsoToken(
     await trx
       .deleteFrom('sso_login_tokens')
       .where('user_id', '=', t.userId)
-      .$if(newest.length > 0, (q) => q.where('digest', 'not in', newest.map((r) => r.digest)))
+      .$if(newest.length > 0, (q) =>
+        q.where(
+          'digest',
+          'not in',
+          newest.map((r) => r.digest),
+        ),
+      )
       .execute();
-    await trx
-      .insertInto('sso_login_tokens')
-      .values({ digest: t.digest, user_id: t.userId, expires_at: t.expiresAt, created_at: t.now })
-      .execute();
+    await trx.insertInto('sso_login_tokens').values({ digest: t.digest, user_id: t.userId, expires_at: t.expiresAt, created_at: t.now }).execute();
   });
 }
 

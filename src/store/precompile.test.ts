@@ -20,8 +20,14 @@ for (const kind of STORES) {
     after(() => t.close());
 
     it('binds each call its own values, whatever order the SQL names them in', async () => {
-      assert.deepEqual((await byCodeAndName(t.db.db, { code: 'a', name: 'Name a' })).map((r) => r.code), ['a']);
-      assert.deepEqual((await byCodeAndName(t.db.db, { code: 'b', name: 'Name b' })).map((r) => r.code), ['b']);
+      assert.deepEqual(
+        (await byCodeAndName(t.db.db, { code: 'a', name: 'Name a' })).map((r) => r.code),
+        ['a'],
+      );
+      assert.deepEqual(
+        (await byCodeAndName(t.db.db, { code: 'b', name: 'Name b' })).map((r) => r.code),
+        ['b'],
+      );
       assert.deepEqual(await byCodeAndName(t.db.db, { code: 'a', name: 'Name b' }), []);
     });
 

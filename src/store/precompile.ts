@@ -24,7 +24,12 @@ export function precompile<K extends string, R>(
       c = { sql: q.sql, order };
       compiled.set(db, c);
     }
-    const result = await db.executeQuery<R>(CompiledQuery.raw(c.sql, c.order.map((k) => values[k])));
+    const result = await db.executeQuery<R>(
+      CompiledQuery.raw(
+        c.sql,
+        c.order.map((k) => values[k]),
+      ),
+    );
     return result.rows;
   };
 }

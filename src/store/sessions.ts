@@ -1,14 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from './schema.js';
 
-export async function insertSession(
-  db: Kysely<Database>,
-  s: { tokenDigest: string; userId: number; now: string; expiresAt: string },
-): Promise<void> {
-  await db
-    .insertInto('sessions')
-    .values({ token_digest: s.tokenDigest, user_id: s.userId, created_at: s.now, expires_at: s.expiresAt })
-    .execute();
+export async function insertSession(db: Kysely<Database>, s: { tokenDigest: string; userId: number; now: string; expiresAt: string }): Promise<void> {
+  await db.insertInto('sessions').values({ token_digest: s.tokenDigest, user_id: s.userId, created_at: s.now, expires_at: s.expiresAt }).execute();
 }
 
 /** The live session's user and company, by the token's digest; undefined when unknown or expired. */
@@ -34,7 +28,6 @@ export async function findSessionUser(
 export async function deleteUserSessions(db: Kysely<Database>, userId: number): Promise<void> {
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
-
 
 /** Housekeeping: every session that expired before `before`. */
 export async function purgeExpiredSessions(db: Kysely<Database>, before: string): Promise<number> {

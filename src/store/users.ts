@@ -28,4 +28,3 @@ export type UserPatch = Omit<Updateable<UsersTable>, 'id' | 'created_at' | 'crea
 export async function updateUser(db: Kysely<Database>, id: number, patch: UserPatch): Promise<UserRow | undefined> {
   return db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
 }
-

@@ -56,11 +56,7 @@ const selectWidgetUser = precompile(['botId', 'referenceId'], (db, p) =>
     .where('u.reference_id', '=', p.referenceId),
 );
 
-export async function findWidgetUser(
-  db: Kysely<Database>,
-  botId: string,
-  referenceId: string,
-): Promise<WidgetUserRecord | undefined> {
+export async function findWidgetUser(db: Kysely<Database>, botId: string, referenceId: string): Promise<WidgetUserRecord | undefined> {
   const rows = await selectWidgetUser(db, { botId, referenceId });
   const first = rows[0];
   if (!first) return undefined;
@@ -98,11 +94,7 @@ export async function findWidgetUser(
  * user with this (bot, reference id) already exists: the unique index decided, and the caller reads
  * the winner's rows.
  */
-export async function insertWidgetUser(
-  db: Kysely<Database>,
-  user: Omit<NewWidgetUser, 'id'>,
-  rooms: NewRoom[],
-): Promise<boolean> {
+export async function insertWidgetUser(db: Kysely<Database>, user: Omit<NewWidgetUser, 'id'>, rooms: NewRoom[]): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const inserted = await trx
       .insertInto('widget_users')
@@ -147,11 +139,7 @@ export async function updateWidgetUserProfile(
   profile: { names: string; legalId: string | null; roomNames: Record<RoomKind, string>; now: string },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('widget_users')
-      .set({ names: profile.names, legal_id: profile.legalId, updated_at: profile.now })
-      .where('id', '=', id)
-      .execute();
+    await trx.updateTable('widget_users').set({ names: profile.names, legal_id: profile.legalId, updated_at: profile.now }).where('id', '=', id).execute();
     for (const kind of ['personal', 'group'] as const) {
       await trx
         .updateTable('rooms')

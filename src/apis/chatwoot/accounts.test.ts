@@ -8,7 +8,10 @@ describe('account features', () => {
     const d = defaultFeatures();
     assert.ok(d.includes('inbox_management'));
     assert.ok(!d.includes('campaigns'));
-    assert.deepEqual(d, FEATURES.filter((f) => FEATURE_DEFAULTS[f]));
+    assert.deepEqual(
+      d,
+      FEATURES.filter((f) => FEATURE_DEFAULTS[f]),
+    );
   });
 
   it('merge params: true enables, false and null disable, others untouched', () => {
@@ -22,7 +25,10 @@ describe('account features', () => {
   it('refuse unknown flags and values that are not booleans', () => {
     const e = new RecordErrors();
     mergeFeatures([], { teleport: true, sla: 'yes', campaigns: 1, __proto__: true, toString: true }, e);
-    assert.deepEqual(e.list.map((x) => x.message), ['teleport is not a known feature', 'sla must be true or false', 'campaigns must be true or false', 'toString is not a known feature']);
+    assert.deepEqual(
+      e.list.map((x) => x.message),
+      ['teleport is not a known feature', 'sla must be true or false', 'campaigns must be true or false', 'toString is not a known feature'],
+    );
   });
 });
 
@@ -36,8 +42,18 @@ describe('locales', () => {
 describe('toAccount', () => {
   it('reads the stored JSON, forgiving a damaged document', () => {
     const a = toAccount({
-      id: 1, company_id: 2, name: 'A', locale: 'en', domain: null, support_email: null, status: 'active',
-      features: '["reports","nope","labels"]', limits: '{"agents":3}', custom_attributes: 'not json', created_at: 'c', updated_at: 'u',
+      id: 1,
+      company_id: 2,
+      name: 'A',
+      locale: 'en',
+      domain: null,
+      support_email: null,
+      status: 'active',
+      features: '["reports","nope","labels"]',
+      limits: '{"agents":3}',
+      custom_attributes: 'not json',
+      created_at: 'c',
+      updated_at: 'u',
     });
     assert.deepEqual(a.features, ['labels', 'reports']);
     assert.deepEqual(a.limits, { agents: 3 });

@@ -4,10 +4,37 @@ import { appIdOf, nonPermissible, parseId, recordNotFound } from './permissions.
 import type { Principal } from '../../identity/credentials.js';
 
 describe('parseId', () => {
-  for (const [raw, id] of [[1, 1], ['42', 42], [' 7 ', 7], [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], ['0009', 9]] as const) {
+  for (const [raw, id] of [
+    [1, 1],
+    ['42', 42],
+    [' 7 ', 7],
+    [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+    ['0009', 9],
+  ] as const) {
     it(`reads ${JSON.stringify(raw)} as ${id}`, () => assert.equal(parseId(raw), id));
   }
-  for (const raw of [0, -1, 1.5, NaN, Infinity, 2 ** 53, '0', '-1', '1.5', '1e3', '0x10', 'abc', '', '99999999999999999', '٣', null, undefined, true, [1], { id: 1 }]) {
+  for (const raw of [
+    0,
+    -1,
+    1.5,
+    NaN,
+    Infinity,
+    2 ** 53,
+    '0',
+    '-1',
+    '1.5',
+    '1e3',
+    '0x10',
+    'abc',
+    '',
+    '99999999999999999',
+    '٣',
+    null,
+    undefined,
+    true,
+    [1],
+    { id: 1 },
+  ]) {
     it(`refuses ${JSON.stringify(raw)}`, () => assert.equal(parseId(raw), undefined));
   }
 });

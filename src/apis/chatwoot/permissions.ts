@@ -39,12 +39,7 @@ export function appIdOf(principal: Principal): string {
  * Resolves an id from the request to a record the app may touch: 404 when there is no such record
  * (or the id is not one), 401 "Non permissible resource" when it exists but is not the app's.
  */
-export async function authorize<T extends PermissibleType>(
-  db: Db,
-  principal: Principal,
-  type: T,
-  raw: unknown,
-): Promise<AuthorizedId<T>> {
+export async function authorize<T extends PermissibleType>(db: Db, principal: Principal, type: T, raw: unknown): Promise<AuthorizedId<T>> {
   const id = parseId(raw);
   if (id === undefined) throw recordNotFound();
   const target = await store.findTarget(db.db, appIdOf(principal), type, id);

@@ -21,11 +21,26 @@ describe("Chatwoot's statuses", () => {
 describe("Chatwoot's error bodies", () => {
   it('422: full messages and attributes, Ajv wording made Rails-like', () => {
     assert.deepEqual(
-      presentError(c({ status: 422, fields: [{ field: 'name', message: 'is required' }, { field: 'custom_attributes', message: 'must be object,null' }, { field: 'name', message: 'must be string' }] })),
+      presentError(
+        c({
+          status: 422,
+          fields: [
+            { field: 'name', message: 'is required' },
+            { field: 'custom_attributes', message: 'must be object,null' },
+            { field: 'name', message: 'must be string' },
+          ],
+        }),
+      ),
       { message: "Name can't be blank, Custom attributes must be an object or null, Name must be a string", attributes: ['name', 'custom_attributes'] },
     );
-    assert.deepEqual(presentError(c({ status: 422, fields: [{ field: '(body)', message: 'must be object' }] })), { message: 'Body must be an object', attributes: ['body'] });
-    assert.deepEqual(presentError(c({ status: 422, fields: [{ field: 'features.sla', message: 'must be boolean' }] })), { message: 'Features sla must be a boolean', attributes: ['features'] });
+    assert.deepEqual(presentError(c({ status: 422, fields: [{ field: '(body)', message: 'must be object' }] })), {
+      message: 'Body must be an object',
+      attributes: ['body'],
+    });
+    assert.deepEqual(presentError(c({ status: 422, fields: [{ field: 'features.sla', message: 'must be boolean' }] })), {
+      message: 'Features sla must be a boolean',
+      attributes: ['features'],
+    });
     assert.deepEqual(presentError(c({ status: 422, message: 'Bad thing' })), { message: 'Bad thing', attributes: [] });
   });
 
@@ -43,9 +58,19 @@ describe("Chatwoot's error bodies", () => {
 });
 
 const user: PlatformUser = {
-  id: 5, companyId: 1, email: 'daniel@acme.inc', name: 'Daniel', displayName: null, messageSignature: null, confirmed: true,
-  customAttributes: {}, uiSettings: {}, accounts: [{ id: 1, name: 'Acme', activeAt: null, role: 'agent' }],
-  activeAccount: { id: 1, role: 'agent' }, accessToken: null, pubsubToken: null,
+  id: 5,
+  companyId: 1,
+  email: 'daniel@acme.inc',
+  name: 'Daniel',
+  displayName: null,
+  messageSignature: null,
+  confirmed: true,
+  customAttributes: {},
+  uiSettings: {},
+  accounts: [{ id: 1, name: 'Acme', activeAt: null, role: 'agent' }],
+  activeAccount: { id: 1, role: 'agent' },
+  accessToken: null,
+  pubsubToken: null,
 };
 
 describe('presenters', () => {
@@ -64,7 +89,11 @@ describe('presenters', () => {
   it('a token answer needs freshly issued tokens', () => {
     assert.throws(() => presentUserToken(user));
     const t = presentUserToken({ ...user, accessToken: 'rut_x', pubsubToken: 'p' });
-    assert.deepEqual(t, { access_token: 'rut_x', expiry: null, user: { id: 5, name: 'Daniel', display_name: null, email: 'daniel@acme.inc', pubsub_token: 'p' } });
+    assert.deepEqual(t, {
+      access_token: 'rut_x',
+      expiry: null,
+      user: { id: 5, name: 'Daniel', display_name: null, email: 'daniel@acme.inc', pubsub_token: 'p' },
+    });
   });
 
   it("an agent bot's outgoing_url is its URL, not its name", () => {

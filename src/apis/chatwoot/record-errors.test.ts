@@ -42,12 +42,15 @@ describe('record errors (Rails style)', () => {
     e.text('e', '123456', { max: 5 });
     e.text('f', 'a\u0000', { max: 5 });
     assert.equal(e.text('g', '😀😀😀😀😀', { max: 5 }), '😀😀😀😀😀');
-    assert.deepEqual(e.list.map((x) => [x.field, x.message]), [
-      ['c', MESSAGES.blank],
-      ['d', MESSAGES.blank],
-      ['e', MESSAGES.tooLong(5)],
-      ['f', MESSAGES.invalid],
-    ]);
+    assert.deepEqual(
+      e.list.map((x) => [x.field, x.message]),
+      [
+        ['c', MESSAGES.blank],
+        ['d', MESSAGES.blank],
+        ['e', MESSAGES.tooLong(5)],
+        ['f', MESSAGES.invalid],
+      ],
+    );
   });
 
   it('counts characters, not UTF-16 units', () => assert.equal(charLength('a😀'), 2));

@@ -23,7 +23,12 @@ export const AccountParams = body({
   domain: Type.Optional(TextOf('at most 100 characters')),
   support_email: Type.Optional(Text),
   status: Type.Optional(TextOf('active (default) or suspended')),
-  features: Type.Optional(Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'], description: '{flag: true|false}, merged over the defaults (or the current flags)' })),
+  features: Type.Optional(
+    Type.Unsafe<Record<string, unknown> | null>({
+      type: ['object', 'null'],
+      description: '{flag: true|false}, merged over the defaults (or the current flags)',
+    }),
+  ),
   limits: Type.Optional(Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'], description: '{key: whole number}' })),
   custom_attributes: Type.Optional(ObjOrNull),
 });

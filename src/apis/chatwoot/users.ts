@@ -124,7 +124,8 @@ async function checkAndHashPassword(db: Db, companyId: number, password: string,
   const violation = checkPassword(password, email, parsePolicy(company?.password_policy ?? null));
   if (violation) {
     // One length message: the company's, when its bound is the one broken (it is the stricter).
-    const same = violation.rule === 'TOO_SHORT' ? MESSAGES.tooShort(LIMITS.passwordMin) : violation.rule === 'TOO_LONG' ? MESSAGES.tooLong(LIMITS.passwordMax) : undefined;
+    const same =
+      violation.rule === 'TOO_SHORT' ? MESSAGES.tooShort(LIMITS.passwordMin) : violation.rule === 'TOO_LONG' ? MESSAGES.tooLong(LIMITS.passwordMax) : undefined;
     messages = messages.filter((m) => m !== same);
     messages.push(violation.message);
   }
@@ -258,12 +259,16 @@ export async function issueLoginUrl(db: Db, id: AuthorizedId<'User'>, frontendUr
   if (!row) throw recordNotFound();
   const token = randomBytes(32).toString('hex');
   const now = Date.now();
-  await store.insertSsoToken(db.db, {
-    digest: digest(token),
-    userId: row.id,
-    expiresAt: new Date(now + SSO_TOKEN_TTL_MS).toISOString(),
-    now: new Date(now).toISOString(),
-  }, SSO_TOKENS_PER_USER);
+  await store.insertSsoToken(
+    db.db,
+    {
+      digest: digest(token),
+      userId: row.id,
+      expiresAt: new Date(now + SSO_TOKEN_TTL_MS).toISOString(),
+      now: new Date(now).toISOString(),
+    },
+    SSO_TOKENS_PER_USER,
+  );
   return `${frontendUrl}/app/login?email=${encodeURIComponent(row.email)}&sso_auth_token=${token}`;
 }
 

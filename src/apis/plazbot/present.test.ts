@@ -36,13 +36,16 @@ describe('Plazbot presenters', () => {
     });
   });
   it('renders every error with its status in code', () => {
-    assert.deepEqual(presentError({ status: 409, kind: 'conflict', code: 'EMAIL_TAKEN', message: 'taken', fields: [{ field: 'email', message: 'is taken' }] }), {
-      success: false,
-      code: 409,
-      errorCode: 'EMAIL_TAKEN',
-      message: 'taken',
-      errors: [{ field: 'email', message: 'is taken' }],
-    });
+    assert.deepEqual(
+      presentError({ status: 409, kind: 'conflict', code: 'EMAIL_TAKEN', message: 'taken', fields: [{ field: 'email', message: 'is taken' }] }),
+      {
+        success: false,
+        code: 409,
+        errorCode: 'EMAIL_TAKEN',
+        message: 'taken',
+        errors: [{ field: 'email', message: 'is taken' }],
+      },
+    );
   });
   it('renders a bug as a bare 500 and an unreachable database as 503', () => {
     const bug = presentError(classifyError(new Error('secret detail: hunter2')));

@@ -28,8 +28,7 @@ export function presentError(c: Classified): ErrorBody {
   return { success: false, code: c.status, errorCode: c.code, message: c.message, errors: c.fields };
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
 /** The short page a verification link shows. */
 export function verifyPage(title: string, text: string): string {

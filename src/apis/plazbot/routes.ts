@@ -49,10 +49,22 @@ export interface PlazbotDeps {
 const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
 
 const VERIFY_PAGES: Record<VerifyOutcome, { status: number; title: string; text: string }> = {
-  verified: { status: 200, title: 'Correo verificado / Email verified', text: 'Tu correo electrónico quedó verificado; ya puedes iniciar sesión. Your email address is verified; you can log in now.' },
+  verified: {
+    status: 200,
+    title: 'Correo verificado / Email verified',
+    text: 'Tu correo electrónico quedó verificado; ya puedes iniciar sesión. Your email address is verified; you can log in now.',
+  },
   invalid: { status: 400, title: 'Enlace no válido / Invalid link', text: 'Este enlace de verificación no es válido. This verification link is not valid.' },
-  used: { status: 410, title: 'Enlace ya usado / Link already used', text: 'Este enlace ya se usó; tu correo ya está verificado. This link was already used; your email is verified.' },
-  expired: { status: 410, title: 'Enlace vencido / Link expired', text: 'Este enlace venció. Inicia sesión para recibir uno nuevo. This link has expired; log in to get a new one.' },
+  used: {
+    status: 410,
+    title: 'Enlace ya usado / Link already used',
+    text: 'Este enlace ya se usó; tu correo ya está verificado. This link was already used; your email is verified.',
+  },
+  expired: {
+    status: 410,
+    title: 'Enlace vencido / Link expired',
+    text: 'Este enlace venció. Inicia sesión para recibir uno nuevo. This link has expired; log in to get a new one.',
+  },
 };
 
 export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { db, auth, counters, authConfig, mail }) => {

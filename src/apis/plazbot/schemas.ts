@@ -16,10 +16,7 @@ export const CreateUserBody = Type.Object(
 );
 export type CreateUserBody = Static<typeof CreateUserBody>;
 
-export const LoginBody = Type.Object(
-  { email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 4096 }) },
-  { additionalProperties: true },
-);
+export const LoginBody = Type.Object({ email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 4096 }) }, { additionalProperties: true });
 
 export const SendResetBody = Type.Object(
   { email: Type.String({ maxLength: 320 }), company: Type.Optional(Type.String({ maxLength: 200 })) },

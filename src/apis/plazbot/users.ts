@@ -63,11 +63,7 @@ function passwordProblem(password: string, email: string, policy: PasswordPolicy
  * A company that requires verification gets an unverified user and a verification mail queued in
  * the same transaction.
  */
-export async function createPlatformUser(
-  db: Db,
-  principal: Principal,
-  input: CreatePlatformUserInput,
-): Promise<{ user: UserRow; mailQueued: boolean }> {
+export async function createPlatformUser(db: Db, principal: Principal, input: CreatePlatformUserInput): Promise<{ user: UserRow; mailQueued: boolean }> {
   const fields: FieldError[] = [];
   const name = checkName(input.name, 'name', fields);
   const lastName = checkName(input.lastName, 'lastName', fields);
@@ -76,7 +72,8 @@ export async function createPlatformUser(
   if (fields.length > 0) throw invalid('VALIDATION_FAILED', `Invalid body: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, fields);
 
   const company = await findCompany(db, input.company);
-  if (!company) throw invalid('UNKNOWN_COMPANY', `No company with code "${input.company.slice(0, 64)}"`, [{ field: 'company', message: 'is not a known company code' }]);
+  if (!company)
+    throw invalid('UNKNOWN_COMPANY', `No company with code "${input.company.slice(0, 64)}"`, [{ field: 'company', message: 'is not a known company code' }]);
   if (company.id !== principal.companyId) throw forbidden('COMPANY_MISMATCH', 'This token may not create users for that company');
 
   const problem = passwordProblem(input.password, email, company.passwordPolicy, 'password');
@@ -114,7 +111,10 @@ export async function createPlatformUser(
  */
 export async function findCompanyUserByEmail(db: Db, principal: Principal, rawEmail: string): Promise<UserRow> {
   const email = normalizeEmail(rawEmail);
-  if (!isValidEmail(email)) throw invalid('VALIDATION_FAILED', 'Invalid querystring: email is not a valid email address', [{ field: 'email', message: 'is not a valid email address' }]);
+  if (!isValidEmail(email))
+    throw invalid('VALIDATION_FAILED', 'Invalid querystring: email is not a valid email address', [
+      { field: 'email', message: 'is not a valid email address' },
+    ]);
   const user = await usersStore.findUserByEmail(db.db, email);
   if (!user || user.company_id !== principal.companyId) throw notFound('USER_NOT_FOUND', 'No user with this email in your company');
   return user;
@@ -182,7 +182,10 @@ export async function login(
   if (company.require_email_verification === 1 && user.email_verified_at === null) {
     const queued = await queueVerificationIfDue(db, user);
     if (queued) onMailQueued();
-    throw forbidden('EMAIL_NOT_VERIFIED', queued ? 'Verify your email first; a new verification link was sent' : 'Verify your email first: follow the link that was emailed to you');
+    throw forbidden(
+      'EMAIL_NOT_VERIFIED',
+      queued ? 'Verify your email first; a new verification link was sent' : 'Verify your email first: follow the link that was emailed to you',
+    );
   }
 
   const token = `rss_${newSecret()}`;
@@ -257,7 +260,8 @@ export async function requestPasswordReset(
     throw rateLimited('TOO_MANY_REQUESTS', 'Too many password reset requests; try again later', Math.max(1, Math.ceil(byIp.resetInMs / 1000)));
   }
   const email = normalizeEmail(input.email);
-  if (!isValidEmail(email)) throw invalid('VALIDATION_FAILED', 'Invalid body: email is not a valid email address', [{ field: 'email', message: 'is not a valid email address' }]);
+  if (!isValidEmail(email))
+    throw invalid('VALIDATION_FAILED', 'Invalid body: email is not a valid email address', [{ field: 'email', message: 'is not a valid email address' }]);
   // Counted for every address, registered or not, so this costs the same either way.
   const sent = await counters.increment(`reset-mail:${digest(email).slice(0, 32)}`, RESET_MAILS.windowMs);
   if (sent.count > RESET_MAILS.max) return { queued: Promise.resolve(false) };
@@ -280,7 +284,9 @@ async function queuePasswordReset(db: Db, email: string, companyCode: string | u
 }
 
 const badCode = () =>
-  invalid('INVALID_VERIFICATION_CODE', 'The verification code is invalid, used or expired', [{ field: 'verificationId', message: 'is invalid, used or expired' }]);
+  invalid('INVALID_VERIFICATION_CODE', 'The verification code is invalid, used or expired', [
+    { field: 'verificationId', message: 'is invalid, used or expired' },
+  ]);
 
 /**
  * POST /api/user/resetPassword. The code must be live and belong to the email's user; the new
@@ -288,11 +294,7 @@ const badCode = () =>
  * and every other reset code die, every session of the user is ended, and the email counts as
  * verified (the code proved the mailbox).
  */
-export async function resetPassword(
-  db: Db,
-  counters: CounterStore,
-  input: { email: string; newPassword: string; verificationId: string },
-): Promise<void> {
+export async function resetPassword(db: Db, counters: CounterStore, input: { email: string; newPassword: string; verificationId: string }): Promise<void> {
   const email = normalizeEmail(input.email);
   if (!EMAIL_TOKEN_RE.test(input.verificationId) || !isValidEmail(email)) throw badCode();
   const user = await usersStore.findUserByEmail(db.db, email);

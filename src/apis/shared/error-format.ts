@@ -17,11 +17,7 @@ declare module 'fastify' {
  * Renders errors and unknown routes in the API's body format. `status` lets an API answer
  * with its vendor's codes where they differ from roster's (Chatwoot: validation is 422, not 400).
  */
-export function useErrorFormat(
-  app: FastifyInstance,
-  render: (c: Classified) => unknown,
-  status: (c: Classified) => number = (c) => c.status,
-): void {
+export function useErrorFormat(app: FastifyInstance, render: (c: Classified) => unknown, status: (c: Classified) => number = (c) => c.status): void {
   app.setErrorHandler((err, req, reply) => {
     const classified = classifyError(err);
     const c = { ...classified, status: status(classified) };
@@ -31,7 +27,13 @@ export function useErrorFormat(
     return reply.code(c.status).type('application/json; charset=utf-8').send(render(c));
   });
   app.setNotFoundHandler((req, reply) => {
-    const found: Classified = { status: 404, kind: 'route_not_found', code: 'ROUTE_NOT_FOUND', message: `Route ${req.method} ${req.url.split('?')[0]} not found`, fields: [] };
+    const found: Classified = {
+      status: 404,
+      kind: 'route_not_found',
+      code: 'ROUTE_NOT_FOUND',
+      message: `Route ${req.method} ${req.url.split('?')[0]} not found`,
+      fields: [],
+    };
     const c = { ...found, status: status(found) };
     return reply.code(c.status).type('application/json; charset=utf-8').send(render(c));
   });

@@ -47,11 +47,7 @@ export function fieldErrorsFromValidation(issues: AjvIssue[], context: string | 
     }
     const field = path.join('.') || (context === 'body' ? '(body)' : (context ?? '(request)'));
     const message =
-      issue.keyword === 'required'
-        ? 'is required'
-        : issue.keyword === 'additionalProperties'
-          ? 'is not allowed'
-          : (issue.message ?? 'is invalid');
+      issue.keyword === 'required' ? 'is required' : issue.keyword === 'additionalProperties' ? 'is not allowed' : (issue.message ?? 'is invalid');
     const key = `${field}\u0000${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -92,10 +88,23 @@ export function classifyError(err: unknown): Classified {
   // The database refused a character (NUL, or bytes invalid in the encoding) that the rules let
   // through: the client's input, so a 400 on every store rather than a 500 on one.
   if (isInvalidText(err)) {
-    return { status: 400, kind: 'invalid', code: 'INVALID_CHARACTERS', message: 'The request contains characters that cannot be stored (such as NUL)', fields: [] };
+    return {
+      status: 400,
+      kind: 'invalid',
+      code: 'INVALID_CHARACTERS',
+      message: 'The request contains characters that cannot be stored (such as NUL)',
+      fields: [],
+    };
   }
   if (isUnavailable(err)) {
-    return { status: 503, kind: 'unavailable', code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; try again shortly', fields: [], retryAfter: 1 };
+    return {
+      status: 503,
+      kind: 'unavailable',
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'The database is unavailable; try again shortly',
+      fields: [],
+      retryAfter: 1,
+    };
   }
   // Other client errors Fastify raises itself (prototype poisoning, bad headers...) keep their 4xx.
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

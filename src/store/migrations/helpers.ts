@@ -9,10 +9,6 @@ export interface MigrationContext {
  * An autoincrement primary key: SQLite's INTEGER PRIMARY KEY AUTOINCREMENT (a rowid alias, ids
  * never reused), PostgreSQL's bigint identity. Spread into addColumn('id', ...autoId(ctx)).
  */
-export function autoId(
-  ctx: MigrationContext,
-): [ColumnDataType, (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
-  return ctx.kind === 'postgres'
-    ? ['bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity()]
-    : ['integer', (c) => c.primaryKey().autoIncrement()];
+export function autoId(ctx: MigrationContext): [ColumnDataType, (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder] {
+  return ctx.kind === 'postgres' ? ['bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity()] : ['integer', (c) => c.primaryKey().autoIncrement()];
 }

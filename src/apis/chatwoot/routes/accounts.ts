@@ -25,10 +25,8 @@ export const accountRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, {
     async (req) => presentAccount(await createAccount(db, req.principal!, req.body)),
   );
 
-  app.get(
-    '/accounts/:id',
-    { ...byId, schema: { tags, security, summary: 'Get an account', response: { 200: Account, ...errorResponses } } },
-    async (req) => presentAccount(await getAccount(db, targetOf(req, 'Account'))),
+  app.get('/accounts/:id', { ...byId, schema: { tags, security, summary: 'Get an account', response: { 200: Account, ...errorResponses } } }, async (req) =>
+    presentAccount(await getAccount(db, targetOf(req, 'Account'))),
   );
 
   for (const method of ['PATCH', 'PUT'] as const) {

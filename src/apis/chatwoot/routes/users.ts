@@ -1,14 +1,7 @@
 /** /users: create (or link by email), show, update, delete, a login link, a new access token. */
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import {
-  createOrLinkUser,
-  deletePlatformUser,
-  getPlatformUser,
-  issueLoginUrl,
-  issueUserToken,
-  updatePlatformUser,
-} from '../users.js';
+import { createOrLinkUser, deletePlatformUser, getPlatformUser, issueLoginUrl, issueUserToken, updatePlatformUser } from '../users.js';
 import { errorResponses, target, targetOf, type ChatwootDeps } from './context.js';
 import { presentUser, presentUserToken } from '../present.js';
 import { LoginUrl, User, UserParams, UserToken, EmptyBody } from '../schemas.js';
@@ -35,10 +28,8 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db
     async (req) => presentUser((await createOrLinkUser(db, req.principal!, req.body)).user),
   );
 
-  app.get(
-    '/users/:id',
-    { ...byId, schema: { tags, security, summary: 'Get a user', response: { 200: User, ...errorResponses } } },
-    async (req) => presentUser(await getPlatformUser(db, targetOf(req, 'User'))),
+  app.get('/users/:id', { ...byId, schema: { tags, security, summary: 'Get a user', response: { 200: User, ...errorResponses } } }, async (req) =>
+    presentUser(await getPlatformUser(db, targetOf(req, 'User'))),
   );
 
   for (const method of ['PATCH', 'PUT'] as const) {
