@@ -5,7 +5,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
-import { Authenticator } from './identity/credentials.js';
 import type { MailNotifier } from './mail/outbox.js';
 import { MemoryCounterStore, type CounterStore } from './infra/counters.js';
 import { chatwootRoutes } from './apis/chatwoot/routes.js';
@@ -17,7 +16,8 @@ import { redact, redactUrlSecrets, serializers } from './infra/logging.js';
 import { Metrics, registerMetricsRoute } from './infra/metrics.js';
 import { makeValidatorCompiler } from './apis/shared/validation.js';
 import type { Db } from './store/db.js';
-import { outboxCounts } from './mail/outbox.js';
+import { buildServices, type Services } from './services.js';
+import { passwordVerifications } from './identity/passwords.js';
 
 export interface AppDeps {
   config: Config;
@@ -31,12 +31,23 @@ export interface AppDeps {
   readiness?: ReadinessCheck[];
   /** Woken when a request queues mail (the outbox sender); without it the sender's poll finds it. */
   mail?: MailNotifier;
+  /** The service graph (services.ts); built here from the other dependencies when not given. */
+  services?: Services;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
 
-export async function buildApp({ config, db, counters: given, readiness = [], mail = { notify: () => {} } }: AppDeps): Promise<FastifyInstance> {
-  const metrics = config.metrics ? new Metrics({ poolStats: db.poolStats, outboxCounts: () => outboxCounts(db) }) : undefined;
+export async function buildApp({
+  config,
+  db,
+  counters: given,
+  readiness = [],
+  mail = { notify: () => {} },
+  services: built,
+}: AppDeps): Promise<FastifyInstance> {
+  const counters = given ?? new MemoryCounterStore();
+  const services = built ?? buildServices({ db, config, counters, mail });
+  const metrics = config.metrics ? new Metrics({ poolStats: db.poolStats, outboxCounts: () => services.outbox.counts(), passwordVerifications }) : undefined;
   const app = Fastify({
     logger: { level: config.logLevel, serializers, redact },
     bodyLimit: BODY_LIMIT,
@@ -51,16 +62,15 @@ export async function buildApp({ config, db, counters: given, readiness = [], ma
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
 
-  const counters = given ?? new MemoryCounterStore();
   if (!given) app.addHook('onClose', () => counters.close());
-  const auth = new Authenticator(db, config.credentialCacheTtlMs);
+  const { auth } = services;
   await registerOpenApi(app, config.publicUrl);
   await registerOpenApiRoute(app);
   if (metrics) registerMetricsRoute(app, metrics);
   await app.register(healthRoutes, { db, checks: readiness });
-  await app.register(jelouRoutes, { prefix: '/v1', db, auth });
-  await app.register(chatwootRoutes, { prefix: '/platform/api/v1', db, auth, frontendUrl: config.frontendUrl });
-  await app.register(plazbotRoutes, { prefix: '/api', db, auth, counters, authConfig: config.auth, mail });
+  await app.register(jelouRoutes, { prefix: '/v1', auth, widgetUsers: services.widgetUsers });
+  await app.register(chatwootRoutes, { prefix: '/platform/api/v1', auth, ...services.chatwoot });
+  await app.register(plazbotRoutes, { prefix: '/api', auth, users: services.plazbot, mail });
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }));
   return app;

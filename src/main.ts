@@ -9,6 +9,7 @@ import { RedisCounterStore } from './infra/redis-counters.js';
 import type { ReadinessCheck } from './infra/health.js';
 import { smtpTransport } from './mail/smtp.js';
 import { buildApp } from './app.js';
+import { buildServices } from './services.js';
 import { openDb, redactUrl, type Db } from './store/db.js';
 import { migrateOnStart } from './store/migrate.js';
 
@@ -40,9 +41,11 @@ export async function start(config: Config): Promise<Running> {
       // Give Redis a moment to connect, so the first requests count there; start without it if not.
       redisReady?.(),
     ]);
-    const demo = config.seedDemo ? await seedDemo(db) : undefined;
     let sender: OutboxSender | undefined;
-    const server = await buildApp({ config, db, counters, readiness, mail: { notify: () => sender?.notify() } });
+    const mailNotifier = { notify: () => sender?.notify() };
+    const services = buildServices({ db, config, counters, mail: mailNotifier });
+    const demo = config.seedDemo ? await seedDemo(services) : undefined;
+    const server = await buildApp({ config, db, counters, readiness, mail: mailNotifier, services });
     app = server;
     log = server.log;
     if (redisUp === false) server.log.warn('redis unreachable at start: rate limits count per node until it answers');

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createUser } from '../src/identity/users.js';
-import { STORES, startTestServer, type TestServer } from './helpers.js';
+import { STORES, startTestServer, type TestServer, servicesOf } from './helpers.js';
 import { api, createTenant, newApp, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
 
 const ROW_KEYS = ['account_id', 'active_at', 'auto_offline', 'availability', 'created_at', 'id', 'inviter_id', 'role', 'updated_at', 'user_id'];
@@ -26,7 +25,7 @@ for (const kind of STORES) {
 
     const newUser = async (client: Api = cw) => (await client('POST', '/users', { name: 'Agent', email: uniqueEmail() })).body as { id: number; email: string };
     const path = (id = accountId) => `/accounts/${id}/account_users`;
-    const rows = async (id = accountId) => srv.db.db.selectFrom('account_users').selectAll().where('account_id', '=', id).execute();
+    const rows = async (id = accountId) => srv.db.kysely.selectFrom('account_users').selectAll().where('account_id', '=', id).execute();
 
     describe('authentication (Chatwoot spec: no token)', () => {
       for (const method of ['GET', 'POST', 'DELETE']) {
@@ -180,7 +179,7 @@ for (const kind of STORES) {
         const r = await cw('POST', path(), { user_id: theirs.id });
         assert.deepEqual(r.body, { message: 'User must exist', attributes: ['user'] });
         const email = uniqueEmail('plazbot');
-        const plazbot = await createUser(srv.db, {
+        const plazbot = await servicesOf(srv.db).users.create({
           companyId: acme.companyId,
           email,
           name: 'P',

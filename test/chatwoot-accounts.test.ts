@@ -56,7 +56,7 @@ for (const kind of STORES) {
       assert.deepEqual(r.body.custom_attributes, {});
       assert.deepEqual(Object.keys(r.body.features).sort(), [...defaultsOn].sort());
       assert.ok(Object.values(r.body.features).every((v) => v === true));
-      const link = await srv.db.db
+      const link = await srv.db.kysely
         .selectFrom('platform_app_permissibles')
         .selectAll()
         .where('permissible_type', '=', 'Account')
@@ -64,7 +64,7 @@ for (const kind of STORES) {
         .execute();
       assert.equal(link.length, 1);
       assert.equal(link[0]!.platform_app_id, acme.appId);
-      const row = await srv.db.db.selectFrom('accounts').select('company_id').where('id', '=', r.body.id).executeTakeFirstOrThrow();
+      const row = await srv.db.kysely.selectFrom('accounts').select('company_id').where('id', '=', r.body.id).executeTakeFirstOrThrow();
       assert.equal(row.company_id, acme.companyId);
     });
 
@@ -172,7 +172,7 @@ for (const kind of STORES) {
       assert.equal(r.text, '');
       assert.equal((await cw('GET', `/accounts/${a.id}`)).status, 404);
       assert.equal((await cw('GET', `/agent_bots/${bot.id}`)).status, 404);
-      const links = await srv.db.db
+      const links = await srv.db.kysely
         .selectFrom('platform_app_permissibles')
         .select('id')
         .where((eb) =>

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { verifyAgentBotToken } from '../src/apis/chatwoot/access-tokens.js';
-import { STORES, startTestServer, type TestServer } from './helpers.js';
+import { STORES, startTestServer, type TestServer, servicesOf } from './helpers.js';
 import { api, createTenant, newApp, type Api } from './chatwoot-helpers.js';
 
 const BOT_KEYS = ['access_token', 'account_id', 'description', 'id', 'name', 'outgoing_url'];
@@ -53,7 +52,7 @@ for (const kind of STORES) {
       assert.equal(r.body.outgoing_url, 'https://bot.example.test/hook');
       assert.equal(r.body.account_id, accountId);
       assert.match(r.body.access_token, /^rbt_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
-      assert.equal(await verifyAgentBotToken(srv.db, r.body.access_token), r.body.id);
+      assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyAgentBotToken(r.body.access_token), r.body.id);
       const shown = await cw('GET', `/agent_bots/${r.body.id}`);
       assert.equal(shown.status, 200);
       assert.deepEqual(shown.body, { ...r.body, access_token: null });
@@ -107,7 +106,7 @@ for (const kind of STORES) {
       assert.equal(r.status, 200);
       assert.equal(r.text, '');
       assert.equal((await cw('GET', `/agent_bots/${b.id}`)).status, 404);
-      assert.equal(await verifyAgentBotToken(srv.db, b.access_token), undefined);
+      assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyAgentBotToken(b.access_token), undefined);
     });
 
     it("answers 401 for another app's bot and 404 for an unknown one", async () => {
@@ -136,11 +135,11 @@ for (const kind of STORES) {
       ];
       for (const [label, body, message, attributes] of cases) {
         it(`POST with ${label}`, async () => {
-          const before = (await srv.db.db.selectFrom('agent_bots').select('id').execute()).length;
+          const before = (await srv.db.kysely.selectFrom('agent_bots').select('id').execute()).length;
           const r = await cw('POST', '/agent_bots', body);
           assert.equal(r.status, 422, r.text);
           assert.deepEqual(r.body, { message, attributes });
-          assert.equal((await srv.db.db.selectFrom('agent_bots').select('id').execute()).length, before);
+          assert.equal((await srv.db.kysely.selectFrom('agent_bots').select('id').execute()).length, before);
         });
       }
 

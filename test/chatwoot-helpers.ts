@@ -1,7 +1,5 @@
 /** Shared by the Chatwoot end-to-end tests: a tenant with a platform app, and a client for the API. */
-import { createCompany } from '../src/identity/companies.js';
-import { createToken } from '../src/identity/credentials.js';
-import { call, type Reply, type TestServer } from './helpers.js';
+import { call, servicesOf, type Reply, type TestServer } from './helpers.js';
 
 export const PREFIX = '/platform/api/v1';
 
@@ -16,12 +14,12 @@ export interface Tenant {
 }
 
 export async function createTenant(srv: TestServer, code: string): Promise<Tenant> {
-  const company = await createCompany(srv.db, { code, name: code.toUpperCase() });
+  const company = await servicesOf(srv.db).companies.create({ code, name: code.toUpperCase() });
   return { companyId: company.id, code, ...(await newApp(srv, code)) };
 }
 
 export async function newApp(srv: TestServer, code: string): Promise<{ token: string; appId: string }> {
-  const t = await createToken(srv.db, 'platform_app', { companyCode: code, name: `${code} app` });
+  const t = await servicesOf(srv.db).credentials.createToken('platform_app', { companyCode: code, name: `${code} app` });
   return { token: t.token, appId: t.id };
 }
 

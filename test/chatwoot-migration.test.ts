@@ -16,21 +16,21 @@ for (const kind of STORES) {
       try {
         const ctx = { kind: store.kind };
         const migrate = async (set: Record<string, Migration>) => {
-          const r = await new Migrator({ db: store.db, provider: { getMigrations: () => Promise.resolve(set) } }).migrateToLatest();
+          const r = await new Migrator({ db: store.kysely, provider: { getMigrations: () => Promise.resolve(set) } }).migrateToLatest();
           if (r.error) throw r.error instanceof Error ? r.error : new Error('migration failed');
         };
         await migrate({ '001_foundation': foundation(ctx), '002_users': users(ctx) });
         const now = new Date().toISOString();
-        await sql`insert into companies (code, name, created_at, updated_at) values ('acme', 'Acme', ${now}, ${now})`.execute(store.db);
+        await sql`insert into companies (code, name, created_at, updated_at) values ('acme', 'Acme', ${now}, ${now})`.execute(store.kysely);
         for (const [email, token] of [
           ['a@acme.test', 'plain-token-a'],
           ['b@acme.test', 'plain-token-b'],
         ]) {
           await sql`insert into users (company_id, email, name, pubsub_token, created_via, created_at, updated_at)
-                    values (1, ${email}, 'x', ${token}, 'cli', ${now}, ${now})`.execute(store.db);
+                    values (1, ${email}, 'x', ${token}, 'cli', ${now}, ${now})`.execute(store.kysely);
         }
         await migrate({ '001_foundation': foundation(ctx), '002_users': users(ctx), '004_chatwoot': chatwoot(ctx) });
-        const rows = await store.db.selectFrom('users').select(['email', 'pubsub_token_digest']).orderBy('email').execute();
+        const rows = await store.kysely.selectFrom('users').select(['email', 'pubsub_token_digest']).orderBy('email').execute();
         assert.deepEqual(rows, [
           { email: 'a@acme.test', pubsub_token_digest: digest('plain-token-a') },
           { email: 'b@acme.test', pubsub_token_digest: digest('plain-token-b') },

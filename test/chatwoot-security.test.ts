@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { revokeCredential } from '../src/identity/credentials.js';
-import { call, STORES, startTestServer, type TestServer } from './helpers.js';
+import { call, STORES, startTestServer, type TestServer, servicesOf } from './helpers.js';
 import { api, createTenant, GOOD_PASSWORD, PREFIX, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
 
 for (const kind of STORES) {
@@ -28,7 +27,7 @@ for (const kind of STORES) {
         const r = await gx('POST', '/users', { name: 'Impostor', email: email.toUpperCase(), password: GOOD_PASSWORD });
         assert.equal(r.status, 422);
         assert.deepEqual(r.body, { message: 'Email has already been taken', attributes: ['email'] });
-        const links = await srv.db.db
+        const links = await srv.db.kysely
           .selectFrom('platform_app_permissibles')
           .select('id')
           .where('platform_app_id', '=', globex.appId)
@@ -62,7 +61,7 @@ for (const kind of STORES) {
         }
         assert.equal((await gx('GET', `/accounts/${acmeAccount.id}`)).status, 401);
         assert.ok(!(await gx('GET', '/accounts')).body.some((a: { id: number }) => a.id === acmeAccount.id));
-        const rows = await srv.db.db.selectFrom('account_users').select('id').where('user_id', '=', acmeUser.id).execute();
+        const rows = await srv.db.kysely.selectFrom('account_users').select('id').where('user_id', '=', acmeUser.id).execute();
         assert.equal(rows.length, 0);
       });
 
@@ -80,11 +79,11 @@ for (const kind of STORES) {
         const a = (await gx('POST', '/accounts', { name: 'Owned' })).body;
         const b = (await gx('POST', '/agent_bots', { name: 'Owned' })).body;
         assert.equal(
-          (await srv.db.db.selectFrom('accounts').select('company_id').where('id', '=', a.id).executeTakeFirstOrThrow()).company_id,
+          (await srv.db.kysely.selectFrom('accounts').select('company_id').where('id', '=', a.id).executeTakeFirstOrThrow()).company_id,
           globex.companyId,
         );
         assert.equal(
-          (await srv.db.db.selectFrom('agent_bots').select('company_id').where('id', '=', b.id).executeTakeFirstOrThrow()).company_id,
+          (await srv.db.kysely.selectFrom('agent_bots').select('company_id').where('id', '=', b.id).executeTakeFirstOrThrow()).company_id,
           globex.companyId,
         );
       });
@@ -109,11 +108,10 @@ for (const kind of STORES) {
       });
 
       it('refuses a revoked platform app, a wrong secret and a token of another kind', async () => {
-        const { createToken } = await import('../src/identity/credentials.js');
-        const t = await createToken(srv.db, 'platform_app', { companyCode: 'acme', name: 'short-lived' });
+        const t = await servicesOf(srv.db).credentials.createToken('platform_app', { companyCode: 'acme', name: 'short-lived' });
         assert.equal((await api(srv, t.token)('GET', '/accounts')).status, 200);
-        await revokeCredential(srv.db, 'platform_app', t.id);
-        const apiToken = await createToken(srv.db, 'api_token', { companyCode: 'acme' });
+        await servicesOf(srv.db).credentials.revoke('platform_app', t.id);
+        const apiToken = await servicesOf(srv.db).credentials.createToken('api_token', { companyCode: 'acme' });
         const forged = `${t.token.slice(0, -4)}AAAA`;
         for (const token of [t.token, forged, apiToken.token, `${acme.token} `.repeat(2), 'x'.repeat(5000)]) {
           const r = await api(srv, token)('GET', '/accounts');
@@ -280,12 +278,14 @@ for (const kind of STORES) {
         'user_access_tokens',
         'sso_login_tokens',
       ] as const;
-      const dump = (await Promise.all(tables.map((table) => srv.db.db.selectFrom(table).selectAll().execute()))).map((rows) => JSON.stringify(rows)).join('\n');
+      const dump = (await Promise.all(tables.map((table) => srv.db.kysely.selectFrom(table).selectAll().execute())))
+        .map((rows) => JSON.stringify(rows))
+        .join('\n');
       for (const s of secrets) {
         assert.ok(s && s.length >= 16, 'a real secret');
         assert.equal(dump.includes(s), false, `found a secret in the database: ${s.slice(0, 6)}...`);
       }
-      const row = await srv.db.db.selectFrom('users').select('password_hash').where('id', '=', u.id).executeTakeFirstOrThrow();
+      const row = await srv.db.kysely.selectFrom('users').select('password_hash').where('id', '=', u.id).executeTakeFirstOrThrow();
       assert.match(row.password_hash!, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     });
   });

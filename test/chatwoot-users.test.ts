@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { verifyUserAccessToken } from '../src/apis/chatwoot/access-tokens.js';
 import { mintEmailToken } from '../src/identity/email-tokens.js';
-import { redeemLoginToken } from '../src/apis/chatwoot/users.js';
 import { verifyPassword } from '../src/identity/passwords.js';
 import { digest } from '../src/identity/secrets.js';
-import { createUser } from '../src/identity/users.js';
-import { call, STORES, startTestServer, type TestServer } from './helpers.js';
+import { call, STORES, startTestServer, type TestServer, servicesOf } from './helpers.js';
 import { api, createTenant, GOOD_PASSWORD, newApp, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
 
 const USER_KEYS = [
@@ -98,16 +95,16 @@ for (const kind of STORES) {
       assert.deepEqual(u.custom_attributes, { team: 'blue' });
       assert.match(u.access_token, /^rut_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
       assert.match(u.pubsub_token, /^[A-Za-z0-9_-]{43}$/);
-      assert.equal(await verifyUserAccessToken(srv.db, u.access_token), u.id);
+      assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyUserToken(u.access_token), u.id);
 
-      const row = await srv.db.db.selectFrom('users').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow();
+      const row = await srv.db.kysely.selectFrom('users').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow();
       assert.equal(row.company_id, acme.companyId);
       assert.equal(row.created_via, 'chatwoot');
       assert.ok(row.email_verified_at);
       assert.match(row.password_hash!, /^\$argon2id\$/);
       assert.equal(await verifyPassword(row.password_hash!, GOOD_PASSWORD), true);
       assert.equal(row.pubsub_token_digest, digest(u.pubsub_token));
-      const links = await srv.db.db
+      const links = await srv.db.kysely
         .selectFrom('platform_app_permissibles')
         .selectAll()
         .where('permissible_type', '=', 'User')
@@ -128,7 +125,7 @@ for (const kind of STORES) {
 
     it('creates a user without a password, who cannot log in with one', async () => {
       const u = await newUser({ password: undefined });
-      const row = await srv.db.db.selectFrom('users').select('password_hash').where('id', '=', u.id).executeTakeFirstOrThrow();
+      const row = await srv.db.kysely.selectFrom('users').select('password_hash').where('id', '=', u.id).executeTakeFirstOrThrow();
       assert.equal(row.password_hash, null);
       assert.equal('custom_attributes' in u, false, 'custom_attributes only when not empty');
       assert.equal(u.available_name, 'Daniel');
@@ -143,13 +140,13 @@ for (const kind of STORES) {
       assert.equal(r.body.access_token, null);
       assert.equal(r.body.pubsub_token, null);
       assert.equal((await other('GET', `/users/${first.id}`)).status, 200, 'now linked to the second app');
-      const row = await srv.db.db.selectFrom('users').select('password_hash').where('id', '=', first.id).executeTakeFirstOrThrow();
+      const row = await srv.db.kysely.selectFrom('users').select('password_hash').where('id', '=', first.id).executeTakeFirstOrThrow();
       assert.equal(await verifyPassword(row.password_hash!, GOOD_PASSWORD), true, 'the password sent was ignored');
     });
 
     it('links a user of its company created elsewhere (Plazbot API, CLI) by email', async () => {
       const email = uniqueEmail('plazbot');
-      const u = await createUser(srv.db, {
+      const u = await servicesOf(srv.db).users.create({
         companyId: acme.companyId,
         email,
         name: 'From Plazbot',
@@ -171,7 +168,7 @@ for (const kind of STORES) {
       assert.deepEqual([...new Set(replies.map((r) => r.status))], [200]);
       assert.equal(new Set(replies.map((r) => r.body.id)).size, 1);
       assert.equal(replies.filter((r) => r.body.access_token !== null).length, 1, 'only the creator sees the tokens');
-      const rows = await srv.db.db.selectFrom('users').select('id').where('email', '=', email).execute();
+      const rows = await srv.db.kysely.selectFrom('users').select('id').where('email', '=', email).execute();
       assert.equal(rows.length, 1);
     });
 
@@ -189,7 +186,7 @@ for (const kind of STORES) {
       assert.equal(put.status, 200, put.text);
       assert.equal(put.body.display_name, null);
       assert.equal(put.body.available_name, 'Daniela');
-      const row = await srv.db.db.selectFrom('users').select('password_hash').where('id', '=', u.id).executeTakeFirstOrThrow();
+      const row = await srv.db.kysely.selectFrom('users').select('password_hash').where('id', '=', u.id).executeTakeFirstOrThrow();
       assert.equal(await verifyPassword(row.password_hash!, 'N3w-Passw0rd!long'), true);
     });
 
@@ -255,7 +252,7 @@ for (const kind of STORES) {
         { id: a1.id, name: 'One', active_at: null, role: 'administrator' },
         { id: a2.id, name: 'Two', active_at: null, role: 'agent' },
       ]);
-      await srv.db.db.updateTable('account_users').set({ active_at: new Date().toISOString() }).where('account_id', '=', a2.id).execute();
+      await srv.db.kysely.updateTable('account_users').set({ active_at: new Date().toISOString() }).where('account_id', '=', a2.id).execute();
       const active = (await cw('GET', `/users/${u.id}`)).body;
       assert.equal(active.account_id, a2.id, 'the most recently active membership');
       assert.equal(active.role, 'agent');
@@ -274,35 +271,35 @@ for (const kind of STORES) {
       assert.match(token, /^[0-9a-f]{64}$/);
       assert.equal(r.headers.get('cache-control'), 'no-store');
 
-      const stored = await srv.db.db.selectFrom('sso_login_tokens').selectAll().where('user_id', '=', u.id).execute();
+      const stored = await srv.db.kysely.selectFrom('sso_login_tokens').selectAll().where('user_id', '=', u.id).execute();
       assert.equal(stored.length, 1);
       assert.equal(stored[0]!.digest, digest(token));
       const ttl = Date.parse(stored[0]!.expires_at) - Date.parse(stored[0]!.created_at);
       assert.equal(ttl, 5 * 60 * 1000);
 
-      assert.equal(await redeemLoginToken(srv.db, 'someone@else.test', token), undefined, 'bound to the user');
-      assert.equal((await redeemLoginToken(srv.db, u.email, token))?.id, u.id);
-      assert.equal(await redeemLoginToken(srv.db, u.email, token), undefined, 'single use');
+      assert.equal(await servicesOf(srv.db).chatwoot.users.redeemLoginToken('someone@else.test', token), undefined, 'bound to the user');
+      assert.equal((await servicesOf(srv.db).chatwoot.users.redeemLoginToken(u.email, token))?.id, u.id);
+      assert.equal(await servicesOf(srv.db).chatwoot.users.redeemLoginToken(u.email, token), undefined, 'single use');
 
       const late = new URL((await cw('GET', `/users/${u.id}/login`)).body.url).searchParams.get('sso_auth_token')!;
-      await srv.db.db
+      await srv.db.kysely
         .updateTable('sso_login_tokens')
         .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
         .where('digest', '=', digest(late))
         .execute();
-      assert.equal(await redeemLoginToken(srv.db, u.email, late), undefined, 'expired');
+      assert.equal(await servicesOf(srv.db).chatwoot.users.redeemLoginToken(u.email, late), undefined, 'expired');
     });
 
     it('keeps at most 10 live login links per user, and mints none for a HEAD', async () => {
       const u = await newUser();
       const tokens: string[] = [];
       for (let i = 0; i < 12; i++) tokens.push(new URL((await cw('GET', `/users/${u.id}/login`)).body.url).searchParams.get('sso_auth_token')!);
-      const live = async () => (await srv.db.db.selectFrom('sso_login_tokens').select('digest').where('user_id', '=', u.id).execute()).length;
+      const live = async () => (await srv.db.kysely.selectFrom('sso_login_tokens').select('digest').where('user_id', '=', u.id).execute()).length;
       assert.equal(await live(), 10);
       assert.equal((await cw('HEAD', `/users/${u.id}/login`)).status, 404);
       assert.equal(await live(), 10);
       const redeemed = [];
-      for (const t of tokens) redeemed.push((await redeemLoginToken(srv.db, u.email, t)) !== undefined);
+      for (const t of tokens) redeemed.push((await servicesOf(srv.db).chatwoot.users.redeemLoginToken(u.email, t)) !== undefined);
       assert.equal(redeemed.filter(Boolean).length, 10, 'two older links stopped working');
       assert.equal(redeemed[11], true, 'the newest works');
     });
@@ -310,7 +307,7 @@ for (const kind of STORES) {
     it('redeems a login token exactly once under concurrent redemptions', async () => {
       const u = await newUser();
       const token = new URL((await cw('GET', `/users/${u.id}/login`)).body.url).searchParams.get('sso_auth_token')!;
-      const results = await Promise.all(Array.from({ length: 10 }, () => redeemLoginToken(srv.db, u.email, token)));
+      const results = await Promise.all(Array.from({ length: 10 }, () => servicesOf(srv.db).chatwoot.users.redeemLoginToken(u.email, token)));
       assert.equal(results.filter(Boolean).length, 1);
     });
 
@@ -325,19 +322,26 @@ for (const kind of STORES) {
       assert.match(r.body.access_token, /^rut_/);
       assert.notEqual(r.body.access_token, u.access_token);
       assert.notEqual(r.body.user.pubsub_token, u.pubsub_token);
-      assert.equal(await verifyUserAccessToken(srv.db, r.body.access_token), u.id);
-      assert.equal(await verifyUserAccessToken(srv.db, u.access_token), undefined, 'the previous token stops working');
-      const row = await srv.db.db.selectFrom('users').select('pubsub_token_digest').where('id', '=', u.id).executeTakeFirstOrThrow();
+      assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyUserToken(r.body.access_token), u.id);
+      assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyUserToken(u.access_token), undefined, 'the previous token stops working');
+      const row = await srv.db.kysely.selectFrom('users').select('pubsub_token_digest').where('id', '=', u.id).executeTakeFirstOrThrow();
       assert.equal(row.pubsub_token_digest, digest(r.body.user.pubsub_token));
     });
 
     it('issues a token to a user who never had one (created by another API)', async () => {
       const email = uniqueEmail('notoken');
-      const u = await createUser(srv.db, { companyId: acme.companyId, email, name: 'No Token', passwordHash: null, emailVerified: true, createdVia: 'cli' });
+      const u = await servicesOf(srv.db).users.create({
+        companyId: acme.companyId,
+        email,
+        name: 'No Token',
+        passwordHash: null,
+        emailVerified: true,
+        createdVia: 'cli',
+      });
       await cw('POST', '/users', { name: 'x', email });
       const r = await cw('POST', `/users/${u.id}/token`);
       assert.equal(r.status, 200);
-      assert.equal(await verifyUserAccessToken(srv.db, r.body.access_token), u.id);
+      assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyUserToken(r.body.access_token), u.id);
     });
 
     it("refuses a user's access token as a platform app token", async () => {
@@ -359,16 +363,16 @@ for (const kind of STORES) {
       assert.equal((await cw('GET', `/users/${u.id}`)).status, 404);
       assert.deepEqual((await cw('GET', `/accounts/${a.id}/account_users`)).body, []);
       for (const table of ['user_access_tokens', 'sso_login_tokens'] as const) {
-        assert.equal((await srv.db.db.selectFrom(table).select('user_id').where('user_id', '=', u.id).execute()).length, 0, table);
+        assert.equal((await srv.db.kysely.selectFrom(table).select('user_id').where('user_id', '=', u.id).execute()).length, 0, table);
       }
-      const links = await srv.db.db
+      const links = await srv.db.kysely
         .selectFrom('platform_app_permissibles')
         .select('id')
         .where('permissible_type', '=', 'User')
         .where('permissible_id', '=', u.id)
         .execute();
       assert.equal(links.length, 0);
-      assert.equal(await verifyUserAccessToken(srv.db, u.access_token), undefined);
+      assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyUserToken(u.access_token), undefined);
     });
 
     it("answers 401 Non permissible resource for another app's user on every route (Chatwoot spec)", async () => {
@@ -443,12 +447,12 @@ for (const kind of STORES) {
           const r = await cw('POST', '/users', JSON.parse(JSON.stringify(body).replace('"EMAIL"', JSON.stringify(email))));
           assert.equal(r.status, 422, r.text);
           assert.deepEqual(r.body, { message, attributes });
-          assert.equal((await srv.db.db.selectFrom('users').select('id').where('email', '=', email).execute()).length, 0);
+          assert.equal((await srv.db.kysely.selectFrom('users').select('id').where('email', '=', email).execute()).length, 0);
         });
       }
 
       it('applies the company password policy', async () => {
-        await srv.db.db
+        await srv.db.kysely
           .updateTable('companies')
           .set({ password_policy: JSON.stringify({ minLength: 20 }) })
           .where('id', '=', acme.companyId)
@@ -458,7 +462,7 @@ for (const kind of STORES) {
           assert.equal(r.status, 422);
           assert.deepEqual(r.body, { message: 'Password must be at least 20 characters', attributes: ['password'] });
         } finally {
-          await srv.db.db.updateTable('companies').set({ password_policy: null }).where('id', '=', acme.companyId).execute();
+          await srv.db.kysely.updateTable('companies').set({ password_policy: null }).where('id', '=', acme.companyId).execute();
         }
       });
 

@@ -4,9 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { createToken, createWidgetClient } from '../src/identity/credentials.js';
-import { call } from './helpers.js';
+import { call, servicesOf } from './helpers.js';
 import { eventually, fanOut, runCli, SKIP_POSTGRES, startCluster, type Cluster } from './cluster.js';
 
 describe('two roster servers and a roster process on one PostgreSQL database', { skip: SKIP_POSTGRES }, () => {
@@ -17,8 +15,8 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
   before(async () => {
     // The default credential cache TTL (2 s): revocation must reach every node despite it.
     cluster = await startCluster({ inProcess: 2, processes: 1 });
-    await createCompany(cluster.db, { code: 'acme', name: 'Acme' });
-    const c = await createWidgetClient(cluster.db, { companyCode: 'acme' });
+    await servicesOf(cluster.db).companies.create({ code: 'acme', name: 'Acme' });
+    const c = await servicesOf(cluster.db).credentials.createWidgetClient({ companyCode: 'acme' });
     auth = `${c.clientId}:${c.clientSecret}`;
     botId = c.botId;
   });
@@ -39,11 +37,11 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
       const ids = new Set(replies.map((r) => (key === 'User' ? r.body.data.User.databaseId : r.body.data[key]._id)));
       assert.equal(ids.size, 1, `one ${key} across every node`);
     }
-    const users = await cluster.db.db.selectFrom('widget_users').select('id').where('bot_id', '=', botId).where('reference_id', '=', 'race-x').execute();
+    const users = await cluster.db.kysely.selectFrom('widget_users').select('id').where('bot_id', '=', botId).where('reference_id', '=', 'race-x').execute();
     assert.equal(users.length, 1);
-    const rooms = await cluster.db.db.selectFrom('rooms').select('oid').where('widget_user_id', '=', users[0]!.id).execute();
+    const rooms = await cluster.db.kysely.selectFrom('rooms').select('oid').where('widget_user_id', '=', users[0]!.id).execute();
     assert.equal(rooms.length, 2);
-    const members = await cluster.db.db
+    const members = await cluster.db.kysely
       .selectFrom('room_members')
       .select('member_id')
       .where(
@@ -70,12 +68,12 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
       assert.equal(new Set(mine.map(({ r }) => r.body.data.User.databaseId)).size, 1, id);
       assert.equal(mine[0]!.r.body.data.User.id, id);
     }
-    const rows = await cluster.db.db.selectFrom('widget_users').select('reference_id').where('reference_id', 'like', 'many-%').execute();
+    const rows = await cluster.db.kysely.selectFrom('widget_users').select('reference_id').where('reference_id', 'like', 'many-%').execute();
     assert.equal(rows.length, ids.length);
   });
 
   it('stops a client revoked through the CLI on every node within the cache TTL', async () => {
-    const c = await createWidgetClient(cluster.db, { companyCode: 'acme', botName: 'Revoke Bot' });
+    const c = await servicesOf(cluster.db).credentials.createWidgetClient({ companyCode: 'acme', botName: 'Revoke Bot' });
     const victim = `${c.clientId}:${c.clientSecret}`;
     // Every node has looked the credential up and caches it.
     for (const n of cluster.nodes) assert.equal((await post(n.url, { user: { id: 'rv', names: 'x' } }, victim)).status, 200, n.name);
@@ -98,7 +96,7 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
   });
 
   it('leaves one Chatwoot account_user row when POSTs for one membership race over every node', async () => {
-    const app = await createToken(cluster.db, 'platform_app', { companyCode: 'acme', name: 'Cluster App' });
+    const app = await servicesOf(cluster.db).credentials.createToken('platform_app', { companyCode: 'acme', name: 'Cluster App' });
     const headers = { api_access_token: app.token };
     const first = cluster.nodes[0]!.url;
     const account = await call(first, 'POST', '/platform/api/v1/accounts', { headers, json: { name: 'Cluster Account' } });
@@ -114,7 +112,7 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
     );
     assert.deepEqual([...new Set(replies.map((r) => r.status))], [200]);
     assert.equal(new Set(replies.map((r) => r.body.id)).size, 1, 'every node answers the same row');
-    const rows = await cluster.db.db.selectFrom('account_users').select(['id', 'role']).where('account_id', '=', account.body.id).execute();
+    const rows = await cluster.db.kysely.selectFrom('account_users').select(['id', 'role']).where('account_id', '=', account.body.id).execute();
     assert.equal(rows.length, 1);
     // Every node sees the same final row.
     for (const n of cluster.nodes) {

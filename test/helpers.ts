@@ -10,6 +10,8 @@ import pg from 'pg';
 import { start, type Running } from '../src/main.js';
 import { loadConfig } from '../src/config.js';
 import { openDb, type Db } from '../src/store/db.js';
+import { buildServices, type Services } from '../src/services.js';
+import type { CounterStore } from '../src/infra/counters.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 
 export interface TestDatabase {
@@ -110,4 +112,9 @@ export async function call(
     parsed = undefined;
   }
   return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/** The service graph over an open database, as the composition root builds it (default configuration). */
+export function servicesOf(db: Db, counters?: CounterStore): Services {
+  return buildServices({ db, config: loadConfig({}), ...(counters && { counters }) });
 }

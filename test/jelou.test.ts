@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { createWidgetClient, revokeCredential } from '../src/identity/credentials.js';
-import { call, STORES, startTestServer, type TestServer } from './helpers.js';
+import { call, STORES, startTestServer, type TestServer, servicesOf } from './helpers.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -16,13 +14,13 @@ for (const kind of STORES) {
 
     before(async () => {
       srv = await startTestServer(kind, { CREDENTIAL_CACHE_TTL_MS: '0' });
-      await createCompany(srv.db, { code: 'acme', name: 'Acme' });
-      await createCompany(srv.db, { code: 'globex', name: 'Globex' });
-      const c = await createWidgetClient(srv.db, { companyCode: 'acme', botName: 'Acme Bot' });
+      await servicesOf(srv.db).companies.create({ code: 'acme', name: 'Acme' });
+      await servicesOf(srv.db).companies.create({ code: 'globex', name: 'Globex' });
+      const c = await servicesOf(srv.db).credentials.createWidgetClient({ companyCode: 'acme', botName: 'Acme Bot' });
       botId = c.botId;
       basic = `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`;
       raw = `${c.clientId}:${c.clientSecret}`;
-      const g = await createWidgetClient(srv.db, { companyCode: 'globex' });
+      const g = await servicesOf(srv.db).credentials.createWidgetClient({ companyCode: 'globex' });
       other = `${g.clientId}:${g.clientSecret}`;
     });
     after(() => srv.stop());
@@ -116,11 +114,11 @@ for (const kind of STORES) {
       assert.equal(new Set(replies.map((r) => r.body.data.User.databaseId)).size, 1);
       assert.equal(new Set(replies.map((r) => r.body.data.Room._id)).size, 1);
       assert.equal(new Set(replies.map((r) => r.body.data.groupRoom._id)).size, 1);
-      const users = await srv.db.db.selectFrom('widget_users').select('id').where('reference_id', '=', 'race-1').execute();
+      const users = await srv.db.kysely.selectFrom('widget_users').select('id').where('reference_id', '=', 'race-1').execute();
       assert.equal(users.length, 1);
-      const rooms = await srv.db.db.selectFrom('rooms').select('oid').where('widget_user_id', '=', users[0]!.id).execute();
+      const rooms = await srv.db.kysely.selectFrom('rooms').select('oid').where('widget_user_id', '=', users[0]!.id).execute();
       assert.equal(rooms.length, 2);
-      const members = await srv.db.db
+      const members = await srv.db.kysely
         .selectFrom('room_members')
         .select('room_oid')
         .where(
@@ -170,10 +168,10 @@ for (const kind of STORES) {
       });
 
       it('answers 401 once the client is revoked', async () => {
-        const c = await createWidgetClient(srv.db, { companyCode: 'acme' });
+        const c = await servicesOf(srv.db).credentials.createWidgetClient({ companyCode: 'acme' });
         const auth = `${c.clientId}:${c.clientSecret}`;
         assert.equal((await post(auth, { user: { id: 'rv', names: 'x' } })).status, 200);
-        await revokeCredential(srv.db, 'widget_client', c.clientId);
+        await servicesOf(srv.db).credentials.revoke('widget_client', c.clientId);
         assert.equal((await post(auth, { user: { id: 'rv', names: 'x' } })).status, 401);
       });
     });
@@ -301,7 +299,7 @@ for (const kind of STORES) {
       });
 
       it('wrote nothing for any rejected request', async () => {
-        const rows = await srv.db.db.selectFrom('widget_users').select('reference_id').execute();
+        const rows = await srv.db.kysely.selectFrom('widget_users').select('reference_id').execute();
         const ids = rows.map((r) => r.reference_id);
         for (const bad of ['x', 'big', 'p', '']) assert.ok(!ids.includes(bad), `unexpected user ${bad}`);
       });

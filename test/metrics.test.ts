@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { createWidgetClient } from '../src/identity/credentials.js';
-import { call, STORES, startTestServer, type TestServer } from './helpers.js';
+import { call, STORES, startTestServer, type TestServer, servicesOf } from './helpers.js';
 
 /** The value of one sample line of the Prometheus text format, or undefined. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -21,8 +19,8 @@ for (const kind of STORES) {
     let auth: string;
     before(async () => {
       srv = await startTestServer(kind);
-      await createCompany(srv.db, { code: 'acme', name: 'Acme' });
-      const c = await createWidgetClient(srv.db, { companyCode: 'acme' });
+      await servicesOf(srv.db).companies.create({ code: 'acme', name: 'Acme' });
+      const c = await servicesOf(srv.db).credentials.createWidgetClient({ companyCode: 'acme' });
       auth = `${c.clientId}:${c.clientSecret}`;
     });
     after(() => srv.stop());

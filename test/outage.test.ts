@@ -7,11 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { createCompany } from '../src/identity/companies.js';
-import { createWidgetClient } from '../src/identity/credentials.js';
 import { openDb } from '../src/store/db.js';
 import { isUnavailable } from '../src/store/errors.js';
-import { call, createTestDatabase, type Reply, type TestDatabase } from './helpers.js';
+import { call, createTestDatabase, type Reply, type TestDatabase, servicesOf } from './helpers.js';
 import { eventually, SKIP_POSTGRES, startCluster, TcpProxy, type Cluster } from './cluster.js';
 
 /** Turns a hang into a failure that says so (the server must answer within its own timeouts). */
@@ -34,8 +32,8 @@ describe('PostgreSQL going away under running nodes', { skip: SKIP_POSTGRES }, (
       // Every request reaches the database (no credential cache), with short timeouts.
       env: { CREDENTIAL_CACHE_TTL_MS: '0', DATABASE_CONNECT_TIMEOUT_MS: '1000', DATABASE_STATEMENT_TIMEOUT_MS: '1000', DATABASE_POOL_SIZE: '3' },
     });
-    await createCompany(cluster.db, { code: 'acme', name: 'Acme' });
-    const c = await createWidgetClient(cluster.db, { companyCode: 'acme' });
+    await servicesOf(cluster.db).companies.create({ code: 'acme', name: 'Acme' });
+    const c = await servicesOf(cluster.db).credentials.createWidgetClient({ companyCode: 'acme' });
     auth = `${c.clientId}:${c.clientSecret}`;
   });
   after(async () => {
@@ -135,7 +133,7 @@ describe('PostgreSQL going away under running nodes', { skip: SKIP_POSTGRES }, (
   it('leaves no half-written user behind a cut transaction', async () => {
     const orphans = await sql<{ n: number }>`
       select count(*)::int as n from widget_users u
-      where (select count(*) from rooms r where r.widget_user_id = u.id) <> 2`.execute(cluster.db.db);
+      where (select count(*) from rooms r where r.widget_user_id = u.id) <> 2`.execute(cluster.db.kysely);
     assert.equal(orphans.rows[0]!.n, 0);
   });
 });
@@ -158,8 +156,8 @@ describe('a pg pool whose connection is cut inside a transaction', { skip: SKIP_
     const lost: Error[] = [];
     db.onConnectionError = (e) => lost.push(e);
     try {
-      await sql`create table t (id int primary key)`.execute(db.db);
-      const err = await db.db
+      await sql`create table t (id int primary key)`.execute(db.kysely);
+      const err = await db.kysely
         .transaction()
         .execute(async (trx) => {
           await sql`insert into t values (1)`.execute(trx);
@@ -172,8 +170,8 @@ describe('a pg pool whose connection is cut inside a transaction', { skip: SKIP_
         );
       assert.ok(isUnavailable(err), String(err));
       // Idle connections that died are reported, not thrown.
-      await sql`select 1`.execute(db.db).catch(() => {});
-      const rows = await sql<{ id: number }>`select id from t`.execute(db.db);
+      await sql`select 1`.execute(db.kysely).catch(() => {});
+      const rows = await sql<{ id: number }>`select id from t`.execute(db.kysely);
       assert.deepEqual(rows.rows, [], 'the cut transaction left nothing');
       assert.ok(lost.length >= 1, 'the lost connection was reported');
     } finally {

@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { createToken } from '../src/identity/credentials.js';
-import { call } from './helpers.js';
+import { call, servicesOf } from './helpers.js';
 import { fanOut, REDIS, SKIP_POSTGRES, SKIP_REDIS, startCluster, type Cluster } from './cluster.js';
 import { startSmtp, type TestSmtp } from './smtp.js';
 
@@ -34,8 +32,8 @@ describe('Plazbot API on three nodes sharing PostgreSQL and Redis', { skip: SKIP
         LOGIN_MAX_FAILURES: '3',
       },
     });
-    await createCompany(cluster.db, { code: 'plazbot', name: 'Plazbot', requireEmailVerification: true });
-    token = (await createToken(cluster.db, 'api_token', { companyCode: 'plazbot' })).token;
+    await servicesOf(cluster.db).companies.create({ code: 'plazbot', name: 'Plazbot', requireEmailVerification: true });
+    token = (await servicesOf(cluster.db).credentials.createToken('api_token', { companyCode: 'plazbot' })).token;
   });
   after(async () => {
     await cluster?.stop();
@@ -51,7 +49,7 @@ describe('Plazbot API on three nodes sharing PostgreSQL and Redis', { skip: SKIP
   it('creates one user for 30 concurrent creates of one email spread over the nodes', async () => {
     const replies = await fanOut(cluster.nodes, 30, (node) => create(node.url, 'cluster@example.com'));
     assert.deepEqual(replies.map((r) => r.status).sort(), [200, ...Array<number>(29).fill(409)]);
-    const rows = await cluster.db.db.selectFrom('users').select('id').where('email', '=', 'cluster@example.com').execute();
+    const rows = await cluster.db.kysely.selectFrom('users').select('id').where('email', '=', 'cluster@example.com').execute();
     assert.equal(rows.length, 1);
   });
 
@@ -64,7 +62,7 @@ describe('Plazbot API on three nodes sharing PostgreSQL and Redis', { skip: SKIP
     const counts = new Map<string, number>();
     for (const m of smtp.mails) for (const to of m.to) counts.set(to, (counts.get(to) ?? 0) + 1);
     for (const e of [...emails, 'cluster@example.com']) assert.equal(counts.get(e), 1, e);
-    const rows = await cluster.db.db.selectFrom('outbox').select(['status', 'attempts']).execute();
+    const rows = await cluster.db.kysely.selectFrom('outbox').select(['status', 'attempts']).execute();
     assert.ok(
       rows.every((r) => r.status === 'sent' && r.attempts === 1),
       JSON.stringify(rows),

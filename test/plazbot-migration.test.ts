@@ -7,10 +7,8 @@ import { foundation } from '../src/store/migrations/001_foundation.js';
 import { users } from '../src/store/migrations/002_users.js';
 import { chatwoot } from '../src/store/migrations/004_chatwoot.js';
 import { plazbot } from '../src/store/migrations/003_plazbot.js';
-import { createCompany } from '../src/identity/companies.js';
 import { queueMail } from '../src/mail/outbox.js';
-import { createUser } from '../src/identity/users.js';
-import { createTestDatabase, STORES } from './helpers.js';
+import { createTestDatabase, STORES, servicesOf } from './helpers.js';
 
 for (const kind of STORES) {
   describe(`migrations (${kind})`, () => {
@@ -19,7 +17,7 @@ for (const kind of STORES) {
       const db = openDb(t.url);
       try {
         const early = new Migrator({
-          db: db.db,
+          db: db.kysely,
           provider: {
             getMigrations: async () => ({ '001_foundation': foundation({ kind }), '002_users': users({ kind }), '004_chatwoot': chatwoot({ kind }) }),
           },
@@ -27,12 +25,12 @@ for (const kind of STORES) {
         assert.equal((await early.migrateToLatest()).error, undefined);
         assert.deepEqual(await migrateToLatest(db), ['003_plazbot', '005_fixes']);
         assert.deepEqual(await migrateToLatest(db), []);
-        const applied = await db.db
+        const applied = await db.kysely
           .selectFrom('kysely_migration' as never)
           .select('name' as never)
           .execute();
         assert.deepEqual(applied.map((r) => (r as { name: string }).name).sort(), [...MIGRATION_NAMES].sort());
-        assert.deepEqual(await db.db.selectFrom('outbox').selectAll().execute(), []);
+        assert.deepEqual(await db.kysely.selectFrom('outbox').selectAll().execute(), []);
       } finally {
         await db.close();
         await t.drop();
@@ -45,7 +43,7 @@ for (const kind of STORES) {
       try {
         const ctx = { kind };
         const early = new Migrator({
-          db: db.db,
+          db: db.kysely,
           provider: {
             getMigrations: async () => ({
               '001_foundation': foundation(ctx),
@@ -56,8 +54,8 @@ for (const kind of STORES) {
           },
         });
         assert.equal((await early.migrateToLatest()).error, undefined);
-        const company = await createCompany(db, { code: 'acme', name: 'Acme' });
-        const u = await createUser(db, {
+        const company = await servicesOf(db).companies.create({ code: 'acme', name: 'Acme' });
+        const u = await servicesOf(db).users.create({
           companyId: company.id,
           email: 'dup@example.com',
           name: 'D',
@@ -66,17 +64,17 @@ for (const kind of STORES) {
           createdVia: 'plazbot',
         });
         const ids = [];
-        for (let i = 0; i < 3; i++) ids.push(await queueMail(db.db, 'verify_email', u));
-        const reset = await queueMail(db.db, 'reset_password', u);
+        for (let i = 0; i < 3; i++) ids.push(await queueMail(db.kysely, 'verify_email', u));
+        const reset = await queueMail(db.kysely, 'reset_password', u);
         assert.deepEqual(await migrateToLatest(db), ['005_fixes']);
-        const rows = await db.db.selectFrom('outbox').select(['id', 'status']).orderBy('id').execute();
+        const rows = await db.kysely.selectFrom('outbox').select(['id', 'status']).orderBy('id').execute();
         assert.deepEqual(rows, [
           { id: ids[0], status: 'pending' },
           { id: ids[1], status: 'cancelled' },
           { id: ids[2], status: 'cancelled' },
           { id: reset, status: 'pending' },
         ]);
-        await assert.rejects(queueMail(db.db, 'verify_email', u), 'a second waiting verification mail is refused');
+        await assert.rejects(queueMail(db.kysely, 'verify_email', u), 'a second waiting verification mail is refused');
       } finally {
         await db.close();
         await t.drop();

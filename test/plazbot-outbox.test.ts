@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createCompany } from '../src/identity/companies.js';
-import { queueVerificationIfDue } from '../src/apis/plazbot/users.js';
 import { housekeeping } from '../src/housekeeping.js';
-import {
-  listOutbox,
-  OutboxSender,
-  PermanentMailError,
-  queueMail,
-  type Logger,
-  type MailTransport,
-  type OutgoingMail,
-  type SenderOptions,
-} from '../src/mail/outbox.js';
-import { createUser } from '../src/identity/users.js';
+import { OutboxSender, PermanentMailError, queueMail, type Logger, type MailTransport, type OutgoingMail, type SenderOptions } from '../src/mail/outbox.js';
 import { smtpTransport } from '../src/mail/smtp.js';
 import type { Db } from '../src/store/db.js';
 import { settle } from '../src/store/outbox.js';
-import { openTestDb, STORES } from './helpers.js';
+import { openTestDb, STORES, servicesOf } from './helpers.js';
 import { startSmtp } from './smtp.js';
 
 const quiet: Logger = { info() {}, warn() {}, error() {} };
@@ -53,19 +41,19 @@ for (const kind of STORES) {
     let n = 0;
     before(async () => {
       t = await openTestDb(kind);
-      companyId = (await createCompany(t.db, { code: 'acme', name: 'Acme <Corp>' })).id;
+      companyId = (await servicesOf(t.db).companies.create({ code: 'acme', name: 'Acme <Corp>' })).id;
     });
     after(() => t.close());
 
     const newUser = async (verified = false) => {
       const email = `user-${++n}@example.com`;
-      return createUser(t.db, { companyId, email, name: 'Ana', passwordHash: null, emailVerified: verified, createdVia: 'plazbot' });
+      return servicesOf(t.db).users.create({ companyId, email, name: 'Ana', passwordHash: null, emailVerified: verified, createdVia: 'plazbot' });
     };
-    const statusOf = async (id: number) => await t.db.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const statusOf = async (id: number) => await t.db.kysely.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
     it('sends each message exactly once with two nodes draining one queue', async () => {
       const ids: number[] = [];
-      for (let i = 0; i < 30; i++) ids.push(await queueMail(t.db.db, 'verify_email', await newUser()));
+      for (let i = 0; i < 30; i++) ids.push(await queueMail(t.db.kysely, 'verify_email', await newUser()));
       const a = new FakeTransport();
       const b = new FakeTransport();
       const nodes = [new OutboxSender(t.db, a, OPTS, quiet), new OutboxSender(t.db, b, OPTS, quiet)];
@@ -87,7 +75,7 @@ for (const kind of STORES) {
     });
 
     it('retries with backoff and succeeds, recording the last error meanwhile', async () => {
-      const id = await queueMail(t.db.db, 'reset_password', await newUser(true));
+      const id = await queueMail(t.db.kysely, 'reset_password', await newUser(true));
       const transport = new FakeTransport((_m, i) => (i <= 2 ? new Error('421 try again later') : undefined));
       const s = new OutboxSender(t.db, transport, OPTS, quiet);
       s.start();
@@ -105,14 +93,14 @@ for (const kind of STORES) {
     });
 
     it('gives up on a permanent refusal at once, and after the last attempt otherwise', async () => {
-      const refused = await queueMail(t.db.db, 'reset_password', await newUser(true));
+      const refused = await queueMail(t.db.kysely, 'reset_password', await newUser(true));
       const s1 = new OutboxSender(t.db, new FakeTransport(() => new PermanentMailError('550 no such mailbox')), OPTS, quiet);
       s1.start();
       await until(async () => (await statusOf(refused)).status === 'failed').finally(() => s1.stop());
       assert.equal((await statusOf(refused)).attempts, 1);
       assert.match((await statusOf(refused)).last_error!, /550/);
 
-      const flaky = await queueMail(t.db.db, 'reset_password', await newUser(true));
+      const flaky = await queueMail(t.db.kysely, 'reset_password', await newUser(true));
       const s2 = new OutboxSender(t.db, new FakeTransport(() => new Error('connection reset')), OPTS, quiet);
       s2.start();
       await until(async () => (await statusOf(flaky)).status === 'failed').finally(() => s2.stop());
@@ -120,8 +108,8 @@ for (const kind of STORES) {
     });
 
     it('takes over a claim whose lease lapsed, and a stale claim cannot settle it', async () => {
-      const id = await queueMail(t.db.db, 'reset_password', await newUser(true));
-      await t.db.db
+      const id = await queueMail(t.db.kysely, 'reset_password', await newUser(true));
+      await t.db.kysely
         .updateTable('outbox')
         .set({ status: 'sending', claimed_by: 'dead-node', lease_until: '2000-01-01T00:00:00.000Z', attempts: 1 })
         .where('id', '=', id)
@@ -134,8 +122,8 @@ for (const kind of STORES) {
       assert.equal(row.attempts, 2);
       assert.equal(transport.sent.length, 1);
       // Not due, not claimable: a live lease is respected.
-      const held = await queueMail(t.db.db, 'reset_password', await newUser(true));
-      await t.db.db
+      const held = await queueMail(t.db.kysely, 'reset_password', await newUser(true));
+      await t.db.kysely
         .updateTable('outbox')
         .set({ status: 'sending', claimed_by: 'live-node', lease_until: '2999-01-01T00:00:00.000Z' })
         .where('id', '=', held)
@@ -143,37 +131,37 @@ for (const kind of STORES) {
       assert.equal(await s.sendOne(), false);
       assert.equal((await statusOf(held)).status, 'sending');
       // The dead node wakes up and tries to settle a message another node has taken since.
-      assert.equal(await settle(t.db.db, held, 'dead-node', { status: 'sent', now: new Date().toISOString() }), false);
-      assert.equal(await settle(t.db.db, id, 'dead-node', { status: 'pending', now: new Date().toISOString() }), false);
+      assert.equal(await settle(t.db.kysely, held, 'dead-node', { status: 'sent', now: new Date().toISOString() }), false);
+      assert.equal(await settle(t.db.kysely, id, 'dead-node', { status: 'pending', now: new Date().toISOString() }), false);
       assert.equal((await statusOf(id)).status, 'sent');
-      await t.db.db.deleteFrom('outbox').where('id', '=', held).execute();
+      await t.db.kysely.deleteFrom('outbox').where('id', '=', held).execute();
     });
 
     it('queues one verification mail for 20 concurrent requests of one unverified user', async () => {
       const user = await newUser();
-      const results = await Promise.all(Array.from({ length: 20 }, () => queueVerificationIfDue(t.db, user)));
+      const results = await Promise.all(Array.from({ length: 20 }, () => servicesOf(t.db).plazbot.queueVerificationIfDue(user)));
       assert.equal(results.filter(Boolean).length, 1);
-      const rows = await t.db.db.selectFrom('outbox').select('status').where('user_id', '=', user.id).where('template', '=', 'verify_email').execute();
+      const rows = await t.db.kysely.selectFrom('outbox').select('status').where('user_id', '=', user.id).where('template', '=', 'verify_email').execute();
       assert.deepEqual(rows, [{ status: 'pending' }]);
       // Once it went out, a later request may queue the next one (and only one).
-      await t.db.db.updateTable('outbox').set({ status: 'sent' }).where('user_id', '=', user.id).execute();
-      assert.deepEqual((await Promise.all(Array.from({ length: 5 }, () => queueVerificationIfDue(t.db, user)))).filter(Boolean).length, 1);
+      await t.db.kysely.updateTable('outbox').set({ status: 'sent' }).where('user_id', '=', user.id).execute();
+      assert.deepEqual((await Promise.all(Array.from({ length: 5 }, () => servicesOf(t.db).plazbot.queueVerificationIfDue(user)))).filter(Boolean).length, 1);
     });
 
     it('cancels a verification for a user who is verified by now, and a message whose user is gone', async () => {
       const user = await newUser();
-      const id = await queueMail(t.db.db, 'verify_email', user);
-      await t.db.db.updateTable('users').set({ email_verified_at: new Date().toISOString() }).where('id', '=', user.id).execute();
+      const id = await queueMail(t.db.kysely, 'verify_email', user);
+      await t.db.kysely.updateTable('users').set({ email_verified_at: new Date().toISOString() }).where('id', '=', user.id).execute();
       const gone = await newUser();
-      const goneId = await queueMail(t.db.db, 'reset_password', gone);
-      await t.db.db.deleteFrom('users').where('id', '=', gone.id).execute();
+      const goneId = await queueMail(t.db.kysely, 'reset_password', gone);
+      await t.db.kysely.deleteFrom('users').where('id', '=', gone.id).execute();
       const s = new OutboxSender(t.db, new FakeTransport(), OPTS, quiet);
       while (await s.sendOne()) {
         /* drain */
       }
       assert.equal((await statusOf(id)).status, 'cancelled');
       assert.equal((await statusOf(goneId)).status, 'cancelled');
-      const listed = await listOutbox(t.db, { status: 'cancelled' });
+      const listed = await servicesOf(t.db).outbox.list({ status: 'cancelled' });
       assert.ok(listed.some((m) => m.id === id && m.template === 'verify_email'));
     });
 
@@ -182,14 +170,14 @@ for (const kind of STORES) {
       const old = '2000-01-01T00:00:00.000Z';
       const future = '2999-01-01T00:00:00.000Z';
       const recent = new Date().toISOString();
-      await t.db.db
+      await t.db.kysely
         .insertInto('sessions')
         .values([
           { token_digest: 'a'.repeat(64), user_id: user.id, created_at: old, expires_at: old },
           { token_digest: 'b'.repeat(64), user_id: user.id, created_at: old, expires_at: future },
         ])
         .execute();
-      await t.db.db
+      await t.db.kysely
         .insertInto('email_tokens')
         .values([
           { token_digest: 'c'.repeat(64), purpose: 'verify_email', user_id: user.id, created_at: old, expires_at: old, used_at: null },
@@ -198,35 +186,35 @@ for (const kind of STORES) {
           { token_digest: 'f'.repeat(64), purpose: 'verify_email', user_id: user.id, created_at: recent, expires_at: future, used_at: recent },
         ])
         .execute();
-      const oldSent = await queueMail(t.db.db, 'reset_password', user);
-      const oldPending = await queueMail(t.db.db, 'reset_password', user);
-      await t.db.db.updateTable('outbox').set({ status: 'sent', updated_at: old }).where('id', '=', oldSent).execute();
-      await t.db.db.updateTable('outbox').set({ updated_at: old, next_attempt_at: future }).where('id', '=', oldPending).execute();
+      const oldSent = await queueMail(t.db.kysely, 'reset_password', user);
+      const oldPending = await queueMail(t.db.kysely, 'reset_password', user);
+      await t.db.kysely.updateTable('outbox').set({ status: 'sent', updated_at: old }).where('id', '=', oldSent).execute();
+      await t.db.kysely.updateTable('outbox').set({ updated_at: old, next_attempt_at: future }).where('id', '=', oldPending).execute();
       const n = await housekeeping(t.db);
       assert.ok(n.sessions >= 1 && n.emailTokens >= 2 && n.outbox >= 1, JSON.stringify(n));
-      const sessions = await t.db.db.selectFrom('sessions').select('token_digest').where('user_id', '=', user.id).execute();
+      const sessions = await t.db.kysely.selectFrom('sessions').select('token_digest').where('user_id', '=', user.id).execute();
       assert.deepEqual(
         sessions.map((r) => r.token_digest),
         ['b'.repeat(64)],
       );
-      const tokens = await t.db.db.selectFrom('email_tokens').select('token_digest').where('user_id', '=', user.id).orderBy('token_digest').execute();
+      const tokens = await t.db.kysely.selectFrom('email_tokens').select('token_digest').where('user_id', '=', user.id).orderBy('token_digest').execute();
       assert.deepEqual(
         tokens.map((r) => r.token_digest),
         ['e'.repeat(64), 'f'.repeat(64)],
       );
-      const left = await t.db.db.selectFrom('outbox').select('id').where('id', 'in', [oldSent, oldPending]).execute();
+      const left = await t.db.kysely.selectFrom('outbox').select('id').where('id', 'in', [oldSent, oldPending]).execute();
       assert.deepEqual(
         left.map((r) => r.id),
         [oldPending],
       );
-      await t.db.db.deleteFrom('outbox').where('id', '=', oldPending).execute();
+      await t.db.kysely.deleteFrom('outbox').where('id', '=', oldPending).execute();
     });
 
     it('keeps mail while the SMTP server is down and delivers it once it is up', async () => {
       const probe = await startSmtp();
       const port = probe.port;
       await probe.close();
-      const id = await queueMail(t.db.db, 'reset_password', await newUser(true));
+      const id = await queueMail(t.db.kysely, 'reset_password', await newUser(true));
       const s = new OutboxSender(
         t.db,
         smtpTransport({ url: `smtp://127.0.0.1:${port}`, from: 'no-reply@roster.test', timeoutMs: 2000 }),
@@ -255,7 +243,7 @@ for (const kind of STORES) {
 
     it('marks a message failed when the SMTP server answers 5xx', async () => {
       const smtp = await startSmtp({ reject: 550 });
-      const id = await queueMail(t.db.db, 'reset_password', await newUser(true));
+      const id = await queueMail(t.db.kysely, 'reset_password', await newUser(true));
       const s = new OutboxSender(t.db, smtpTransport({ url: smtp.url, from: 'no-reply@roster.test' }), OPTS, quiet);
       try {
         while (await s.sendOne()) {

@@ -4,12 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { requestPasswordReset } from '../src/apis/plazbot/users.js';
 import { MemoryCounterStore, type CounterStore, type CounterWindow } from '../src/infra/counters.js';
-import { createUser } from '../src/identity/users.js';
 import type { Db } from '../src/store/db.js';
-import { openTestDb, STORES } from './helpers.js';
+import { openTestDb, STORES, servicesOf } from './helpers.js';
 
 /** Counters that note every operation, with the key's kind (its part before the first ':'). */
 class SpyCounters implements CounterStore {
@@ -42,21 +39,28 @@ for (const kind of STORES) {
     let userId: number;
     before(async () => {
       t = await openTestDb(kind);
-      const company = await createCompany(t.db, { code: 'acme', name: 'Acme' });
+      const company = await servicesOf(t.db).companies.create({ code: 'acme', name: 'Acme' });
       userId = (
-        await createUser(t.db, { companyId: company.id, email: 'known@example.com', name: 'K', passwordHash: null, emailVerified: true, createdVia: 'plazbot' })
+        await servicesOf(t.db).users.create({
+          companyId: company.id,
+          email: 'known@example.com',
+          name: 'K',
+          passwordHash: null,
+          emailVerified: true,
+          createdVia: 'plazbot',
+        })
       ).id;
     });
     after(() => t.close());
 
-    const waiting = () => t.db.db.selectFrom('outbox').select('to_address').where('template', '=', 'reset_password').execute();
+    const waiting = () => t.db.kysely.selectFrom('outbox').select('to_address').where('template', '=', 'reset_password').execute();
 
     it('does the same work before answering for a known and an unknown email, and queues after', async () => {
       const seen: Array<{ ops: string[]; outboxBefore: number; queued: boolean }> = [];
       for (const email of ['known@example.com', 'unknown@example.com', 'known@example.com']) {
         const counters = new SpyCounters();
         const company = email.startsWith('known') && seen.length === 2 ? 'acme' : undefined;
-        const { queued } = await requestPasswordReset(t.db, counters, { email, company, ip: '203.0.113.9' });
+        const { queued } = await servicesOf(t.db, counters).plazbot.requestPasswordReset({ email, company, ip: '203.0.113.9' });
         const ops = [...counters.ops];
         const outboxBefore = (await waiting()).length;
         seen.push({ ops, outboxBefore, queued: await queued });
@@ -79,8 +83,9 @@ for (const kind of STORES) {
       const broken = await openTestDb(kind);
       await broken.close();
       const errors: unknown[] = [];
-      const { queued } = await requestPasswordReset(broken.db, new MemoryCounterStore(), { email: 'known@example.com', ip: '203.0.113.10' }, (e) =>
-        errors.push(e),
+      const { queued } = await servicesOf(broken.db, new MemoryCounterStore()).plazbot.requestPasswordReset(
+        { email: 'known@example.com', ip: '203.0.113.10' },
+        (e) => errors.push(e),
       );
       assert.equal(await queued, false);
       assert.equal(errors.length, 1);

@@ -21,7 +21,7 @@ const MIGRATIONS = [...MIGRATION_NAMES];
 const KYSELY_LOCK_ID = '3853314791062309107';
 
 async function appliedMigrations(db: Db): Promise<string[]> {
-  const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db.db);
+  const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db.kysely);
   return rows.rows.map((r) => r.name);
 }
 
@@ -35,7 +35,7 @@ describe('PostgreSQL pool and timeouts', { skip: SKIP_POSTGRES }, () => {
   it('opens at most DATABASE_POOL_SIZE connections', async () => {
     const db = openDb(database.url, { poolSize: 2 });
     try {
-      const pids = await Promise.all(Array.from({ length: 8 }, () => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(db.db)));
+      const pids = await Promise.all(Array.from({ length: 8 }, () => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(db.kysely)));
       assert.equal(new Set(pids.map((r) => r.rows[0]!.pid)).size, 2);
     } finally {
       await db.close();
@@ -45,12 +45,12 @@ describe('PostgreSQL pool and timeouts', { skip: SKIP_POSTGRES }, () => {
   it('sets statement_timeout on every connection, and a timed-out statement is a 503', async () => {
     const db = openDb(database.url, { poolSize: 2, statementTimeoutMs: 150 });
     try {
-      const shown = await Promise.all([1, 2].map(() => sql<{ statement_timeout: string }>`show statement_timeout`.execute(db.db)));
+      const shown = await Promise.all([1, 2].map(() => sql<{ statement_timeout: string }>`show statement_timeout`.execute(db.kysely)));
       assert.deepEqual(
         shown.map((r) => r.rows[0]!.statement_timeout),
         ['150ms', '150ms'],
       );
-      const err = await sql`select pg_sleep(5)`.execute(db.db).then(
+      const err = await sql`select pg_sleep(5)`.execute(db.kysely).then(
         () => assert.fail('pg_sleep(5) should have been cancelled'),
         (e: unknown) => e,
       );
@@ -58,7 +58,7 @@ describe('PostgreSQL pool and timeouts', { skip: SKIP_POSTGRES }, () => {
       assert.ok(isUnavailable(err));
       assert.equal(classifyError(err).status, 503);
       // The connection is still good afterwards.
-      assert.equal((await sql<{ one: number }>`select 1 as one`.execute(db.db)).rows[0]!.one, 1);
+      assert.equal((await sql<{ one: number }>`select 1 as one`.execute(db.kysely)).rows[0]!.one, 1);
     } finally {
       await db.close();
     }
@@ -67,7 +67,7 @@ describe('PostgreSQL pool and timeouts', { skip: SKIP_POSTGRES }, () => {
   it('has no statement timeout when it is 0', async () => {
     const db = openDb(database.url, { poolSize: 1, statementTimeoutMs: 0 });
     try {
-      const r = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(db.db);
+      const r = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(db.kysely);
       assert.equal(r.rows[0]!.statement_timeout, '0');
     } finally {
       await db.close();
@@ -77,9 +77,11 @@ describe('PostgreSQL pool and timeouts', { skip: SKIP_POSTGRES }, () => {
   it('applies DATABASE_POOL_SIZE and DATABASE_STATEMENT_TIMEOUT_MS to the server', async () => {
     const srv = await startTestServer('postgres', { DATABASE_POOL_SIZE: '3', DATABASE_STATEMENT_TIMEOUT_MS: '1234' });
     try {
-      const r = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(srv.db.db);
+      const r = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(srv.db.kysely);
       assert.equal(r.rows[0]!.statement_timeout, '1234ms');
-      const pids = await Promise.all(Array.from({ length: 9 }, () => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(srv.db.db)));
+      const pids = await Promise.all(
+        Array.from({ length: 9 }, () => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(srv.db.kysely)),
+      );
       assert.equal(new Set(pids.map((p) => p.rows[0]!.pid)).size, 3);
     } finally {
       await srv.stop();
@@ -102,7 +104,7 @@ describe('PostgreSQL migrations from several nodes at once', { skip: SKIP_POSTGR
       assert.deepEqual(await appliedMigrations(dbs[0]!), MIGRATIONS);
       const tables = await sql<{
         n: number;
-      }>`select count(*)::int as n from information_schema.tables where table_name in ('companies', 'widget_users', 'users')`.execute(dbs[0]!.db);
+      }>`select count(*)::int as n from information_schema.tables where table_name in ('companies', 'widget_users', 'users')`.execute(dbs[0]!.kysely);
       assert.equal(tables.rows[0]!.n, 3);
     } finally {
       await Promise.all(dbs.map((d) => d.close()));

@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { createWidgetClient } from '../src/identity/credentials.js';
-import { call, startTestServer } from './helpers.js';
+import { call, startTestServer, servicesOf } from './helpers.js';
 import { REDIS, SKIP_REDIS } from './cluster.js';
 
 describe('rate-limit counters in Redis, shared by two servers', { skip: SKIP_REDIS }, () => {
@@ -40,8 +38,8 @@ describe('a node whose Redis is unreachable', () => {
     await new Promise((r) => probe.close(r));
     const srv = await startTestServer('sqlite', { REDIS_URL: `redis://:hunter2@127.0.0.1:${port}` });
     try {
-      await createCompany(srv.db, { code: 'acme', name: 'Acme' });
-      const c = await createWidgetClient(srv.db, { companyCode: 'acme' });
+      await servicesOf(srv.db).companies.create({ code: 'acme', name: 'Acme' });
+      const c = await servicesOf(srv.db).credentials.createWidgetClient({ companyCode: 'acme' });
       const r = await call(srv.url, 'POST', '/v1/widget/user', {
         headers: { authorization: `${c.clientId}:${c.clientSecret}` },
         json: { user: { id: 'u', names: 'U' } },

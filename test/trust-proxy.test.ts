@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { call, startTestServer, type TestServer } from './helpers.js';
+import { call, startTestServer, type TestServer, servicesOf } from './helpers.js';
 
 for (const [trust, spoofable] of [
   ['1', false],
@@ -16,7 +15,7 @@ for (const [trust, spoofable] of [
     let srv: TestServer;
     before(async () => {
       srv = await startTestServer('sqlite', { TRUST_PROXY: trust, LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_IP: '2', LOGIN_WINDOW_SECONDS: '60' });
-      await createCompany(srv.db, { code: 'acme', name: 'Acme' });
+      await servicesOf(srv.db).companies.create({ code: 'acme', name: 'Acme' });
     });
     after(() => srv.stop());
 

@@ -1,16 +1,16 @@
 /** The admin verbs: companies and credentials. Each prints one JSON object with --json. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createCompany, listCompanies, updateCompany, type Company } from '../identity/companies.js';
-import { createToken, createWidgetClient, listCredentials, revokeCredential, type CredentialKind, type CredentialSummary } from '../identity/credentials.js';
-import { listOutbox } from '../mail/outbox.js';
-import type { Db } from '../store/db.js';
+import type { Company } from '../identity/companies.js';
+import type { CredentialKind, CredentialSummary } from '../identity/credentials.js';
+import type { Services } from '../services.js';
 
 export interface Output {
   json: boolean;
   print(value: unknown, human: string): void;
 }
 
-export type WithDb = <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
+/** Runs `fn` with the services on the configured database (migrated), then closes it. */
+export type WithServices = <T>(fn: (s: Services) => Promise<T>) => Promise<T>;
 
 /** `company create` prints exactly {id, code, name}; list and update add the settings. */
 const companyJson = (c: Company) => ({ id: c.id, code: c.code, name: c.name });
@@ -36,7 +36,7 @@ interface CompanyUpdateOptions {
 
 const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
 
-export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Command) => Output): void {
+export function registerAdmin(program: Command, withServices: WithServices, out: (cmd: Command) => Output): void {
   const company = program.command('company').description('manage companies (tenants)');
   company
     .command('create')
@@ -46,7 +46,7 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .option('--require-email-verification', 'users created through the Plazbot API must verify their email')
     .option('--json', 'print one JSON object')
     .action(async (opts: { code: string; name: string; requireEmailVerification?: boolean }, cmd: Command) => {
-      const c = await withDb((db) => createCompany(db, { code: opts.code, name: opts.name, requireEmailVerification: !!opts.requireEmailVerification }));
+      const c = await withServices((s) => s.companies.create({ code: opts.code, name: opts.name, requireEmailVerification: !!opts.requireEmailVerification }));
       out(cmd).print(companyJson(c), `created company ${c.code} (id ${c.id}): ${c.name}`);
     });
   company
@@ -54,7 +54,7 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .description('list companies')
     .option('--json', 'print one JSON object')
     .action(async (_opts: unknown, cmd: Command) => {
-      const all = await withDb(listCompanies);
+      const all = await withServices((s) => s.companies.list());
       out(cmd).print(
         { companies: all.map(companyDetailJson) },
         all.length === 0
@@ -83,8 +83,8 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
           : opts.defaultPasswordPolicy
             ? null
             : undefined;
-      const c = await withDb((db) =>
-        updateCompany(db, opts.code, {
+      const c = await withServices((s) =>
+        s.companies.update(opts.code, {
           name: opts.name,
           requireEmailVerification: opts.requireEmailVerification,
           ...(policy !== undefined && { passwordPolicy: policy }),
@@ -106,7 +106,7 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .option('--limit <n>', 'at most this many (default 100)', length)
     .option('--json', 'print one JSON object')
     .action(async (opts: { status?: (typeof OUTBOX_STATUSES)[number]; limit?: number }, cmd: Command) => {
-      const rows = await withDb((db) => listOutbox(db, { ...(opts.status && { status: opts.status }), limit: opts.limit ?? 100 }));
+      const rows = await withServices((s) => s.outbox.list({ ...(opts.status && { status: opts.status }), limit: opts.limit ?? 100 }));
       out(cmd).print(
         { messages: rows },
         rows.length === 0
@@ -128,10 +128,10 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .option('--bot <name>', 'bot name', 'Widget Bot')
     .option('--json', 'print one JSON object')
     .action(async (opts: { company: string; bot: string }, cmd: Command) => {
-      const c = await withDb((db) => createWidgetClient(db, { companyCode: opts.company, botName: opts.bot }));
+      const c = await withServices((s) => s.credentials.createWidgetClient({ companyCode: opts.company, botName: opts.bot }));
       out(cmd).print(c, `clientId     ${c.clientId}\nclientSecret ${c.clientSecret}\nbotId        ${c.botId}\n(the secret is shown only now)`);
     });
-  registerListRevoke(client, 'widget_client', 'clients', withDb, out);
+  registerListRevoke(client, 'widget_client', 'clients', withServices, out);
 
   for (const [name, kind, what] of [
     ['token', 'api_token', 'bearer tokens (Plazbot API)'],
@@ -142,21 +142,21 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     if (kind === 'platform_app') create.requiredOption('--name <name>', 'platform app name');
     else create.option('--name <name>', 'a label for the token');
     create.option('--json', 'print one JSON object').action(async (opts: { company: string; name?: string }, cmd: Command) => {
-      const t = await withDb((db) => createToken(db, kind, { companyCode: opts.company, name: opts.name }));
+      const t = await withServices((s) => s.credentials.createToken(kind, { companyCode: opts.company, name: opts.name }));
       out(cmd).print(t, `id    ${t.id}\ntoken ${t.token}\n(the token is shown only now)`);
     });
-    registerListRevoke(group, kind, kind === 'api_token' ? 'tokens' : 'platformApps', withDb, out);
+    registerListRevoke(group, kind, kind === 'api_token' ? 'tokens' : 'platformApps', withServices, out);
   }
 }
 
-function registerListRevoke(group: Command, kind: CredentialKind, key: string, withDb: WithDb, out: (cmd: Command) => Output) {
+function registerListRevoke(group: Command, kind: CredentialKind, key: string, withServices: WithServices, out: (cmd: Command) => Output) {
   group
     .command('list')
     .description('list them (secrets are never shown again)')
     .requiredOption('--company <code>', 'company code')
     .option('--json', 'print one JSON object')
     .action(async (opts: { company: string }, cmd: Command) => {
-      const rows = await withDb((db) => listCredentials(db, kind, opts.company));
+      const rows = await withServices((s) => s.credentials.list(kind, opts.company));
       out(cmd).print({ [key]: rows }, rows.length === 0 ? 'none' : rows.map(humanCredential).join('\n'));
     });
   group
@@ -168,7 +168,7 @@ function registerListRevoke(group: Command, kind: CredentialKind, key: string, w
       // A whole token carries its id: rtk_<id>.<secret>.
       const m = /^[a-z]+_([0-9a-f]{16})\./.exec(id);
       const credentialId = m ? m[1]! : id;
-      await withDb((db) => revokeCredential(db, kind, credentialId));
+      await withServices((s) => s.credentials.revoke(kind, credentialId));
       out(cmd).print({ id: credentialId, revoked: true }, `revoked ${credentialId}`);
     });
 }

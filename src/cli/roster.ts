@@ -3,7 +3,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { DomainError } from '../identity/errors.js';
-import { DatabaseUrlError, openDb, type Db } from '../store/db.js';
+import { DatabaseUrlError, openDb } from '../store/db.js';
+import { buildServices, type Services } from '../services.js';
 import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
@@ -13,7 +14,7 @@ function port(value: string): number {
   return Number(value);
 }
 
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const db = openDb(config.databaseUrl, {
     poolSize: 2,
@@ -22,7 +23,7 @@ async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   });
   try {
     await migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs });
-    return await fn(db);
+    return await fn(buildServices({ db, config }));
   } finally {
     await db.close();
   }
@@ -86,7 +87,7 @@ program
     }
   });
 
-registerAdmin(program, withDb, output);
+registerAdmin(program, withServices, output);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof DomainError || err instanceof ConfigError || err instanceof DatabaseUrlError || err instanceof MigrationError) {

@@ -31,7 +31,7 @@ export class MigrationError extends Error {}
  */
 export async function migrateToLatest(store: Db): Promise<string[]> {
   const migrator = new Migrator({
-    db: store.db,
+    db: store.kysely,
     provider: { getMigrations: () => Promise.resolve(migrations({ kind: store.kind })) },
     // Migrations come from parallel branches: 004_chatwoot shipped before 003_plazbot, so a
     // database may hold 004 and not yet 003. Each migration touches only its own tables.

@@ -33,8 +33,8 @@ export const chatwootRoutes: FastifyPluginAsync<ChatwootDeps> = async (app, deps
   });
 
   // Only the dependencies: the plugin options also hold `prefix`, which must not reach the children.
-  const { db, auth, frontendUrl } = deps;
-  const children: ChatwootDeps = { db, auth, frontendUrl };
+  const { auth, permissions, accounts, accountUsers, agentBots, users } = deps;
+  const children: ChatwootDeps = { auth, permissions, accounts, accountUsers, agentBots, users };
   await app.register(async (api) => {
     api.addHook('onRequest', async (req) => {
       const token = parseApiAccessToken(req.headers);

@@ -3,19 +3,18 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Authenticator } from '../../identity/credentials.js';
 import { unauthorized } from '../../identity/errors.js';
-import { getOrCreateWidgetUser } from '../../identity/widget-users.js';
-import type { Db } from '../../store/db.js';
+import type { WidgetUserService } from '../../identity/widget-users.js';
 import { parseWidgetAuthorization } from '../shared/auth.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { presentError, presentWidgetUser } from './present.js';
 import { CreateWidgetUserBody, CreateWidgetUserResponse, ErrorBody } from './schemas.js';
 
 export interface JelouDeps {
-  db: Db;
   auth: Authenticator;
+  widgetUsers: WidgetUserService;
 }
 
-export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, auth }) => {
+export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { auth, widgetUsers }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   useErrorFormat(app, presentError);
 
@@ -39,7 +38,7 @@ export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, 
       const principal = req.principal!;
       const { user } = req.body;
       const legalId = user.legalId ?? user.legalid;
-      const result = await getOrCreateWidgetUser(db, principal, {
+      const result = await widgetUsers.getOrCreate(principal, {
         id: user.id,
         names: user.names,
         legalId: legalId === undefined ? undefined : String(legalId),
