@@ -14,10 +14,12 @@
  * source throws, as an ImportFileError.
  *
  * How it stays bounded and keeps line numbers right: a splitter cuts the bytes into records itself,
- * counting lines as it goes. A CSV record ends at a line feed outside quotes, which is a line feed
- * after an even number of quote characters (in RFC 4180 a quote opens a field, closes it, or is
- * doubled inside it, so the count's parity is the quoting state). A record that grows past the
- * bound is dropped, not buffered, and reported when it ends. Each record is checked to be UTF-8,
+ * counting lines as it goes. A CSV record ends at a line feed outside quotes. The splitter follows
+ * the quoting state as RFC 4180 defines it, looking at quote characters only: a quote at the start
+ * of a field opens a quoted field, the next quote closes it, and a quote right after a closing one
+ * reopens it (the doubled "" escape). A stray quote inside an unquoted field (O"Brien) opens
+ * nothing, so it spoils its own record only, as csv-parse also treats it. A record that grows
+ * past the bound is dropped, not buffered, and reported when it ends. Each record is checked to be UTF-8,
  * then the records of a chunk are handed to csv-parse together; when that batch is not valid CSV,
  * its records are parsed one by one so that only the bad ones fail.
  */
@@ -66,6 +68,7 @@ export function formatFromPath(path: string): ImportFormat | undefined {
 const LF = 0x0a;
 const CR = 0x0d;
 const QUOTE = 0x22;
+const COMMA = 0x2c;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** One record's bytes (line break removed), or why it is not one, with the line it starts on. */
@@ -82,6 +85,11 @@ export class RecordSplitter {
   private insideQuotes = false;
   private line = 1;
   private start = 1;
+  /** Offsets from the start of the input: of the bytes being pushed, the record, the last closing quote. */
+  private offset = 0;
+  private recordStart = 0;
+  private closedAt = -2;
+  private lastByte = -1;
 
   constructor(
     private readonly quoted: boolean,
@@ -90,20 +98,28 @@ export class RecordSplitter {
 
   push(chunk: Buffer, out: Piece[]): void {
     const len = chunk.length;
+    const base = this.offset;
     let pos = 0;
     let nextQuote = this.quoted ? chunk.indexOf(QUOTE) : -1;
     while (pos < len) {
       const lf = chunk.indexOf(LF, pos);
       const end = lf === -1 ? len : lf;
-      // Each quote before the line end flips the state; nextQuote is kept between lines so the
-      // chunk is searched once.
+      // The quotes before the line end move the quoting state; nextQuote is kept between lines
+      // so the chunk is searched once.
       while (nextQuote !== -1 && nextQuote < end) {
-        this.insideQuotes = !this.insideQuotes;
+        const at = base + nextQuote;
+        if (this.insideQuotes) {
+          this.insideQuotes = false;
+          this.closedAt = at;
+        } else {
+          const prev = nextQuote > 0 ? chunk[nextQuote - 1] : this.lastByte;
+          if (at === this.recordStart || prev === COMMA || (prev === QUOTE && this.closedAt === at - 1)) this.insideQuotes = true;
+        }
         nextQuote = chunk.indexOf(QUOTE, nextQuote + 1);
       }
       if (lf === -1) {
         this.append(chunk.subarray(pos, len));
-        return;
+        break;
       }
       this.line++;
       if (this.insideQuotes) {
@@ -112,9 +128,12 @@ export class RecordSplitter {
         this.append(chunk.subarray(pos, lf));
         this.finish(out);
         this.start = this.line;
+        this.recordStart = base + lf + 1;
       }
       pos = lf + 1;
     }
+    this.offset += len;
+    if (len > 0) this.lastByte = chunk[len - 1]!;
   }
 
   /** The end of the input: the last record, when it has no line break after it. */
