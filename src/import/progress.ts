@@ -26,7 +26,7 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
   /** The input's size in bytes (the file's size), when known: adds a bar, a percentage and an ETA. */
   totalBytes?: number;
-  /** What is counted, e.g. "users". */
+  /** What the line starts with, e.g. "users"; default "import". */
   label?: string;
   /** Milliseconds clock, for tests. */
   now?: () => number;
@@ -79,7 +79,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
   const stream = options.stream ?? process.stderr;
   if (stream.isTTY !== true) return SILENT;
   const now = options.now ?? Date.now;
-  const label = options.label ?? 'rows';
+  const label = options.label ?? 'import';
   const total = options.totalBytes !== undefined && Number.isFinite(options.totalBytes) && options.totalBytes > 0 ? options.totalBytes : undefined;
   const started = now();
   let rows = 0;
@@ -94,6 +94,8 @@ export function createProgress(options: ProgressOptions = {}): Progress {
     hideCursor: false,
     clearOnComplete: false,
     barsize: 24,
+    barCompleteChar: '\u2588',
+    barIncompleteChar: '\u2591',
     format: (opts, params) => {
       const eta = typeof params.eta === 'number' && Number.isFinite(params.eta) ? params.eta : undefined;
       const state: ProgressState = { label, rows, elapsedMs: now() - started };

@@ -228,6 +228,7 @@ function parseOne(bytes: Buffer): { fields: string[]; error?: undefined } | { er
 
 class CsvDecoder implements Decoder {
   private columns: string[] | undefined;
+  private protoColumn = false;
   stopped = false;
   private batch: { line: number; bytes: Buffer }[] = [];
 
@@ -264,6 +265,7 @@ class CsvDecoder implements Decoder {
       seen.add(name);
     }
     this.columns = names;
+    this.protoColumn = names.includes('__proto__');
   }
 
   private flush(out: ReadItem[]): void {
@@ -283,8 +285,10 @@ class CsvDecoder implements Decoder {
     if (fields.length !== columns.length) {
       return rowError(line, `has ${fields.length} field${fields.length === 1 ? '' : 's'}; the header has ${columns.length}`);
     }
-    // fromEntries defines properties, so a column named __proto__ is data, not a prototype.
-    const record: RawRecord = Object.fromEntries(columns.map((c, i) => [c, fields[i]]));
+    // A column named __proto__ must be data, not a prototype: fromEntries defines properties.
+    if (this.protoColumn) return { line, record: Object.fromEntries(columns.map((c, i) => [c, fields[i]])) };
+    const record: RawRecord = {};
+    for (let i = 0; i < columns.length; i++) record[columns[i]!] = fields[i];
     return { line, record };
   }
 }
