@@ -19,9 +19,14 @@
  * of a field opens a quoted field, the next quote closes it, and a quote right after a closing one
  * reopens it (the doubled "" escape). A stray quote inside an unquoted field (O"Brien) opens
  * nothing, so it spoils its own record only, as csv-parse also treats it. A record that grows
- * past the bound is dropped, not buffered, and reported when it ends. Each record is checked to be UTF-8,
- * then the records of a chunk are handed to csv-parse together; when that batch is not valid CSV,
- * its records are parsed one by one so that only the bad ones fail.
+ * past the bound is dropped, not buffered, and reported when it ends. Each record is checked to be
+ * UTF-8, then the records of a chunk are handed to csv-parse together; when that batch is not
+ * valid CSV, its records are parsed one by one so that only the bad ones fail.
+ *
+ * Why not csv-parse's own stream: it decodes invalid UTF-8 to U+FFFD without a word, its line
+ * counter gives the line a record ends on, and after an error it either stops the stream or (with
+ * skip_records_with_error) drops the rest of the chunk on an overlong record. Its strict RFC 4180
+ * field parsing, with an error code per fault, is what is used here.
  */
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
