@@ -132,8 +132,8 @@ export function createProgress(options: ProgressOptions = {}): Progress {
 
 /** C0 and C1 controls shown as \u escapes, so no file content can drive the terminal. */
 // eslint-disable-next-line no-control-regex
-const visible = (s: string): string =>
-  s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const visible = (s: string): string => s.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** One failure as a line of text: `line 4: email is not a valid email address`, `line 9 is not valid UTF-8`. */
 export function formatFailure(e: RowError): string {
