@@ -137,7 +137,14 @@ async function main(): Promise<void> {
   const store = openDb(dbUrl, { poolSize: 2 });
   const port = await freePort();
   const roster = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
-    env: { ...env, DATABASE_URL: dbUrl, DATABASE_POOL_SIZE: String(POOL), LOG_LEVEL: LOG_LEVEL, SEED_DEMO: 'false' },
+    env: {
+      ...env,
+      DATABASE_URL: dbUrl,
+      DATABASE_POOL_SIZE: String(POOL),
+      LOG_LEVEL: LOG_LEVEL,
+      SEED_DEMO: 'false',
+      ROSTER_SECRET_KEY: env.ROSTER_SECRET_KEY ?? randomBytes(32).toString('base64'),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const pool = new pg.Pool({ connectionString: dbUrl, max: POOL });

@@ -17,6 +17,8 @@ import { Metrics, registerMetricsRoute } from './infra/metrics.js';
 import { makeValidatorCompiler } from './apis/shared/validation.js';
 import type { Db } from './store/db.js';
 import { buildServices, type Services } from './services.js';
+import type { SecretBox } from './infra/secret-box.js';
+import { openSecretBox } from './infra/secret-key.js';
 import { passwordVerifications } from './identity/passwords.js';
 
 export interface AppDeps {
@@ -33,6 +35,8 @@ export interface AppDeps {
   mail?: MailNotifier;
   /** The service graph (services.ts); built here from the other dependencies when not given. */
   services?: Services;
+  /** Needed to build the services here (when `services` is not given). */
+  secrets?: SecretBox;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -44,9 +48,10 @@ export async function buildApp({
   readiness = [],
   mail = { notify: () => {} },
   services: built,
+  secrets,
 }: AppDeps): Promise<FastifyInstance> {
   const counters = given ?? new MemoryCounterStore();
-  const services = built ?? buildServices({ db, config, counters, mail });
+  const services = built ?? buildServices({ db, config, counters, mail, secrets: secrets ?? openSecretBox(config) });
   const metrics = config.metrics ? new Metrics({ poolStats: db.poolStats, outboxCounts: () => services.outbox.counts(), passwordVerifications }) : undefined;
   const app = Fastify({
     logger: { level: config.logLevel, serializers, redact },

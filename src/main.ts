@@ -9,12 +9,15 @@ import { RedisCounterStore } from './infra/redis-counters.js';
 import type { ReadinessCheck } from './infra/health.js';
 import { smtpTransport } from './mail/smtp.js';
 import { buildApp } from './app.js';
-import { buildServices } from './services.js';
+import { buildServices, type Services } from './services.js';
+import { openSecretBox } from './infra/secret-key.js';
 import { openDb, redactUrl, type Db } from './store/db.js';
 import { migrateOnStart } from './store/migrate.js';
 
 export interface Running {
   app: FastifyInstance;
+  /** The service graph this node serves with. */
+  services: Services;
   db: Db;
   counters: CounterStore;
   url: string;
@@ -26,6 +29,8 @@ export interface Running {
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
 export async function start(config: Config): Promise<Running> {
+  // Before anything opens: a PostgreSQL node without the shared key refuses to start.
+  const secrets = openSecretBox(config);
   const db = openDb(config.databaseUrl, {
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
@@ -43,7 +48,7 @@ export async function start(config: Config): Promise<Running> {
     ]);
     let sender: OutboxSender | undefined;
     const mailNotifier = { notify: () => sender?.notify() };
-    const services = buildServices({ db, config, counters, mail: mailNotifier });
+    const services = buildServices({ db, config, counters, mail: mailNotifier, secrets });
     const demo = config.seedDemo ? await seedDemo(services) : undefined;
     const server = await buildApp({ config, db, counters, readiness, mail: mailNotifier, services });
     app = server;
@@ -77,6 +82,7 @@ export async function start(config: Config): Promise<Running> {
     const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
     return {
       app: server,
+      services,
       db,
       counters,
       url,

@@ -18,6 +18,7 @@ import { WidgetUserService } from './identity/widget-users.js';
 import { MemoryCounterStore, type CounterStore } from './infra/counters.js';
 import { Outbox, type MailNotifier } from './mail/outbox.js';
 import type { Db } from './store/db.js';
+import type { SecretBox } from './infra/secret-box.js';
 
 export interface ChatwootServices {
   permissions: Permissions;
@@ -29,6 +30,8 @@ export interface ChatwootServices {
 }
 
 export interface Services {
+  /** Encrypts secrets roster must read back (see infra/secret-box.ts). */
+  secrets: SecretBox;
   companies: CompanyService;
   credentials: CredentialService;
   /** Resolves API credentials to principals (with a short cache; see CREDENTIAL_CACHE_TTL_MS). */
@@ -42,6 +45,7 @@ export interface Services {
 
 export interface ServiceDeps {
   db: Db;
+  secrets: SecretBox;
   config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl'>;
   /** Rate-limit counters (in memory, or shared through Redis). Default: this process's memory. */
   counters?: CounterStore;
@@ -58,11 +62,12 @@ export function loginPolicy(auth: Config['auth']): LoginPolicy {
   };
 }
 
-export function buildServices({ db, config, counters = new MemoryCounterStore(), mail = { notify: () => {} } }: ServiceDeps): Services {
+export function buildServices({ db, secrets, config, counters = new MemoryCounterStore(), mail = { notify: () => {} } }: ServiceDeps): Services {
   const companies = new CompanyService(db);
   const users = new UserDirectory(db);
   const permissions = new Permissions(db);
   return {
+    secrets,
     companies,
     credentials: new CredentialService(db, companies),
     auth: new Authenticator(db, config.credentialCacheTtlMs),

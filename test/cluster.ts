@@ -16,7 +16,7 @@ import { start } from '../src/main.js';
 import { loadConfig } from '../src/config.js';
 import { openDb, type Db } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
-import { createTestDatabase, type TestDatabase } from './helpers.js';
+import { createTestDatabase, TEST_SECRET_KEY, type TestDatabase } from './helpers.js';
 
 /** The compiled CLI (dist/src/cli/roster.js), found from this compiled file (dist/test/cluster.js). */
 export const CLI = fileURLToPath(new URL('../src/cli/roster.js', import.meta.url));
@@ -54,7 +54,7 @@ export interface ClusterOptions {
   nodeDatabaseUrl?: (database: TestDatabase) => string;
 }
 
-const BASE_ENV = { PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_POOL_SIZE: '4' };
+const BASE_ENV = { PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATABASE_POOL_SIZE: '4', ROSTER_SECRET_KEY: TEST_SECRET_KEY };
 
 /** Nodes on one fresh PostgreSQL database (dropped by stop()). */
 export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {

@@ -12,6 +12,13 @@ import { loadConfig } from '../src/config.js';
 import { openDb, type Db } from '../src/store/db.js';
 import { buildServices, type Services } from '../src/services.js';
 import type { CounterStore } from '../src/infra/counters.js';
+import { openSecretBox } from '../src/infra/secret-key.js';
+
+/**
+ * The installation key every test server, CLI child and service graph of this test run shares
+ * (scripts/test.mjs sets ROSTER_SECRET_KEY for the run; a fixed one when a file runs alone).
+ */
+export const TEST_SECRET_KEY = process.env.ROSTER_SECRET_KEY ?? Buffer.alloc(32, 42).toString('base64');
 import { migrateToLatest } from '../src/store/migrate.js';
 
 export interface TestDatabase {
@@ -71,7 +78,7 @@ export interface TestServer extends Running {
 /** The real server, listening on a random port, on a fresh database of the given kind. */
 export async function startTestServer(kind: 'sqlite' | 'postgres', env: Record<string, string> = {}): Promise<TestServer> {
   const database = await createTestDatabase(kind);
-  const config = loadConfig({ DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', ...env });
+  const config = loadConfig({ DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'silent', SEED_DEMO: 'false', ROSTER_SECRET_KEY: TEST_SECRET_KEY, ...env });
   const running = await start(config);
   return {
     ...running,
@@ -116,5 +123,6 @@ export async function call(
 
 /** The service graph over an open database, as the composition root builds it (default configuration). */
 export function servicesOf(db: Db, counters?: CounterStore): Services {
-  return buildServices({ db, config: loadConfig({}), ...(counters && { counters }) });
+  const config = loadConfig({ ROSTER_SECRET_KEY: TEST_SECRET_KEY });
+  return buildServices({ db, config, secrets: openSecretBox({ ...config, databaseUrl: 'sqlite::memory:' }), ...(counters && { counters }) });
 }

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { DomainError } from '../identity/errors.js';
 import { DatabaseUrlError, openDb } from '../store/db.js';
 import { buildServices, type Services } from '../services.js';
+import { openSecretBox, SecretKeyError } from '../infra/secret-key.js';
 import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
@@ -23,7 +24,7 @@ async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
   });
   try {
     await migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs });
-    return await fn(buildServices({ db, config }));
+    return await fn(buildServices({ db, config, secrets: openSecretBox(config) }));
   } finally {
     await db.close();
   }
@@ -90,7 +91,13 @@ program
 registerAdmin(program, withServices, output);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof DomainError || err instanceof ConfigError || err instanceof DatabaseUrlError || err instanceof MigrationError) {
+  if (
+    err instanceof DomainError ||
+    err instanceof ConfigError ||
+    err instanceof DatabaseUrlError ||
+    err instanceof MigrationError ||
+    err instanceof SecretKeyError
+  ) {
     process.stderr.write(`roster: ${err.message}\n`);
   } else {
     const e = err as { code?: string; message?: string };
