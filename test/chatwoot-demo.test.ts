@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { demoBanner } from '../src/main.js';
-import { call, startTestServer, type TestServer } from './helpers.js';
+import { call } from './fixtures/http.js';
+import { withServer } from './fixtures/server.js';
 
 describe('the demo banner and the OpenAPI document', () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startTestServer('sqlite', { SEED_DEMO: 'true' });
-  });
-  after(() => srv.stop());
+  // The real server: the demo seed is start()'s, and the banner's curl goes to its port.
+  const srv = withServer('sqlite', { SEED_DEMO: 'true' });
 
   it('prints a Chatwoot curl that works as pasted', async () => {
     const banner = demoBanner(srv.demo!, srv.url);
@@ -24,7 +22,7 @@ describe('the demo banner and the OpenAPI document', () => {
   });
 
   it('documents every Platform API route with its security scheme', async () => {
-    const r = await call(srv.url, 'GET', '/openapi.json');
+    const r = await srv.call('GET', '/openapi.json');
     const paths = r.body.paths;
     const expected: Array<[string, string[]]> = [
       ['/platform/api/v1/accounts', ['get', 'post']],

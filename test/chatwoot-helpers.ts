@@ -1,7 +1,8 @@
 /** Shared by the Chatwoot end-to-end tests: a tenant with a platform app, and a client for the API. */
 import { createCompany } from '../src/identity/companies.js';
 import { createToken } from '../src/identity/credentials.js';
-import { call, type Reply, type TestServer } from './helpers.js';
+import type { Reply } from './fixtures/http.js';
+import type { TestApp } from './fixtures/server.js';
 
 export const PREFIX = '/platform/api/v1';
 
@@ -15,12 +16,12 @@ export interface Tenant {
   appId: string;
 }
 
-export async function createTenant(srv: TestServer, code: string): Promise<Tenant> {
+export async function createTenant(srv: TestApp, code: string): Promise<Tenant> {
   const company = await createCompany(srv.db, { code, name: code.toUpperCase() });
   return { companyId: company.id, code, ...(await newApp(srv, code)) };
 }
 
-export async function newApp(srv: TestServer, code: string): Promise<{ token: string; appId: string }> {
+export async function newApp(srv: TestApp, code: string): Promise<{ token: string; appId: string }> {
   const t = await createToken(srv.db, 'platform_app', { companyCode: code, name: `${code} app` });
   return { token: t.token, appId: t.id };
 }
@@ -28,9 +29,9 @@ export async function newApp(srv: TestServer, code: string): Promise<{ token: st
 export type Api = (method: string, path: string, json?: unknown, headers?: Record<string, string>) => Promise<Reply>;
 
 /** Calls the Platform API with this token (undefined: no header at all). */
-export function api(srv: TestServer, token: string | undefined): Api {
+export function api(srv: TestApp, token: string | undefined): Api {
   return (method, path, json, headers = {}) =>
-    call(srv.url, method, PREFIX + path, { headers: { ...(token !== undefined && { api_access_token: token }), ...headers }, json });
+    srv.call(method, PREFIX + path, { headers: { ...(token !== undefined && { api_access_token: token }), ...headers }, json });
 }
 
 let seq = 0;

@@ -6,7 +6,7 @@ import { openDb } from '../src/store/db.js';
 import { foundation } from '../src/store/migrations/001_foundation.js';
 import { users } from '../src/store/migrations/002_users.js';
 import { chatwoot } from '../src/store/migrations/004_chatwoot.js';
-import { createTestDatabase, STORES } from './helpers.js';
+import { createTestDatabase, STORES } from './fixtures/databases.js';
 
 for (const kind of STORES) {
   describe(`migration 004_chatwoot (${kind})`, () => {

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { call, startTestServer, type TestServer } from './helpers.js';
+import { describe, it } from 'node:test';
+import { withApp } from './fixtures/server.js';
 
 describe('GET /openapi.json', () => {
-  let srv: TestServer;
-  before(async () => {
-    srv = await startTestServer('sqlite');
-  });
-  after(() => srv.stop());
+  const srv = withApp('sqlite');
 
   it('documents every API route from the schemas that validate it, and hides the probes', async () => {
-    const r = await call(srv.url, 'GET', '/openapi.json');
+    const r = await srv.call('GET', '/openapi.json');
     assert.equal(r.status, 200);
     assert.equal(r.body.openapi, '3.1.0');
     const widget = r.body.paths['/v1/widget/user']?.post;

@@ -11,8 +11,9 @@ import { createCompany } from '../src/identity/companies.js';
 import { createWidgetClient } from '../src/identity/credentials.js';
 import { openDb } from '../src/store/db.js';
 import { isUnavailable } from '../src/store/errors.js';
-import { call, createTestDatabase, type Reply, type TestDatabase } from './helpers.js';
-import { eventually, SKIP_POSTGRES, startCluster, TcpProxy, type Cluster } from './cluster.js';
+import { eventually, startCluster, TcpProxy, type Cluster } from './fixtures/cluster.js';
+import { createTestDatabase, SKIP_POSTGRES, type TestDatabase } from './fixtures/databases.js';
+import { call, type Reply } from './fixtures/http.js';
 
 /** Turns a hang into a failure that says so (the server must answer within its own timeouts). */
 const ANSWER_WITHIN_MS = 20_000;

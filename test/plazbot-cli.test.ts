@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { CLI } from './fixtures/cli.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'roster-cli-'));
 const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'roster.db')}`, LOG_LEVEL: 'silent' };
 const roster = async (...args: string[]) => {
-  const { stdout } = await run(process.execPath, ['dist/src/cli/roster.js', ...args], { env });
+  const { stdout } = await run(process.execPath, [CLI, ...args], { env });
   return stdout;
 };
 

@@ -9,9 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { createCompany } from '../src/identity/companies.js';
 import { createToken } from '../src/identity/credentials.js';
-import { call } from './helpers.js';
-import { fanOut, REDIS, SKIP_POSTGRES, SKIP_REDIS, startCluster, type Cluster } from './cluster.js';
-import { startSmtp, type TestSmtp } from './smtp.js';
+import { fanOut, startCluster, type Cluster } from './fixtures/cluster.js';
+import { REDIS, SKIP_POSTGRES, SKIP_REDIS } from './fixtures/databases.js';
+import { call } from './fixtures/http.js';
+import { startSmtp, type TestSmtp } from './fixtures/smtp.js';
 
 const PASSWORD = 'Secure-Passphrase-123!';
 

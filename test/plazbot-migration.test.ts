@@ -10,7 +10,7 @@ import { plazbot } from '../src/store/migrations/003_plazbot.js';
 import { createCompany } from '../src/identity/companies.js';
 import { queueMail } from '../src/mail/outbox.js';
 import { createUser } from '../src/identity/users.js';
-import { createTestDatabase, STORES } from './helpers.js';
+import { createTestDatabase, STORES } from './fixtures/databases.js';
 
 for (const kind of STORES) {
   describe(`migrations (${kind})`, () => {

@@ -3,13 +3,13 @@
  * lookup and the queueing run after it.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, it } from 'node:test';
 import { createCompany } from '../src/identity/companies.js';
 import { requestPasswordReset } from '../src/apis/plazbot/users.js';
 import { MemoryCounterStore, type CounterStore, type CounterWindow } from '../src/infra/counters.js';
 import { createUser } from '../src/identity/users.js';
-import type { Db } from '../src/store/db.js';
-import { openTestDb, STORES } from './helpers.js';
+import { openTestDb, withDb } from './fixtures/databases.js';
+import { forEachStore } from './fixtures/server.js';
 
 /** Counters that note every operation, with the key's kind (its part before the first ':'). */
 class SpyCounters implements CounterStore {
@@ -36,54 +36,50 @@ class SpyCounters implements CounterStore {
   }
 }
 
-for (const kind of STORES) {
-  describe(`password reset requests (${kind})`, () => {
-    let t: { db: Db; close(): Promise<void> };
-    let userId: number;
-    before(async () => {
-      t = await openTestDb(kind);
-      const company = await createCompany(t.db, { code: 'acme', name: 'Acme' });
-      userId = (
-        await createUser(t.db, { companyId: company.id, email: 'known@example.com', name: 'K', passwordHash: null, emailVerified: true, createdVia: 'plazbot' })
-      ).id;
-    });
-    after(() => t.close());
-
-    const waiting = () => t.db.db.selectFrom('outbox').select('to_address').where('template', '=', 'reset_password').execute();
-
-    it('does the same work before answering for a known and an unknown email, and queues after', async () => {
-      const seen: Array<{ ops: string[]; outboxBefore: number; queued: boolean }> = [];
-      for (const email of ['known@example.com', 'unknown@example.com', 'known@example.com']) {
-        const counters = new SpyCounters();
-        const company = email.startsWith('known') && seen.length === 2 ? 'acme' : undefined;
-        const { queued } = await requestPasswordReset(t.db, counters, { email, company, ip: '203.0.113.9' });
-        const ops = [...counters.ops];
-        const outboxBefore = (await waiting()).length;
-        seen.push({ ops, outboxBefore, queued: await queued });
-        assert.deepEqual(counters.ops, ops, 'no counter is touched after the answer');
-      }
-      assert.deepEqual(seen[0]!.ops, seen[1]!.ops);
-      assert.deepEqual(seen[0]!.ops, seen[2]!.ops);
-      assert.deepEqual(
-        seen.map((s) => s.queued),
-        [true, false, true],
-      );
-      assert.deepEqual(
-        (await waiting()).map((r) => r.to_address),
-        ['known@example.com', 'known@example.com'],
-      );
-      assert.ok(userId > 0);
-    });
-
-    it('reports a failure of the work after the answer, and never rejects', async () => {
-      const broken = await openTestDb(kind);
-      await broken.close();
-      const errors: unknown[] = [];
-      const { queued } = await requestPasswordReset(broken.db, new MemoryCounterStore(), { email: 'known@example.com', ip: '203.0.113.10' }, (e) =>
-        errors.push(e),
-      );
-      assert.equal(await queued, false);
-      assert.equal(errors.length, 1);
-    });
+forEachStore('password reset requests', (kind) => {
+  const t = withDb(kind);
+  let userId: number;
+  before(async () => {
+    const company = await createCompany(t.db, { code: 'acme', name: 'Acme' });
+    userId = (
+      await createUser(t.db, { companyId: company.id, email: 'known@example.com', name: 'K', passwordHash: null, emailVerified: true, createdVia: 'plazbot' })
+    ).id;
   });
-}
+
+  const waiting = () => t.db.db.selectFrom('outbox').select('to_address').where('template', '=', 'reset_password').execute();
+
+  it('does the same work before answering for a known and an unknown email, and queues after', async () => {
+    const seen: Array<{ ops: string[]; outboxBefore: number; queued: boolean }> = [];
+    for (const email of ['known@example.com', 'unknown@example.com', 'known@example.com']) {
+      const counters = new SpyCounters();
+      const company = email.startsWith('known') && seen.length === 2 ? 'acme' : undefined;
+      const { queued } = await requestPasswordReset(t.db, counters, { email, company, ip: '203.0.113.9' });
+      const ops = [...counters.ops];
+      const outboxBefore = (await waiting()).length;
+      seen.push({ ops, outboxBefore, queued: await queued });
+      assert.deepEqual(counters.ops, ops, 'no counter is touched after the answer');
+    }
+    assert.deepEqual(seen[0]!.ops, seen[1]!.ops);
+    assert.deepEqual(seen[0]!.ops, seen[2]!.ops);
+    assert.deepEqual(
+      seen.map((s) => s.queued),
+      [true, false, true],
+    );
+    assert.deepEqual(
+      (await waiting()).map((r) => r.to_address),
+      ['known@example.com', 'known@example.com'],
+    );
+    assert.ok(userId > 0);
+  });
+
+  it('reports a failure of the work after the answer, and never rejects', async () => {
+    const broken = await openTestDb(kind);
+    await broken.close();
+    const errors: unknown[] = [];
+    const { queued } = await requestPasswordReset(broken.db, new MemoryCounterStore(), { email: 'known@example.com', ip: '203.0.113.10' }, (e) =>
+      errors.push(e),
+    );
+    assert.equal(await queued, false);
+    assert.equal(errors.length, 1);
+  });
+});

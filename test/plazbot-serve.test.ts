@@ -3,14 +3,14 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { call } from './helpers.js';
-import { resetCodeOf, startSmtp, type TestSmtp } from './smtp.js';
+import { CLI } from './fixtures/cli.js';
+import { call } from './fixtures/http.js';
+import { resetCodeOf, startSmtp, type TestSmtp } from './fixtures/smtp.js';
 
 const run = promisify(execFile);
-const MAIN = resolve('dist/src/cli/roster.js');
 
 describe('roster serve: the Plazbot demo curl, mail, and logs without secrets', () => {
   let dir: string;
@@ -25,7 +25,7 @@ describe('roster serve: the Plazbot demo curl, mail, and logs without secrets', 
   });
 
   it('runs the printed curl, mails a reset code, logs no secret and stops cleanly', async () => {
-    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], {
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
       cwd: dir,
       env: { ...process.env, DATABASE_URL: '', PORT: '', LOG_LEVEL: 'trace', SMTP_URL: smtp.url, MAIL_FROM: 'no-reply@roster.test', OUTBOX_POLL_MS: '50' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,7 +89,7 @@ describe('roster serve: the Plazbot demo curl, mail, and logs without secrets', 
   it('warns without SMTP_URL and keeps mail in the outbox, where `roster outbox list` shows it', async () => {
     const home = mkdtempSync(join(tmpdir(), 'roster-plazbot-nosmtp-'));
     const env = { ...process.env, DATABASE_URL: `sqlite:${join(home, 'roster.db')}`, PORT: '', LOG_LEVEL: 'warn', SMTP_URL: '' };
-    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (c: string) => (out += c));
@@ -112,14 +112,14 @@ describe('roster serve: the Plazbot demo curl, mail, and logs without secrets', 
       let messages: any[] = [];
       for (let i = 0; i < 50 && messages.length === 0; i++) {
         if (i > 0) await new Promise((res) => setTimeout(res, 100));
-        messages = JSON.parse((await run(process.execPath, [MAIN, 'outbox', 'list', '--json'], { env })).stdout).messages;
+        messages = JSON.parse((await run(process.execPath, [CLI, 'outbox', 'list', '--json'], { env })).stdout).messages;
       }
       assert.equal(messages.length, 1);
       assert.deepEqual(
         { template: messages[0].template, to: messages[0].to, status: messages[0].status, attempts: messages[0].attempts },
         { template: 'reset_password', to: created.data.email, status: 'pending', attempts: 0 },
       );
-      assert.match((await run(process.execPath, [MAIN, 'outbox', 'list'], { env })).stdout, /pending\treset_password/);
+      assert.match((await run(process.execPath, [CLI, 'outbox', 'list'], { env })).stdout, /pending\treset_password/);
     } finally {
       const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit');
       child.kill('SIGTERM');

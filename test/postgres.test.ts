@@ -11,8 +11,11 @@ import { classifyError } from '../src/apis/shared/errors.js';
 import { openDb, type Db } from '../src/store/db.js';
 import { isUnavailable } from '../src/store/errors.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrate.js';
-import { call, createTestDatabase, startTestServer, type TestDatabase } from './helpers.js';
-import { eventually, runCli, SKIP_POSTGRES } from './cluster.js';
+import { runCli } from './fixtures/cli.js';
+import { eventually } from './fixtures/cluster.js';
+import { createTestDatabase, SKIP_POSTGRES, type TestDatabase } from './fixtures/databases.js';
+import { call } from './fixtures/http.js';
+import { startTestServer } from './fixtures/server.js';
 import { start } from '../src/main.js';
 import { loadConfig } from '../src/config.js';
 

@@ -8,8 +8,9 @@ import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { createCompany } from '../src/identity/companies.js';
 import { createWidgetClient } from '../src/identity/credentials.js';
-import { call, startTestServer } from './helpers.js';
-import { REDIS, SKIP_REDIS } from './cluster.js';
+import { REDIS, SKIP_REDIS } from './fixtures/databases.js';
+import { call } from './fixtures/http.js';
+import { startTestServer } from './fixtures/server.js';
 
 describe('rate-limit counters in Redis, shared by two servers', { skip: SKIP_REDIS }, () => {
   it('counts a key once across both nodes, and reports Redis on /readyz', async () => {

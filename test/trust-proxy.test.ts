@@ -3,9 +3,9 @@
  * client wrote itself: otherwise per-IP limits are a formality.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { createCompany } from '../src/identity/companies.js';
-import { call, startTestServer, type TestServer } from './helpers.js';
+import { withApp } from './fixtures/server.js';
 
 for (const [trust, spoofable] of [
   ['1', false],
@@ -13,12 +13,11 @@ for (const [trust, spoofable] of [
   ['true', true],
 ] as const) {
   describe(`TRUST_PROXY=${trust}: failed logins per client IP`, () => {
-    let srv: TestServer;
+    // inject() comes from 127.0.0.1, as a balancer on this host would.
+    const srv = withApp('sqlite', { TRUST_PROXY: trust, LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_IP: '2', LOGIN_WINDOW_SECONDS: '60' });
     before(async () => {
-      srv = await startTestServer('sqlite', { TRUST_PROXY: trust, LOGIN_MAX_FAILURES: '100', LOGIN_MAX_FAILURES_PER_IP: '2', LOGIN_WINDOW_SECONDS: '60' });
       await createCompany(srv.db, { code: 'acme', name: 'Acme' });
     });
-    after(() => srv.stop());
 
     it(
       spoofable ? 'believes whatever the client writes (why it is not advised)' : 'counts the address the balancer saw, whatever the client writes',
@@ -26,7 +25,7 @@ for (const [trust, spoofable] of [
         const statuses: number[] = [];
         for (let i = 0; i < 6; i++) {
           // The client invents the first entry; the balancer appends the address it saw.
-          const r = await call(srv.url, 'POST', '/api/user/login', {
+          const r = await srv.call('POST', '/api/user/login', {
             headers: { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.7` },
             json: { email: `spray-${i}@example.com`, password: 'wrong-password' },
           });
