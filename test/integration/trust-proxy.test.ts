@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { withApp } from './fixtures/server.js';
+import { createCompany } from '../../src/identity/companies.js';
+import { withApp } from '../fixtures/server.js';
 
 for (const [trust, spoofable] of [
   ['1', false],

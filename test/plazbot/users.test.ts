@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany, updateCompany } from '../src/identity/companies.js';
-import { createToken, revokeCredential } from '../src/identity/credentials.js';
-import { MemoryCounterStore } from '../src/infra/counters.js';
-import { mintEmailToken } from '../src/identity/email-tokens.js';
-import type { StoreKind } from './fixtures/databases.js';
-import type { Reply } from './fixtures/http.js';
-import { resetCodeOf, startSmtp, verifyTokenOf, type TestSmtp } from './fixtures/smtp.js';
-import { forEachStore, withApp, withServer, type TestApp } from './fixtures/server.js';
+import { createCompany, updateCompany } from '../../src/identity/companies.js';
+import { createToken, revokeCredential } from '../../src/identity/credentials.js';
+import { MemoryCounterStore } from '../../src/infra/counters.js';
+import { mintEmailToken } from '../../src/identity/email-tokens.js';
+import type { StoreKind } from '../fixtures/databases.js';
+import type { Reply } from '../fixtures/http.js';
+import { resetCodeOf, startSmtp, verifyTokenOf, type TestSmtp } from '../fixtures/smtp.js';
+import { forEachStore } from '../fixtures/databases.js';
+import { withApp, withServer, type TestApp } from '../fixtures/server.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const PASSWORD = 'Secure-Passphrase-123!';

@@ -4,12 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { requestPasswordReset } from '../src/apis/plazbot/users.js';
-import { MemoryCounterStore, type CounterStore, type CounterWindow } from '../src/infra/counters.js';
-import { createUser } from '../src/identity/users.js';
-import { openTestDb, withDb } from './fixtures/databases.js';
-import { forEachStore } from './fixtures/server.js';
+import { createCompany } from '../../src/identity/companies.js';
+import { requestPasswordReset } from '../../src/apis/plazbot/users.js';
+import { MemoryCounterStore, type CounterStore, type CounterWindow } from '../../src/infra/counters.js';
+import { createUser } from '../../src/identity/users.js';
+import { forEachStore, openTestDb, withDb } from '../fixtures/databases.js';
 
 /** Counters that note every operation, with the key's kind (its part before the first ':'). */
 class SpyCounters implements CounterStore {

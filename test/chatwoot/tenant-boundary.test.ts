@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { revokeCredential } from '../src/identity/credentials.js';
-import { forEachStore, withApp } from './fixtures/server.js';
-import { api, createTenant, GOOD_PASSWORD, PREFIX, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
+import { revokeCredential } from '../../src/identity/credentials.js';
+import { forEachStore } from '../fixtures/databases.js';
+import { withApp } from '../fixtures/server.js';
+import { api, createTenant, GOOD_PASSWORD, PREFIX, uniqueEmail, type Api, type Tenant } from './helpers.js';
 
 forEachStore('Chatwoot tenant boundary and hostile input', (kind) => {
   const srv = withApp(kind, { CREDENTIAL_CACHE_TTL_MS: '0', FRONTEND_URL: 'https://app.example.test' });
@@ -103,7 +104,7 @@ forEachStore('Chatwoot tenant boundary and hostile input', (kind) => {
     });
 
     it('refuses a revoked platform app, a wrong secret and a token of another kind', async () => {
-      const { createToken } = await import('../src/identity/credentials.js');
+      const { createToken } = await import('../../src/identity/credentials.js');
       const t = await createToken(srv.db, 'platform_app', { companyCode: 'acme', name: 'short-lived' });
       assert.equal((await api(srv, t.token)('GET', '/accounts')).status, 200);
       await revokeCredential(srv.db, 'platform_app', t.id);

@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { createCompany } from '../src/identity/companies.js';
-import { createWidgetClient } from '../src/identity/credentials.js';
-import { openDb } from '../src/store/db.js';
-import { isUnavailable } from '../src/store/errors.js';
-import { eventually, startCluster, TcpProxy, type Cluster } from './fixtures/cluster.js';
-import { createTestDatabase, SKIP_POSTGRES, type TestDatabase } from './fixtures/databases.js';
-import { call, type Reply } from './fixtures/http.js';
+import { createCompany } from '../../src/identity/companies.js';
+import { createWidgetClient } from '../../src/identity/credentials.js';
+import { openDb } from '../../src/store/db.js';
+import { isUnavailable } from '../../src/store/errors.js';
+import { eventually, startCluster, TcpProxy, type Cluster } from '../fixtures/cluster.js';
+import { createTestDatabase, SKIP_POSTGRES, type TestDatabase } from '../fixtures/databases.js';
+import { call, type Reply } from '../fixtures/http.js';
 
 /** Turns a hang into a failure that says so (the server must answer within its own timeouts). */
 const ANSWER_WITHIN_MS = 20_000;

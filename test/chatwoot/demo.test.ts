@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { demoBanner } from '../src/main.js';
-import { call } from './fixtures/http.js';
-import { withServer } from './fixtures/server.js';
+import { demoBanner } from '../../src/main.js';
+import { call } from '../fixtures/http.js';
+import { withServer } from '../fixtures/server.js';
 
 describe('the demo banner and the OpenAPI document', () => {
   // The real server: the demo seed is start()'s, and the banner's curl goes to its port.

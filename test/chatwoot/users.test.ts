@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { verifyUserAccessToken } from '../src/apis/chatwoot/access-tokens.js';
-import { mintEmailToken } from '../src/identity/email-tokens.js';
-import { redeemLoginToken } from '../src/apis/chatwoot/users.js';
-import { verifyPassword } from '../src/identity/passwords.js';
-import { digest } from '../src/identity/secrets.js';
-import { createUser } from '../src/identity/users.js';
-import { forEachStore, withApp } from './fixtures/server.js';
-import { api, createTenant, GOOD_PASSWORD, newApp, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
+import { verifyUserAccessToken } from '../../src/apis/chatwoot/access-tokens.js';
+import { mintEmailToken } from '../../src/identity/email-tokens.js';
+import { redeemLoginToken } from '../../src/apis/chatwoot/users.js';
+import { verifyPassword } from '../../src/identity/passwords.js';
+import { digest } from '../../src/identity/secrets.js';
+import { createUser } from '../../src/identity/users.js';
+import { forEachStore } from '../fixtures/databases.js';
+import { withApp } from '../fixtures/server.js';
+import { api, createTenant, GOOD_PASSWORD, newApp, uniqueEmail, type Api, type Tenant } from './helpers.js';
 
 const USER_KEYS = [
   'access_token',

@@ -1,8 +1,8 @@
 /** Shared by the Chatwoot end-to-end tests: a tenant with a platform app, and a client for the API. */
-import { createCompany } from '../src/identity/companies.js';
-import { createToken } from '../src/identity/credentials.js';
-import type { Reply } from './fixtures/http.js';
-import type { TestApp } from './fixtures/server.js';
+import { createCompany } from '../../src/identity/companies.js';
+import { createToken } from '../../src/identity/credentials.js';
+import type { Reply } from '../fixtures/http.js';
+import type { TestApp } from '../fixtures/server.js';
 
 export const PREFIX = '/platform/api/v1';
 

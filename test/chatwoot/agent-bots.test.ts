@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { verifyAgentBotToken } from '../src/apis/chatwoot/access-tokens.js';
-import { forEachStore, withApp } from './fixtures/server.js';
-import { api, createTenant, newApp, type Api } from './chatwoot-helpers.js';
+import { verifyAgentBotToken } from '../../src/apis/chatwoot/access-tokens.js';
+import { forEachStore } from '../fixtures/databases.js';
+import { withApp } from '../fixtures/server.js';
+import { api, createTenant, newApp, type Api } from './helpers.js';
 
 const BOT_KEYS = ['access_token', 'account_id', 'description', 'id', 'name', 'outgoing_url'];
 

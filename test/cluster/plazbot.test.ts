@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { createToken } from '../src/identity/credentials.js';
-import { fanOut, startCluster, type Cluster } from './fixtures/cluster.js';
-import { REDIS, SKIP_POSTGRES, SKIP_REDIS } from './fixtures/databases.js';
-import { call } from './fixtures/http.js';
-import { startSmtp, type TestSmtp } from './fixtures/smtp.js';
+import { createCompany } from '../../src/identity/companies.js';
+import { createToken } from '../../src/identity/credentials.js';
+import { fanOut, startCluster, type Cluster } from '../fixtures/cluster.js';
+import { REDIS, SKIP_POSTGRES, SKIP_REDIS } from '../fixtures/databases.js';
+import { call } from '../fixtures/http.js';
+import { startSmtp, type TestSmtp } from '../fixtures/smtp.js';
 
 const PASSWORD = 'Secure-Passphrase-123!';
 

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { createWidgetClient } from '../src/identity/credentials.js';
-import { REDIS, SKIP_REDIS } from './fixtures/databases.js';
-import { call } from './fixtures/http.js';
-import { startTestServer } from './fixtures/server.js';
+import { createCompany } from '../../src/identity/companies.js';
+import { createWidgetClient } from '../../src/identity/credentials.js';
+import { REDIS, SKIP_REDIS } from '../fixtures/databases.js';
+import { call } from '../fixtures/http.js';
+import { startTestServer } from '../fixtures/server.js';
 
 describe('rate-limit counters in Redis, shared by two servers', { skip: SKIP_REDIS }, () => {
   it('counts a key once across both nodes, and reports Redis on /readyz', async () => {

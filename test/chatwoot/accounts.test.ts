@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { FEATURE_DEFAULTS, LOCALES } from '../src/apis/chatwoot/accounts.js';
-import { forEachStore, withApp } from './fixtures/server.js';
-import { api, createTenant, newApp, type Api, type Tenant } from './chatwoot-helpers.js';
+import { FEATURE_DEFAULTS, LOCALES } from '../../src/apis/chatwoot/accounts.js';
+import { forEachStore } from '../fixtures/databases.js';
+import { withApp } from '../fixtures/server.js';
+import { api, createTenant, newApp, type Api, type Tenant } from './helpers.js';
 
 const ACCOUNT_KEYS = ['custom_attributes', 'domain', 'features', 'id', 'limits', 'locale', 'name', 'status', 'support_email'];
 const defaultsOn = Object.keys(FEATURE_DEFAULTS).filter((f) => FEATURE_DEFAULTS[f]);

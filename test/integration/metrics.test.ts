@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { createWidgetClient } from '../src/identity/credentials.js';
-import { forEachStore, withApp } from './fixtures/server.js';
+import { createCompany } from '../../src/identity/companies.js';
+import { createWidgetClient } from '../../src/identity/credentials.js';
+import { forEachStore } from '../fixtures/databases.js';
+import { withApp } from '../fixtures/server.js';
 
 /** The value of one sample line of the Prometheus text format, or undefined. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createCompany } from '../src/identity/companies.js';
-import { queueVerificationIfDue } from '../src/apis/plazbot/users.js';
-import { housekeeping } from '../src/housekeeping.js';
+import { createCompany } from '../../src/identity/companies.js';
+import { queueVerificationIfDue } from '../../src/apis/plazbot/users.js';
+import { housekeeping } from '../../src/housekeeping.js';
 import {
   listOutbox,
   OutboxSender,
@@ -13,13 +13,12 @@ import {
   type MailTransport,
   type OutgoingMail,
   type SenderOptions,
-} from '../src/mail/outbox.js';
-import { createUser } from '../src/identity/users.js';
-import { smtpTransport } from '../src/mail/smtp.js';
-import { settle } from '../src/store/outbox.js';
-import { withDb } from './fixtures/databases.js';
-import { forEachStore } from './fixtures/server.js';
-import { startSmtp } from './fixtures/smtp.js';
+} from '../../src/mail/outbox.js';
+import { createUser } from '../../src/identity/users.js';
+import { smtpTransport } from '../../src/mail/smtp.js';
+import { settle } from '../../src/store/outbox.js';
+import { forEachStore, withDb } from '../fixtures/databases.js';
+import { startSmtp } from '../fixtures/smtp.js';
 
 const quiet: Logger = { info() {}, warn() {}, error() {} };
 const OPTS: SenderOptions = { publicUrl: 'http://roster.test', pollMs: 20, leaseMs: 60_000, retryBaseMs: 10, retryMaxMs: 40, maxAttempts: 4 };

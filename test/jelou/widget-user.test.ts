@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { createWidgetClient, revokeCredential } from '../src/identity/credentials.js';
-import { forEachStore, withApp } from './fixtures/server.js';
+import { createCompany } from '../../src/identity/companies.js';
+import { createWidgetClient, revokeCredential } from '../../src/identity/credentials.js';
+import { forEachStore } from '../fixtures/databases.js';
+import { withApp } from '../fixtures/server.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 

@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createCompany } from '../src/identity/companies.js';
-import { createToken, createWidgetClient } from '../src/identity/credentials.js';
-import { runCli } from './fixtures/cli.js';
-import { eventually, fanOut, startCluster, type Cluster } from './fixtures/cluster.js';
-import { SKIP_POSTGRES } from './fixtures/databases.js';
-import { call } from './fixtures/http.js';
+import { createCompany } from '../../src/identity/companies.js';
+import { createToken, createWidgetClient } from '../../src/identity/credentials.js';
+import { runCli } from '../fixtures/cli.js';
+import { eventually, fanOut, startCluster, type Cluster } from '../fixtures/cluster.js';
+import { SKIP_POSTGRES } from '../fixtures/databases.js';
+import { call } from '../fixtures/http.js';
 
 describe('two roster servers and a roster process on one PostgreSQL database', { skip: SKIP_POSTGRES }, () => {
   let cluster: Cluster;

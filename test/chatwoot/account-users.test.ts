@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createUser } from '../src/identity/users.js';
-import { forEachStore, withApp } from './fixtures/server.js';
-import { api, createTenant, newApp, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
+import { createUser } from '../../src/identity/users.js';
+import { forEachStore } from '../fixtures/databases.js';
+import { withApp } from '../fixtures/server.js';
+import { api, createTenant, newApp, uniqueEmail, type Api, type Tenant } from './helpers.js';
 
 const ROW_KEYS = ['account_id', 'active_at', 'auto_offline', 'availability', 'created_at', 'id', 'inviter_id', 'role', 'updated_at', 'user_id'];
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -7,17 +7,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { classifyError } from '../src/apis/shared/errors.js';
-import { openDb, type Db } from '../src/store/db.js';
-import { isUnavailable } from '../src/store/errors.js';
-import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrate.js';
-import { runCli } from './fixtures/cli.js';
-import { eventually } from './fixtures/cluster.js';
-import { createTestDatabase, SKIP_POSTGRES, type TestDatabase } from './fixtures/databases.js';
-import { call } from './fixtures/http.js';
-import { startTestServer } from './fixtures/server.js';
-import { start } from '../src/main.js';
-import { loadConfig } from '../src/config.js';
+import { classifyError } from '../../src/apis/shared/errors.js';
+import { openDb, type Db } from '../../src/store/db.js';
+import { isUnavailable } from '../../src/store/errors.js';
+import { MIGRATION_NAMES, migrateToLatest } from '../../src/store/migrate.js';
+import { runCli } from '../fixtures/cli.js';
+import { eventually } from '../fixtures/cluster.js';
+import { createTestDatabase, SKIP_POSTGRES, type TestDatabase } from '../fixtures/databases.js';
+import { call } from '../fixtures/http.js';
+import { startTestServer } from '../fixtures/server.js';
+import { start } from '../../src/main.js';
+import { loadConfig } from '../../src/config.js';
 
 const MIGRATIONS = [...MIGRATION_NAMES];
 /** Kysely's migration lock (PostgresAdapter's LOCK_ID). */

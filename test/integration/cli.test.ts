@@ -1,15 +1,13 @@
+/** The `roster` CLI's verbs, run as child processes on a database of each store. */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { CLI } from './fixtures/cli.js';
-import { createTestDatabase, type TestDatabase } from './fixtures/databases.js';
-import { forEachStore } from './fixtures/server.js';
+import { CLI } from '../fixtures/cli.js';
+import { createTestDatabase, forEachStore, type TestDatabase } from '../fixtures/databases.js';
 
 const run = promisify(execFile);
 
@@ -105,98 +103,38 @@ forEachStore('roster CLI', (kind) => {
   });
 });
 
-/**
- * Collects a child's stdout from the start (a listener attached per chunk would miss chunks emitted
- * between two waits) and resolves once it matches, failing on exit or after a deadline.
- */
-function output(child: ChildProcessWithoutNullStreams | ReturnType<typeof spawn>) {
-  let text = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => {
-    text += chunk;
-  });
-  return {
-    get text() {
-      return text;
-    },
-    async waitFor(re: RegExp, ms = 30_000): Promise<RegExpExecArray> {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const m = re.exec(text);
-        if (m) return m;
-        if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}: ${text}`);
-        if (Date.now() > deadline) throw new Error(`no ${re} in: ${text}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+describe('roster CLI: password policy and outbox', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'roster-cli-'));
+  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'roster.db')}`, LOG_LEVEL: 'silent' };
+  /** The verb's stdout; rejects (with code and stderr) when it fails. */
+  const stdoutOf = async (...args: string[]) => {
+    const { stdout } = await run(process.execPath, [CLI, ...args], { env });
+    return stdout;
   };
-}
-
-describe('roster serve on a new database (npm start)', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'roster-start-'));
-  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const serve = (logLevel: string) =>
-    spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-      cwd: dir,
-      env: { ...process.env, DATABASE_URL: '', PORT: '', LOG_LEVEL: logLevel },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-
-  it('prints demo credentials once, and its printed curl returns the documented body', async () => {
-    const child = serve('warn');
-    try {
-      const out = output(child);
-      const [curl] = await out.waitFor(/curl -s -X POST [^\n]*\/v1\/widget\/user[\s\S]*?-d '[^']*'/);
-      const { stdout } = await run('sh', ['-c', curl]);
-      const body = JSON.parse(stdout);
-      assert.equal(body.status, 1);
-      assert.equal(body.statusMessage, 'success');
-      assert.equal(body.data.User.id, '11111111111');
-      assert.equal(body.data.User.roomId, body.data.Room.id);
-    } finally {
-      child.kill('SIGTERM');
-      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-    }
-    // The second start on the same database prints no secrets, and SIGTERM stops it cleanly.
-    const second = serve('info');
-    const out2 = output(second);
-    await out2.waitFor(/roster is listening/);
-    second.kill('SIGTERM');
-    const [code, signal] = (second.exitCode === null && second.signalCode === null ? await once(second, 'exit') : [second.exitCode, second.signalCode]) as [
-      number | null,
-      string | null,
-    ];
-    assert.deepEqual({ code, signal }, { code: 0, signal: null }, 'SIGTERM shuts down cleanly');
-    assert.ok(!out2.text.includes('clientSecret'), out2.text);
+  it('sets and resets a company password policy', async () => {
+    await stdoutOf('company', 'create', '--code', 'wabotify', '--name', 'Wabotify', '--json');
+    const updated = JSON.parse(await stdoutOf('company', 'update', '--code', 'wabotify', '--password-min-length', '12', '--json'));
+    assert.equal(updated.passwordPolicy.minLength, 12);
+    assert.equal(updated.passwordPolicy.maxLength, 128);
+    const back = JSON.parse(await stdoutOf('company', 'update', '--code', 'wabotify', '--default-password-policy', '--json'));
+    assert.equal(back.passwordPolicy.minLength, 8);
   });
-});
 
-describe('roster serve on a port that is taken', () => {
-  it('exits non-zero with a message that names the address, and leaves nothing running', async () => {
-    const blocker = createServer();
-    blocker.listen(0, '127.0.0.1');
-    await once(blocker, 'listening');
-    const port = (blocker.address() as { port: number }).port;
-    const dir = mkdtempSync(join(tmpdir(), 'roster-port-'));
-    try {
-      const r = await run(process.execPath, [CLI, 'serve', '--port', String(port)], {
-        cwd: dir,
-        env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent' },
-        timeout: 30_000,
-      }).then(
-        () => assert.fail('serve should fail'),
-        (e: { code: number; stderr: string; killed?: boolean }) => e,
-      );
-      assert.equal(r.killed, false, 'the process ended by itself: nothing kept it alive');
-      assert.notEqual(r.code, 0);
-      assert.match(r.stderr, new RegExp(`EADDRINUSE.*${port}`));
-    } finally {
-      blocker.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('refuses a policy weaker than 8 characters, with a clear error', async () => {
+    await assert.rejects(stdoutOf('company', 'update', '--code', 'wabotify', '--password-min-length', '4'), (e: any) => {
+      assert.notEqual(e.code, 0);
+      assert.match(e.stderr, /minimum length must be 8-128/);
+      return true;
+    });
+    await assert.rejects(stdoutOf('company', 'update', '--code', 'wabotify', '--password-min-length', 'ten'));
+  });
+
+  it('lists the outbox as one JSON object', async () => {
+    const out = JSON.parse(await stdoutOf('outbox', 'list', '--json'));
+    assert.deepEqual(out, { messages: [] });
+    assert.match(await stdoutOf('outbox', 'list'), /empty/);
+    await assert.rejects(stdoutOf('outbox', 'list', '--status', 'bogus'));
   });
 });

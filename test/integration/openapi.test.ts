@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { withApp } from './fixtures/server.js';
+import { withApp } from '../fixtures/server.js';
 
 describe('GET /openapi.json', () => {
   const srv = withApp('sqlite');
