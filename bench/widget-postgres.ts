@@ -21,7 +21,7 @@ import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
 import { openDb } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
-import { servicesOf } from '../test/helpers.js';
+import { servicesOf } from '../test/fixtures/services.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/roster.js', import.meta.url));
 const env = process.env;

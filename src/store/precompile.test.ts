@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openTestDb, STORES } from '../../test/helpers.js';
+import { openTestDb, STORES } from '../../test/fixtures/databases.js';
 import { insertCompany } from './companies.js';
 import type { Db } from './db.js';
 import { precompile } from './precompile.js';
