@@ -6,6 +6,7 @@
 import type { Db } from '../store/db.js';
 import * as store from '../store/widget-users.js';
 import { inTransaction } from '../store/transaction.js';
+import { recordEvent } from '../events/log.js';
 import type { WidgetUserRecord } from '../store/widget-users.js';
 import { nowIso } from '../infra/clock.js';
 import type { Principal } from './credentials.js';
@@ -85,6 +86,16 @@ export class WidgetUserService {
       });
       if (id === undefined) return false;
       await store.insertRooms(trx, { id, botId, referenceId: input.id }, rooms);
+      await recordEvent(
+        trx,
+        {
+          type: 'widget_user.created',
+          companyId: principal.companyId,
+          target: { kind: 'widget_user', id: input.id },
+          data: { id: input.id, names: input.names, legalId: input.legalId ?? null, botId },
+        },
+        now,
+      );
       return true;
     });
     const user = await store.findWidgetUser(this.db.kysely, botId, input.id);

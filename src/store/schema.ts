@@ -224,6 +224,50 @@ export interface OutboxTable {
   sent_at: string | null;
 }
 
+export interface EventsTable {
+  id: Id;
+  type: string;
+  occurred_at: string;
+  company_id: number | null;
+  actor_kind: string;
+  actor_id: string | null;
+  client_ip: string | null;
+  request_id: string | null;
+  target_kind: string;
+  target_id: string;
+  /** JSON: the target as the API that wrote it presents it. */
+  data: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  company_id: number;
+  url: string;
+  /** JSON array of event types; null means every type. */
+  event_types: string | null;
+  /** The signing secret, sealed (infra/secret-box.ts). */
+  secret_sealed: string;
+  created_at: string;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: Id;
+  webhook_id: string;
+  event_id: number;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_by: string | null;
+  lease_until: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
 export interface Database {
   companies: CompaniesTable;
   bots: BotsTable;
@@ -241,7 +285,15 @@ export interface Database {
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
   outbox: OutboxTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
+
+export type EventRow = Selectable<EventsTable>;
+export type NewEventRow = Insertable<EventsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 
 export type CompanyRow = Selectable<CompaniesTable>;
 export type BotRow = Selectable<BotsTable>;
