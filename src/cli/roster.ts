@@ -9,6 +9,7 @@ import { openSecretBox, SecretKeyError } from '../infra/secret-key.js';
 import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
+import { registerScim } from './scim.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -39,7 +40,7 @@ function output(cmd: Command): Output {
 }
 
 const program = new Command('roster')
-  .description('Self-hosted user provisioning: the Jelou, Plazbot/Wabotify and Chatwoot user APIs over one identity store')
+  .description('Self-hosted user provisioning: the Jelou, Plazbot/Wabotify and Chatwoot user APIs and SCIM 2.0 over one identity store')
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
@@ -89,6 +90,7 @@ program
   });
 
 registerAdmin(program, withServices, output);
+registerScim(program, withServices, output);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (

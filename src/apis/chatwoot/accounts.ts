@@ -13,6 +13,7 @@ import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
 import { MESSAGES, RecordErrors } from './record-errors.js';
 import { isValidEmail, normalizeEmail } from '../../identity/users.js';
 import { storedObject, storedStrings } from '../../infra/stored-json.js';
+import { defaultFeatures, FEATURE_DEFAULTS, FEATURES } from '../../identity/accounts.js';
 
 /**
  * The locales an account may have: the codes of Chatwoot's LANGUAGES_CONFIG, in its order (ISO
@@ -67,51 +68,7 @@ const LOCALE_SET: ReadonlySet<string> = new Set(LOCALES);
 export const STATUSES = ['active', 'suspended'] as const;
 export type AccountStatus = (typeof STATUSES)[number];
 
-/**
- * The feature flags an account can have, and the installation's defaults for a new account
- * (Chatwoot's config/features.yml, without its deprecated and Chatwoot-internal flags).
- */
-export const FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
-  inbound_emails: true,
-  channel_email: true,
-  channel_facebook: true,
-  channel_twitter: true,
-  channel_instagram: true,
-  channel_website: true,
-  ip_lookup: false,
-  disable_branding: false,
-  email_continuity_on_api_channel: false,
-  help_center: true,
-  agent_bots: true,
-  macros: true,
-  agent_management: true,
-  team_management: true,
-  inbox_management: true,
-  labels: true,
-  custom_attributes: true,
-  automations: true,
-  canned_responses: true,
-  integrations: true,
-  voice_recorder: true,
-  campaigns: false,
-  reports: true,
-  crm: true,
-  auto_resolve_conversations: true,
-  custom_reply_email: false,
-  custom_reply_domain: false,
-  audit_logs: false,
-  inbox_view: false,
-  sla: false,
-  linear_integration: false,
-  notion_integration: false,
-  captain_integration: false,
-  custom_roles: false,
-  chatwoot_v4: true,
-  crm_integration: false,
-  whatsapp_embedded_signup: false,
-  whatsapp_campaign: false,
-};
-export const FEATURES = Object.keys(FEATURE_DEFAULTS);
+export { FEATURE_DEFAULTS, FEATURES, defaultFeatures } from '../../identity/accounts.js';
 
 export const LIMITS = { name: 255, domain: 100, supportEmail: 255, limitKeys: 50, limitKey: 64 } as const;
 
@@ -180,8 +137,6 @@ export function mergeFeatures(enabled: Iterable<string>, params: Record<string, 
   }
   return FEATURES.filter((f) => set.has(f));
 }
-
-export const defaultFeatures = (): string[] => FEATURES.filter((f) => FEATURE_DEFAULTS[f]);
 
 function checkLimits(limits: Record<string, unknown>, errors: RecordErrors): void {
   const entries = Object.entries(limits);
