@@ -34,16 +34,13 @@ export interface SearchResult {
   resources: JsonObject[];
 }
 
-/** An indexed equality that every match of `node` satisfies: the filter itself, or an operand of its top `and`. */
-export function indexableConjunct(node: FilterNode): IndexableEquality | undefined {
-  if (node.kind === 'and') {
-    for (const f of node.filters) {
-      const hit = indexableEquality(f);
-      if (hit) return hit;
-    }
-    return undefined;
-  }
-  return indexableEquality(node);
+/**
+ * The indexed equalities every match of `node` satisfies: the filter itself, or the operands of its
+ * top `and`, in order.
+ */
+export function indexableConjuncts(node: FilterNode): IndexableEquality[] {
+  const operands = node.kind === 'and' ? node.filters : [node];
+  return operands.map(indexableEquality).filter((e): e is IndexableEquality => e !== undefined);
 }
 
 /** Whether a filter reads a top-level attribute (by name, case-insensitively). */
@@ -140,8 +137,12 @@ export async function search<Row extends { id: number }>(src: SearchSource<Row>,
     });
   };
 
-  const eq = filter && indexableConjunct(filter.ast);
-  const candidates = eq ? await src.lookup(eq) : undefined;
+  // The first of the filter's indexed equalities that this source has an index for.
+  let candidates: Row[] | undefined;
+  for (const eq of filter ? indexableConjuncts(filter.ast) : []) {
+    candidates = await src.lookup(eq);
+    if (candidates) break;
+  }
   if (candidates) {
     await consider(candidates);
   } else {
