@@ -156,6 +156,25 @@ forEachStore('SCIM protocol', (kind) => {
       assert.equal(r.status, 204);
     });
 
+    it('answers deeply nested bodies with a SCIM error or by ignoring what it does not keep, never a 500', async () => {
+      const deepArray = '['.repeat(200_000) + ']'.repeat(200_000);
+      const deepObject = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+      const u = await scim('POST', '/Users', oktaUser(uniqueEmail()));
+      for (const [method, path, body, status] of [
+        ['POST', '/Users', deepArray, 400],
+        ['POST', '/Users', `{"userName":"${uniqueEmail()}","title":${deepObject}}`, 201],
+        ['POST', '/Groups', `{"displayName":"Deep","members":[{"value":${deepArray}}]}`, 400],
+        ['PATCH', `/Users/${u.body.id}`, `{"Operations":[{"op":"add","path":"emails","value":${deepArray}}]}`, 400],
+        ['PATCH', `/Users/${u.body.id}`, `{"Operations":[{"op":"add","value":{"title":${deepObject}}}]}`, 200],
+        ['POST', '/Bulk', `{"Operations":[{"method":"POST","bulkId":"x","path":"/Users","data":${deepObject}}]}`, 200],
+        ['POST', '/Users/.search', `{"filter":${deepObject}}`, 400],
+      ] as const) {
+        const r = await srv.call(method, SCIM + path, { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, body });
+        assert.equal(r.status, status, `${method} ${path}: ${r.text.slice(0, 200)}`);
+        assert.equal(r.headers.get('content-type'), SCIM_TYPE);
+      }
+    });
+
     it('does not change the other APIs: their unknown routes keep their own format', async () => {
       const r = await srv.call('GET', '/platform/api/v1/nothing');
       assert.equal(r.status, 404);

@@ -308,7 +308,10 @@ export function groupFields(resource: JsonObject): GroupFields {
     if (typeof type === 'string' && type.toLowerCase() !== 'user') throw invalidValue('a Group member must be a User: nested groups are not supported');
     const value = getCI(el, 'value');
     const id = parseScimId(typeof value === 'number' ? String(value) : value);
-    if (id === undefined) throw invalidValue(`member ${JSON.stringify(typeof value === 'string' ? value.slice(0, 100) : (value ?? null))} is not a User id`);
+    if (id === undefined)
+      throw invalidValue(
+        `member ${typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : `of type ${Array.isArray(value) ? 'array' : typeof value}`} is not a User id`,
+      );
     if (!seen.has(id)) {
       seen.add(id);
       members.push(id);
