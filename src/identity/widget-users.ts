@@ -22,7 +22,9 @@ export interface WidgetUserInput {
   legalId?: string | undefined;
 }
 
-export const LIMITS = { id: 255, names: 255, legalId: 64 } as const;
+/** A widget user's limits: what the Jelou API and the import both check. */
+export const WIDGET_USER_LIMITS = { id: 255, names: 255, legalId: 64 } as const;
+const LIMITS = WIDGET_USER_LIMITS;
 
 const NUL = '\u0000';
 
