@@ -90,6 +90,7 @@ export class WidgetUserService {
       await store.insertRooms(trx, { id, botId, referenceId: input.id }, rooms);
       await recordEvent(
         trx,
+        principal.acting,
         {
           type: 'widget_user.created',
           companyId: principal.companyId,
