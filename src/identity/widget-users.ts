@@ -22,7 +22,9 @@ export interface WidgetUserInput {
   legalId?: string | undefined;
 }
 
-export const LIMITS = { id: 255, names: 255, legalId: 64 } as const;
+/** A widget user's limits: what the Jelou API and the import both check. */
+export const WIDGET_USER_LIMITS = { id: 255, names: 255, legalId: 64 } as const;
+const LIMITS = WIDGET_USER_LIMITS;
 
 const NUL = '\u0000';
 
@@ -88,6 +90,7 @@ export class WidgetUserService {
       await store.insertRooms(trx, { id, botId, referenceId: input.id }, rooms);
       await recordEvent(
         trx,
+        principal.acting,
         {
           type: 'widget_user.created',
           companyId: principal.companyId,

@@ -14,6 +14,7 @@ import { MESSAGES, RecordErrors } from './record-errors.js';
 import { isValidEmail, normalizeEmail } from '../../identity/users.js';
 import { storedObject, storedStrings } from '../../infra/stored-json.js';
 import { defaultFeatures, FEATURE_DEFAULTS, FEATURES } from '../../identity/accounts.js';
+import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 
 /**
  * The locales an account may have: the codes of Chatwoot's LANGUAGES_CONFIG, in its order (ISO
@@ -70,7 +71,7 @@ export type AccountStatus = (typeof STATUSES)[number];
 
 export { FEATURE_DEFAULTS, FEATURES, defaultFeatures } from '../../identity/accounts.js';
 
-export const LIMITS = { name: 255, domain: 100, supportEmail: 255, limitKeys: 50, limitKey: 64 } as const;
+const LIMITS = CHATWOOT_LIMITS.account;
 
 export interface Account {
   id: number;

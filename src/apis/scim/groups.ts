@@ -14,6 +14,7 @@ import * as scimStore from '../../store/scim.js';
 import type { AccountRow, Database } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
 import { recordEvent } from '../../events/log.js';
+import type { Acting } from '../../events/types.js';
 import { nowIso } from '../../infra/clock.js';
 import { defaultFeatures } from '../../identity/accounts.js';
 import type { Principal } from '../../identity/credentials.js';
@@ -120,6 +121,7 @@ export class ScimGroupService {
         });
         await recordEvent(
           trx,
+          principal.acting,
           {
             type: 'account.created',
             companyId,
@@ -128,7 +130,7 @@ export class ScimGroupService {
           },
           now,
         );
-        await this.addMembers(trx, companyId, account.id, f.members, now);
+        await this.addMembers(trx, principal.acting, companyId, account.id, f.members, now);
         return this.resource(trx, account, true);
       }),
     );
@@ -144,7 +146,7 @@ export class ScimGroupService {
     return this.membersMayVanish(() =>
       inTransaction(this.db.kysely, async (trx) => {
         const { row, resource } = await this.locked(trx, principal.companyId, id, rawId, ifMatch);
-        return this.write(trx, row, resource, f);
+        return this.write(trx, principal.acting, row, resource, f);
       }),
     );
   }
@@ -159,7 +161,7 @@ export class ScimGroupService {
         const { row, resource } = await this.locked(trx, principal.companyId, id, rawId, ifMatch);
         const result = applyPatchOperations(resource, ops, GROUP_RESOURCE, PATCH_OPTIONS);
         if (!result.changed) return resource;
-        return this.write(trx, row, resource, groupFields(result.resource));
+        return this.write(trx, principal.acting, row, resource, groupFields(result.resource));
       }),
     );
   }
@@ -173,7 +175,7 @@ export class ScimGroupService {
       await unlinkAll(trx, 'AgentBot', await agentBotIdsOfAccount(trx, id));
       await unlinkAll(trx, 'Account', [id]);
       await deleteAccount(trx, id);
-      await recordEvent(trx, {
+      await recordEvent(trx, principal.acting, {
         type: 'account.deleted',
         companyId: principal.companyId,
         target: { kind: 'account', id },
@@ -200,7 +202,14 @@ export class ScimGroupService {
     if (missing !== undefined) throw invalidValue(`member "${missing}" is not a User of this company`);
   }
 
-  private async addMembers(trx: Kysely<Database>, companyId: number, accountId: number, userIds: readonly number[], now: string): Promise<void> {
+  private async addMembers(
+    trx: Kysely<Database>,
+    acting: Acting,
+    companyId: number,
+    accountId: number,
+    userIds: readonly number[],
+    now: string,
+  ): Promise<void> {
     for (const userId of userIds) {
       // A new member is an online agent; one who is already a member keeps their role.
       const m = await upsertAccountUser(
@@ -220,6 +229,7 @@ export class ScimGroupService {
       );
       await recordEvent(
         trx,
+        acting,
         { type: 'account_user.created', companyId, target: { kind: 'account_user', id: m.id }, data: { id: m.id, accountId, userId, role: m.role } },
         now,
       );
@@ -227,7 +237,7 @@ export class ScimGroupService {
   }
 
   /** Writes the Group's new state: name, externalId, members joined and left. Nothing changed: nothing written. */
-  private async write(trx: Kysely<Database>, row: AccountRow, current: JsonObject, f: GroupFields): Promise<JsonObject> {
+  private async write(trx: Kysely<Database>, acting: Acting, row: AccountRow, current: JsonObject, f: GroupFields): Promise<JsonObject> {
     const companyId = row.company_id;
     const currentIds = ((current.members as { value: string }[] | undefined) ?? []).map((m) => Number(m.value));
     const wanted = new Set(f.members);
@@ -244,6 +254,7 @@ export class ScimGroupService {
     if (renamed) {
       await recordEvent(
         trx,
+        acting,
         {
           type: 'account.updated',
           companyId,
@@ -259,6 +270,7 @@ export class ScimGroupService {
       for (const m of memberships) {
         await recordEvent(
           trx,
+          acting,
           {
             type: 'account_user.deleted',
             companyId,
@@ -269,7 +281,7 @@ export class ScimGroupService {
         );
       }
     }
-    await this.addMembers(trx, companyId, row.id, added, now);
+    await this.addMembers(trx, acting, companyId, row.id, added, now);
     return this.resource(trx, updated, true);
   }
 

@@ -10,7 +10,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../identity/credentials.js';
 import { DomainError, unauthorized } from '../../identity/errors.js';
-import { parseBearer } from '../shared/auth.js';
+import { originOf, parseBearer } from '../shared/auth.js';
 import { classifyError } from '../shared/errors.js';
 import { resourceType, resourceTypesList, schema as schemaDocument, schemasList, serviceProviderConfig } from './discovery.js';
 import { ScimError, scimErrorBody, type ScimType } from './errors.js';
@@ -101,7 +101,7 @@ export const scimRoutes: FastifyPluginAsync<ScimDeps> = async (app, { auth, user
     api.addHook('onRequest', async (req: FastifyRequest) => {
       const token = parseBearer(req.headers.authorization);
       if (!token) throw unauthorized();
-      req.principal = await auth.token('scim_token', token);
+      req.principal = await auth.token('scim_token', token, originOf(req));
     });
 
     const tags = ['SCIM'];

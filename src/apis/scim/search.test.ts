@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ScimError } from './errors.js';
+import { invalidFilter, ScimError } from './errors.js';
 import { parseFilter } from './filter.js';
 import { SCIM_LIMITS } from './limits.js';
 import { parseListQuery } from './list.js';
 import { USER_RESOURCE, USER_SCHEMA, type JsonObject } from './schema.js';
-import { filterMentions, indexableConjuncts, search, sortValue, type SearchSource } from './search.js';
+import { filterMentions, indexableConjuncts, search, searchAcrossTypes, sortValue, type SearchSource } from './search.js';
 
 interface Row {
   id: number;
@@ -126,5 +126,41 @@ describe('filter helpers', () => {
     assert.equal(sortValue(u, ref('emails.type'), USER_RESOURCE), undefined);
     assert.equal(sortValue(u, ref('meta.lastModified'), USER_RESOURCE), Date.parse('2026-01-01T00:00:00Z'));
     assert.equal(sortValue(u, ref('name.givenName'), USER_RESOURCE), undefined);
+  });
+});
+
+describe('searchAcrossTypes', () => {
+  const part = (n: number, prefix: string, error?: ScimError) => ({
+    query: q({}),
+    run: async (query: { startIndex: number; count: number }) => {
+      if (error) throw error;
+      const all = Array.from({ length: n }, (_, i): JsonObject => ({ id: `${prefix}${i + 1}` }));
+      return { totalResults: n, resources: all.slice(query.startIndex - 1, query.startIndex - 1 + query.count) };
+    },
+  });
+
+  it('cuts one page across the types, in order, with the sum as totalResults', async () => {
+    const page = async (startIndex: number, count: number) => {
+      const r = await searchAcrossTypes([part(3, 'u'), part(2, 'g')], startIndex, count);
+      return [r.totalResults, r.pages.flatMap((p) => p.resources.map((x) => x.id))];
+    };
+    assert.deepEqual(await page(1, 10), [5, ['u1', 'u2', 'u3', 'g1', 'g2']]);
+    assert.deepEqual(await page(3, 2), [5, ['u3', 'g1']]);
+    assert.deepEqual(await page(5, 2), [5, ['g2']]);
+    assert.deepEqual(await page(6, 2), [5, []]);
+    assert.deepEqual(await page(1, 0), [5, []]);
+  });
+
+  it('skips a type the filter cannot apply to, and fails only when none can', async () => {
+    const r = await searchAcrossTypes([part(2, 'u'), part(0, 'g', invalidFilter('no such attribute'))], 1, 10);
+    assert.equal(r.totalResults, 2);
+    await assert.rejects(
+      searchAcrossTypes([part(1, 'u', invalidFilter('a')), part(1, 'g', invalidFilter('b'))], 1, 10),
+      (e: unknown) => e instanceof ScimError && e.detail === 'a',
+    );
+    await assert.rejects(
+      searchAcrossTypes([part(1, 'u', new ScimError(400, 'x', 'tooMany'))], 1, 10),
+      (e: unknown) => e instanceof ScimError && e.scimType === 'tooMany',
+    );
   });
 });

@@ -7,7 +7,7 @@
 //   bounded by SCIM_LIMITS.maxFilterScan (past it: 400 tooMany, never a silently partial answer).
 // Matches are sorted (sortBy, then id) and only the requested page is loaded in full.
 
-import { tooMany } from './errors.js';
+import { ScimError, tooMany } from './errors.js';
 import { compileFilter, indexableEquality, parseDateTime, toBoolean, type FilterNode, type IndexableEquality } from './filter.js';
 import { SCIM_LIMITS } from './limits.js';
 import type { AttributeRef, ListQuery } from './list.js';
@@ -170,4 +170,56 @@ export async function search<Row extends { id: number }>(src: SearchSource<Row>,
   // A row deleted since it matched is left out of the page.
   const rows = pageIds.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
   return { totalResults: matches.length, resources: await src.resources(rows, withMembers) };
+}
+
+/** One resource type's part of a search across types (POST /.search at the root). */
+export interface TypedSearch {
+  /** The query as read for this type (attributes resolve against its schema). */
+  readonly query: ListQuery;
+  run(query: ListQuery): Promise<SearchResult>;
+}
+
+/**
+ * A search across resource types, in the order given: a filter applies to each type it is valid for
+ * (an attribute only one type has matches nothing in the other); sortBy sorts within each type; one
+ * page is cut across them. An invalid filter is an error only when no type can read it.
+ */
+export async function searchAcrossTypes(
+  parts: readonly TypedSearch[],
+  startIndex: number,
+  count: number,
+): Promise<{ totalResults: number; pages: SearchResult[] }> {
+  // Totals first (count 0 reads no page), then the page across the concatenation.
+  const totals: (number | undefined)[] = [];
+  let firstError: ScimError | undefined;
+  for (const part of parts) {
+    try {
+      totals.push((await part.run({ ...part.query, startIndex: 1, count: 0 })).totalResults);
+    } catch (err) {
+      if (!(err instanceof ScimError) || err.scimType !== 'invalidFilter') throw err;
+      firstError ??= err;
+      totals.push(undefined);
+    }
+  }
+  if (firstError && totals.every((t) => t === undefined)) throw firstError;
+  const pages: SearchResult[] = [];
+  let skip = startIndex - 1;
+  let room = count;
+  for (const [i, part] of parts.entries()) {
+    const total = totals[i];
+    if (total === undefined || total === 0) {
+      pages.push({ totalResults: 0, resources: [] });
+      continue;
+    }
+    if (skip >= total || room === 0) {
+      skip = Math.max(0, skip - total);
+      pages.push({ totalResults: total, resources: [] });
+      continue;
+    }
+    const page = await part.run({ ...part.query, startIndex: skip + 1, count: room });
+    pages.push(page);
+    room -= page.resources.length;
+    skip = 0;
+  }
+  return { totalResults: totals.reduce<number>((a, t) => a + (t ?? 0), 0), pages };
 }

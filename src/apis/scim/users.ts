@@ -18,7 +18,7 @@ import type { UserRow } from '../../store/schema.js';
 import { inTransaction } from '../../store/transaction.js';
 import * as usersStore from '../../store/users.js';
 import { recordEvent } from '../../events/log.js';
-import type { EventType } from '../../events/types.js';
+import type { Acting, EventType } from '../../events/types.js';
 import { nowIso } from '../../infra/clock.js';
 import { afterCredentialChange, afterDeactivation } from '../../identity/credential-changes.js';
 import type { Principal } from '../../identity/credentials.js';
@@ -141,7 +141,7 @@ export class ScimUserService {
           const user = await usersStore.insertUser(trx, row);
           if (!user) throw emailTaken();
           const resource = this.resource(user);
-          await recordEvent(trx, { type: 'user.created', companyId, target: { kind: 'user', id: user.id }, data: resource }, now);
+          await recordEvent(trx, principal.acting, { type: 'user.created', companyId, target: { kind: 'user', id: user.id }, data: resource }, now);
           return resource;
         }),
       f.userName,
@@ -163,7 +163,7 @@ export class ScimUserService {
           const current = await scimStore.findCompanyUserForUpdate(trx, principal.companyId, id);
           if (!current) throw userNotFound(rawId);
           this.checkVersion(current, ifMatch);
-          return this.resource(await this.write(trx, current, f, passwordHash));
+          return this.resource(await this.write(trx, principal.acting, current, f, passwordHash));
         }),
       f.userName,
     );
@@ -193,7 +193,7 @@ export class ScimUserService {
           const result = applyPatchOperations(this.resource(current), ops, USER_RESOURCE, PATCH_OPTIONS);
           if (!result.changed) return this.resource(current);
           const f = userFields(result.resource);
-          return this.resource(await this.write(trx, current, f, f.password === undefined ? undefined : passwordHash));
+          return this.resource(await this.write(trx, principal.acting, current, f, f.password === undefined ? undefined : passwordHash));
         }),
       draftFields.userName,
     );
@@ -209,7 +209,12 @@ export class ScimUserService {
       // Memberships, sessions and tokens go with the row (foreign keys cascade); every app's links here.
       await unlinkAll(trx, 'User', [id]);
       await usersStore.deleteUser(trx, id);
-      await recordEvent(trx, { type: 'user.deleted', companyId: principal.companyId, target: { kind: 'user', id }, data: this.resource(current) });
+      await recordEvent(trx, principal.acting, {
+        type: 'user.deleted',
+        companyId: principal.companyId,
+        target: { kind: 'user', id },
+        data: this.resource(current),
+      });
     });
   }
 
@@ -223,7 +228,7 @@ export class ScimUserService {
    * password ends sessions and kills mailed codes; deactivation ends every session and login link.
    * Nothing changed: nothing written, no event.
    */
-  private async write(trx: Db['kysely'], current: UserRow, f: UserFields, passwordHash: string | undefined): Promise<UserRow> {
+  private async write(trx: Db['kysely'], acting: Acting, current: UserRow, f: UserFields, passwordHash: string | undefined): Promise<UserRow> {
     const companyId = current.company_id;
     const columns = userColumns(f);
     // A user no SCIM client named has their email as userName: that stays so while it is sent back.
@@ -259,7 +264,7 @@ export class ScimUserService {
     if (activeChanged && active === 0) await afterDeactivation(trx, current.id, now);
 
     const data = this.resource(updated);
-    const record = (type: EventType) => recordEvent(trx, { type, companyId, target: { kind: 'user', id: current.id }, data }, now);
+    const record = (type: EventType) => recordEvent(trx, acting, { type, companyId, target: { kind: 'user', id: current.id }, data }, now);
     if (profileChanged) await record('user.updated');
     if (passwordChanged) await record('user.password_changed');
     if (activeChanged) await record(active === 0 ? 'user.deactivated' : 'user.reactivated');
