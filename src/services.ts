@@ -15,6 +15,7 @@ import { CompanyService } from './identity/companies.js';
 import { Authenticator, CredentialService } from './identity/credentials.js';
 import { UserDirectory } from './identity/users.js';
 import { WidgetUserService } from './identity/widget-users.js';
+import { ImportService } from './import/service.js';
 import { MemoryCounterStore, type CounterStore } from './infra/counters.js';
 import { Outbox, type MailNotifier } from './mail/outbox.js';
 import type { Db } from './store/db.js';
@@ -41,6 +42,8 @@ export interface Services {
   plazbot: PlazbotUserService;
   chatwoot: ChatwootServices;
   outbox: Outbox;
+  /** `roster import`: users files, widget users files, a Chatwoot database. */
+  imports: ImportService;
 }
 
 export interface ServiceDeps {
@@ -83,5 +86,6 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
       tokens: new AccessTokens(db),
     },
     outbox: new Outbox(db),
+    imports: new ImportService(db, companies),
   };
 }

@@ -9,6 +9,7 @@ import { openSecretBox, SecretKeyError } from '../infra/secret-key.js';
 import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
+import { registerImport } from './import.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -89,6 +90,7 @@ program
   });
 
 registerAdmin(program, withServices, output);
+registerImport(program, withServices);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (

@@ -24,7 +24,7 @@ export interface Principal {
   botName: string | null;
 }
 
-const TOKEN_PREFIX: Record<Exclude<CredentialKind, 'widget_client'>, string> = {
+export const TOKEN_PREFIX: Record<Exclude<CredentialKind, 'widget_client'>, string> = {
   api_token: 'rtk',
   platform_app: 'rpa',
 };
