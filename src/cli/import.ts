@@ -105,7 +105,7 @@ export function registerImport(program: Command, withServices: WithServices): vo
     .requiredOption('--file <path>', 'the file: .csv (with a header row) or .jsonl')
     .option('--format <format>', 'csv or jsonl (default: from the file name)', format)
     .option('--dry-run', 'check every row against the database and write nothing')
-    .option('--batch-size <n>', 'rows per transaction (default 500)', batchSize)
+    .option('--batch-size <n>', 'rows per transaction (default 1000)', batchSize)
     .option('--json', 'print one JSON object {created, updated, unchanged, failed}')
     .action(async (opts: FileOptions) => {
       const progress = createProgress({ totalBytes: fileSize(opts.file), label: 'users' });
@@ -137,7 +137,7 @@ export function registerImport(program: Command, withServices: WithServices): vo
     .requiredOption('--file <path>', 'the file: .csv (with a header row) or .jsonl')
     .option('--format <format>', 'csv or jsonl (default: from the file name)', format)
     .option('--dry-run', 'check every row against the database and write nothing')
-    .option('--batch-size <n>', 'rows per transaction (default 500)', batchSize)
+    .option('--batch-size <n>', 'rows per transaction (default 1000)', batchSize)
     .option('--json', 'print one JSON object {created, updated, unchanged, failed}')
     .action(async (opts: FileOptions & { bot: string }) => {
       const progress = createProgress({ totalBytes: fileSize(opts.file), label: 'widget users' });
@@ -169,7 +169,7 @@ export function registerImport(program: Command, withServices: WithServices): vo
     .requiredOption('--company <code>', 'the company they join')
     .option('--platform-apps', 'also the platform apps and what each may touch (each gets a new roster token)')
     .option('--dry-run', 'check everything against the database and write nothing')
-    .option('--batch-size <n>', 'records per transaction (default 500)', batchSize)
+    .option('--batch-size <n>', 'records per transaction (default 1000)', batchSize)
     .option('--json', 'print one JSON object {created, updated, unchanged, failed, kinds, idsNotKept, platformApps, notes}')
     .action(async (opts: { from: string; company: string; platformApps?: boolean; dryRun?: boolean; json?: boolean; batchSize?: number }) => {
       const progress = createProgress({ label: 'chatwoot' });

@@ -6,7 +6,8 @@
 import type { Db } from '../store/db.js';
 import * as store from '../store/widget-users.js';
 import { inTransaction } from '../store/transaction.js';
-import { recordEvent } from '../events/log.js';
+import { recordEvent, recordEvents } from '../events/log.js';
+import type { NewEvent } from '../events/types.js';
 import type { WidgetUserRecord } from '../store/widget-users.js';
 import { nowIso } from '../infra/clock.js';
 import type { Principal } from './credentials.js';
@@ -210,6 +211,7 @@ export async function planWidgetUsers(db: Db['kysely'], botId: string, inputs: W
  * violation: the caller retries the batch row by row (see import/run.ts writeIsolating).
  */
 export async function writeWidgetUsers(trx: Db['kysely'], owner: { botId: string; companyId: number }, plan: WidgetUserBatchPlan, now: string): Promise<void> {
+  const events: NewEvent[] = [];
   const fresh = plan.fresh.map((input) => ({ input, ...newWidgetUserRows(owner, input, now) }));
   const inserted = new Map(
     (
@@ -244,30 +246,23 @@ export async function writeWidgetUsers(trx: Db['kysely'], owner: { botId: string
     ),
   );
   for (const { input } of fresh) {
-    await recordEvent(
-      trx,
-      {
-        type: 'widget_user.created',
-        companyId: owner.companyId,
-        target: { kind: 'widget_user', id: input.id },
-        data: { id: input.id, names: input.names, legalId: input.legalId ?? null, botId: owner.botId },
-      },
-      now,
-    );
+    events.push({
+      type: 'widget_user.created',
+      companyId: owner.companyId,
+      target: { kind: 'widget_user', id: input.id },
+      data: { id: input.id, names: input.names, legalId: input.legalId ?? null, botId: owner.botId },
+    });
   }
   for (const { id, input, legalId } of plan.changed) {
     const names = roomNames(input.names);
     await store.updateWidgetUser(trx, id, { names: input.names, legalId, now });
     for (const kind of ['personal', 'group'] as const) await store.renameRoom(trx, id, kind, names[kind], now);
-    await recordEvent(
-      trx,
-      {
-        type: 'widget_user.updated',
-        companyId: owner.companyId,
-        target: { kind: 'widget_user', id: input.id },
-        data: { id: input.id, names: input.names, legalId, botId: owner.botId },
-      },
-      now,
-    );
+    events.push({
+      type: 'widget_user.updated',
+      companyId: owner.companyId,
+      target: { kind: 'widget_user', id: input.id },
+      data: { id: input.id, names: input.names, legalId, botId: owner.botId },
+    });
   }
+  await recordEvents(trx, events, now);
 }

@@ -29,7 +29,8 @@ import type { Company } from '../identity/companies.js';
 import { TOKEN_PREFIX } from '../identity/credentials.js';
 import { digest, formatToken, newPublicId, newSecret } from '../identity/secrets.js';
 import { isValidEmail, newUserRow, normalizeEmail } from '../identity/users.js';
-import { recordEvent } from '../events/log.js';
+import { recordEvents } from '../events/log.js';
+import type { NewEvent } from '../events/types.js';
 import { nowIso } from '../infra/clock.js';
 import { insertAccount } from '../store/accounts.js';
 import { insertCredential } from '../store/credentials.js';
@@ -287,36 +288,29 @@ class ChatwootImport {
   }
 
   private async writeAccounts(trx: Db['kysely'], items: Array<Item<AccountFields>>, now: string): Promise<void> {
+    const events: NewEvent[] = [];
     for (const i of items) {
       if (i.create) {
         const row = await insertAccount(trx, { ...i.create, company_id: this.company.id, ...(i.keep && { id: i.line }) });
         i.id = row.id;
-        await recordEvent(
-          trx,
-          {
-            type: 'account.created',
-            companyId: this.company.id,
-            target: { kind: 'account', id: row.id },
-            data: { id: row.id, name: row.name, chatwootId: i.line },
-          },
-          now,
-        );
+        events.push({
+          type: 'account.created',
+          companyId: this.company.id,
+          target: { kind: 'account', id: row.id },
+          data: { id: row.id, name: row.name, chatwootId: i.line },
+        });
       } else {
         await trx
           .updateTable('accounts')
           .set({ ...i.patch, updated_at: now })
           .where('id', '=', i.id!)
           .execute();
-        await recordEvent(
-          trx,
-          {
-            type: 'account.updated',
-            companyId: this.company.id,
-            target: { kind: 'account', id: i.id! },
-            data: { id: i.id, changed: i.changed, chatwootId: i.line },
-          },
-          now,
-        );
+        events.push({
+          type: 'account.updated',
+          companyId: this.company.id,
+          target: { kind: 'account', id: i.id! },
+          data: { id: i.id, changed: i.changed, chatwootId: i.line },
+        });
       }
     }
     await links.insertLinks(
@@ -325,6 +319,7 @@ class ChatwootImport {
       items.filter((i) => i.link).map((i) => ({ sourceId: String(i.line), targetId: String(i.id) })),
       now,
     );
+    await recordEvents(trx, events, now);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -426,6 +421,7 @@ class ChatwootImport {
   }
 
   private async writeUsers(trx: Db['kysely'], items: Array<Item<NewUser>>, now: string): Promise<void> {
+    const events: NewEvent[] = [];
     const creates = items.filter((i) => i.create);
     const kept = creates.filter((i) => i.keep);
     const fresh = creates.filter((i) => !i.keep);
@@ -446,25 +442,22 @@ class ChatwootImport {
       // Taken since the lookup: fails the batch, which is then written row by row.
       if (id === undefined) throw new StoreError('unique', 'email taken during the import');
       i.id = id;
-      await recordEvent(
-        trx,
-        {
-          type: 'user.created',
-          companyId: this.company.id,
-          target: { kind: 'user', id },
-          data: { id, email: row.email, name: row.name, displayName: row.display_name, emailVerified: row.email_verified_at !== null, chatwootId: i.line },
-        },
-        now,
-      );
+      events.push({
+        type: 'user.created',
+        companyId: this.company.id,
+        target: { kind: 'user', id },
+        data: { id, email: row.email, name: row.name, displayName: row.display_name, emailVerified: row.email_verified_at !== null, chatwootId: i.line },
+      });
     }
     for (const i of items) {
       if (i.create || !i.changed || i.changed.length === 0) continue;
       await updateUser(trx, i.id!, { ...(i.patch as UserPatch), updated_at: now });
-      await recordEvent(
-        trx,
-        { type: 'user.updated', companyId: this.company.id, target: { kind: 'user', id: i.id! }, data: { id: i.id, changed: i.changed, chatwootId: i.line } },
-        now,
-      );
+      events.push({
+        type: 'user.updated',
+        companyId: this.company.id,
+        target: { kind: 'user', id: i.id! },
+        data: { id: i.id, changed: i.changed, chatwootId: i.line },
+      });
     }
     await links.insertLinks(
       trx,
@@ -472,6 +465,7 @@ class ChatwootImport {
       items.filter((i) => i.link).map((i) => ({ sourceId: String(i.line), targetId: String(i.id) })),
       now,
     );
+    await recordEvents(trx, events, now);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -545,30 +539,29 @@ class ChatwootImport {
       else items.push({ line: w.line, id: m.id, patch, changed });
     }
     await this.write(kind, items, async (trx, part, now) => {
+      const events: NewEvent[] = [];
       for (const i of part) {
         if (i.create) {
           const [row] = await batches.insertMemberships(trx, [{ ...i.create.fields, created_at: i.create.created_at, updated_at: i.create.updated_at }]);
           // The membership appeared meanwhile: fails the batch, which is then written row by row.
           if (!row) throw new StoreError('unique', 'membership created during the import');
-          await recordEvent(
-            trx,
-            {
-              type: 'account_user.created',
-              companyId: this.company.id,
-              target: { kind: 'account_user', id: row.id },
-              data: { id: row.id, accountId: row.account_id, userId: row.user_id, role: i.create.fields.role },
-            },
-            now,
-          );
+          events.push({
+            type: 'account_user.created',
+            companyId: this.company.id,
+            target: { kind: 'account_user', id: row.id },
+            data: { id: row.id, accountId: row.account_id, userId: row.user_id, role: i.create.fields.role },
+          });
         } else {
           await batches.updateMembership(trx, i.id!, { ...(i.patch as { role?: AccountRole }), updated_at: now });
-          await recordEvent(
-            trx,
-            { type: 'account_user.updated', companyId: this.company.id, target: { kind: 'account_user', id: i.id! }, data: { id: i.id, changed: i.changed } },
-            now,
-          );
+          events.push({
+            type: 'account_user.updated',
+            companyId: this.company.id,
+            target: { kind: 'account_user', id: i.id! },
+            data: { id: i.id, changed: i.changed },
+          });
         }
       }
+      await recordEvents(trx, events, now);
     });
     this.progress(page.length);
   }
@@ -607,6 +600,7 @@ class ChatwootImport {
     if (created.length > 0) {
       await inTransaction(kysely, async (trx) => {
         const now = nowIso();
+        const events: NewEvent[] = [];
         for (const c of created) {
           const secret = c.token.slice(c.token.indexOf('.') + 1);
           await insertCredential(trx, {
@@ -618,16 +612,12 @@ class ChatwootImport {
             secret_digest: digest(secret),
             created_at: now,
           });
-          await recordEvent(
-            trx,
-            {
-              type: 'credential.created',
-              companyId: this.company.id,
-              target: { kind: 'credential', id: c.id },
-              data: { id: c.id, kind: 'platform_app', name: c.name, chatwootId: c.app.id },
-            },
-            now,
-          );
+          events.push({
+            type: 'credential.created',
+            companyId: this.company.id,
+            target: { kind: 'credential', id: c.id },
+            data: { id: c.id, kind: 'platform_app', name: c.name, chatwootId: c.app.id },
+          });
         }
         await links.insertLinks(
           trx,
@@ -635,6 +625,7 @@ class ChatwootImport {
           created.map((c) => ({ sourceId: String(c.app.id), targetId: c.id })),
           now,
         );
+        await recordEvents(trx, events, now);
       });
       for (const c of created) {
         kind.created++;

@@ -11,7 +11,7 @@ import type { ColumnWarning } from './rows.js';
 import type { RowError } from './types.js';
 
 /** Rows per transaction unless told otherwise (bench/import.ts measured 250 to 2,000: see docs/import.md). */
-export const DEFAULT_BATCH_SIZE = 500;
+export const DEFAULT_BATCH_SIZE = 1000;
 
 export interface ImportReport extends ImportSummary {
   /** The run's id: the `actor_id` of every event it recorded. */

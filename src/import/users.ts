@@ -28,7 +28,8 @@
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import pLimit from 'p-limit';
-import { recordEvent } from '../events/log.js';
+import { recordEvents } from '../events/log.js';
+import type { NewEvent } from '../events/types.js';
 import type { Company } from '../identity/companies.js';
 import { parseForeignHash } from '../identity/password-hashes.js';
 import { checkPassword, hashPassword } from '../identity/passwords.js';
@@ -344,6 +345,7 @@ export class UsersImport {
   private async write(trx: Db['kysely'], plans: RowPlan[]): Promise<void> {
     const { company } = this.options;
     const now = nowIso();
+    const events: NewEvent[] = [];
     const creates = plans.filter((p) => !p.user);
     const newRows = creates.map((p) => {
       const r = p.row;
@@ -371,40 +373,32 @@ export class UsersImport {
       // unique violation, so that the batch is retried row by row and this row fails alone.
       if (id === undefined) throw new StoreError('unique', 'email taken during the import');
       ids.set(p, id);
-      await recordEvent(
-        trx,
-        {
-          type: 'user.created',
-          companyId: company.id,
-          target: { kind: 'user', id },
-          data: {
-            id,
-            email: p.row.email,
-            name: newRows[i]!.name,
-            lastName: p.row.lastName,
-            displayName: p.row.displayName,
-            emailVerified: p.row.emailVerified,
-            createdVia: 'import',
-          },
+      events.push({
+        type: 'user.created',
+        companyId: company.id,
+        target: { kind: 'user', id },
+        data: {
+          id,
+          email: p.row.email,
+          name: newRows[i]!.name,
+          lastName: p.row.lastName,
+          displayName: p.row.displayName,
+          emailVerified: p.row.emailVerified,
+          createdVia: 'import',
         },
-        now,
-      );
+      });
     }
     for (const p of plans) {
       if (!p.user) continue;
       ids.set(p, p.user.id);
       if (p.changed.length === 0) continue;
       await updateUser(trx, p.user.id, { ...p.patch, updated_at: now });
-      await recordEvent(
-        trx,
-        {
-          type: 'user.updated',
-          companyId: company.id,
-          target: { kind: 'user', id: p.user.id },
-          data: { id: p.user.id, email: p.user.email, changed: p.changed },
-        },
-        now,
-      );
+      events.push({
+        type: 'user.updated',
+        companyId: company.id,
+        target: { kind: 'user', id: p.user.id },
+        data: { id: p.user.id, email: p.user.email, changed: p.changed },
+      });
     }
     const newMemberships = plans.flatMap((p) =>
       p.memberships
@@ -424,35 +418,28 @@ export class UsersImport {
     const roles = new Map(newMemberships.map((n) => [`${n.user_id}:${n.account_id}`, n.role]));
     for (const m of await batches.insertMemberships(trx, newMemberships)) {
       const role = roles.get(`${m.user_id}:${m.account_id}`)!;
-      await recordEvent(
-        trx,
-        {
-          type: 'account_user.created',
-          companyId: company.id,
-          target: { kind: 'account_user', id: m.id },
-          data: { id: m.id, accountId: m.account_id, userId: m.user_id, role },
-        },
-        now,
-      );
+      events.push({
+        type: 'account_user.created',
+        companyId: company.id,
+        target: { kind: 'account_user', id: m.id },
+        data: { id: m.id, accountId: m.account_id, userId: m.user_id, role },
+      });
     }
     for (const p of plans) {
       for (const m of p.memberships) {
         if (m.existingId === undefined) continue;
         await batches.updateMembership(trx, m.existingId, { role: m.role, updated_at: now });
-        await recordEvent(
-          trx,
-          {
-            type: 'account_user.updated',
-            companyId: company.id,
-            target: { kind: 'account_user', id: m.existingId },
-            data: { id: m.existingId, accountId: m.accountId, userId: ids.get(p)!, role: m.role },
-          },
-          now,
-        );
+        events.push({
+          type: 'account_user.updated',
+          companyId: company.id,
+          target: { kind: 'account_user', id: m.existingId },
+          data: { id: m.existingId, accountId: m.accountId, userId: ids.get(p)!, role: m.role },
+        });
       }
     }
     const newLinks = plans.filter((p) => p.link !== undefined).map((p) => ({ sourceId: p.link!, targetId: String(ids.get(p)!) }));
     await links.insertLinks(trx, this.linkKey, newLinks, now);
+    await recordEvents(trx, events, now);
   }
 }
 
