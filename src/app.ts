@@ -17,7 +17,6 @@ import { Metrics, registerMetricsRoute } from './infra/metrics.js';
 import { makeValidatorCompiler } from './apis/shared/validation.js';
 import type { Db } from './store/db.js';
 import { buildServices, type Services } from './services.js';
-import { withEventContext } from './events/context.js';
 import type { SecretBox } from './infra/secret-box.js';
 import { openSecretBox } from './infra/secret-key.js';
 import { passwordVerifications } from './identity/passwords.js';
@@ -67,18 +66,6 @@ export async function buildApp({
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
-  // Every write a request makes records its event with this request's id, client address and actor
-  // (the credential an API's auth hook resolves). done() runs the rest of the request inside it.
-  app.addHook('onRequest', (req, _reply, done) => {
-    withEventContext(
-      {
-        requestId: req.id,
-        clientIp: req.ip,
-        actor: () => (req.principal ? { kind: req.principal.kind, id: req.principal.credentialId } : { kind: 'anonymous', id: null }),
-      },
-      done,
-    );
-  });
 
   if (!given) app.addHook('onClose', () => counters.close());
   const { auth } = services;

@@ -7,8 +7,7 @@ import type { Kysely } from 'kysely';
 import * as events from '../store/events.js';
 import type { Database } from '../store/schema.js';
 import * as webhooks from '../store/webhooks.js';
-import { currentEventContext } from './context.js';
-import type { NewEvent } from './types.js';
+import type { Acting, NewEvent } from './types.js';
 
 export interface RecordedEvent {
   id: number;
@@ -27,17 +26,16 @@ function wants(eventTypes: string | null, type: string): boolean {
   }
 }
 
-export async function recordEvent(trx: Kysely<Database>, event: NewEvent, now: string = new Date().toISOString()): Promise<RecordedEvent> {
-  const ctx = currentEventContext();
-  const actor = ctx.actor();
+export async function recordEvent(trx: Kysely<Database>, acting: Acting, event: NewEvent, now: string = new Date().toISOString()): Promise<RecordedEvent> {
+  const { actor } = acting;
   const id = await events.insertEvent(trx, {
     type: event.type,
     occurred_at: now,
     company_id: event.companyId,
     actor_kind: actor.kind,
     actor_id: actor.id,
-    client_ip: ctx.clientIp,
-    request_id: ctx.requestId,
+    client_ip: acting.clientIp,
+    request_id: acting.requestId,
     target_kind: event.target.kind,
     target_id: String(event.target.id),
     data: JSON.stringify(event.data),
@@ -54,9 +52,8 @@ export async function recordEvent(trx: Kysely<Database>, event: NewEvent, now: s
  * wants goes through recordEvent (its deliveries need its id), and the runs of events in between
  * are written in multi-row statements.
  */
-export async function recordEvents(trx: Kysely<Database>, list: readonly NewEvent[], now: string = new Date().toISOString()): Promise<void> {
-  const ctx = currentEventContext();
-  const actor = ctx.actor();
+export async function recordEvents(trx: Kysely<Database>, acting: Acting, list: readonly NewEvent[], now: string = new Date().toISOString()): Promise<void> {
+  const { actor } = acting;
   const endpoints = new Map<number, Array<{ event_types: string | null }>>();
   let pending: Array<Parameters<typeof events.insertEvents>[1][number]> = [];
   for (const event of list) {
@@ -69,7 +66,7 @@ export async function recordEvents(trx: Kysely<Database>, list: readonly NewEven
       if (mine.some((w) => wants(w.event_types, event.type))) {
         await events.insertEvents(trx, pending);
         pending = [];
-        await recordEvent(trx, event, now);
+        await recordEvent(trx, acting, event, now);
         continue;
       }
     }
@@ -79,8 +76,8 @@ export async function recordEvents(trx: Kysely<Database>, list: readonly NewEven
       company_id: event.companyId,
       actor_kind: actor.kind,
       actor_id: actor.id,
-      client_ip: ctx.clientIp,
-      request_id: ctx.requestId,
+      client_ip: acting.clientIp,
+      request_id: acting.requestId,
       target_kind: event.target.kind,
       target_id: String(event.target.id),
       data: JSON.stringify(event.data),

@@ -10,6 +10,7 @@ import type { CompanyService } from './companies.js';
 import { invalid, notFound, unauthorized } from './errors.js';
 import { digest, formatToken, newPublicId, newSecret, newUuid, parseToken, secretMatches } from './secrets.js';
 import { TtlCache } from '../infra/ttl-cache.js';
+import { actingAs, type Acting, type RequestOrigin } from '../events/types.js';
 
 export type { CredentialKind };
 
@@ -22,6 +23,8 @@ export interface Principal {
   companyName: string;
   botId: string | null;
   botName: string | null;
+  /** The credential acting through this request: what the events its writes record name. */
+  acting: Acting;
 }
 
 export const TOKEN_PREFIX: Record<Exclude<CredentialKind, 'widget_client'>, string> = {
@@ -68,19 +71,19 @@ export class Authenticator {
     this.cache = new TtlCache(ttlMs);
   }
 
-  async widgetClient(clientId: string, clientSecret: string): Promise<Principal> {
+  async widgetClient(clientId: string, clientSecret: string, origin?: RequestOrigin): Promise<Principal> {
     // Every client id is newPublicId()'s 16 hex: anything else is refused without a query.
     if (!PUBLIC_ID_RE.test(clientId)) throw unauthorized();
-    return this.check('widget_client', clientId, clientSecret);
+    return this.check('widget_client', clientId, clientSecret, origin);
   }
 
-  async token(kind: 'api_token' | 'platform_app', token: string): Promise<Principal> {
+  async token(kind: 'api_token' | 'platform_app', token: string, origin?: RequestOrigin): Promise<Principal> {
     const parsed = parseToken(TOKEN_PREFIX[kind], token);
     if (!parsed) throw unauthorized();
-    return this.check(kind, parsed.id, parsed.secret);
+    return this.check(kind, parsed.id, parsed.secret, origin);
   }
 
-  private async check(kind: CredentialKind, id: string, secret: string): Promise<Principal> {
+  private async check(kind: CredentialKind, id: string, secret: string, origin: RequestOrigin | undefined): Promise<Principal> {
     if (id.length === 0 || id.length > 64) throw unauthorized();
     const row = await this.cache.get(`${kind}:${id}`, () => store.findCredential(this.db.kysely, id, kind));
     if (!row || row.revoked_at !== null || !secretMatches(secret, row.secret_digest)) throw unauthorized();
@@ -92,6 +95,7 @@ export class Authenticator {
       companyName: row.company_name,
       botId: row.bot_id,
       botName: row.bot_name,
+      acting: actingAs({ kind: row.kind, id: row.id }, origin),
     };
   }
 }

@@ -7,7 +7,7 @@ import type { Db } from '../store/db.js';
 import * as store from '../store/widget-users.js';
 import { inTransaction } from '../store/transaction.js';
 import { recordEvent, recordEvents } from '../events/log.js';
-import type { NewEvent } from '../events/types.js';
+import type { Acting, NewEvent } from '../events/types.js';
 import type { WidgetUserRecord } from '../store/widget-users.js';
 import { nowIso } from '../infra/clock.js';
 import type { Principal } from './credentials.js';
@@ -26,7 +26,9 @@ export interface WidgetUserInput {
   legalId?: string | undefined;
 }
 
-export const LIMITS = { id: 255, names: 255, legalId: 64 } as const;
+/** A widget user's limits: what the Jelou API and the import both check. */
+export const WIDGET_USER_LIMITS = { id: 255, names: 255, legalId: 64 } as const;
+const LIMITS = WIDGET_USER_LIMITS;
 
 const NUL = '\u0000';
 
@@ -92,6 +94,7 @@ export class WidgetUserService {
       await store.insertRooms(trx, { id, botId, referenceId: input.id }, rooms);
       await recordEvent(
         trx,
+        principal.acting,
         {
           type: 'widget_user.created',
           companyId: principal.companyId,
@@ -210,7 +213,13 @@ export async function planWidgetUsers(db: Db['kysely'], botId: string, inputs: W
  * widget_user.updated. A new user the bot has meanwhile (another request) raises the store's unique
  * violation: the caller retries the batch row by row (see import/run.ts writeIsolating).
  */
-export async function writeWidgetUsers(trx: Db['kysely'], owner: { botId: string; companyId: number }, plan: WidgetUserBatchPlan, now: string): Promise<void> {
+export async function writeWidgetUsers(
+  trx: Db['kysely'],
+  acting: Acting,
+  owner: { botId: string; companyId: number },
+  plan: WidgetUserBatchPlan,
+  now: string,
+): Promise<void> {
   const events: NewEvent[] = [];
   const fresh = plan.fresh.map((input) => ({ input, ...newWidgetUserRows(owner, input, now) }));
   const inserted = new Map(
@@ -264,5 +273,5 @@ export async function writeWidgetUsers(trx: Db['kysely'], owner: { botId: string
       data: { id: input.id, names: input.names, legalId, botId: owner.botId },
     });
   }
-  await recordEvents(trx, events, now);
+  await recordEvents(trx, acting, events, now);
 }

@@ -30,7 +30,7 @@ import { TOKEN_PREFIX } from '../identity/credentials.js';
 import { digest, formatToken, newPublicId, newSecret } from '../identity/secrets.js';
 import { isValidEmail, newUserRow, normalizeEmail } from '../identity/users.js';
 import { recordEvents } from '../events/log.js';
-import type { NewEvent } from '../events/types.js';
+import type { Acting, NewEvent } from '../events/types.js';
 import { nowIso } from '../infra/clock.js';
 import { insertAccount } from '../store/accounts.js';
 import { insertCredential } from '../store/credentials.js';
@@ -50,7 +50,7 @@ import {
   type ChatwootPlatformApp,
   type ChatwootUser,
 } from './chatwoot-source.js';
-import { asImportRun, batchSizeOf, newRunId, writeIsolating, type ImportReport } from './run.js';
+import { batchSizeOf, importActing, newRunId, writeIsolating, type ImportReport } from './run.js';
 import type { RowError } from './types.js';
 import { hashProblem } from './users.js';
 
@@ -141,6 +141,7 @@ class ChatwootImport {
   private readonly dryRun: boolean;
   private readonly company: Company;
   private placeholder = 0;
+  private acting: Acting = importActing('imp_unset');
 
   constructor(
     private readonly db: Db,
@@ -183,17 +184,16 @@ class ChatwootImport {
         await batches.reserveIdsUpTo(this.db.kysely, 'accounts', await source.maxId('accounts'));
         await batches.reserveIdsUpTo(this.db.kysely, 'users', await source.maxId('users'));
       }
-      await asImportRun(runId, async () => {
-        for await (const page of source.pages<ChatwootAccount>('accounts', this.batchSize)) await this.accounts(page);
-        for await (const page of source.pages<ChatwootUser>('users', this.batchSize)) await this.users(page);
-        for await (const page of source.pages<ChatwootAccountUser>('account_users', this.batchSize)) await this.accountUsers(page);
-        if (this.options.platformApps) {
-          const apps: ChatwootPlatformApp[] = [];
-          for await (const page of source.pages<ChatwootPlatformApp>('platform_apps', this.batchSize)) apps.push(...page);
-          const appIds = await this.platformApps(apps);
-          for await (const page of source.pages<ChatwootPermissible>('platform_app_permissibles', this.batchSize)) await this.permissibles(page, appIds);
-        }
-      });
+      this.acting = importActing(runId);
+      for await (const page of source.pages<ChatwootAccount>('accounts', this.batchSize)) await this.accounts(page);
+      for await (const page of source.pages<ChatwootUser>('users', this.batchSize)) await this.users(page);
+      for await (const page of source.pages<ChatwootAccountUser>('account_users', this.batchSize)) await this.accountUsers(page);
+      if (this.options.platformApps) {
+        const apps: ChatwootPlatformApp[] = [];
+        for await (const page of source.pages<ChatwootPlatformApp>('platform_apps', this.batchSize)) apps.push(...page);
+        const appIds = await this.platformApps(apps);
+        for await (const page of source.pages<ChatwootPermissible>('platform_app_permissibles', this.batchSize)) await this.permissibles(page, appIds);
+      }
     } finally {
       await source.close();
     }
@@ -319,7 +319,7 @@ class ChatwootImport {
       items.filter((i) => i.link).map((i) => ({ sourceId: String(i.line), targetId: String(i.id) })),
       now,
     );
-    await recordEvents(trx, events, now);
+    await recordEvents(trx, this.acting, events, now);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -465,7 +465,7 @@ class ChatwootImport {
       items.filter((i) => i.link).map((i) => ({ sourceId: String(i.line), targetId: String(i.id) })),
       now,
     );
-    await recordEvents(trx, events, now);
+    await recordEvents(trx, this.acting, events, now);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -561,7 +561,7 @@ class ChatwootImport {
           });
         }
       }
-      await recordEvents(trx, events, now);
+      await recordEvents(trx, this.acting, events, now);
     });
     this.progress(page.length);
   }
@@ -625,7 +625,7 @@ class ChatwootImport {
           created.map((c) => ({ sourceId: String(c.app.id), targetId: c.id })),
           now,
         );
-        await recordEvents(trx, events, now);
+        await recordEvents(trx, this.acting, events, now);
       });
       for (const c of created) {
         kind.created++;

@@ -3,7 +3,7 @@
  * `actor_kind = 'import'`, `actor_id = <run id>`), its report, and the batch writer that keeps one
  * bad row from sinking the rows written with it.
  */
-import { actorContext, withEventContext } from '../events/context.js';
+import { actingAs, type Acting } from '../events/types.js';
 import { newPublicId } from '../identity/secrets.js';
 import { isUnavailable, StoreError } from '../store/errors.js';
 import type { ImportSummary } from './progress.js';
@@ -28,10 +28,8 @@ export function summaryJson(report: ImportSummary): ImportSummary {
 
 export const newRunId = (): string => `imp_${newPublicId()}`;
 
-/** Runs `fn` with the import run as the actor of every event recorded inside it. */
-export function asImportRun<T>(runId: string, fn: () => Promise<T>): Promise<T> {
-  return withEventContext(actorContext({ kind: 'import', id: runId }), fn);
-}
+/** The import run as the actor of the events it records. */
+export const importActing = (runId: string): Acting => actingAs({ kind: 'import', id: runId });
 
 /** Bounds a batch size given by a caller: 1 to 5,000. */
 export function batchSizeOf(n: number | undefined): number {

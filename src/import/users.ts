@@ -29,7 +29,7 @@ import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import { recordEvents } from '../events/log.js';
-import type { NewEvent } from '../events/types.js';
+import type { Acting, NewEvent } from '../events/types.js';
 import type { Company } from '../identity/companies.js';
 import { parseForeignHash } from '../identity/password-hashes.js';
 import { checkPassword, hashPassword } from '../identity/passwords.js';
@@ -45,7 +45,7 @@ import type { UserPatch } from '../store/users.js';
 import { updateUser } from '../store/users.js';
 import { readRows, type ImportFormat } from './read.js';
 import { UserRows, type ImportUser, type Membership } from './rows.js';
-import { asImportRun, batchSizeOf, newRunId, writeIsolating, type ImportReport } from './run.js';
+import { batchSizeOf, importActing, newRunId, writeIsolating, type ImportReport } from './run.js';
 import type { RowError } from './types.js';
 
 export interface UsersImportOptions {
@@ -154,6 +154,7 @@ export class UsersImport {
   private readonly accounts: AccountDirectory;
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly linkKey: links.LinkKey;
+  private acting: Acting = importActing('imp_unset');
   /** The line each external_id was first seen on: one per user in a file. */
   private readonly externalLines = new Map<string, number>();
 
@@ -171,31 +172,30 @@ export class UsersImport {
     const runId = this.options.runId ?? newRunId();
     const batchSize = batchSizeOf(this.options.batchSize);
     const checker = new UserRows({ checkHash: hashProblem });
-    await asImportRun(runId, async () => {
-      let batch: Array<{ line: number; row: ImportUser }> = [];
-      let rows = 0;
-      let bytes = 0;
-      const onBytes = (n: number) => {
-        bytes = n;
-      };
-      for await (const item of readRows(this.options.source, this.options.format, { onBytes })) {
-        rows++;
-        this.options.onProgress?.(rows, bytes);
-        if (item.error) {
-          this.failed.push(item.error);
-          continue;
-        }
-        const checked = checker.check(item);
-        if (checked.errors) this.failed.push(...checked.errors);
-        else batch.push(checked);
-        if (batch.length >= batchSize) {
-          await this.batch(batch);
-          batch = [];
-        }
-      }
-      await this.batch(batch);
+    this.acting = importActing(runId);
+    let batch: Array<{ line: number; row: ImportUser }> = [];
+    let rows = 0;
+    let bytes = 0;
+    const onBytes = (n: number) => {
+      bytes = n;
+    };
+    for await (const item of readRows(this.options.source, this.options.format, { onBytes })) {
+      rows++;
       this.options.onProgress?.(rows, bytes);
-    });
+      if (item.error) {
+        this.failed.push(item.error);
+        continue;
+      }
+      const checked = checker.check(item);
+      if (checked.errors) this.failed.push(...checked.errors);
+      else batch.push(checked);
+      if (batch.length >= batchSize) {
+        await this.batch(batch);
+        batch = [];
+      }
+    }
+    await this.batch(batch);
+    this.options.onProgress?.(rows, bytes);
     return {
       runId,
       dryRun: this.options.dryRun === true,
@@ -439,7 +439,7 @@ export class UsersImport {
     }
     const newLinks = plans.filter((p) => p.link !== undefined).map((p) => ({ sourceId: p.link!, targetId: String(ids.get(p)!) }));
     await links.insertLinks(trx, this.linkKey, newLinks, now);
-    await recordEvents(trx, events, now);
+    await recordEvents(trx, this.acting, events, now);
   }
 }
 

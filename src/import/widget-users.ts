@@ -16,7 +16,7 @@ import { findBotByName } from '../store/import-batches.js';
 import { inTransaction } from '../store/transaction.js';
 import { readRows, type ImportFormat } from './read.js';
 import { WidgetUserRows } from './rows.js';
-import { asImportRun, batchSizeOf, newRunId, writeIsolating, type ImportReport } from './run.js';
+import { batchSizeOf, importActing, newRunId, writeIsolating, type ImportReport } from './run.js';
 import type { RowError } from './types.js';
 
 export interface WidgetUsersImportOptions {
@@ -42,6 +42,7 @@ export async function importWidgetUsers(db: Db, options: WidgetUsersImportOption
   }
   const owner = { botId: bot.id, companyId: company.id };
   const runId = options.runId ?? newRunId();
+  const acting = importActing(runId);
   const batchSize = batchSizeOf(options.batchSize);
   const checker = new WidgetUserRows();
   const failed: RowError[] = [];
@@ -74,6 +75,7 @@ export async function importWidgetUsers(db: Db, options: WidgetUsersImportOption
         inTransaction(db.kysely, (trx) =>
           writeWidgetUsers(
             trx,
+            acting,
             owner,
             {
               fresh: part.flatMap((i) => (i.fresh ? [i.fresh] : [])),
@@ -91,32 +93,30 @@ export async function importWidgetUsers(db: Db, options: WidgetUsersImportOption
     }
   };
 
-  await asImportRun(runId, async () => {
-    let batch: Array<{ line: number; input: WidgetUserInput }> = [];
-    let rows = 0;
-    let bytes = 0;
-    for await (const item of readRows(options.source, options.format, { onBytes: (n) => (bytes = n) })) {
-      rows++;
-      options.onProgress?.(rows, bytes);
-      if (item.error) {
-        failed.push(item.error);
-        continue;
-      }
-      const checked = checker.check(item);
-      if (checked.errors) {
-        failed.push(...checked.errors);
-        continue;
-      }
-      const { id, names, legalId } = checked.row;
-      batch.push({ line: checked.line, input: { id, names, ...(legalId !== null && { legalId }) } });
-      if (batch.length >= batchSize) {
-        await flush(batch);
-        batch = [];
-      }
-    }
-    await flush(batch);
+  let batch: Array<{ line: number; input: WidgetUserInput }> = [];
+  let rows = 0;
+  let bytes = 0;
+  for await (const item of readRows(options.source, options.format, { onBytes: (n) => (bytes = n) })) {
+    rows++;
     options.onProgress?.(rows, bytes);
-  });
+    if (item.error) {
+      failed.push(item.error);
+      continue;
+    }
+    const checked = checker.check(item);
+    if (checked.errors) {
+      failed.push(...checked.errors);
+      continue;
+    }
+    const { id, names, legalId } = checked.row;
+    batch.push({ line: checked.line, input: { id, names, ...(legalId !== null && { legalId }) } });
+    if (batch.length >= batchSize) {
+      await flush(batch);
+      batch = [];
+    }
+  }
+  await flush(batch);
+  options.onProgress?.(rows, bytes);
 
   return { runId, dryRun: options.dryRun === true, created, updated, unchanged, failed: failed.sort((a, b) => a.line - b.line), warnings: checker.warnings };
 }

@@ -13,6 +13,7 @@ import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
 import { MESSAGES, RecordErrors } from './record-errors.js';
 import { isValidEmail, normalizeEmail } from '../../identity/users.js';
 import { storedObject, storedStrings } from '../../infra/stored-json.js';
+import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 
 /**
  * The locales an account may have: the codes of Chatwoot's LANGUAGES_CONFIG, in its order (ISO
@@ -113,7 +114,7 @@ export const FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
 };
 export const FEATURES = Object.keys(FEATURE_DEFAULTS);
 
-export const LIMITS = { name: 255, domain: 100, supportEmail: 255, limitKeys: 50, limitKey: 64 } as const;
+const LIMITS = CHATWOOT_LIMITS.account;
 
 export interface Account {
   id: number;

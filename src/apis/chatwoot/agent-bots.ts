@@ -14,8 +14,9 @@ import { nowIso } from '../../infra/clock.js';
 import type { Principal } from '../../identity/credentials.js';
 import { appIdOf, parseId, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { MESSAGES, RecordErrors, recordInvalid } from './record-errors.js';
+import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 
-export const LIMITS = { name: 255, description: 2000, outgoingUrl: 2048 } as const;
+const LIMITS = CHATWOOT_LIMITS.agentBot;
 
 export interface AgentBot {
   id: number;

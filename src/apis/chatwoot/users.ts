@@ -25,8 +25,9 @@ import { charLength, MESSAGES, RecordErrors } from './record-errors.js';
 import { digest, newSecret } from '../../identity/secrets.js';
 import { emailTaken, isValidEmail, newUserRow, normalizeEmail, type UserDirectory } from '../../identity/users.js';
 import { storedObject } from '../../infra/stored-json.js';
+import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 
-export const LIMITS = { name: 255, displayName: 255, passwordMin: 6, passwordMax: 128 } as const;
+const LIMITS = CHATWOOT_LIMITS.user;
 
 /** How long a login link works, once. */
 export const SSO_TOKEN_TTL_MS = 5 * 60 * 1000;

@@ -23,6 +23,7 @@ import type { CounterStore } from '../../infra/counters.js';
 import type { MailNotifier } from '../../mail/outbox.js';
 import { digest, newSecret } from '../../identity/secrets.js';
 import { emailTaken, isValidEmail, newUserRow, normalizeEmail } from '../../identity/users.js';
+import { LIMITS } from './limits.js';
 
 export interface CreatePlatformUserInput {
   name: string;
@@ -34,14 +35,12 @@ export interface CreatePlatformUserInput {
   isExternalCreation: boolean;
 }
 
-export const NAME_MAX = 100;
-
-/** Trimmed, 1-NAME_MAX characters, no control characters. */
+/** Trimmed, 1-LIMITS.name characters, no control characters. */
 function checkName(value: string, field: string, fields: FieldError[]): string {
   const v = value.trim();
   // eslint-disable-next-line no-control-regex
-  if (v.length === 0 || [...v].length > NAME_MAX || /[\u0000-\u001f\u007f]/.test(v)) {
-    fields.push({ field, message: `must be 1-${NAME_MAX} characters without control characters` });
+  if (v.length === 0 || [...v].length > LIMITS.name || /[\u0000-\u001f\u007f]/.test(v)) {
+    fields.push({ field, message: `must be 1-${LIMITS.name} characters without control characters` });
   }
   return v;
 }
