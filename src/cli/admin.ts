@@ -149,7 +149,8 @@ export function registerAdmin(program: Command, withServices: WithServices, out:
   }
 }
 
-function registerListRevoke(group: Command, kind: CredentialKind, key: string, withServices: WithServices, out: (cmd: Command) => Output) {
+/** `list` and `revoke` verbs for one kind of credential, under `group`. */
+export function registerListRevoke(group: Command, kind: CredentialKind, key: string, withServices: WithServices, out: (cmd: Command) => Output) {
   group
     .command('list')
     .description('list them (secrets are never shown again)')

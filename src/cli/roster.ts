@@ -10,6 +10,7 @@ import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
 import { registerImport } from './import.js';
+import { registerScim } from './scim.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -40,7 +41,7 @@ function output(cmd: Command): Output {
 }
 
 const program = new Command('roster')
-  .description('Self-hosted user provisioning: the Jelou, Plazbot/Wabotify and Chatwoot user APIs over one identity store')
+  .description('Self-hosted user provisioning: the Jelou, Plazbot/Wabotify and Chatwoot user APIs and SCIM 2.0 over one identity store')
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
@@ -90,6 +91,7 @@ program
   });
 
 registerAdmin(program, withServices, output);
+registerScim(program, withServices, output);
 registerImport(program, withServices);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,5 +1,6 @@
 /**
- * API credentials: widget clients (Jelou), API tokens (Plazbot) and platform apps (Chatwoot).
+ * API credentials: widget clients (Jelou), API tokens (Plazbot), platform apps (Chatwoot) and SCIM
+ * tokens (an identity provider's provisioning connection).
  * Secrets are shown once at creation and stored only as SHA-256 digests.
  */
 import type { Db } from '../store/db.js';
@@ -30,7 +31,11 @@ export interface Principal {
 export const TOKEN_PREFIX: Record<Exclude<CredentialKind, 'widget_client'>, string> = {
   api_token: 'rtk',
   platform_app: 'rpa',
+  scim_token: 'rsc',
 };
+
+/** The credentials that are bearer tokens (`<prefix>_<id>.<secret>`). */
+export type TokenKind = Exclude<CredentialKind, 'widget_client'>;
 
 export const DEFAULT_BOT_NAME = 'Widget Bot';
 
@@ -77,7 +82,7 @@ export class Authenticator {
     return this.check('widget_client', clientId, clientSecret, origin);
   }
 
-  async token(kind: 'api_token' | 'platform_app', token: string, origin?: RequestOrigin): Promise<Principal> {
+  async token(kind: TokenKind, token: string, origin?: RequestOrigin): Promise<Principal> {
     const parsed = parseToken(TOKEN_PREFIX[kind], token);
     if (!parsed) throw unauthorized();
     return this.check(kind, parsed.id, parsed.secret, origin);
@@ -128,7 +133,7 @@ export class CredentialService {
     return { clientId, clientSecret, botId: bot.id, companyId: company.id };
   }
 
-  async createToken(kind: 'api_token' | 'platform_app', input: { companyCode: string; name?: string }): Promise<TokenCreated> {
+  async createToken(kind: TokenKind, input: { companyCode: string; name?: string }): Promise<TokenCreated> {
     const company = await this.companies.get(input.companyCode);
     const name = input.name?.trim();
     if (name !== undefined && (name.length === 0 || name.length > 200)) {

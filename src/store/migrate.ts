@@ -7,6 +7,7 @@ import { plazbot } from './migrations/003_plazbot.js';
 import { chatwoot } from './migrations/004_chatwoot.js';
 import { fixes } from './migrations/005_fixes.js';
 import { events } from './migrations/007_events.js';
+import { scim } from './migrations/009_scim.js';
 import { importLinks } from './migrations/010_import.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
@@ -19,6 +20,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '004_chatwoot': chatwoot(ctx),
     '005_fixes': fixes(ctx),
     '007_events': events(ctx),
+    '009_scim': scim(ctx),
     '010_import': importLinks(ctx),
   };
 }

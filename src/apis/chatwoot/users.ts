@@ -20,10 +20,11 @@ import { nowIso } from '../../infra/clock.js';
 import { afterCredentialChange } from '../../identity/credential-changes.js';
 import type { Principal } from '../../identity/credentials.js';
 import { checkPassword, hashPassword, parsePolicy } from '../../identity/passwords.js';
+import { unprocessable } from '../../identity/errors.js';
 import { appIdOf, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { charLength, MESSAGES, RecordErrors } from './record-errors.js';
 import { digest, newSecret } from '../../identity/secrets.js';
-import { emailTaken, isValidEmail, newUserRow, normalizeEmail, type UserDirectory } from '../../identity/users.js';
+import { emailTaken, isActive, isValidEmail, newUserRow, normalizeEmail, type UserDirectory } from '../../identity/users.js';
 import { storedObject } from '../../infra/stored-json.js';
 import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 
@@ -283,12 +284,14 @@ export class ChatwootUserService {
   }
 
   /**
-   * GET /users/:id/login: a link that logs the user in to the frontend once, within five minutes.
+   * GET /users/:id/login: a link that logs the user in to the frontend once, within five minutes
+   * (none for a deactivated user: 422).
    * The token is 256 random bits as 64 hex characters; only its digest is stored.
    */
   async issueLoginUrl(id: AuthorizedId<'User'>): Promise<string> {
     const row = await this.users.findById(id);
     if (!row) throw recordNotFound();
+    if (!isActive(row)) throw unprocessable('USER_DEACTIVATED', 'User is deactivated', [{ field: 'user', message: 'is deactivated' }]);
     const token = randomBytes(32).toString('hex');
     const now = Date.now();
     const nowText = new Date(now).toISOString();
@@ -309,7 +312,7 @@ export class ChatwootUserService {
   async redeemLoginToken(email: string, token: string): Promise<UserRow | undefined> {
     if (!/^[0-9a-f]{64}$/.test(token)) return undefined;
     const user = await this.users.findByEmail(email);
-    if (!user) return undefined;
+    if (!user || !isActive(user)) return undefined;
     return (await store.consumeSsoToken(this.db.kysely, digest(token), user.id, nowIso())) ? user : undefined;
   }
 

@@ -22,7 +22,7 @@ import { checkLoginPassword } from '../../identity/password-login.js';
 import type { CounterStore } from '../../infra/counters.js';
 import type { MailNotifier } from '../../mail/outbox.js';
 import { digest, newSecret } from '../../identity/secrets.js';
-import { emailTaken, isValidEmail, newUserRow, normalizeEmail } from '../../identity/users.js';
+import { emailTaken, isActive, isValidEmail, newUserRow, normalizeEmail } from '../../identity/users.js';
 import { LIMITS } from './limits.js';
 
 export interface CreatePlatformUserInput {
@@ -165,7 +165,7 @@ export class PlazbotUserService {
   }
 
   /**
-   * POST /api/user/login. Past the failure limit (per client IP or per email) the answer is 429
+   * POST /api/user/login. A deactivated user is refused (403) after the password checks. Past the failure limit (per client IP or per email) the answer is 429
    * before the password is even looked at, so a correct password does not get through either, and
    * concurrent guesses cannot overshoot the limit. An unknown email costs the same argon2
    * verification as a wrong password. The stored hash may be in any format `roster import` accepts;
@@ -196,6 +196,8 @@ export class PlazbotUserService {
     const ok = await checkLoginPassword(this.db.kysely, user, input.password);
     if (!user || !ok) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
     await Promise.all([this.counters.reset(keys.email), this.counters.decrement(keys.ip)]);
+    // Said only to whoever knows the password: a deactivated user (SCIM active: false) is kept, not let in.
+    if (!isActive(user)) throw forbidden('USER_DEACTIVATED', 'This user is deactivated');
 
     const company = await findCompanyOfUser(this.db.kysely, user.id);
     if (!company) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
