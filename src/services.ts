@@ -17,6 +17,7 @@ import { CompanyService } from './identity/companies.js';
 import { Authenticator, CredentialService } from './identity/credentials.js';
 import { UserDirectory } from './identity/users.js';
 import { WidgetUserService } from './identity/widget-users.js';
+import { ImportService } from './import/service.js';
 import { MemoryCounterStore, type CounterStore } from './infra/counters.js';
 import { Outbox, type MailNotifier } from './mail/outbox.js';
 import type { Db } from './store/db.js';
@@ -54,6 +55,8 @@ export interface Services {
   chatwoot: ChatwootServices;
   scim: ScimServices;
   outbox: Outbox;
+  /** `roster import`: users files, widget users files, a Chatwoot database. */
+  imports: ImportService;
 }
 
 export interface ServiceDeps {
@@ -98,5 +101,6 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
     },
     scim: { baseUrl: scimBaseUrl, users: new ScimUserService(db, scimBaseUrl), groups: new ScimGroupService(db, scimBaseUrl) },
     outbox: new Outbox(db),
+    imports: new ImportService(db, companies),
   };
 }

@@ -9,6 +9,7 @@ import { openSecretBox, SecretKeyError } from '../infra/secret-key.js';
 import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
+import { registerImport } from './import.js';
 import { registerScim } from './scim.js';
 
 function port(value: string): number {
@@ -91,6 +92,7 @@ program
 
 registerAdmin(program, withServices, output);
 registerScim(program, withServices, output);
+registerImport(program, withServices);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (

@@ -45,3 +45,43 @@ export async function recordEvent(trx: Kysely<Database>, acting: Acting, event: 
   await webhooks.insertDeliveries(trx, id, targets, now);
   return { id, deliveries: targets.length };
 }
+
+/**
+ * Records many events in the caller's transaction (a batch of `roster import`), as recordEvent
+ * records each, in order: each company's webhook endpoints are looked up once, an event an endpoint
+ * wants goes through recordEvent (its deliveries need its id), and the runs of events in between
+ * are written in multi-row statements.
+ */
+export async function recordEvents(trx: Kysely<Database>, acting: Acting, list: readonly NewEvent[], now: string = new Date().toISOString()): Promise<void> {
+  const { actor } = acting;
+  const endpoints = new Map<number, Array<{ event_types: string | null }>>();
+  let pending: Array<Parameters<typeof events.insertEvents>[1][number]> = [];
+  for (const event of list) {
+    if (event.companyId !== null) {
+      let mine = endpoints.get(event.companyId);
+      if (mine === undefined) {
+        mine = await webhooks.webhooksFor(trx, event.companyId);
+        endpoints.set(event.companyId, mine);
+      }
+      if (mine.some((w) => wants(w.event_types, event.type))) {
+        await events.insertEvents(trx, pending);
+        pending = [];
+        await recordEvent(trx, acting, event, now);
+        continue;
+      }
+    }
+    pending.push({
+      type: event.type,
+      occurred_at: now,
+      company_id: event.companyId,
+      actor_kind: actor.kind,
+      actor_id: actor.id,
+      client_ip: acting.clientIp,
+      request_id: acting.requestId,
+      target_kind: event.target.kind,
+      target_id: String(event.target.id),
+      data: JSON.stringify(event.data),
+    });
+  }
+  await events.insertEvents(trx, pending);
+}

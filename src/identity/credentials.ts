@@ -28,7 +28,7 @@ export interface Principal {
   acting: Acting;
 }
 
-const TOKEN_PREFIX: Record<Exclude<CredentialKind, 'widget_client'>, string> = {
+export const TOKEN_PREFIX: Record<Exclude<CredentialKind, 'widget_client'>, string> = {
   api_token: 'rtk',
   platform_app: 'rpa',
   scim_token: 'rsc',

@@ -1,10 +1,15 @@
 /**
- * Password policy and hashing. Hashes are argon2id at OWASP's minimum (m=19 MiB, t=2, p=1),
- * computed on libuv's thread pool by @node-rs/argon2, never on the event loop. Hash before a
- * transaction opens, not inside it.
+ * Password policy and hashing. New hashes are argon2id at ROSTER_ARGON2 (OWASP's minimum: m=19 MiB,
+ * t=2, p=1; defined once, in password-hashes.ts), computed on libuv's thread pool by
+ * @node-rs/argon2, never on the event loop. Hash before a transaction opens, not inside it.
+ * Verification accepts every stored format password-hashes.ts accepts (roster's own argon2id and
+ * the imported bcrypt, argon2i, scrypt and Django pbkdf2 hashes).
  */
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { hash } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { needsRehash, ROSTER_ARGON2, verifyPassword as verifyStoredHash } from './password-hashes.js';
+
+export { needsRehash };
 
 export interface PasswordPolicy {
   minLength: number;
@@ -67,22 +72,25 @@ export function parsePolicy(json: string | null): PasswordPolicy {
   }
 }
 
-const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
-
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2);
+  return hash(password, ROSTER_ARGON2);
 }
 
 let verifications = 0;
-/** argon2 verifications run by this process (a metric: a login costs one, whether or not the user exists). */
+/** Password verifications run by this process (a metric: a login costs one, whether or not the user exists). */
 export const passwordVerifications = (): number => verifications;
 
-/** False for a wrong password and for a malformed stored hash. */
+/**
+ * True when the password matches the stored hash, in any accepted format. False for a wrong
+ * password and for a stored hash that does not parse (HashFormatError): to a login that is a
+ * failed login, never an error.
+ */
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
   verifications++;
   try {
-    return await verify(storedHash, password);
+    return await verifyStoredHash(storedHash, password);
   } catch {
+    // verifyStoredHash rejects only with HashFormatError.
     return false;
   }
 }

@@ -6,12 +6,16 @@
 import type { Db } from '../store/db.js';
 import * as store from '../store/widget-users.js';
 import { inTransaction } from '../store/transaction.js';
-import { recordEvent } from '../events/log.js';
+import { recordEvent, recordEvents } from '../events/log.js';
+import type { Acting, NewEvent } from '../events/types.js';
 import type { WidgetUserRecord } from '../store/widget-users.js';
 import { nowIso } from '../infra/clock.js';
 import type { Principal } from './credentials.js';
 import { invalid, type FieldError } from './errors.js';
 import { newObjectId, newUuid } from './secrets.js';
+import * as batchStore from '../store/import-batches.js';
+import { StoreError } from '../store/errors.js';
+import type { NewWidgetUser } from '../store/schema.js';
 
 export type { WidgetUserRecord };
 
@@ -128,4 +132,146 @@ export class WidgetUserService {
       },
     };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Many at a time (`roster import widget-users`): the rows getOrCreate writes, for a batch in the
+// caller's transaction. Additive: getOrCreate above is the request path and stays as it is.
+
+/** The rows a new widget user is stored as, with both rooms: what getOrCreate writes for one. */
+export function newWidgetUserRows(
+  owner: { botId: string; companyId: number },
+  input: WidgetUserInput,
+  now: string,
+): { user: Omit<NewWidgetUser, 'id'>; rooms: store.NewRoom[] } {
+  const groupId = newUuid();
+  const names = roomNames(input.names);
+  return {
+    user: {
+      bot_id: owner.botId,
+      company_id: owner.companyId,
+      reference_id: input.id,
+      names: input.names,
+      legal_id: input.legalId ?? null,
+      socket_id: newUuid(),
+      provider_id: newUuid(),
+      group_id: groupId,
+      created_at: now,
+      updated_at: now,
+    },
+    rooms: [
+      {
+        oid: newObjectId(),
+        id: personalRoomId(owner.botId, input.id),
+        kind: 'personal',
+        name: names.personal,
+        lastMessageAt: now,
+        createdAt: now,
+        updatedAt: now,
+      },
+      { oid: newObjectId(), id: groupRoomId(owner.botId, groupId), kind: 'group', name: names.group, lastMessageAt: now, createdAt: now, updatedAt: now },
+    ],
+  };
+}
+
+/** A batch sorted against what the bot has: new users, users whose profile the batch changes, the rest. */
+export interface WidgetUserBatchPlan {
+  fresh: WidgetUserInput[];
+  changed: Array<{ id: number; input: WidgetUserInput; legalId: string | null }>;
+  unchanged: WidgetUserInput[];
+}
+
+/** Sorts a batch (ids unique in it) against the bot's stored users, as getOrCreate would treat each. */
+export async function planWidgetUsers(db: Db['kysely'], botId: string, inputs: WidgetUserInput[]): Promise<WidgetUserBatchPlan> {
+  for (const input of inputs) check(input);
+  const stored = new Map(
+    (
+      await batchStore.findWidgetUsersByReferences(
+        db,
+        botId,
+        inputs.map((i) => i.id),
+      )
+    ).map((u) => [u.reference_id, u]),
+  );
+  const plan: WidgetUserBatchPlan = { fresh: [], changed: [], unchanged: [] };
+  for (const input of inputs) {
+    const user = stored.get(input.id);
+    if (!user) {
+      plan.fresh.push(input);
+      continue;
+    }
+    const legalId = input.legalId ?? user.legal_id;
+    if (user.names === input.names && user.legal_id === legalId) plan.unchanged.push(input);
+    else plan.changed.push({ id: user.id, input, legalId });
+  }
+  return plan;
+}
+
+/**
+ * Writes a plan in the caller's transaction: each new user with its rooms and their members, and
+ * widget_user.created, as getOrCreate writes them; each changed profile with its rooms renamed, and
+ * widget_user.updated. A new user the bot has meanwhile (another request) raises the store's unique
+ * violation: the caller retries the batch row by row (see import/run.ts writeIsolating).
+ */
+export async function writeWidgetUsers(
+  trx: Db['kysely'],
+  acting: Acting,
+  owner: { botId: string; companyId: number },
+  plan: WidgetUserBatchPlan,
+  now: string,
+): Promise<void> {
+  const events: NewEvent[] = [];
+  const fresh = plan.fresh.map((input) => ({ input, ...newWidgetUserRows(owner, input, now) }));
+  const inserted = new Map(
+    (
+      await batchStore.insertWidgetUsers(
+        trx,
+        fresh.map((f) => f.user),
+      )
+    ).map((r) => [r.reference_id, r.id]),
+  );
+  if (inserted.size !== fresh.length) throw new StoreError('unique', 'a widget user was created meanwhile');
+  const rooms = fresh.flatMap((f) =>
+    f.rooms.map((r) => ({
+      oid: r.oid,
+      id: r.id,
+      kind: r.kind,
+      bot_id: owner.botId,
+      widget_user_id: inserted.get(f.input.id)!,
+      name: r.name,
+      last_message_at: r.lastMessageAt,
+      created_at: r.createdAt,
+      updated_at: r.updatedAt,
+    })),
+  );
+  await batchStore.insertRoomRows(trx, rooms);
+  await batchStore.insertRoomMemberRows(
+    trx,
+    fresh.flatMap((f) =>
+      f.rooms.flatMap((r) => [
+        { room_oid: r.oid, member_id: f.input.id, member_type: 'user' as const, created_at: r.createdAt },
+        { room_oid: r.oid, member_id: owner.botId, member_type: 'bot' as const, created_at: r.createdAt },
+      ]),
+    ),
+  );
+  for (const { input } of fresh) {
+    events.push({
+      type: 'widget_user.created',
+      companyId: owner.companyId,
+      target: { kind: 'widget_user', id: input.id },
+      data: { id: input.id, names: input.names, legalId: input.legalId ?? null, botId: owner.botId },
+    });
+  }
+  for (const { id, input, legalId } of plan.changed) {
+    const names = roomNames(input.names);
+    await store.updateWidgetUser(trx, id, { names: input.names, legalId, now });
+    for (const kind of ['personal', 'group'] as const) await store.renameRoom(trx, id, kind, names[kind], now);
+    events.push({
+      type: 'widget_user.updated',
+      companyId: owner.companyId,
+      target: { kind: 'widget_user', id: input.id },
+      data: { id: input.id, names: input.names, legalId, botId: owner.botId },
+    });
+  }
+  await recordEvents(trx, acting, events, now);
 }

@@ -1,5 +1,6 @@
 /** The event log: one row per write, in the writer's transaction. */
 import type { Kysely } from 'kysely';
+import { chunks } from './import-batches.js';
 import type { Database, EventRow, NewEventRow } from './schema.js';
 
 export async function insertEvent(db: Kysely<Database>, event: Omit<NewEventRow, 'id'>): Promise<number> {
@@ -41,4 +42,9 @@ export async function listEvents(db: Kysely<Database>, f: EventFilter): Promise<
 export async function pruneEvents(db: Kysely<Database>, before: string): Promise<number> {
   const res = await db.deleteFrom('events').where('occurred_at', '<', before).executeTakeFirst();
   return Number(res.numDeletedRows);
+}
+
+/** Inserts many events in multi-row statements (ids are not returned: see events/log.ts recordEvents). */
+export async function insertEvents(db: Kysely<Database>, rows: ReadonlyArray<Omit<NewEventRow, 'id'>>): Promise<void> {
+  for (const part of chunks(rows)) await db.insertInto('events').values(part).execute();
 }

@@ -8,6 +8,7 @@ import { chatwoot } from './migrations/004_chatwoot.js';
 import { fixes } from './migrations/005_fixes.js';
 import { events } from './migrations/007_events.js';
 import { scim } from './migrations/009_scim.js';
+import { importLinks } from './migrations/010_import.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -20,6 +21,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '005_fixes': fixes(ctx),
     '007_events': events(ctx),
     '009_scim': scim(ctx),
+    '010_import': importLinks(ctx),
   };
 }
 

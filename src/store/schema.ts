@@ -77,7 +77,7 @@ export interface RoomMembersTable {
   created_at: string;
 }
 
-export type UserCreatedVia = 'plazbot' | 'chatwoot' | 'cli' | 'scim';
+export type UserCreatedVia = 'plazbot' | 'chatwoot' | 'cli' | 'scim' | 'import';
 
 export interface UsersTable {
   id: Id;
@@ -286,6 +286,25 @@ export interface WebhookDeliveriesTable {
   delivered_at: string | null;
 }
 
+/**
+ * What `roster import` brought in from where (migration 010_import): the id a record had in the
+ * system it came from, and the roster record it became. A second run finds its records here.
+ */
+export interface ImportLinksTable {
+  company_id: number;
+  /** 'chatwoot' (roster import chatwoot), or 'file' (the external_id column of roster import users). */
+  source: ImportSource;
+  kind: ImportLinkKind;
+  /** The id in the source system, as text. */
+  source_id: string;
+  /** roster's id: users.id or accounts.id as text, or credentials.id of a platform app. */
+  target_id: string;
+  created_at: string;
+}
+
+export type ImportSource = 'chatwoot' | 'file';
+export type ImportLinkKind = 'user' | 'account' | 'platform_app';
+
 export interface Database {
   companies: CompaniesTable;
   bots: BotsTable;
@@ -306,6 +325,7 @@ export interface Database {
   events: EventsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  import_links: ImportLinksTable;
 }
 
 export type EventRow = Selectable<EventsTable>;

@@ -39,3 +39,12 @@ export type UserPatch = Omit<Updateable<UsersTable>, 'id' | 'created_at' | 'crea
 export async function updateUser(db: Kysely<Database>, id: number, patch: UserPatch): Promise<UserRow | undefined> {
   return db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
 }
+
+/**
+ * Replaces a user's password hash only if the stored one is still `expected` (a conditional
+ * UPDATE: a password changed meanwhile is never overwritten). True when it was replaced.
+ */
+export async function replacePasswordHash(db: Kysely<Database>, id: number, expected: string, next: string): Promise<boolean> {
+  const res = await db.updateTable('users').set({ password_hash: next }).where('id', '=', id).where('password_hash', '=', expected).executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}

@@ -17,7 +17,8 @@ import type { Principal } from '../../identity/credentials.js';
 import { EMAIL_TOKEN_RE } from '../../identity/email-tokens.js';
 import { forbidden, invalid, notFound, rateLimited, unauthorized, unprocessable, type FieldError } from '../../identity/errors.js';
 import { queueMail, queueVerificationUnlessWaiting } from '../../mail/outbox.js';
-import { checkPassword, hashPassword, parsePolicy, verifyDummy, verifyPassword, type PasswordPolicy } from '../../identity/passwords.js';
+import { checkPassword, hashPassword, parsePolicy, type PasswordPolicy } from '../../identity/passwords.js';
+import { checkLoginPassword } from '../../identity/password-login.js';
 import type { CounterStore } from '../../infra/counters.js';
 import type { MailNotifier } from '../../mail/outbox.js';
 import { digest, newSecret } from '../../identity/secrets.js';
@@ -167,7 +168,8 @@ export class PlazbotUserService {
    * POST /api/user/login. A deactivated user is refused (403) after the password checks. Past the failure limit (per client IP or per email) the answer is 429
    * before the password is even looked at, so a correct password does not get through either, and
    * concurrent guesses cannot overshoot the limit. An unknown email costs the same argon2
-   * verification as a wrong password.
+   * verification as a wrong password. The stored hash may be in any format `roster import` accepts;
+   * the first successful login re-hashes it with roster's argon2id (identity/password-login.ts).
    */
   async login(input: { email: string; password: string; ip: string }): Promise<LoginResult> {
     const email = normalizeEmail(input.email);
@@ -189,7 +191,9 @@ export class PlazbotUserService {
     }
 
     const user = isValidEmail(email) ? await usersStore.findUserByEmail(this.db.kysely, email) : undefined;
-    const ok = user?.password_hash ? await verifyPassword(user.password_hash, input.password) : await verifyDummy(input.password);
+    // Any accepted hash format (imported bcrypt, scrypt, ...); a correct password upgrades the
+    // stored hash to roster's argon2id.
+    const ok = await checkLoginPassword(this.db.kysely, user, input.password);
     if (!user || !ok) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
     await Promise.all([this.counters.reset(keys.email), this.counters.decrement(keys.ip)]);
     // Said only to whoever knows the password: a deactivated user (SCIM active: false) is kept, not let in.
