@@ -9,6 +9,7 @@ import { AccountService } from './apis/chatwoot/accounts.js';
 import { AgentBotService } from './apis/chatwoot/agent-bots.js';
 import { Permissions } from './apis/chatwoot/permissions.js';
 import { ChatwootUserService } from './apis/chatwoot/users.js';
+import { presentWidgetUserObject } from './apis/jelou/present.js';
 import { PlazbotUserService, type LoginPolicy } from './apis/plazbot/users.js';
 import type { Config } from './config.js';
 import { CompanyService } from './identity/companies.js';
@@ -72,7 +73,8 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
     credentials: new CredentialService(db, companies),
     auth: new Authenticator(db, config.credentialCacheTtlMs),
     users,
-    widgetUsers: new WidgetUserService(db),
+    // Widget user events carry the user as Jelou presents it.
+    widgetUsers: new WidgetUserService(db, presentWidgetUserObject),
     plazbot: new PlazbotUserService(db, companies, counters, loginPolicy(config.auth), mail),
     chatwoot: {
       permissions,

@@ -1,6 +1,6 @@
 /** The admin verbs: companies and credentials. Each prints one JSON object with --json. */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Company } from '../identity/companies.js';
+import { companyView, type Company } from '../identity/companies.js';
 import type { CredentialKind, CredentialSummary } from '../identity/credentials.js';
 import type { Services } from '../services.js';
 
@@ -14,11 +14,7 @@ export type WithServices = <T>(fn: (s: Services) => Promise<T>) => Promise<T>;
 
 /** `company create` prints exactly {id, code, name}; list and update add the settings. */
 const companyJson = (c: Company) => ({ id: c.id, code: c.code, name: c.name });
-const companyDetailJson = (c: Company) => ({
-  ...companyJson(c),
-  requireEmailVerification: c.requireEmailVerification,
-  passwordPolicy: c.passwordPolicy,
-});
+const companyDetailJson = companyView;
 
 function length(value: string): number {
   if (!/^\d{1,4}$/.test(value)) throw new InvalidArgumentError('must be a whole number');

@@ -9,6 +9,7 @@ import { openSecretBox, SecretKeyError } from '../infra/secret-key.js';
 import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
+import { actorContext, withEventContext } from '../events/context.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -24,7 +25,9 @@ async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
   });
   try {
     await migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs });
-    return await fn(buildServices({ db, config, secrets: openSecretBox(config) }));
+    const services = buildServices({ db, config, secrets: openSecretBox(config) });
+    // Every write a CLI command makes records its event with the CLI as the actor.
+    return await withEventContext(actorContext({ kind: 'cli', id: null }), () => fn(services));
   } finally {
     await db.close();
   }

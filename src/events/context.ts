@@ -13,6 +13,11 @@ export interface EventContext {
   clientIp: string | null;
   /** Resolved lazily: an API's auth hook runs after the context opens. */
   actor(): Actor;
+  /**
+   * Called (inside the writer's transaction) when an event queued webhook deliveries: the HTTP app
+   * wakes this node's webhook sender once the response is sent, when the transaction has committed.
+   */
+  deliveriesQueued?: () => void;
 }
 
 const storage = new AsyncLocalStorage<EventContext>();

@@ -45,5 +45,6 @@ export async function recordEvent(trx: Kysely<Database>, event: NewEvent, now: s
   if (event.companyId === null) return { id, deliveries: 0 };
   const targets = (await webhooks.webhooksFor(trx, event.companyId)).filter((w) => wants(w.event_types, event.type)).map((w) => w.id);
   await webhooks.insertDeliveries(trx, id, targets, now);
+  if (targets.length > 0) ctx.deliveriesQueued?.();
   return { id, deliveries: targets.length };
 }

@@ -13,6 +13,8 @@ import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
 import { MESSAGES, RecordErrors } from './record-errors.js';
 import { isValidEmail, normalizeEmail } from '../../identity/users.js';
 import { storedObject, storedStrings } from '../../infra/stored-json.js';
+import { recordEvent } from '../../events/log.js';
+import { eventData } from './present.js';
 
 /**
  * The locales an account may have: the codes of Chatwoot's LANGUAGES_CONFIG, in its order (ISO
@@ -255,6 +257,7 @@ export class AccountService {
         updated_at: now,
       });
       await link(trx, appIdOf(principal), 'Account', account.id, now);
+      await recordEvent(trx, { type: 'account.created', companyId: account.company_id, target: { kind: 'account', id: account.id }, data: eventData.account(toAccount(account)) }, now);
       return account;
     });
     return toAccount(row);
@@ -285,11 +288,16 @@ export class AccountService {
     const row = await inTransaction(this.db.kysely, async (trx) => {
       const current = await store.findAccountForUpdate(trx, id);
       if (!current) return undefined;
-      return store.updateAccount(trx, id, {
+      const now = nowIso();
+      const updated = await store.updateAccount(trx, id, {
         ...cols,
         ...(features && { features: JSON.stringify(mergeFeatures(toAccount(current).features, features, new RecordErrors())) }),
-        updated_at: nowIso(),
+        updated_at: now,
       });
+      if (updated) {
+        await recordEvent(trx, { type: 'account.updated', companyId: updated.company_id, target: { kind: 'account', id }, data: eventData.account(toAccount(updated)) }, now);
+      }
+      return updated;
     });
     if (!row) throw recordNotFound();
     return toAccount(row);
@@ -298,10 +306,14 @@ export class AccountService {
   async delete(id: AuthorizedId<'Account'>): Promise<void> {
     // Memberships and agent bots go with the account (foreign keys cascade); every app's links to
     // them go here, in the same transaction.
+    // The event holds the account as it was; its memberships and bots go without events of their own.
     await inTransaction(this.db.kysely, async (trx) => {
+      const account = await store.findAccountForUpdate(trx, id);
       await unlinkAll(trx, 'AgentBot', await store.agentBotIdsOfAccount(trx, id));
       await unlinkAll(trx, 'Account', [id]);
-      await store.deleteAccount(trx, id);
+      if (account && (await store.deleteAccount(trx, id))) {
+        await recordEvent(trx, { type: 'account.deleted', companyId: account.company_id, target: { kind: 'account', id }, data: eventData.account(toAccount(account)) });
+      }
     });
   }
 }

@@ -14,6 +14,8 @@ import { nowIso } from '../../infra/clock.js';
 import type { Principal } from '../../identity/credentials.js';
 import { appIdOf, parseId, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { MESSAGES, RecordErrors, recordInvalid } from './record-errors.js';
+import { recordEvent } from '../../events/log.js';
+import { eventData } from './present.js';
 
 export const LIMITS = { name: 255, description: 2000, outgoingUrl: 2048 } as const;
 
@@ -104,6 +106,7 @@ export class AgentBotService {
           updated_at: now,
         });
         await link(trx, appIdOf(principal), 'AgentBot', bot.id, now);
+        await recordEvent(trx, { type: 'agent_bot.created', companyId: bot.company_id, target: { kind: 'agent_bot', id: bot.id }, data: eventData.agentBot(toAgentBot(bot)) }, now);
         return bot;
       });
       return toAgentBot(row, token.token);
@@ -127,7 +130,14 @@ export class AgentBotService {
     const cols = await this.check(principal, params, false);
     let row: AgentBotRow | undefined;
     try {
-      row = await store.updateAgentBot(this.db.kysely, id, { ...cols, updated_at: nowIso() });
+      row = await inTransaction(this.db.kysely, async (trx) => {
+        const now = nowIso();
+        const updated = await store.updateAgentBot(trx, id, { ...cols, updated_at: now });
+        if (updated) {
+          await recordEvent(trx, { type: 'agent_bot.updated', companyId: updated.company_id, target: { kind: 'agent_bot', id }, data: eventData.agentBot(toAgentBot(updated)) }, now);
+        }
+        return updated;
+      });
     } catch (err) {
       if (isForeignKeyViolation(err)) accountGone();
       throw err;
@@ -138,8 +148,11 @@ export class AgentBotService {
 
   async delete(id: AuthorizedId<'AgentBot'>): Promise<void> {
     await inTransaction(this.db.kysely, async (trx) => {
+      const bot = await store.findAgentBot(trx, id);
       await unlinkAll(trx, 'AgentBot', [id]);
-      await store.deleteAgentBot(trx, id);
+      if (bot && (await store.deleteAgentBot(trx, id))) {
+        await recordEvent(trx, { type: 'agent_bot.deleted', companyId: bot.company_id, target: { kind: 'agent_bot', id }, data: eventData.agentBot(toAgentBot(bot)) });
+      }
     });
   }
 }
