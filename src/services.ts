@@ -20,6 +20,8 @@ import { MemoryCounterStore, type CounterStore } from './infra/counters.js';
 import { Outbox, type MailNotifier } from './mail/outbox.js';
 import type { Db } from './store/db.js';
 import type { SecretBox } from './infra/secret-box.js';
+import { AuditLog } from './events/audit.js';
+import { WebhookService } from './events/webhooks.js';
 
 export interface ChatwootServices {
   permissions: Permissions;
@@ -42,12 +44,16 @@ export interface Services {
   plazbot: PlazbotUserService;
   chatwoot: ChatwootServices;
   outbox: Outbox;
+  /** The event log read back: `roster audit` and the console. */
+  audit: AuditLog;
+  /** Webhook endpoints and their deliveries. */
+  webhooks: WebhookService;
 }
 
 export interface ServiceDeps {
   db: Db;
   secrets: SecretBox;
-  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl'>;
+  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'webhooks'>;
   /** Rate-limit counters (in memory, or shared through Redis). Default: this process's memory. */
   counters?: CounterStore;
   /** Woken when a request queues mail (the outbox sender). */
@@ -85,5 +91,7 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
       tokens: new AccessTokens(db),
     },
     outbox: new Outbox(db),
+    audit: new AuditLog(db),
+    webhooks: new WebhookService(db, secrets, companies, { allowPrivate: config.webhooks.allowPrivate }),
   };
 }

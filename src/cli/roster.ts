@@ -9,6 +9,8 @@ import { openSecretBox, SecretKeyError } from '../infra/secret-key.js';
 import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
+import { registerAudit } from './audit.js';
+import { registerWebhooks } from './webhooks.js';
 import { actorContext, withEventContext } from '../events/context.js';
 
 function port(value: string): number {
@@ -92,6 +94,8 @@ program
   });
 
 registerAdmin(program, withServices, output);
+registerWebhooks(program, withServices, output);
+registerAudit(program, withServices, output);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (

@@ -94,7 +94,11 @@ export class CompanyService {
       const row = await store.insertCompany(trx, { code, name, requireEmailVerification: input.requireEmailVerification ?? false, now });
       if (!row) return undefined;
       const created = toCompany(row);
-      await recordEvent(trx, { type: 'company.created', companyId: created.id, target: { kind: 'company', id: created.code }, data: companyView(created) }, now);
+      await recordEvent(
+        trx,
+        { type: 'company.created', companyId: created.id, target: { kind: 'company', id: created.code }, data: companyView(created) },
+        now,
+      );
       return created;
     });
     if (!company) throw conflict('COMPANY_CODE_TAKEN', `a company with code "${code}" already exists`);
@@ -145,7 +149,11 @@ export class CompanyService {
       });
       if (!row) return undefined;
       const updated = toCompany(row);
-      await recordEvent(trx, { type: 'company.updated', companyId: updated.id, target: { kind: 'company', id: updated.code }, data: companyView(updated) }, now);
+      await recordEvent(
+        trx,
+        { type: 'company.updated', companyId: updated.id, target: { kind: 'company', id: updated.code }, data: companyView(updated) },
+        now,
+      );
       return updated;
     });
     if (!company) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);

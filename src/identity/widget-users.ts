@@ -111,7 +111,11 @@ export class WidgetUserService {
         updatedAt: now,
         rooms: { personal: rooms[0]!, group: rooms[1]! },
       };
-      await recordEvent(trx, { type: 'widget_user.created', companyId: principal.companyId, target: { kind: 'widget_user', id: input.id }, data: this.view(user) }, now);
+      await recordEvent(
+        trx,
+        { type: 'widget_user.created', companyId: principal.companyId, target: { kind: 'widget_user', id: input.id }, data: this.view(user) },
+        now,
+      );
       return user;
     });
     if (created) return { user: created, created: true };
@@ -140,7 +144,11 @@ export class WidgetUserService {
     await inTransaction(this.db.kysely, async (trx) => {
       await store.updateWidgetUser(trx, user.id, { names: input.names, legalId, now });
       for (const kind of ['personal', 'group'] as const) await store.renameRoom(trx, user.id, kind, names[kind], now);
-      await recordEvent(trx, { type: 'widget_user.updated', companyId: user.companyId, target: { kind: 'widget_user', id: user.referenceId }, data: this.view(updated) }, now);
+      await recordEvent(
+        trx,
+        { type: 'widget_user.updated', companyId: user.companyId, target: { kind: 'widget_user', id: user.referenceId }, data: this.view(updated) },
+        now,
+      );
     });
     return updated;
   }

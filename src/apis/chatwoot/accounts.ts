@@ -257,7 +257,11 @@ export class AccountService {
         updated_at: now,
       });
       await link(trx, appIdOf(principal), 'Account', account.id, now);
-      await recordEvent(trx, { type: 'account.created', companyId: account.company_id, target: { kind: 'account', id: account.id }, data: eventData.account(toAccount(account)) }, now);
+      await recordEvent(
+        trx,
+        { type: 'account.created', companyId: account.company_id, target: { kind: 'account', id: account.id }, data: eventData.account(toAccount(account)) },
+        now,
+      );
       return account;
     });
     return toAccount(row);
@@ -295,7 +299,11 @@ export class AccountService {
         updated_at: now,
       });
       if (updated) {
-        await recordEvent(trx, { type: 'account.updated', companyId: updated.company_id, target: { kind: 'account', id }, data: eventData.account(toAccount(updated)) }, now);
+        await recordEvent(
+          trx,
+          { type: 'account.updated', companyId: updated.company_id, target: { kind: 'account', id }, data: eventData.account(toAccount(updated)) },
+          now,
+        );
       }
       return updated;
     });
@@ -312,7 +320,12 @@ export class AccountService {
       await unlinkAll(trx, 'AgentBot', await store.agentBotIdsOfAccount(trx, id));
       await unlinkAll(trx, 'Account', [id]);
       if (account && (await store.deleteAccount(trx, id))) {
-        await recordEvent(trx, { type: 'account.deleted', companyId: account.company_id, target: { kind: 'account', id }, data: eventData.account(toAccount(account)) });
+        await recordEvent(trx, {
+          type: 'account.deleted',
+          companyId: account.company_id,
+          target: { kind: 'account', id },
+          data: eventData.account(toAccount(account)),
+        });
       }
     });
   }

@@ -106,7 +106,11 @@ export class AgentBotService {
           updated_at: now,
         });
         await link(trx, appIdOf(principal), 'AgentBot', bot.id, now);
-        await recordEvent(trx, { type: 'agent_bot.created', companyId: bot.company_id, target: { kind: 'agent_bot', id: bot.id }, data: eventData.agentBot(toAgentBot(bot)) }, now);
+        await recordEvent(
+          trx,
+          { type: 'agent_bot.created', companyId: bot.company_id, target: { kind: 'agent_bot', id: bot.id }, data: eventData.agentBot(toAgentBot(bot)) },
+          now,
+        );
         return bot;
       });
       return toAgentBot(row, token.token);
@@ -134,7 +138,11 @@ export class AgentBotService {
         const now = nowIso();
         const updated = await store.updateAgentBot(trx, id, { ...cols, updated_at: now });
         if (updated) {
-          await recordEvent(trx, { type: 'agent_bot.updated', companyId: updated.company_id, target: { kind: 'agent_bot', id }, data: eventData.agentBot(toAgentBot(updated)) }, now);
+          await recordEvent(
+            trx,
+            { type: 'agent_bot.updated', companyId: updated.company_id, target: { kind: 'agent_bot', id }, data: eventData.agentBot(toAgentBot(updated)) },
+            now,
+          );
         }
         return updated;
       });
@@ -151,7 +159,12 @@ export class AgentBotService {
       const bot = await store.findAgentBot(trx, id);
       await unlinkAll(trx, 'AgentBot', [id]);
       if (bot && (await store.deleteAgentBot(trx, id))) {
-        await recordEvent(trx, { type: 'agent_bot.deleted', companyId: bot.company_id, target: { kind: 'agent_bot', id }, data: eventData.agentBot(toAgentBot(bot)) });
+        await recordEvent(trx, {
+          type: 'agent_bot.deleted',
+          companyId: bot.company_id,
+          target: { kind: 'agent_bot', id },
+          data: eventData.agentBot(toAgentBot(bot)),
+        });
       }
     });
   }

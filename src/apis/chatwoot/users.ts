@@ -206,7 +206,11 @@ export class ChatwootUserService {
       if (!user) return undefined;
       await store.insertUserAccessToken(trx, user.id, access, row.created_at);
       await link(trx, appIdOf(principal), 'User', user.id, row.created_at);
-      await recordEvent(trx, { type: 'user.created', companyId: user.company_id, target: { kind: 'user', id: user.id }, data: eventData.user(await this.view(user, {}, trx)) }, row.created_at);
+      await recordEvent(
+        trx,
+        { type: 'user.created', companyId: user.company_id, target: { kind: 'user', id: user.id }, data: eventData.user(await this.view(user, {}, trx)) },
+        row.created_at,
+      );
       return user;
     });
     if (inserted) return { user: await this.view(inserted, { accessToken: access.token, pubsubToken }), created: true };
