@@ -50,7 +50,8 @@ export const hostOf = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '
 
 /** True for a public unicast address; false for anything else, and for what is not an address. */
 export function isPublicAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
+  // net.isIP, not ipaddr.isValid: only the canonical forms a resolver answers (no "1.2.3" or octal).
+  if (isIP(address) === 0) return false;
   let ip = ipaddr.parse(address);
   if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) ip = (ip as ipaddr.IPv6).toIPv4Address();
   return ip.range() === 'unicast';
