@@ -52,7 +52,16 @@ describe('parseOutboundUrl', () => {
   });
 
   it('refuses other schemes, credentials, junk and overlong URLs', () => {
-    for (const u of ['ftp://example.com/', 'file:///etc/passwd', 'javascript:alert(1)', 'gopher://x/', 'https://user:pw@example.com/', 'not a url', '', `https://example.com/${'a'.repeat(2100)}`]) {
+    for (const u of [
+      'ftp://example.com/',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'gopher://x/',
+      'https://user:pw@example.com/',
+      'not a url',
+      '',
+      `https://example.com/${'a'.repeat(2100)}`,
+    ]) {
       assert.throws(() => parseOutboundUrl(u), OutboundUrlError, u);
     }
   });

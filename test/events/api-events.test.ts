@@ -187,7 +187,10 @@ forEachStore('events of the Plazbot API', (kind) => {
     const code = await mintEmailToken(srv.db, id, 'reset_password');
     const newPassword = 'Another-Passphrase-456!';
     const reset = (verificationId: string) =>
-      srv.call('POST', '/api/user/resetPassword', { headers: { 'x-request-id': nextRequestId() }, json: { email: 'reset.me@example.com', newPassword, verificationId } });
+      srv.call('POST', '/api/user/resetPassword', {
+        headers: { 'x-request-id': nextRequestId() },
+        json: { email: 'reset.me@example.com', newPassword, verificationId },
+      });
     const wrong = await recording(srv.db, () => reset('A'.repeat(43)));
     assert.equal(wrong.reply.status, 400);
     assert.deepEqual(wrong.events, [], 'a wrong code records nothing');
