@@ -133,7 +133,7 @@ forEachStore('the webhook delivery queue', (kind) => {
     assert.deepEqual(await queue.dueDeliveries(t.db.kysely, now(), 10), [], 'nothing else of the endpoint is due while one is in flight');
     assert.equal(await claim(second!.id), undefined, 'a claim of another one of the endpoint fails');
     assert.equal(await claim(first!.id), undefined, 'and so does a second claim of the same one');
-    assert.ok(await queue.settleDelivery(t.db.kysely, first!.id, claimed!.claimed_by!, { status: 'delivered', now: now(), statusCode: 204, error: null }));
+    assert.ok(await queue.settleDelivery(t.db.kysely, first!.id, claimed.claimed_by!, { status: 'delivered', now: now(), statusCode: 204, error: null }));
     assert.deepEqual(
       (await queue.dueDeliveries(t.db.kysely, now(), 10)).map((d) => d.id),
       [second!.id, due[2]!.id],
@@ -152,7 +152,7 @@ forEachStore('the webhook delivery queue', (kind) => {
       await queue.settleDelivery(t.db.kysely, next!.id, dead!.claimed_by!, { status: 'delivered', now: now(), statusCode: 200, error: null }),
       false,
     );
-    assert.ok(await queue.settleDelivery(t.db.kysely, next!.id, taken!.claimed_by!, { status: 'failed', now: now(), statusCode: 500, error: 'HTTP 500' }));
+    assert.ok(await queue.settleDelivery(t.db.kysely, next!.id, taken.claimed_by!, { status: 'failed', now: now(), statusCode: 500, error: 'HTTP 500' }));
   });
 
   it('counts deliveries by status and the oldest waiting; redeliver queues a settled one again', async () => {
