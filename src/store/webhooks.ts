@@ -1,7 +1,7 @@
 /** Webhook endpoints and their deliveries (a delivery row is written with its event). */
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookDeliveryStatus, WebhookRow } from './schema.js';
-import { forUpdate } from './transaction.js';
+import { forNoKeyUpdate } from './transaction.js';
 
 /** The company's endpoints that want events of `type` (event_types null: every type). */
 export async function webhooksFor(db: Kysely<Database>, companyId: number): Promise<Array<Pick<WebhookRow, 'id' | 'event_types'>>> {
@@ -117,9 +117,12 @@ export async function dueDeliveries(db: Kysely<Database>, now: string, limit: nu
     .execute();
 }
 
-/** Locks the endpoint's row until the transaction ends (PostgreSQL), so its claims run one at a time. */
+/**
+ * Locks the endpoint's row until the transaction ends (PostgreSQL), so its claims run one at a time.
+ * FOR NO KEY UPDATE: a request inserting a delivery for the endpoint (a foreign key to it) never waits.
+ */
 export async function lockWebhook(trx: Kysely<Database>, id: string): Promise<boolean> {
-  return (await forUpdate(trx, trx.selectFrom('webhooks').select('id').where('id', '=', id)).executeTakeFirst()) !== undefined;
+  return (await forNoKeyUpdate(trx, trx.selectFrom('webhooks').select('id').where('id', '=', id)).executeTakeFirst()) !== undefined;
 }
 
 /**
