@@ -10,14 +10,14 @@ import { MemoryCounterStore, type CounterStore } from './infra/counters.js';
 import { chatwootRoutes } from './apis/chatwoot/routes.js';
 import { jelouRoutes } from './apis/jelou/routes.js';
 import { plazbotRoutes } from './apis/plazbot/routes.js';
+import { scimRoutes } from './apis/scim/routes.js';
 import { healthRoutes, type ReadinessCheck } from './infra/health.js';
 import { registerOpenApi, registerOpenApiRoute } from './infra/openapi.js';
 import { redact, redactUrlSecrets, serializers } from './infra/logging.js';
 import { Metrics, registerMetricsRoute } from './infra/metrics.js';
 import { makeValidatorCompiler } from './apis/shared/validation.js';
 import type { Db } from './store/db.js';
-import { buildServices, type Services } from './services.js';
-import { withEventContext } from './events/context.js';
+import { buildServices, SCIM_PREFIX, type Services } from './services.js';
 import type { SecretBox } from './infra/secret-box.js';
 import { openSecretBox } from './infra/secret-key.js';
 import { passwordVerifications } from './identity/passwords.js';
@@ -87,22 +87,8 @@ export async function buildApp({
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
   app.decorateRequest('webhooksQueued', false);
-  // Every write a request makes records its event with this request's id, client address and actor
-  // (the credential an API's auth hook resolves). done() runs the rest of the request inside it.
-  app.addHook('onRequest', (req, _reply, done) => {
-    withEventContext(
-      {
-        requestId: req.id,
-        clientIp: req.ip,
-        actor: () => (req.principal ? { kind: req.principal.kind, id: req.principal.credentialId } : { kind: 'anonymous', id: null }),
-        deliveriesQueued: () => {
-          req.webhooksQueued = true;
-        },
-      },
-      done,
-    );
-  });
-  // Once the response is out, the write's transaction has committed: the sender can see the deliveries.
+  // Once the response is out, a write's transaction has committed: the webhook sender can see the
+  // deliveries it queued (originOf(req) marks the request when an event queued any).
   if (webhooks) {
     app.addHook('onResponse', (req, _reply, done) => {
       if (req.webhooksQueued) webhooks.notify();
@@ -119,6 +105,7 @@ export async function buildApp({
   await app.register(jelouRoutes, { prefix: '/v1', auth, widgetUsers: services.widgetUsers });
   await app.register(chatwootRoutes, { prefix: '/platform/api/v1', auth, ...services.chatwoot });
   await app.register(plazbotRoutes, { prefix: '/api', auth, users: services.plazbot, mail });
+  await app.register(scimRoutes, { prefix: SCIM_PREFIX, auth, ...services.scim });
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }));
   return app;

@@ -11,6 +11,8 @@ import { Permissions } from './apis/chatwoot/permissions.js';
 import { ChatwootUserService } from './apis/chatwoot/users.js';
 import { presentWidgetUserObject } from './apis/jelou/present.js';
 import { PlazbotUserService, type LoginPolicy } from './apis/plazbot/users.js';
+import { ScimGroupService } from './apis/scim/groups.js';
+import { ScimUserService } from './apis/scim/users.js';
 import type { Config } from './config.js';
 import { CompanyService } from './identity/companies.js';
 import { Authenticator, CredentialService } from './identity/credentials.js';
@@ -32,6 +34,16 @@ export interface ChatwootServices {
   tokens: AccessTokens;
 }
 
+export interface ScimServices {
+  /** `<public URL>/scim/v2`: where SCIM resources live (meta.location). */
+  baseUrl: string;
+  users: ScimUserService;
+  groups: ScimGroupService;
+}
+
+/** Where the SCIM API is mounted, under the public URL. */
+export const SCIM_PREFIX = '/scim/v2';
+
 export interface Services {
   /** Encrypts secrets roster must read back (see infra/secret-box.ts). */
   secrets: SecretBox;
@@ -43,6 +55,7 @@ export interface Services {
   widgetUsers: WidgetUserService;
   plazbot: PlazbotUserService;
   chatwoot: ChatwootServices;
+  scim: ScimServices;
   outbox: Outbox;
   /** The event log read back: `roster audit` and the console. */
   audit: AuditLog;
@@ -53,7 +66,7 @@ export interface Services {
 export interface ServiceDeps {
   db: Db;
   secrets: SecretBox;
-  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'webhooks'>;
+  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks'>;
   /** Rate-limit counters (in memory, or shared through Redis). Default: this process's memory. */
   counters?: CounterStore;
   /** Woken when a request queues mail (the outbox sender). */
@@ -73,6 +86,7 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
   const companies = new CompanyService(db);
   const users = new UserDirectory(db);
   const permissions = new Permissions(db);
+  const scimBaseUrl = `${config.publicUrl.replace(/\/+$/, '')}${SCIM_PREFIX}`;
   return {
     secrets,
     companies,
@@ -90,6 +104,7 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
       users: new ChatwootUserService(db, permissions, users, config.frontendUrl),
       tokens: new AccessTokens(db),
     },
+    scim: { baseUrl: scimBaseUrl, users: new ScimUserService(db, scimBaseUrl), groups: new ScimGroupService(db, scimBaseUrl) },
     outbox: new Outbox(db),
     audit: new AuditLog(db),
     webhooks: new WebhookService(db, secrets, companies, { allowPrivate: config.webhooks.allowPrivate }),

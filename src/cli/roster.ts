@@ -9,9 +9,9 @@ import { openSecretBox, SecretKeyError } from '../infra/secret-key.js';
 import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
+import { registerScim } from './scim.js';
 import { registerAudit } from './audit.js';
 import { registerWebhooks } from './webhooks.js';
-import { actorContext, withEventContext } from '../events/context.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -27,9 +27,7 @@ async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
   });
   try {
     await migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs });
-    const services = buildServices({ db, config, secrets: openSecretBox(config) });
-    // Every write a CLI command makes records its event with the CLI as the actor.
-    return await withEventContext(actorContext({ kind: 'cli', id: null }), () => fn(services));
+    return await fn(buildServices({ db, config, secrets: openSecretBox(config) }));
   } finally {
     await db.close();
   }
@@ -44,7 +42,7 @@ function output(cmd: Command): Output {
 }
 
 const program = new Command('roster')
-  .description('Self-hosted user provisioning: the Jelou, Plazbot/Wabotify and Chatwoot user APIs over one identity store')
+  .description('Self-hosted user provisioning: the Jelou, Plazbot/Wabotify and Chatwoot user APIs and SCIM 2.0 over one identity store')
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
@@ -94,6 +92,7 @@ program
   });
 
 registerAdmin(program, withServices, output);
+registerScim(program, withServices, output);
 registerWebhooks(program, withServices, output);
 registerAudit(program, withServices, output);
 

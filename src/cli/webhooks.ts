@@ -1,6 +1,6 @@
 /** `roster webhook`: a company's webhook endpoints and their deliveries. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { EVENT_TYPES } from '../events/types.js';
+import { CLI, EVENT_TYPES } from '../events/types.js';
 import { DELIVERY_STATUSES, type Delivery, type Webhook, type WebhookDeliveryStatus } from '../events/webhooks.js';
 import type { Output, WithServices } from './admin.js';
 
@@ -43,7 +43,7 @@ export function registerWebhooks(program: Command, withServices: WithServices, o
     .option('--event <type>', `an event type it gets (repeatable; default: every type). One of ${EVENT_TYPES.join(', ')}`, collect)
     .option('--json', 'print one JSON object')
     .action(async (opts: { company: string; url: string; event?: string[] }, cmd: Command) => {
-      const { webhook: w, secret } = await withServices((s) => s.webhooks.add({ companyCode: opts.company, url: opts.url, eventTypes: opts.event ?? [] }));
+      const { webhook: w, secret } = await withServices((s) => s.webhooks.add({ companyCode: opts.company, url: opts.url, eventTypes: opts.event ?? [] }, CLI));
       out(cmd).print(
         { id: w.id, secret, url: w.url, eventTypes: w.eventTypes },
         `id     ${w.id}\nsecret ${secret}\nurl    ${w.url}\nevents ${w.eventTypes === null ? 'every type' : w.eventTypes.join(', ')}\n(the secret is shown only now)`,
@@ -64,7 +64,7 @@ export function registerWebhooks(program: Command, withServices: WithServices, o
     .argument('<id>', 'the id printed by add')
     .option('--json', 'print one JSON object')
     .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const w = await withServices((s) => s.webhooks.remove(id));
+      const w = await withServices((s) => s.webhooks.remove(id, CLI));
       out(cmd).print({ id: w.id, removed: true }, `removed ${w.id} (${w.url})`);
     });
   webhook

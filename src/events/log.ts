@@ -7,8 +7,7 @@ import type { Kysely } from 'kysely';
 import * as events from '../store/events.js';
 import type { Database } from '../store/schema.js';
 import * as webhooks from '../store/webhooks.js';
-import { currentEventContext } from './context.js';
-import type { NewEvent } from './types.js';
+import type { Acting, NewEvent } from './types.js';
 
 export interface RecordedEvent {
   id: number;
@@ -27,17 +26,16 @@ function wants(eventTypes: string | null, type: string): boolean {
   }
 }
 
-export async function recordEvent(trx: Kysely<Database>, event: NewEvent, now: string = new Date().toISOString()): Promise<RecordedEvent> {
-  const ctx = currentEventContext();
-  const actor = ctx.actor();
+export async function recordEvent(trx: Kysely<Database>, acting: Acting, event: NewEvent, now: string = new Date().toISOString()): Promise<RecordedEvent> {
+  const { actor } = acting;
   const id = await events.insertEvent(trx, {
     type: event.type,
     occurred_at: now,
     company_id: event.companyId,
     actor_kind: actor.kind,
     actor_id: actor.id,
-    client_ip: ctx.clientIp,
-    request_id: ctx.requestId,
+    client_ip: acting.clientIp,
+    request_id: acting.requestId,
     target_kind: event.target.kind,
     target_id: String(event.target.id),
     data: JSON.stringify(event.data),
@@ -45,6 +43,6 @@ export async function recordEvent(trx: Kysely<Database>, event: NewEvent, now: s
   if (event.companyId === null) return { id, deliveries: 0 };
   const targets = (await webhooks.webhooksFor(trx, event.companyId)).filter((w) => wants(w.event_types, event.type)).map((w) => w.id);
   await webhooks.insertDeliveries(trx, id, targets, now);
-  if (targets.length > 0) ctx.deliveriesQueued?.();
+  if (targets.length > 0) acting.deliveriesQueued?.();
   return { id, deliveries: targets.length };
 }

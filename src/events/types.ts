@@ -47,6 +47,44 @@ export interface Actor {
   id: string | null;
 }
 
+/**
+ * Who is acting and through which request: every write records it with its event. It travels
+ * explicitly (an API principal carries it, the CLI and the import make their own), never in hidden
+ * per-request state: AsyncLocalStorage would tax every promise of the server on Node 20.
+ */
+export interface Acting {
+  actor: Actor;
+  /** The request id (X-Request-Id), when the write came through HTTP. */
+  requestId: string | null;
+  /** The client address, when the write came through HTTP. */
+  clientIp: string | null;
+  /**
+   * Called (inside the writer's transaction) when an event queued webhook deliveries: the HTTP app
+   * wakes this node's webhook sender once the response is out, when the transaction has committed.
+   */
+  deliveriesQueued?: () => void;
+}
+
+/** Where an HTTP request came from: what an API adds to its principal's actor. */
+export interface RequestOrigin {
+  requestId: string;
+  clientIp: string;
+  /** See Acting.deliveriesQueued. */
+  deliveriesQueued?: () => void;
+}
+
+export const actingAs = (actor: Actor, origin?: RequestOrigin): Acting => ({
+  actor,
+  requestId: origin?.requestId ?? null,
+  clientIp: origin?.clientIp ?? null,
+  ...(origin?.deliveriesQueued && { deliveriesQueued: origin.deliveriesQueued }),
+});
+
+/** The CLI on the server's shell. */
+export const CLI: Acting = actingAs({ kind: 'cli', id: null });
+/** roster itself (housekeeping, workers). */
+export const SYSTEM: Acting = actingAs({ kind: 'system', id: null });
+
 /** What a service says when it records an event; the rest (actor, request) comes from the context. */
 export interface NewEvent {
   type: EventType;

@@ -17,7 +17,7 @@ import type { CompanyService } from '../identity/companies.js';
 import { conflict, invalid, notFound } from '../identity/errors.js';
 import { newPublicId } from '../identity/secrets.js';
 import { recordEvent } from './log.js';
-import { EVENT_TYPES, isEventType, type EventType } from './types.js';
+import { EVENT_TYPES, isEventType, SYSTEM, type Acting, type EventType } from './types.js';
 
 export type { WebhookDeliveryStatus };
 export const DELIVERY_STATUSES: readonly WebhookDeliveryStatus[] = ['pending', 'sending', 'delivered', 'failed'];
@@ -112,7 +112,7 @@ export class WebhookService {
    * Registers an endpoint. The URL must be http(s), and (unless private targets are allowed) its
    * host must resolve only to public addresses; the worker checks that again at every send.
    */
-  async add(input: { companyCode: string; url: string; eventTypes?: readonly string[] }): Promise<WebhookCreated> {
+  async add(input: { companyCode: string; url: string; eventTypes?: readonly string[] }, acting: Acting = SYSTEM): Promise<WebhookCreated> {
     const company = await this.companies.get(input.companyCode);
     let url: URL;
     try {
@@ -146,7 +146,12 @@ export class WebhookService {
     const webhook = toWebhook(row);
     await inTransaction(this.db.kysely, async (trx) => {
       await store.insertWebhook(trx, row);
-      await recordEvent(trx, { type: 'webhook.created', companyId: company.id, target: { kind: 'webhook', id: row.id }, data: webhookData(webhook) }, now);
+      await recordEvent(
+        trx,
+        acting,
+        { type: 'webhook.created', companyId: company.id, target: { kind: 'webhook', id: row.id }, data: webhookData(webhook) },
+        now,
+      );
     });
     return { webhook, secret };
   }
@@ -157,13 +162,13 @@ export class WebhookService {
   }
 
   /** Removes an endpoint; its deliveries, sent or not, go with it. */
-  async remove(id: string): Promise<Webhook> {
+  async remove(id: string, acting: Acting = SYSTEM): Promise<Webhook> {
     const removed = PUBLIC_ID_RE.test(id)
       ? await inTransaction(this.db.kysely, async (trx) => {
           const row = await store.deleteWebhook(trx, id);
           if (!row) return undefined;
           const webhook = toWebhook(row);
-          await recordEvent(trx, { type: 'webhook.removed', companyId: row.company_id, target: { kind: 'webhook', id }, data: webhookData(webhook) });
+          await recordEvent(trx, acting, { type: 'webhook.removed', companyId: row.company_id, target: { kind: 'webhook', id }, data: webhookData(webhook) });
           return webhook;
         })
       : undefined;

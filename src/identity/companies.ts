@@ -6,6 +6,7 @@ import { conflict, invalid, notFound } from './errors.js';
 import { parsePolicy, type PasswordPolicy } from './passwords.js';
 import { inTransaction } from '../store/transaction.js';
 import { recordEvent } from '../events/log.js';
+import { SYSTEM, type Acting } from '../events/types.js';
 
 export interface Company {
   id: number;
@@ -86,7 +87,8 @@ function checkPolicy(p: PasswordPolicy): PasswordPolicy {
 export class CompanyService {
   constructor(private readonly db: Db) {}
 
-  async create(input: { code: string; name: string; requireEmailVerification?: boolean }): Promise<Company> {
+  /** `acting`: who creates it (the CLI passes CLI; roster's own demo seed is SYSTEM). */
+  async create(input: { code: string; name: string; requireEmailVerification?: boolean }, acting: Acting = SYSTEM): Promise<Company> {
     const code = checkCode(input.code);
     const name = checkName(input.name);
     const now = nowIso();
@@ -96,6 +98,7 @@ export class CompanyService {
       const created = toCompany(row);
       await recordEvent(
         trx,
+        acting,
         { type: 'company.created', companyId: created.id, target: { kind: 'company', id: created.code }, data: companyView(created) },
         now,
       );
@@ -130,7 +133,11 @@ export class CompanyService {
     return store.countCompanies(this.db.kysely);
   }
 
-  async update(code: string, patch: { name?: string; requireEmailVerification?: boolean; passwordPolicy?: Partial<PasswordPolicy> | null }): Promise<Company> {
+  async update(
+    code: string,
+    patch: { name?: string; requireEmailVerification?: boolean; passwordPolicy?: Partial<PasswordPolicy> | null },
+    acting: Acting = SYSTEM,
+  ): Promise<Company> {
     let passwordPolicy: string | null | undefined;
     if (patch.passwordPolicy === null) passwordPolicy = null;
     else if (patch.passwordPolicy !== undefined) {
@@ -151,6 +158,7 @@ export class CompanyService {
       const updated = toCompany(row);
       await recordEvent(
         trx,
+        acting,
         { type: 'company.updated', companyId: updated.id, target: { kind: 'company', id: updated.code }, data: companyView(updated) },
         now,
       );

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import * as emailTokens from '../store/email-tokens.js';
 import type { Database } from '../store/schema.js';
 import * as sessions from '../store/sessions.js';
+import * as userTokens from '../store/user-tokens.js';
 
 export interface CredentialChange {
   emailChanged: boolean;
@@ -22,4 +23,14 @@ export async function afterCredentialChange(trx: Kysely<Database>, userId: numbe
   await emailTokens.retireEmailTokens(trx, userId, 'reset_password', now);
   if (change.emailChanged) await emailTokens.retireEmailTokens(trx, userId, 'verify_email', now);
   await sessions.deleteUserSessions(trx, userId);
+}
+
+/**
+ * A user deactivated (SCIM `active: false`): every session ends, every login link and mailed code
+ * dies. The row stays; logins are refused while `active` is 0 (see isActive).
+ */
+export async function afterDeactivation(trx: Kysely<Database>, userId: number, now: string): Promise<void> {
+  await sessions.deleteUserSessions(trx, userId);
+  await userTokens.deleteSsoTokens(trx, userId);
+  await emailTokens.retireEmailTokens(trx, userId, 'reset_password', now);
 }

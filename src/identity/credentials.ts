@@ -1,5 +1,6 @@
 /**
- * API credentials: widget clients (Jelou), API tokens (Plazbot) and platform apps (Chatwoot).
+ * API credentials: widget clients (Jelou), API tokens (Plazbot), platform apps (Chatwoot) and SCIM
+ * tokens (an identity provider's provisioning connection).
  * Secrets are shown once at creation and stored only as SHA-256 digests.
  */
 import type { Db } from '../store/db.js';
@@ -10,6 +11,7 @@ import type { CompanyService } from './companies.js';
 import { invalid, notFound, unauthorized } from './errors.js';
 import { digest, formatToken, newPublicId, newSecret, newUuid, parseToken, secretMatches } from './secrets.js';
 import { TtlCache } from '../infra/ttl-cache.js';
+import { actingAs, SYSTEM, type Acting, type RequestOrigin } from '../events/types.js';
 import { inTransaction } from '../store/transaction.js';
 import { recordEvent } from '../events/log.js';
 import type { Kysely } from 'kysely';
@@ -26,12 +28,18 @@ export interface Principal {
   companyName: string;
   botId: string | null;
   botName: string | null;
+  /** The credential acting through this request: what the events its writes record name. */
+  acting: Acting;
 }
 
 const TOKEN_PREFIX: Record<Exclude<CredentialKind, 'widget_client'>, string> = {
   api_token: 'rtk',
   platform_app: 'rpa',
+  scim_token: 'rsc',
 };
+
+/** The credentials that are bearer tokens (`<prefix>_<id>.<secret>`). */
+export type TokenKind = Exclude<CredentialKind, 'widget_client'>;
 
 export const DEFAULT_BOT_NAME = 'Widget Bot';
 
@@ -61,11 +69,12 @@ export interface CredentialSummary {
 /** Records a credential event: the credential as `list` shows it, and its kind; never its secret or digest. */
 const recordCredentialEvent = (
   trx: Kysely<Database>,
+  acting: Acting,
   type: 'credential.created' | 'credential.revoked',
   companyId: number,
   c: CredentialSummary & { kind: CredentialKind },
   now: string,
-) => recordEvent(trx, { type, companyId, target: { kind: 'credential', id: c.id }, data: { ...c } }, now);
+) => recordEvent(trx, acting, { type, companyId, target: { kind: 'credential', id: c.id }, data: { ...c } }, now);
 
 /**
  * Resolves presented secrets to principals. Each node keeps what it looked up for `ttlMs`, so a hot
@@ -81,19 +90,19 @@ export class Authenticator {
     this.cache = new TtlCache(ttlMs);
   }
 
-  async widgetClient(clientId: string, clientSecret: string): Promise<Principal> {
+  async widgetClient(clientId: string, clientSecret: string, origin?: RequestOrigin): Promise<Principal> {
     // Every client id is newPublicId()'s 16 hex: anything else is refused without a query.
     if (!PUBLIC_ID_RE.test(clientId)) throw unauthorized();
-    return this.check('widget_client', clientId, clientSecret);
+    return this.check('widget_client', clientId, clientSecret, origin);
   }
 
-  async token(kind: 'api_token' | 'platform_app', token: string): Promise<Principal> {
+  async token(kind: TokenKind, token: string, origin?: RequestOrigin): Promise<Principal> {
     const parsed = parseToken(TOKEN_PREFIX[kind], token);
     if (!parsed) throw unauthorized();
-    return this.check(kind, parsed.id, parsed.secret);
+    return this.check(kind, parsed.id, parsed.secret, origin);
   }
 
-  private async check(kind: CredentialKind, id: string, secret: string): Promise<Principal> {
+  private async check(kind: CredentialKind, id: string, secret: string, origin: RequestOrigin | undefined): Promise<Principal> {
     if (id.length === 0 || id.length > 64) throw unauthorized();
     const row = await this.cache.get(`${kind}:${id}`, () => store.findCredential(this.db.kysely, id, kind));
     if (!row || row.revoked_at !== null || !secretMatches(secret, row.secret_digest)) throw unauthorized();
@@ -105,6 +114,7 @@ export class Authenticator {
       companyName: row.company_name,
       botId: row.bot_id,
       botName: row.bot_name,
+      acting: actingAs({ kind: row.kind, id: row.id }, origin),
     };
   }
 }
@@ -115,7 +125,7 @@ export class CredentialService {
     private readonly companies: CompanyService,
   ) {}
 
-  async createWidgetClient(input: { companyCode: string; botName?: string }): Promise<WidgetClientCreated> {
+  async createWidgetClient(input: { companyCode: string; botName?: string }, acting: Acting = SYSTEM): Promise<WidgetClientCreated> {
     const company = await this.companies.get(input.companyCode);
     const botName = (input.botName ?? DEFAULT_BOT_NAME).trim();
     if (botName.length === 0 || botName.length > 200) {
@@ -136,13 +146,13 @@ export class CredentialService {
         created_at: now,
       });
       const summary = { id: clientId, kind: 'widget_client' as const, name: null, botId: bot.id, botName: bot.name, createdAt: now, revokedAt: null };
-      await recordCredentialEvent(trx, 'credential.created', company.id, summary, now);
+      await recordCredentialEvent(trx, acting, 'credential.created', company.id, summary, now);
       return bot;
     });
     return { clientId, clientSecret, botId: bot.id, companyId: company.id };
   }
 
-  async createToken(kind: 'api_token' | 'platform_app', input: { companyCode: string; name?: string }): Promise<TokenCreated> {
+  async createToken(kind: TokenKind, input: { companyCode: string; name?: string }, acting: Acting = SYSTEM): Promise<TokenCreated> {
     const company = await this.companies.get(input.companyCode);
     const name = input.name?.trim();
     if (name !== undefined && (name.length === 0 || name.length > 200)) {
@@ -154,7 +164,7 @@ export class CredentialService {
     await inTransaction(this.db.kysely, async (trx) => {
       await store.insertCredential(trx, { id, kind, company_id: company.id, bot_id: null, name: name ?? null, secret_digest: digest(secret), created_at: now });
       const summary = { id, kind, name: name ?? null, botId: null, botName: null, createdAt: now, revokedAt: null };
-      await recordCredentialEvent(trx, 'credential.created', company.id, summary, now);
+      await recordCredentialEvent(trx, acting, 'credential.created', company.id, summary, now);
     });
     return { id, token: formatToken(TOKEN_PREFIX[kind], id, secret) };
   }
@@ -172,14 +182,14 @@ export class CredentialService {
     }));
   }
 
-  async revoke(kind: CredentialKind, id: string): Promise<void> {
+  async revoke(kind: CredentialKind, id: string, acting: Acting = SYSTEM): Promise<void> {
     const now = nowIso();
     const revoked = await inTransaction(this.db.kysely, async (trx) => {
       const row = await store.revokeCredential(trx, id, kind, now);
       if (!row) return false;
       const bot = row.bot_id === null ? undefined : await store.findBot(trx, row.bot_id);
       const summary = { id: row.id, kind, name: row.name, botId: row.bot_id, botName: bot?.name ?? null, createdAt: row.created_at, revokedAt: row.revoked_at };
-      await recordCredentialEvent(trx, 'credential.revoked', row.company_id, summary, now);
+      await recordCredentialEvent(trx, acting, 'credential.revoked', row.company_id, summary, now);
       return true;
     });
     if (!revoked) throw notFound('CREDENTIAL_NOT_FOUND', `no live credential "${id}" of this kind`);

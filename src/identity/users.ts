@@ -31,6 +31,9 @@ export function isValidEmail(email: string): boolean {
   return /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(domain);
 }
 
+/** False for a deactivated user (SCIM `active: false`): no API lets them log in. */
+export const isActive = (user: Pick<UserRow, 'active'>): boolean => user.active !== 0;
+
 export interface NewUserInput {
   companyId: number;
   email: string;

@@ -7,6 +7,7 @@ import type { Db } from '../store/db.js';
 import * as store from '../store/widget-users.js';
 import { inTransaction } from '../store/transaction.js';
 import { recordEvent } from '../events/log.js';
+import type { Acting } from '../events/types.js';
 import type { WidgetUserRecord } from '../store/widget-users.js';
 import { nowIso } from '../infra/clock.js';
 import type { Principal } from './credentials.js';
@@ -22,7 +23,9 @@ export interface WidgetUserInput {
   legalId?: string | undefined;
 }
 
-export const LIMITS = { id: 255, names: 255, legalId: 64 } as const;
+/** A widget user's limits: what the Jelou API and the import both check. */
+export const WIDGET_USER_LIMITS = { id: 255, names: 255, legalId: 64 } as const;
+const LIMITS = WIDGET_USER_LIMITS;
 
 const NUL = '\u0000';
 
@@ -69,7 +72,7 @@ export class WidgetUserService {
     if (botId === null) throw new Error('widget principal without a bot');
 
     const existing = await store.findWidgetUser(this.db.kysely, botId, input.id);
-    if (existing) return { user: await this.refresh(existing, input), created: false };
+    if (existing) return { user: await this.refresh(principal.acting, existing, input), created: false };
 
     const now = nowIso();
     const groupId = newUuid();
@@ -113,6 +116,7 @@ export class WidgetUserService {
       };
       await recordEvent(
         trx,
+        principal.acting,
         { type: 'widget_user.created', companyId: principal.companyId, target: { kind: 'widget_user', id: input.id }, data: this.view(user) },
         now,
       );
@@ -122,10 +126,10 @@ export class WidgetUserService {
     // Lost the race: another request created this user first. Its rows stand; apply our profile.
     const user = await store.findWidgetUser(this.db.kysely, botId, input.id);
     if (!user) throw new Error('widget user vanished after get-or-create');
-    return { user: await this.refresh(user, input), created: false };
+    return { user: await this.refresh(principal.acting, user, input), created: false };
   }
 
-  private async refresh(user: WidgetUserRecord, input: WidgetUserInput): Promise<WidgetUserRecord> {
+  private async refresh(acting: Acting, user: WidgetUserRecord, input: WidgetUserInput): Promise<WidgetUserRecord> {
     const legalId = input.legalId ?? user.legalId;
     if (user.names === input.names && user.legalId === legalId) return user;
     const now = nowIso();
@@ -146,6 +150,7 @@ export class WidgetUserService {
       for (const kind of ['personal', 'group'] as const) await store.renameRoom(trx, user.id, kind, names[kind], now);
       await recordEvent(
         trx,
+        acting,
         { type: 'widget_user.updated', companyId: user.companyId, target: { kind: 'widget_user', id: user.referenceId }, data: this.view(updated) },
         now,
       );

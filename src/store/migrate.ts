@@ -7,6 +7,7 @@ import { plazbot } from './migrations/003_plazbot.js';
 import { chatwoot } from './migrations/004_chatwoot.js';
 import { fixes } from './migrations/005_fixes.js';
 import { events } from './migrations/007_events.js';
+import { scim } from './migrations/009_scim.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -18,6 +19,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '004_chatwoot': chatwoot(ctx),
     '005_fixes': fixes(ctx),
     '007_events': events(ctx),
+    '009_scim': scim(ctx),
   };
 }
 

@@ -25,7 +25,7 @@ export interface BotsTable {
   created_at: string;
 }
 
-export type CredentialKind = 'widget_client' | 'api_token' | 'platform_app';
+export type CredentialKind = 'widget_client' | 'api_token' | 'platform_app' | 'scim_token';
 
 export interface CredentialsTable {
   /** The public half: a widget clientId, or the id embedded in a token. */
@@ -77,7 +77,7 @@ export interface RoomMembersTable {
   created_at: string;
 }
 
-export type UserCreatedVia = 'plazbot' | 'chatwoot' | 'cli';
+export type UserCreatedVia = 'plazbot' | 'chatwoot' | 'cli' | 'scim';
 
 export interface UsersTable {
   id: Id;
@@ -102,6 +102,22 @@ export interface UsersTable {
   created_via: UserCreatedVia;
   created_at: string;
   updated_at: string;
+  /** 0 = deactivated (SCIM `active: false`): every login refused. Default 1. */
+  active: ColumnType<number, number | undefined, number>;
+  /** SCIM `userName` as sent; null = the email is the userName. */
+  user_name: string | null;
+  /** user_name lower-cased: unique per company. */
+  user_name_key: string | null;
+  /** SCIM `externalId` (the provisioning client's own id). */
+  external_id: string | null;
+  /** SCIM `name.formatted`. */
+  name_formatted: string | null;
+  /** SCIM `type` of the email (work, home, other); null = work. */
+  email_type: string | null;
+  /** The SCIM enterprise extension: employeeNumber, department, manager.value. */
+  employee_number: string | null;
+  department: string | null;
+  manager_id: string | null;
 }
 
 /** A Chatwoot account (workspace). */
@@ -121,6 +137,8 @@ export interface AccountsTable {
   custom_attributes: string;
   created_at: string;
   updated_at: string;
+  /** SCIM `externalId` of the Group this account is. */
+  external_id: string | null;
 }
 
 export type AccountRole = 'administrator' | 'agent';

@@ -5,7 +5,7 @@ export async function insertSession(db: Kysely<Database>, s: { tokenDigest: stri
   await db.insertInto('sessions').values({ token_digest: s.tokenDigest, user_id: s.userId, created_at: s.now, expires_at: s.expiresAt }).execute();
 }
 
-/** The live session's user and company, by the token's digest; undefined when unknown or expired. */
+/** The live session's user and company, by the token's digest; undefined when unknown, expired or the user is deactivated. */
 export async function findSessionUser(
   db: Kysely<Database>,
   tokenDigest: string,
@@ -19,6 +19,7 @@ export async function findSessionUser(
     .select(['c.code as company_code', 's.expires_at as session_expires_at'])
     .where('s.token_digest', '=', tokenDigest)
     .where('s.expires_at', '>', now)
+    .where('u.active', '=', 1)
     .executeTakeFirst();
   if (!row) return undefined;
   const { company_code, session_expires_at, ...user } = row;

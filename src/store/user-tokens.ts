@@ -32,12 +32,24 @@ export async function setPubsubDigest(db: Kysely<Database>, userId: number, pubs
   return Number(res.numUpdatedRows) > 0;
 }
 
+/** A live token's user and digest; a deactivated user's token is as unknown as a deleted one. */
 export async function findUserAccessToken(db: Kysely<Database>, tokenId: string): Promise<{ user_id: number; secret_digest: string } | undefined> {
-  return db.selectFrom('user_access_tokens').select(['user_id', 'secret_digest']).where('id', '=', tokenId).executeTakeFirst();
+  return db
+    .selectFrom('user_access_tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select(['t.user_id', 't.secret_digest'])
+    .where('t.id', '=', tokenId)
+    .where('u.active', '=', 1)
+    .executeTakeFirst();
 }
 
 export async function deleteExpiredSsoTokens(db: Kysely<Database>, userId: number, now: string): Promise<void> {
   await db.deleteFrom('sso_login_tokens').where('user_id', '=', userId).where('expires_at', '<=', now).execute();
+}
+
+/** Deletes every login token of the user. */
+export async function deleteSsoTokens(db: Kysely<Database>, userId: number): Promise<void> {
+  await db.deleteFrom('sso_login_tokens').where('user_id', '=', userId).execute();
 }
 
 /** Deletes the user's login tokens except their `keep` newest. */

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { AuditLog } from '../../src/events/audit.js';
-import { actorContext, withEventContext } from '../../src/events/context.js';
+import { actingAs, SYSTEM } from '../../src/events/types.js';
 import { recordEvent } from '../../src/events/log.js';
 import { WebhookService } from '../../src/events/webhooks.js';
 import { housekeeping } from '../../src/housekeeping.js';
@@ -35,9 +35,12 @@ forEachStore('the audit trail', (kind) => {
     // 30 events over 30 days, alternating companies, actors and types; the oldest first.
     for (let i = 30; i >= 1; i--) {
       const actor = i % 3 === 0 ? ({ kind: 'cli', id: null } as const) : ({ kind: 'api_token', id: `tok${i % 2}` } as const);
-      await withEventContext(actorContext(actor), () =>
-        inTransaction(t.db.kysely, (trx) =>
-          recordEvent(trx, { type: i % 2 ? 'user.created' : 'user.deleted', companyId: i % 2 ? a : b, target: { kind: 'user', id: i }, data: { n: i } }, at(i)),
+      await inTransaction(t.db.kysely, (trx) =>
+        recordEvent(
+          trx,
+          actingAs(actor),
+          { type: i % 2 ? 'user.created' : 'user.deleted', companyId: i % 2 ? a : b, target: { kind: 'user', id: i }, data: { n: i } },
+          at(i),
         ),
       );
     }
@@ -110,10 +113,10 @@ forEachStore('the webhook delivery queue', (kind) => {
     webhooks = new WebhookService(t.db, s.secrets, s.companies, { allowPrivate: true });
     hookId = (await webhooks.add({ companyCode: 'queue', url: 'http://127.0.0.1:9/', eventTypes: ['user.created'] })).webhook.id;
     for (let i = 1; i <= 3; i++) {
-      await inTransaction(t.db.kysely, (trx) => recordEvent(trx, { type: 'user.created', companyId, target: { kind: 'user', id: i }, data: {} }));
+      await inTransaction(t.db.kysely, (trx) => recordEvent(trx, SYSTEM, { type: 'user.created', companyId, target: { kind: 'user', id: i }, data: {} }));
     }
     // Not wanted by the endpoint: no delivery.
-    await inTransaction(t.db.kysely, (trx) => recordEvent(trx, { type: 'user.deleted', companyId, target: { kind: 'user', id: 1 }, data: {} }));
+    await inTransaction(t.db.kysely, (trx) => recordEvent(trx, SYSTEM, { type: 'user.deleted', companyId, target: { kind: 'user', id: 1 }, data: {} }));
   });
 
   const claim = (id: number, leaseMs = 60_000) =>

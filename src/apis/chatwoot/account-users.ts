@@ -12,7 +12,7 @@ import type { Principal } from '../../identity/credentials.js';
 import { parseId, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { MESSAGES, RecordErrors, recordInvalid } from './record-errors.js';
 import { recordEvent } from '../../events/log.js';
-import type { EventType } from '../../events/types.js';
+import type { Acting, EventType } from '../../events/types.js';
 import { inTransaction } from '../../store/transaction.js';
 import type { Database } from '../../store/schema.js';
 import type { Kysely } from 'kysely';
@@ -73,7 +73,7 @@ export class AccountUserService {
     }
     if (!errors.empty || userId === undefined) throw errors.toError();
     try {
-      return toAccountUser(await inTransaction(this.db.kysely, (trx) => this.upsert(trx, principal.companyId, accountId, userId, role)));
+      return toAccountUser(await inTransaction(this.db.kysely, (trx) => this.upsert(trx, principal.acting, principal.companyId, accountId, userId, role)));
     } catch (err) {
       if (!isForeignKeyViolation(err)) throw err;
       // The user or the account was deleted meanwhile.
@@ -87,10 +87,10 @@ export class AccountUserService {
    * account_user.created, account_user.updated or nothing accordingly. Each step is one statement
    * the unique index keeps race-free: concurrent calls end on one row, and one of them created it.
    */
-  private async upsert(trx: Kysely<Database>, companyId: number, accountId: number, userId: number, role: AccountRole | undefined) {
+  private async upsert(trx: Kysely<Database>, acting: Acting, companyId: number, accountId: number, userId: number, role: AccountRole | undefined) {
     const now = nowIso();
     const record = (type: EventType, row: AccountUserRow) =>
-      recordEvent(trx, { type, companyId, target: { kind: 'account_user', id: row.id }, data: eventData.accountUser(toAccountUser(row)) }, now);
+      recordEvent(trx, acting, { type, companyId, target: { kind: 'account_user', id: row.id }, data: eventData.accountUser(toAccountUser(row)) }, now);
     // A removal racing this call can take the row between two statements: then start over.
     for (let attempt = 0; attempt < 3; attempt++) {
       // A new membership is an online agent unless a role is given.
@@ -128,7 +128,7 @@ export class AccountUserService {
     await inTransaction(this.db.kysely, async (trx) => {
       const removed = await store.deleteAccountUser(trx, accountId, userId);
       if (removed) {
-        await recordEvent(trx, {
+        await recordEvent(trx, principal.acting, {
           type: 'account_user.deleted',
           companyId: principal.companyId,
           target: { kind: 'account_user', id: removed.id },

@@ -13,7 +13,10 @@ import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
 import { MESSAGES, RecordErrors } from './record-errors.js';
 import { isValidEmail, normalizeEmail } from '../../identity/users.js';
 import { storedObject, storedStrings } from '../../infra/stored-json.js';
+import { defaultFeatures, FEATURE_DEFAULTS, FEATURES } from '../../identity/accounts.js';
+import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 import { recordEvent } from '../../events/log.js';
+import type { Acting } from '../../events/types.js';
 import { eventData } from './present.js';
 
 /**
@@ -69,53 +72,9 @@ const LOCALE_SET: ReadonlySet<string> = new Set(LOCALES);
 export const STATUSES = ['active', 'suspended'] as const;
 export type AccountStatus = (typeof STATUSES)[number];
 
-/**
- * The feature flags an account can have, and the installation's defaults for a new account
- * (Chatwoot's config/features.yml, without its deprecated and Chatwoot-internal flags).
- */
-export const FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
-  inbound_emails: true,
-  channel_email: true,
-  channel_facebook: true,
-  channel_twitter: true,
-  channel_instagram: true,
-  channel_website: true,
-  ip_lookup: false,
-  disable_branding: false,
-  email_continuity_on_api_channel: false,
-  help_center: true,
-  agent_bots: true,
-  macros: true,
-  agent_management: true,
-  team_management: true,
-  inbox_management: true,
-  labels: true,
-  custom_attributes: true,
-  automations: true,
-  canned_responses: true,
-  integrations: true,
-  voice_recorder: true,
-  campaigns: false,
-  reports: true,
-  crm: true,
-  auto_resolve_conversations: true,
-  custom_reply_email: false,
-  custom_reply_domain: false,
-  audit_logs: false,
-  inbox_view: false,
-  sla: false,
-  linear_integration: false,
-  notion_integration: false,
-  captain_integration: false,
-  custom_roles: false,
-  chatwoot_v4: true,
-  crm_integration: false,
-  whatsapp_embedded_signup: false,
-  whatsapp_campaign: false,
-};
-export const FEATURES = Object.keys(FEATURE_DEFAULTS);
+export { FEATURE_DEFAULTS, FEATURES, defaultFeatures } from '../../identity/accounts.js';
 
-export const LIMITS = { name: 255, domain: 100, supportEmail: 255, limitKeys: 50, limitKey: 64 } as const;
+const LIMITS = CHATWOOT_LIMITS.account;
 
 export interface Account {
   id: number;
@@ -182,8 +141,6 @@ export function mergeFeatures(enabled: Iterable<string>, params: Record<string, 
   }
   return FEATURES.filter((f) => set.has(f));
 }
-
-export const defaultFeatures = (): string[] => FEATURES.filter((f) => FEATURE_DEFAULTS[f]);
 
 function checkLimits(limits: Record<string, unknown>, errors: RecordErrors): void {
   const entries = Object.entries(limits);
@@ -259,6 +216,7 @@ export class AccountService {
       await link(trx, appIdOf(principal), 'Account', account.id, now);
       await recordEvent(
         trx,
+        principal.acting,
         { type: 'account.created', companyId: account.company_id, target: { kind: 'account', id: account.id }, data: eventData.account(toAccount(account)) },
         now,
       );
@@ -281,7 +239,7 @@ export class AccountService {
    * Changes what the params send. `features` are merged over the account's current flags (Chatwoot's
    * enable/disable); `limits` and `custom_attributes` are replaced, as Chatwoot assigns them.
    */
-  async update(id: AuthorizedId<'Account'>, params: AccountParams): Promise<Account> {
+  async update(acting: Acting, id: AuthorizedId<'Account'>, params: AccountParams): Promise<Account> {
     const errors = new RecordErrors();
     const cols = checkParams(params, errors, false);
     const features = params.features ?? undefined;
@@ -301,6 +259,7 @@ export class AccountService {
       if (updated) {
         await recordEvent(
           trx,
+          acting,
           { type: 'account.updated', companyId: updated.company_id, target: { kind: 'account', id }, data: eventData.account(toAccount(updated)) },
           now,
         );
@@ -311,7 +270,7 @@ export class AccountService {
     return toAccount(row);
   }
 
-  async delete(id: AuthorizedId<'Account'>): Promise<void> {
+  async delete(acting: Acting, id: AuthorizedId<'Account'>): Promise<void> {
     // Memberships and agent bots go with the account (foreign keys cascade); every app's links to
     // them go here, in the same transaction.
     // The event holds the account as it was; its memberships and bots go without events of their own.
@@ -320,7 +279,7 @@ export class AccountService {
       await unlinkAll(trx, 'AgentBot', await store.agentBotIdsOfAccount(trx, id));
       await unlinkAll(trx, 'Account', [id]);
       if (account && (await store.deleteAccount(trx, id))) {
-        await recordEvent(trx, {
+        await recordEvent(trx, acting, {
           type: 'account.deleted',
           companyId: account.company_id,
           target: { kind: 'account', id },

@@ -14,10 +14,12 @@ import { nowIso } from '../../infra/clock.js';
 import type { Principal } from '../../identity/credentials.js';
 import { appIdOf, parseId, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { MESSAGES, RecordErrors, recordInvalid } from './record-errors.js';
+import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 import { recordEvent } from '../../events/log.js';
+import type { Acting } from '../../events/types.js';
 import { eventData } from './present.js';
 
-export const LIMITS = { name: 255, description: 2000, outgoingUrl: 2048 } as const;
+const LIMITS = CHATWOOT_LIMITS.agentBot;
 
 export interface AgentBot {
   id: number;
@@ -108,6 +110,7 @@ export class AgentBotService {
         await link(trx, appIdOf(principal), 'AgentBot', bot.id, now);
         await recordEvent(
           trx,
+          principal.acting,
           { type: 'agent_bot.created', companyId: bot.company_id, target: { kind: 'agent_bot', id: bot.id }, data: eventData.agentBot(toAgentBot(bot)) },
           now,
         );
@@ -140,6 +143,7 @@ export class AgentBotService {
         if (updated) {
           await recordEvent(
             trx,
+            principal.acting,
             { type: 'agent_bot.updated', companyId: updated.company_id, target: { kind: 'agent_bot', id }, data: eventData.agentBot(toAgentBot(updated)) },
             now,
           );
@@ -154,12 +158,12 @@ export class AgentBotService {
     return toAgentBot(row);
   }
 
-  async delete(id: AuthorizedId<'AgentBot'>): Promise<void> {
+  async delete(acting: Acting, id: AuthorizedId<'AgentBot'>): Promise<void> {
     await inTransaction(this.db.kysely, async (trx) => {
       const bot = await store.findAgentBot(trx, id);
       await unlinkAll(trx, 'AgentBot', [id]);
       if (bot && (await store.deleteAgentBot(trx, id))) {
-        await recordEvent(trx, {
+        await recordEvent(trx, acting, {
           type: 'agent_bot.deleted',
           companyId: bot.company_id,
           target: { kind: 'agent_bot', id },

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { unauthorized } from '../../identity/errors.js';
-import { parseApiAccessToken } from '../shared/auth.js';
+import { parseApiAccessToken, originOf } from '../shared/auth.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { accountRoutes } from './routes/accounts.js';
 import { accountUserRoutes } from './routes/account-users.js';
@@ -39,7 +39,7 @@ export const chatwootRoutes: FastifyPluginAsync<ChatwootDeps> = async (app, deps
     api.addHook('onRequest', async (req) => {
       const token = parseApiAccessToken(req.headers);
       if (!token) throw unauthorized();
-      req.principal = await auth.token('platform_app', token);
+      req.principal = await auth.token('platform_app', token, originOf(req));
     });
     // No body (or an empty one) is no params, as in Rails: the values' rules then name what is missing.
     api.addHook('preValidation', async (req) => {

@@ -20,17 +20,20 @@ import { nowIso } from '../../infra/clock.js';
 import { afterCredentialChange } from '../../identity/credential-changes.js';
 import type { Principal } from '../../identity/credentials.js';
 import { checkPassword, hashPassword, parsePolicy } from '../../identity/passwords.js';
+import { unprocessable } from '../../identity/errors.js';
 import { appIdOf, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { charLength, MESSAGES, RecordErrors } from './record-errors.js';
 import { digest, newSecret } from '../../identity/secrets.js';
-import { emailTaken, isValidEmail, newUserRow, normalizeEmail, type UserDirectory } from '../../identity/users.js';
+import { emailTaken, isActive, isValidEmail, newUserRow, normalizeEmail, type UserDirectory } from '../../identity/users.js';
 import { storedObject } from '../../infra/stored-json.js';
+import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 import { recordEvent } from '../../events/log.js';
+import type { Acting } from '../../events/types.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { eventData } from './present.js';
 
-export const LIMITS = { name: 255, displayName: 255, passwordMin: 6, passwordMax: 128 } as const;
+const LIMITS = CHATWOOT_LIMITS.user;
 
 /** How long a login link works, once. */
 export const SSO_TOKEN_TTL_MS = 5 * 60 * 1000;
@@ -208,6 +211,7 @@ export class ChatwootUserService {
       await link(trx, appIdOf(principal), 'User', user.id, row.created_at);
       await recordEvent(
         trx,
+        principal.acting,
         { type: 'user.created', companyId: user.company_id, target: { kind: 'user', id: user.id }, data: eventData.user(await this.view(user, {}, trx)) },
         row.created_at,
       );
@@ -276,8 +280,8 @@ export class ChatwootUserService {
           const data = eventData.user(await this.view(after, {}, trx));
           const event = { companyId: after.company_id, target: { kind: 'user', id }, data };
           const profileSent = ['name', 'display_name', 'email'].some((k) => k in patch) || attributes !== undefined;
-          if (profileSent) await recordEvent(trx, { type: 'user.updated', ...event }, now);
-          if (passwordChanged) await recordEvent(trx, { type: 'user.password_changed', ...event }, now);
+          if (profileSent) await recordEvent(trx, principal.acting, { type: 'user.updated', ...event }, now);
+          if (passwordChanged) await recordEvent(trx, principal.acting, { type: 'user.password_changed', ...event }, now);
         }
         return after;
       });
@@ -290,7 +294,7 @@ export class ChatwootUserService {
   }
 
   /** Deletes the user at once, with their memberships, tokens and links (Chatwoot queues it). */
-  async delete(id: AuthorizedId<'User'>): Promise<void> {
+  async delete(acting: Acting, id: AuthorizedId<'User'>): Promise<void> {
     // Memberships and tokens go with the row (foreign keys cascade); every app's links go here.
     await inTransaction(this.db.kysely, async (trx) => {
       const user = await usersStore.findUserForUpdate(trx, id);
@@ -298,18 +302,20 @@ export class ChatwootUserService {
       const data = user && eventData.user(await this.view(user, {}, trx));
       await unlinkAll(trx, 'User', [id]);
       if (user && data && (await usersStore.deleteUser(trx, id))) {
-        await recordEvent(trx, { type: 'user.deleted', companyId: user.company_id, target: { kind: 'user', id }, data });
+        await recordEvent(trx, acting, { type: 'user.deleted', companyId: user.company_id, target: { kind: 'user', id }, data });
       }
     });
   }
 
   /**
-   * GET /users/:id/login: a link that logs the user in to the frontend once, within five minutes.
+   * GET /users/:id/login: a link that logs the user in to the frontend once, within five minutes
+   * (none for a deactivated user: 422).
    * The token is 256 random bits as 64 hex characters; only its digest is stored.
    */
   async issueLoginUrl(id: AuthorizedId<'User'>): Promise<string> {
     const row = await this.users.findById(id);
     if (!row) throw recordNotFound();
+    if (!isActive(row)) throw unprocessable('USER_DEACTIVATED', 'User is deactivated', [{ field: 'user', message: 'is deactivated' }]);
     const token = randomBytes(32).toString('hex');
     const now = Date.now();
     const nowText = new Date(now).toISOString();
@@ -330,7 +336,7 @@ export class ChatwootUserService {
   async redeemLoginToken(email: string, token: string): Promise<UserRow | undefined> {
     if (!/^[0-9a-f]{64}$/.test(token)) return undefined;
     const user = await this.users.findByEmail(email);
-    if (!user) return undefined;
+    if (!user || !isActive(user)) return undefined;
     return (await store.consumeSsoToken(this.db.kysely, digest(token), user.id, nowIso())) ? user : undefined;
   }
 

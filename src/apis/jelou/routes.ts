@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Authenticator } from '../../identity/credentials.js';
 import { unauthorized } from '../../identity/errors.js';
 import type { WidgetUserService } from '../../identity/widget-users.js';
-import { parseWidgetAuthorization } from '../shared/auth.js';
+import { parseWidgetAuthorization, originOf } from '../shared/auth.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { presentError, presentWidgetUser } from './present.js';
 import { CreateWidgetUserBody, CreateWidgetUserResponse, ErrorBody } from './schemas.js';
@@ -31,7 +31,7 @@ export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { auth
       onRequest: async (req) => {
         const creds = parseWidgetAuthorization(req.headers.authorization);
         if (!creds) throw unauthorized('UNAUTHORIZED', 'Missing or invalid Authorization: send Basic base64(clientId:clientSecret)');
-        req.principal = await auth.widgetClient(creds.clientId, creds.secret);
+        req.principal = await auth.widgetClient(creds.clientId, creds.secret, originOf(req));
       },
     },
     async (req) => {

@@ -22,9 +22,10 @@ import { checkPassword, hashPassword, parsePolicy, verifyDummy, verifyPassword, 
 import type { CounterStore } from '../../infra/counters.js';
 import type { MailNotifier } from '../../mail/outbox.js';
 import { digest, newSecret } from '../../identity/secrets.js';
-import { emailTaken, isValidEmail, newUserRow, normalizeEmail } from '../../identity/users.js';
+import { emailTaken, isActive, isValidEmail, newUserRow, normalizeEmail } from '../../identity/users.js';
+import { LIMITS } from './limits.js';
 import { recordEvent } from '../../events/log.js';
-import type { EventType } from '../../events/types.js';
+import type { Acting, EventType } from '../../events/types.js';
 import { presentUser } from './present.js';
 
 export interface CreatePlatformUserInput {
@@ -37,14 +38,12 @@ export interface CreatePlatformUserInput {
   isExternalCreation: boolean;
 }
 
-export const NAME_MAX = 100;
-
-/** Trimmed, 1-NAME_MAX characters, no control characters. */
+/** Trimmed, 1-LIMITS.name characters, no control characters. */
 function checkName(value: string, field: string, fields: FieldError[]): string {
   const v = value.trim();
   // eslint-disable-next-line no-control-regex
-  if (v.length === 0 || [...v].length > NAME_MAX || /[\u0000-\u001f\u007f]/.test(v)) {
-    fields.push({ field, message: `must be 1-${NAME_MAX} characters without control characters` });
+  if (v.length === 0 || [...v].length > LIMITS.name || /[\u0000-\u001f\u007f]/.test(v)) {
+    fields.push({ field, message: `must be 1-${LIMITS.name} characters without control characters` });
   }
   return v;
 }
@@ -92,8 +91,8 @@ export type VerifyOutcome = 'verified' | 'invalid' | 'used' | 'expired';
 export const RESET_MAILS = { max: 3, perIp: 30, windowMs: 15 * 60_000 } as const;
 
 /** Records a user event in `trx`; its data is the user as this API presents them. */
-const recordUserEvent = (trx: Kysely<Database>, type: EventType, user: UserRow, companyCode: string, now: string) =>
-  recordEvent(trx, { type, companyId: user.company_id, target: { kind: 'user', id: user.id }, data: presentUser(user, companyCode) }, now);
+const recordUserEvent = (trx: Kysely<Database>, acting: Acting, type: EventType, user: UserRow, companyCode: string, now: string) =>
+  recordEvent(trx, acting, { type, companyId: user.company_id, target: { kind: 'user', id: user.id }, data: presentUser(user, companyCode) }, now);
 
 const badCode = () =>
   invalid('INVALID_VERIFICATION_CODE', 'The verification code is invalid, used or expired', [
@@ -154,7 +153,7 @@ export class PlazbotUserService {
       );
       if (!user) throw emailTaken();
       if (!verified) await queueMail(trx, 'verify_email', user);
-      await recordUserEvent(trx, 'user.created', user, company.code, now);
+      await recordUserEvent(trx, principal.acting, 'user.created', user, company.code, now);
       return { user, mailQueued: !verified };
     });
   }
@@ -175,7 +174,7 @@ export class PlazbotUserService {
   }
 
   /**
-   * POST /api/user/login. Past the failure limit (per client IP or per email) the answer is 429
+   * POST /api/user/login. A deactivated user is refused (403) after the password checks. Past the failure limit (per client IP or per email) the answer is 429
    * before the password is even looked at, so a correct password does not get through either, and
    * concurrent guesses cannot overshoot the limit. An unknown email costs the same argon2
    * verification as a wrong password.
@@ -203,6 +202,8 @@ export class PlazbotUserService {
     const ok = user?.password_hash ? await verifyPassword(user.password_hash, input.password) : await verifyDummy(input.password);
     if (!user || !ok) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
     await Promise.all([this.counters.reset(keys.email), this.counters.decrement(keys.ip)]);
+    // Said only to whoever knows the password: a deactivated user (SCIM active: false) is kept, not let in.
+    if (!isActive(user)) throw forbidden('USER_DEACTIVATED', 'This user is deactivated');
 
     const company = await findCompanyOfUser(this.db.kysely, user.id);
     if (!company) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
@@ -246,7 +247,7 @@ export class PlazbotUserService {
   }
 
   /** GET /api/user/verify-email: consumes the link's token (single use) and marks the email verified. */
-  async verifyEmail(token: string | undefined): Promise<VerifyOutcome> {
+  async verifyEmail(token: string | undefined, acting: Acting): Promise<VerifyOutcome> {
     if (!token || !EMAIL_TOKEN_RE.test(token)) return 'invalid';
     const tokenDigest = digest(token);
     const now = nowIso();
@@ -258,7 +259,7 @@ export class PlazbotUserService {
       if (user && user.email_verified_at === null) {
         const verified = await usersStore.updateUser(trx, row.user_id, { email_verified_at: now, updated_at: now });
         const company = verified && (await findCompanyOfUser(trx, verified.id));
-        if (verified && company) await recordUserEvent(trx, 'user.email_verified', verified, company.code, now);
+        if (verified && company) await recordUserEvent(trx, acting, 'user.email_verified', verified, company.code, now);
       }
       return row;
     });
@@ -313,7 +314,7 @@ export class PlazbotUserService {
    * and every other reset code die, every session of the user is ended, and the email counts as
    * verified (the code proved the mailbox).
    */
-  async resetPassword(input: { email: string; newPassword: string; verificationId: string }): Promise<void> {
+  async resetPassword(input: { email: string; newPassword: string; verificationId: string }, acting: Acting): Promise<void> {
     const email = normalizeEmail(input.email);
     if (!EMAIL_TOKEN_RE.test(input.verificationId) || !isValidEmail(email)) throw badCode();
     const user = await usersStore.findUserByEmail(this.db.kysely, email);
@@ -340,9 +341,9 @@ export class PlazbotUserService {
       // Every other reset code dies and every session ends, as after a change through Chatwoot.
       await afterCredentialChange(trx, user.id, { emailChanged: false, passwordChanged: true }, t);
       if (changed && company) {
-        await recordUserEvent(trx, 'user.password_changed', changed, company.code, t);
+        await recordUserEvent(trx, acting, 'user.password_changed', changed, company.code, t);
         // The code proved the mailbox.
-        if (user.email_verified_at === null) await recordUserEvent(trx, 'user.email_verified', changed, company.code, t);
+        if (user.email_verified_at === null) await recordUserEvent(trx, acting, 'user.email_verified', changed, company.code, t);
       }
     });
     await this.counters.reset(limitKeys(email, '').email);

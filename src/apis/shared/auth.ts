@@ -1,4 +1,6 @@
 /** Parses the credential headers the APIs accept. Nothing here looks anything up. */
+import type { FastifyRequest } from 'fastify';
+import { actingAs, type Acting, type RequestOrigin } from '../../events/types.js';
 
 /**
  * Jelou: `Basic base64(clientId:clientSecret)` (the OpenAPI page) or the raw `clientId:clientSecret`
@@ -34,4 +36,21 @@ export function parseApiAccessToken(headers: Record<string, string | string[] | 
     if (typeof value === 'string' && value.trim() !== '') return value.trim();
   }
   return undefined;
+}
+
+/** Where a request came from, for the events its writes record. */
+export function originOf(req: FastifyRequest): RequestOrigin {
+  return {
+    requestId: req.id,
+    clientIp: req.ip,
+    // Read by app.ts's onResponse hook, which wakes the webhook sender.
+    deliveriesQueued: () => {
+      req.webhooksQueued = true;
+    },
+  };
+}
+
+/** A request that carries no credential (a reset by mailed code, a verification link). */
+export function anonymousActing(req: FastifyRequest): Acting {
+  return actingAs({ kind: 'anonymous', id: null }, originOf(req));
 }
