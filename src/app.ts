@@ -21,6 +21,14 @@ import { buildServices, SCIM_PREFIX, type Services } from './services.js';
 import type { SecretBox } from './infra/secret-box.js';
 import { openSecretBox } from './infra/secret-key.js';
 import { passwordVerifications } from './identity/passwords.js';
+import { webhookOutcomes } from './events/webhook-sender.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A write of this request queued webhook deliveries (see the onResponse hook). */
+    webhooksQueued: boolean;
+  }
+}
 
 export interface AppDeps {
   config: Config;
@@ -34,6 +42,8 @@ export interface AppDeps {
   readiness?: ReadinessCheck[];
   /** Woken when a request queues mail (the outbox sender); without it the sender's poll finds it. */
   mail?: MailNotifier;
+  /** Woken when a request queued webhook deliveries (the webhook sender); without it its poll finds them. */
+  webhooks?: { notify(): void };
   /** The service graph (services.ts); built here from the other dependencies when not given. */
   services?: Services;
   /** Needed to build the services here (when `services` is not given). */
@@ -50,10 +60,19 @@ export async function buildApp({
   mail = { notify: () => {} },
   services: built,
   secrets,
+  webhooks,
 }: AppDeps): Promise<FastifyInstance> {
   const counters = given ?? new MemoryCounterStore();
   const services = built ?? buildServices({ db, config, counters, mail, secrets: secrets ?? openSecretBox(config) });
-  const metrics = config.metrics ? new Metrics({ poolStats: db.poolStats, outboxCounts: () => services.outbox.counts(), passwordVerifications }) : undefined;
+  const metrics = config.metrics
+    ? new Metrics({
+        poolStats: db.poolStats,
+        outboxCounts: () => services.outbox.counts(),
+        passwordVerifications,
+        webhookCounts: () => services.webhooks.counts(),
+        webhookOutcomes,
+      })
+    : undefined;
   const app = Fastify({
     logger: { level: config.logLevel, serializers, redact },
     bodyLimit: BODY_LIMIT,
@@ -67,6 +86,15 @@ export async function buildApp({
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
+  app.decorateRequest('webhooksQueued', false);
+  // Once the response is out, a write's transaction has committed: the webhook sender can see the
+  // deliveries it queued (originOf(req) marks the request when an event queued any).
+  if (webhooks) {
+    app.addHook('onResponse', (req, _reply, done) => {
+      if (req.webhooksQueued) webhooks.notify();
+      done();
+    });
+  }
 
   if (!given) app.addHook('onClose', () => counters.close());
   const { auth } = services;

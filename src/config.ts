@@ -45,6 +45,27 @@ export interface Config {
   /** Plazbot login sessions, failed-login limits and mail. */
   auth: AuthConfig;
   mail: MailConfig;
+  /** How many days events stay in the audit trail (AUDIT_RETENTION_DAYS); 0 keeps them for ever. */
+  auditRetentionDays: number;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Send to loopback, link-local and private addresses (tests, closed networks). */
+  allowPrivate: boolean;
+  /** Attempts per delivery, the first included; the default schedule spans more than an hour. */
+  maxAttempts: number;
+  /** Backoff: a retry waits between half and all of base * 2^(attempt-1), at most retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** One attempt's time limit: connect, send, and the response's headers and body. */
+  timeoutMs: number;
+  /** How often the worker looks for due deliveries (it is also woken when this node queues one). */
+  pollMs: number;
+  /** A node that claimed a delivery and went silent for this long is taken to have died. */
+  leaseMs: number;
+  /** Deliveries this node sends at once (to different endpoints: each endpoint gets one at a time). */
+  concurrency: number;
 }
 
 export interface AuthConfig {
@@ -191,6 +212,29 @@ function mailConfig(env: Env, publicUrl: string): MailConfig {
   };
 }
 
+function webhookConfig(env: Env): WebhookConfig {
+  const retryBaseMs = int(env, 'WEBHOOK_RETRY_BASE_MS', 5000, 10, 3_600_000);
+  const retryMaxMs = int(env, 'WEBHOOK_RETRY_MAX_MS', 3_600_000, 10, 86_400_000);
+  if (retryMaxMs < retryBaseMs) throw new ConfigError(`WEBHOOK_RETRY_MAX_MS must not be below WEBHOOK_RETRY_BASE_MS (${retryMaxMs} < ${retryBaseMs})`);
+  const leaseMs = int(env, 'WEBHOOK_LEASE_MS', 60_000, 1000, 3_600_000);
+  const timeoutMs = int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000);
+  if (timeoutMs > leaseMs / 2) {
+    throw new ConfigError(
+      `WEBHOOK_TIMEOUT_MS must be at most half of WEBHOOK_LEASE_MS (${timeoutMs} > ${leaseMs} / 2): an attempt must end before its claim lapses, or another node sends it again`,
+    );
+  }
+  return {
+    allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 15, 1, 1000),
+    retryBaseMs,
+    retryMaxMs,
+    timeoutMs,
+    pollMs: int(env, 'WEBHOOK_POLL_MS', 1000, 10, 600_000),
+    leaseMs,
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 4, 1, 64),
+  };
+}
+
 /**
  * TRUST_PROXY: `false` (default), a number of proxy hops in front of roster (`1` for one load
  * balancer), or a comma-separated list of proxy addresses / CIDR ranges (`10.0.0.0/8,127.0.0.1`).
@@ -267,5 +311,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       loginWindowSeconds: int(env, 'LOGIN_WINDOW_SECONDS', 60, 1, 86_400),
     },
     mail: mailConfig(env, publicUrl),
+    auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36_500),
+    webhooks: webhookConfig(env),
   };
 }

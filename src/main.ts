@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { seedDemo, type DemoCredentials } from './demo.js';
 import { housekeeping } from './housekeeping.js';
 import { OutboxSender } from './mail/outbox.js';
+import { minRetrySpanMs, WebhookSender } from './events/webhook-sender.js';
 import { MemoryCounterStore, ResilientCounterStore, type CounterStore } from './infra/counters.js';
 import { RedisCounterStore } from './infra/redis-counters.js';
 import type { ReadinessCheck } from './infra/health.js';
@@ -48,9 +49,15 @@ export async function start(config: Config): Promise<Running> {
     ]);
     let sender: OutboxSender | undefined;
     const mailNotifier = { notify: () => sender?.notify() };
+    // Started once the server listens; it logs through the server's logger.
+    const webhookSender = new WebhookSender(db, secrets, config.webhooks, {
+      info: (obj, msg) => log?.info(obj, msg),
+      warn: (obj, msg) => log?.warn(obj, msg),
+      error: (obj, msg) => log?.error(obj, msg),
+    });
     const services = buildServices({ db, config, counters, mail: mailNotifier, secrets });
     const demo = config.seedDemo ? await seedDemo(services) : undefined;
-    const server = await buildApp({ config, db, counters, readiness, mail: mailNotifier, services });
+    const server = await buildApp({ config, db, counters, readiness, mail: mailNotifier, services, webhooks: webhookSender });
     app = server;
     log = server.log;
     if (redisUp === false) server.log.warn('redis unreachable at start: rate limits count per node until it answers');
@@ -68,9 +75,16 @@ export async function start(config: Config): Promise<Running> {
     } else {
       server.log.warn('SMTP_URL is not set: mail (verification links, reset codes) is not being sent; it waits in the outbox (`roster outbox list`)');
     }
+    webhookSender.start();
+    if (minRetrySpanMs(config.webhooks) < 3_600_000) {
+      server.log.warn(
+        { maxAttempts: config.webhooks.maxAttempts, minRetrySpanMs: minRetrySpanMs(config.webhooks) },
+        'webhook retries span less than an hour (WEBHOOK_MAX_ATTEMPTS, WEBHOOK_RETRY_BASE_MS, WEBHOOK_RETRY_MAX_MS): a receiver down for an hour can lose events',
+      );
+    }
     let tidying: Promise<void> = Promise.resolve();
     const tidy = () =>
-      (tidying = housekeeping(db).then(
+      (tidying = housekeeping(db, new Date(), { auditRetentionDays: config.auditRetentionDays }).then(
         (n) => server.log.debug(n, 'housekeeping'),
         (err: unknown) => server.log.warn({ err: { message: (err as Error).message } }, 'housekeeping failed; will retry'),
       ));
@@ -92,6 +106,7 @@ export async function start(config: Config): Promise<Running> {
         await server.close();
         await tidying;
         await sender?.stop();
+        await webhookSender.stop();
         await counters.close();
         await db.close();
       },

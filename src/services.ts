@@ -9,6 +9,7 @@ import { AccountService } from './apis/chatwoot/accounts.js';
 import { AgentBotService } from './apis/chatwoot/agent-bots.js';
 import { Permissions } from './apis/chatwoot/permissions.js';
 import { ChatwootUserService } from './apis/chatwoot/users.js';
+import { presentWidgetUserObject } from './apis/jelou/present.js';
 import { PlazbotUserService, type LoginPolicy } from './apis/plazbot/users.js';
 import { ScimGroupService } from './apis/scim/groups.js';
 import { ScimUserService } from './apis/scim/users.js';
@@ -22,6 +23,8 @@ import { MemoryCounterStore, type CounterStore } from './infra/counters.js';
 import { Outbox, type MailNotifier } from './mail/outbox.js';
 import type { Db } from './store/db.js';
 import type { SecretBox } from './infra/secret-box.js';
+import { AuditLog } from './events/audit.js';
+import { WebhookService } from './events/webhooks.js';
 
 export interface ChatwootServices {
   permissions: Permissions;
@@ -57,12 +60,16 @@ export interface Services {
   outbox: Outbox;
   /** `roster import`: users files, widget users files, a Chatwoot database. */
   imports: ImportService;
+  /** The event log read back: `roster audit` and the console. */
+  audit: AuditLog;
+  /** Webhook endpoints and their deliveries. */
+  webhooks: WebhookService;
 }
 
 export interface ServiceDeps {
   db: Db;
   secrets: SecretBox;
-  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl'>;
+  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks'>;
   /** Rate-limit counters (in memory, or shared through Redis). Default: this process's memory. */
   counters?: CounterStore;
   /** Woken when a request queues mail (the outbox sender). */
@@ -89,7 +96,8 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
     credentials: new CredentialService(db, companies),
     auth: new Authenticator(db, config.credentialCacheTtlMs),
     users,
-    widgetUsers: new WidgetUserService(db),
+    // Widget user events carry the user as Jelou presents it.
+    widgetUsers: new WidgetUserService(db, presentWidgetUserObject),
     plazbot: new PlazbotUserService(db, companies, counters, loginPolicy(config.auth), mail),
     chatwoot: {
       permissions,
@@ -102,5 +110,7 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
     scim: { baseUrl: scimBaseUrl, users: new ScimUserService(db, scimBaseUrl), groups: new ScimGroupService(db, scimBaseUrl) },
     outbox: new Outbox(db),
     imports: new ImportService(db, companies),
+    audit: new AuditLog(db),
+    webhooks: new WebhookService(db, secrets, companies, { allowPrivate: config.webhooks.allowPrivate }),
   };
 }

@@ -1,6 +1,7 @@
 /** The admin verbs: companies and credentials. Each prints one JSON object with --json. */
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Company } from '../identity/companies.js';
+import { companyView, type Company } from '../identity/companies.js';
+import { CLI } from '../events/types.js';
 import type { CredentialKind, CredentialSummary } from '../identity/credentials.js';
 import type { Services } from '../services.js';
 
@@ -14,11 +15,7 @@ export type WithServices = <T>(fn: (s: Services) => Promise<T>) => Promise<T>;
 
 /** `company create` prints exactly {id, code, name}; list and update add the settings. */
 const companyJson = (c: Company) => ({ id: c.id, code: c.code, name: c.name });
-const companyDetailJson = (c: Company) => ({
-  ...companyJson(c),
-  requireEmailVerification: c.requireEmailVerification,
-  passwordPolicy: c.passwordPolicy,
-});
+const companyDetailJson = companyView;
 
 function length(value: string): number {
   if (!/^\d{1,4}$/.test(value)) throw new InvalidArgumentError('must be a whole number');
@@ -46,7 +43,9 @@ export function registerAdmin(program: Command, withServices: WithServices, out:
     .option('--require-email-verification', 'users created through the Plazbot API must verify their email')
     .option('--json', 'print one JSON object')
     .action(async (opts: { code: string; name: string; requireEmailVerification?: boolean }, cmd: Command) => {
-      const c = await withServices((s) => s.companies.create({ code: opts.code, name: opts.name, requireEmailVerification: !!opts.requireEmailVerification }));
+      const c = await withServices((s) =>
+        s.companies.create({ code: opts.code, name: opts.name, requireEmailVerification: !!opts.requireEmailVerification }, CLI),
+      );
       out(cmd).print(companyJson(c), `created company ${c.code} (id ${c.id}): ${c.name}`);
     });
   company
@@ -84,11 +83,15 @@ export function registerAdmin(program: Command, withServices: WithServices, out:
             ? null
             : undefined;
       const c = await withServices((s) =>
-        s.companies.update(opts.code, {
-          name: opts.name,
-          requireEmailVerification: opts.requireEmailVerification,
-          ...(policy !== undefined && { passwordPolicy: policy }),
-        }),
+        s.companies.update(
+          opts.code,
+          {
+            name: opts.name,
+            requireEmailVerification: opts.requireEmailVerification,
+            ...(policy !== undefined && { passwordPolicy: policy }),
+          },
+          CLI,
+        ),
       );
       const p = c.passwordPolicy;
       out(cmd).print(companyDetailJson(c), `updated company ${c.code} (id ${c.id}): ${c.name}; passwords ${p.minLength}-${p.maxLength} characters`);
@@ -128,7 +131,7 @@ export function registerAdmin(program: Command, withServices: WithServices, out:
     .option('--bot <name>', 'bot name', 'Widget Bot')
     .option('--json', 'print one JSON object')
     .action(async (opts: { company: string; bot: string }, cmd: Command) => {
-      const c = await withServices((s) => s.credentials.createWidgetClient({ companyCode: opts.company, botName: opts.bot }));
+      const c = await withServices((s) => s.credentials.createWidgetClient({ companyCode: opts.company, botName: opts.bot }, CLI));
       out(cmd).print(c, `clientId     ${c.clientId}\nclientSecret ${c.clientSecret}\nbotId        ${c.botId}\n(the secret is shown only now)`);
     });
   registerListRevoke(client, 'widget_client', 'clients', withServices, out);
@@ -142,7 +145,7 @@ export function registerAdmin(program: Command, withServices: WithServices, out:
     if (kind === 'platform_app') create.requiredOption('--name <name>', 'platform app name');
     else create.option('--name <name>', 'a label for the token');
     create.option('--json', 'print one JSON object').action(async (opts: { company: string; name?: string }, cmd: Command) => {
-      const t = await withServices((s) => s.credentials.createToken(kind, { companyCode: opts.company, name: opts.name }));
+      const t = await withServices((s) => s.credentials.createToken(kind, { companyCode: opts.company, name: opts.name }, CLI));
       out(cmd).print(t, `id    ${t.id}\ntoken ${t.token}\n(the token is shown only now)`);
     });
     registerListRevoke(group, kind, kind === 'api_token' ? 'tokens' : 'platformApps', withServices, out);
@@ -169,7 +172,7 @@ export function registerListRevoke(group: Command, kind: CredentialKind, key: st
       // A whole token carries its id: rtk_<id>.<secret>.
       const m = /^[a-z]+_([0-9a-f]{16})\./.exec(id);
       const credentialId = m ? m[1]! : id;
-      await withServices((s) => s.credentials.revoke(kind, credentialId));
+      await withServices((s) => s.credentials.revoke(kind, credentialId, CLI));
       out(cmd).print({ id: credentialId, revoked: true }, `revoked ${credentialId}`);
     });
 }

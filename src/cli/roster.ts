@@ -11,6 +11,8 @@ import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrat
 import { registerAdmin, type Output } from './admin.js';
 import { registerImport } from './import.js';
 import { registerScim } from './scim.js';
+import { registerAudit } from './audit.js';
+import { registerWebhooks } from './webhooks.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -93,6 +95,8 @@ program
 registerAdmin(program, withServices, output);
 registerScim(program, withServices, output);
 registerImport(program, withServices);
+registerWebhooks(program, withServices, output);
+registerAudit(program, withServices, output);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (

@@ -43,6 +43,7 @@ export async function recordEvent(trx: Kysely<Database>, acting: Acting, event: 
   if (event.companyId === null) return { id, deliveries: 0 };
   const targets = (await webhooks.webhooksFor(trx, event.companyId)).filter((w) => wants(w.event_types, event.type)).map((w) => w.id);
   await webhooks.insertDeliveries(trx, id, targets, now);
+  if (targets.length > 0) acting.deliveriesQueued?.();
   return { id, deliveries: targets.length };
 }
 

@@ -58,18 +58,26 @@ export interface Acting {
   requestId: string | null;
   /** The client address, when the write came through HTTP. */
   clientIp: string | null;
+  /**
+   * Called (inside the writer's transaction) when an event queued webhook deliveries: the HTTP app
+   * wakes this node's webhook sender once the response is out, when the transaction has committed.
+   */
+  deliveriesQueued?: () => void;
 }
 
 /** Where an HTTP request came from: what an API adds to its principal's actor. */
 export interface RequestOrigin {
   requestId: string;
   clientIp: string;
+  /** See Acting.deliveriesQueued. */
+  deliveriesQueued?: () => void;
 }
 
 export const actingAs = (actor: Actor, origin?: RequestOrigin): Acting => ({
   actor,
   requestId: origin?.requestId ?? null,
   clientIp: origin?.clientIp ?? null,
+  ...(origin?.deliveriesQueued && { deliveriesQueued: origin.deliveriesQueued }),
 });
 
 /** The CLI on the server's shell. */

@@ -4,6 +4,9 @@ import type { CompanyRow } from '../store/schema.js';
 import { nowIso } from '../infra/clock.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { parsePolicy, type PasswordPolicy } from './passwords.js';
+import { inTransaction } from '../store/transaction.js';
+import { recordEvent } from '../events/log.js';
+import { SYSTEM, type Acting } from '../events/types.js';
 
 export interface Company {
   id: number;
@@ -53,6 +56,15 @@ export function toCompany(row: CompanyRow): Company {
   };
 }
 
+/** A company as the CLI (and the events that record its changes) present it. */
+export const companyView = (c: Company) => ({
+  id: c.id,
+  code: c.code,
+  name: c.name,
+  requireEmailVerification: c.requireEmailVerification,
+  passwordPolicy: c.passwordPolicy,
+});
+
 /** Policy bounds: never weaker than OWASP's minimum of 8 characters; at most 1024 (argon2 input). */
 export const POLICY_LIMITS = { minLength: [8, 128], maxLength: [8, 1024] } as const;
 
@@ -75,17 +87,25 @@ function checkPolicy(p: PasswordPolicy): PasswordPolicy {
 export class CompanyService {
   constructor(private readonly db: Db) {}
 
-  async create(input: { code: string; name: string; requireEmailVerification?: boolean }): Promise<Company> {
+  /** `acting`: who creates it (the CLI passes CLI; roster's own demo seed is SYSTEM). */
+  async create(input: { code: string; name: string; requireEmailVerification?: boolean }, acting: Acting = SYSTEM): Promise<Company> {
     const code = checkCode(input.code);
     const name = checkName(input.name);
-    const row = await store.insertCompany(this.db.kysely, {
-      code,
-      name,
-      requireEmailVerification: input.requireEmailVerification ?? false,
-      now: nowIso(),
+    const now = nowIso();
+    const company = await inTransaction(this.db.kysely, async (trx) => {
+      const row = await store.insertCompany(trx, { code, name, requireEmailVerification: input.requireEmailVerification ?? false, now });
+      if (!row) return undefined;
+      const created = toCompany(row);
+      await recordEvent(
+        trx,
+        acting,
+        { type: 'company.created', companyId: created.id, target: { kind: 'company', id: created.code }, data: companyView(created) },
+        now,
+      );
+      return created;
     });
-    if (!row) throw conflict('COMPANY_CODE_TAKEN', `a company with code "${code}" already exists`);
-    return toCompany(row);
+    if (!company) throw conflict('COMPANY_CODE_TAKEN', `a company with code "${code}" already exists`);
+    return company;
   }
 
   /** No company can have a code outside CODE_RE: such a code is answered without a query. */
@@ -113,7 +133,11 @@ export class CompanyService {
     return store.countCompanies(this.db.kysely);
   }
 
-  async update(code: string, patch: { name?: string; requireEmailVerification?: boolean; passwordPolicy?: Partial<PasswordPolicy> | null }): Promise<Company> {
+  async update(
+    code: string,
+    patch: { name?: string; requireEmailVerification?: boolean; passwordPolicy?: Partial<PasswordPolicy> | null },
+    acting: Acting = SYSTEM,
+  ): Promise<Company> {
     let passwordPolicy: string | null | undefined;
     if (patch.passwordPolicy === null) passwordPolicy = null;
     else if (patch.passwordPolicy !== undefined) {
@@ -121,13 +145,26 @@ export class CompanyService {
       if (!current) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
       passwordPolicy = JSON.stringify(checkPolicy({ ...parsePolicy(current.password_policy), ...patch.passwordPolicy }));
     }
-    const row = await store.updateCompany(this.db.kysely, normalizeCompanyCode(code), {
-      ...(passwordPolicy !== undefined && { passwordPolicy }),
-      ...(patch.name !== undefined && { name: checkName(patch.name) }),
-      ...(patch.requireEmailVerification !== undefined && { requireEmailVerification: patch.requireEmailVerification }),
-      now: nowIso(),
+    const name = patch.name !== undefined ? checkName(patch.name) : undefined;
+    const now = nowIso();
+    const company = await inTransaction(this.db.kysely, async (trx) => {
+      const row = await store.updateCompany(trx, normalizeCompanyCode(code), {
+        ...(passwordPolicy !== undefined && { passwordPolicy }),
+        ...(name !== undefined && { name }),
+        ...(patch.requireEmailVerification !== undefined && { requireEmailVerification: patch.requireEmailVerification }),
+        now,
+      });
+      if (!row) return undefined;
+      const updated = toCompany(row);
+      await recordEvent(
+        trx,
+        acting,
+        { type: 'company.updated', companyId: updated.id, target: { kind: 'company', id: updated.code }, data: companyView(updated) },
+        now,
+      );
+      return updated;
     });
-    if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
-    return toCompany(row);
+    if (!company) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+    return company;
   }
 }

@@ -11,7 +11,11 @@ import type { CompanyService } from './companies.js';
 import { invalid, notFound, unauthorized } from './errors.js';
 import { digest, formatToken, newPublicId, newSecret, newUuid, parseToken, secretMatches } from './secrets.js';
 import { TtlCache } from '../infra/ttl-cache.js';
-import { actingAs, type Acting, type RequestOrigin } from '../events/types.js';
+import { actingAs, SYSTEM, type Acting, type RequestOrigin } from '../events/types.js';
+import { inTransaction } from '../store/transaction.js';
+import { recordEvent } from '../events/log.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
 
 export type { CredentialKind };
 
@@ -62,6 +66,16 @@ export interface CredentialSummary {
   revokedAt: string | null;
 }
 
+/** Records a credential event: the credential as `list` shows it, and its kind; never its secret or digest. */
+const recordCredentialEvent = (
+  trx: Kysely<Database>,
+  acting: Acting,
+  type: 'credential.created' | 'credential.revoked',
+  companyId: number,
+  c: CredentialSummary & { kind: CredentialKind },
+  now: string,
+) => recordEvent(trx, acting, { type, companyId, target: { kind: 'credential', id: c.id }, data: { ...c } }, now);
+
 /**
  * Resolves presented secrets to principals. Each node keeps what it looked up for `ttlMs`, so a hot
  * credential costs one SHA-256 and no query; a revocation reaches every node within that time.
@@ -111,29 +125,34 @@ export class CredentialService {
     private readonly companies: CompanyService,
   ) {}
 
-  async createWidgetClient(input: { companyCode: string; botName?: string }): Promise<WidgetClientCreated> {
+  async createWidgetClient(input: { companyCode: string; botName?: string }, acting: Acting = SYSTEM): Promise<WidgetClientCreated> {
     const company = await this.companies.get(input.companyCode);
     const botName = (input.botName ?? DEFAULT_BOT_NAME).trim();
     if (botName.length === 0 || botName.length > 200) {
       throw invalid('INVALID_BOT_NAME', 'bot name must be 1-200 characters', [{ field: 'bot', message: '1-200 characters' }]);
     }
     const now = nowIso();
-    const bot = await store.findOrCreateBot(this.db.kysely, { id: newUuid(), companyId: company.id, name: botName, now });
     const clientId = newPublicId();
     const clientSecret = newSecret();
-    await store.insertCredential(this.db.kysely, {
-      id: clientId,
-      kind: 'widget_client',
-      company_id: company.id,
-      bot_id: bot.id,
-      name: null,
-      secret_digest: digest(clientSecret),
-      created_at: now,
+    const bot = await inTransaction(this.db.kysely, async (trx) => {
+      const bot = await store.findOrCreateBot(trx, { id: newUuid(), companyId: company.id, name: botName, now });
+      await store.insertCredential(trx, {
+        id: clientId,
+        kind: 'widget_client',
+        company_id: company.id,
+        bot_id: bot.id,
+        name: null,
+        secret_digest: digest(clientSecret),
+        created_at: now,
+      });
+      const summary = { id: clientId, kind: 'widget_client' as const, name: null, botId: bot.id, botName: bot.name, createdAt: now, revokedAt: null };
+      await recordCredentialEvent(trx, acting, 'credential.created', company.id, summary, now);
+      return bot;
     });
     return { clientId, clientSecret, botId: bot.id, companyId: company.id };
   }
 
-  async createToken(kind: TokenKind, input: { companyCode: string; name?: string }): Promise<TokenCreated> {
+  async createToken(kind: TokenKind, input: { companyCode: string; name?: string }, acting: Acting = SYSTEM): Promise<TokenCreated> {
     const company = await this.companies.get(input.companyCode);
     const name = input.name?.trim();
     if (name !== undefined && (name.length === 0 || name.length > 200)) {
@@ -141,14 +160,11 @@ export class CredentialService {
     }
     const id = newPublicId();
     const secret = newSecret();
-    await store.insertCredential(this.db.kysely, {
-      id,
-      kind,
-      company_id: company.id,
-      bot_id: null,
-      name: name ?? null,
-      secret_digest: digest(secret),
-      created_at: nowIso(),
+    const now = nowIso();
+    await inTransaction(this.db.kysely, async (trx) => {
+      await store.insertCredential(trx, { id, kind, company_id: company.id, bot_id: null, name: name ?? null, secret_digest: digest(secret), created_at: now });
+      const summary = { id, kind, name: name ?? null, botId: null, botName: null, createdAt: now, revokedAt: null };
+      await recordCredentialEvent(trx, acting, 'credential.created', company.id, summary, now);
     });
     return { id, token: formatToken(TOKEN_PREFIX[kind], id, secret) };
   }
@@ -166,9 +182,16 @@ export class CredentialService {
     }));
   }
 
-  async revoke(kind: CredentialKind, id: string): Promise<void> {
-    if (!(await store.revokeCredential(this.db.kysely, id, kind, nowIso()))) {
-      throw notFound('CREDENTIAL_NOT_FOUND', `no live credential "${id}" of this kind`);
-    }
+  async revoke(kind: CredentialKind, id: string, acting: Acting = SYSTEM): Promise<void> {
+    const now = nowIso();
+    const revoked = await inTransaction(this.db.kysely, async (trx) => {
+      const row = await store.revokeCredential(trx, id, kind, now);
+      if (!row) return false;
+      const bot = row.bot_id === null ? undefined : await store.findBot(trx, row.bot_id);
+      const summary = { id: row.id, kind, name: row.name, botId: row.bot_id, botName: bot?.name ?? null, createdAt: row.created_at, revokedAt: row.revoked_at };
+      await recordCredentialEvent(trx, acting, 'credential.revoked', row.company_id, summary, now);
+      return true;
+    });
+    if (!revoked) throw notFound('CREDENTIAL_NOT_FOUND', `no live credential "${id}" of this kind`);
   }
 }

@@ -57,8 +57,17 @@ export const personalRoomId = (botId: string, referenceId: string) => `G:${botId
 export const groupRoomId = (botId: string, groupId: string) => `GR:${botId}:${groupId}`;
 const roomNames = (names: string) => ({ personal: names, group: `${names} (group)` });
 
+/**
+ * How the API that serves widget users presents one: the `data` of its widget_user.* events. The
+ * kernel does not know Jelou's JSON; the composition root (services.ts) hands Jelou's presenter in.
+ */
+export type WidgetUserView = (user: WidgetUserRecord) => Record<string, unknown>;
+
 export class WidgetUserService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly view: WidgetUserView,
+  ) {}
 
   async getOrCreate(principal: Principal, input: WidgetUserInput): Promise<{ user: WidgetUserRecord; created: boolean }> {
     check(input);
@@ -66,7 +75,7 @@ export class WidgetUserService {
     if (botId === null) throw new Error('widget principal without a bot');
 
     const existing = await store.findWidgetUser(this.db.kysely, botId, input.id);
-    if (existing) return { user: await this.refresh(existing, input), created: false };
+    if (existing) return { user: await this.refresh(principal.acting, existing, input), created: false };
 
     const now = nowIso();
     const groupId = newUuid();
@@ -75,10 +84,10 @@ export class WidgetUserService {
       { oid: newObjectId(), id: personalRoomId(botId, input.id), kind: 'personal', name: names.personal, lastMessageAt: now, createdAt: now, updatedAt: now },
       { oid: newObjectId(), id: groupRoomId(botId, groupId), kind: 'group', name: names.group, lastMessageAt: now, createdAt: now, updatedAt: now },
     ];
-    // The user, both rooms and their four memberships in one transaction; the unique index on
-    // (bot, reference id) decides a race, and the loser writes nothing.
-    const inserted = await inTransaction(this.db.kysely, async (trx) => {
-      const id = await store.insertWidgetUser(trx, {
+    // The user, both rooms, their four memberships and the event in one transaction; the unique
+    // index on (bot, reference id) decides a race, and the loser writes nothing.
+    const created = await inTransaction(this.db.kysely, async (trx) => {
+      const row = {
         bot_id: botId,
         company_id: principal.companyId,
         reference_id: input.id,
@@ -89,39 +98,46 @@ export class WidgetUserService {
         group_id: groupId,
         created_at: now,
         updated_at: now,
-      });
-      if (id === undefined) return false;
+      };
+      const id = await store.insertWidgetUser(trx, row);
+      if (id === undefined) return undefined;
       await store.insertRooms(trx, { id, botId, referenceId: input.id }, rooms);
+      // What was just written, as findWidgetUser would read it back (no second query).
+      const user: WidgetUserRecord = {
+        id,
+        botId,
+        companyId: row.company_id,
+        referenceId: row.reference_id,
+        names: row.names,
+        legalId: row.legal_id,
+        socketId: row.socket_id,
+        providerId: row.provider_id,
+        groupId,
+        createdAt: now,
+        updatedAt: now,
+        rooms: { personal: rooms[0]!, group: rooms[1]! },
+      };
       await recordEvent(
         trx,
         principal.acting,
-        {
-          type: 'widget_user.created',
-          companyId: principal.companyId,
-          target: { kind: 'widget_user', id: input.id },
-          data: { id: input.id, names: input.names, legalId: input.legalId ?? null, botId },
-        },
+        { type: 'widget_user.created', companyId: principal.companyId, target: { kind: 'widget_user', id: input.id }, data: this.view(user) },
         now,
       );
-      return true;
+      return user;
     });
+    if (created) return { user: created, created: true };
+    // Lost the race: another request created this user first. Its rows stand; apply our profile.
     const user = await store.findWidgetUser(this.db.kysely, botId, input.id);
     if (!user) throw new Error('widget user vanished after get-or-create');
-    // Lost the race: another request created this user first. Its rows stand; apply our profile.
-    return inserted ? { user, created: true } : { user: await this.refresh(user, input), created: false };
+    return { user: await this.refresh(principal.acting, user, input), created: false };
   }
 
-  private async refresh(user: WidgetUserRecord, input: WidgetUserInput): Promise<WidgetUserRecord> {
+  private async refresh(acting: Acting, user: WidgetUserRecord, input: WidgetUserInput): Promise<WidgetUserRecord> {
     const legalId = input.legalId ?? user.legalId;
     if (user.names === input.names && user.legalId === legalId) return user;
     const now = nowIso();
     const names = roomNames(input.names);
-    // The rooms carry the user's names, so they follow in the same transaction.
-    await inTransaction(this.db.kysely, async (trx) => {
-      await store.updateWidgetUser(trx, user.id, { names: input.names, legalId, now });
-      for (const kind of ['personal', 'group'] as const) await store.renameRoom(trx, user.id, kind, names[kind], now);
-    });
-    return {
+    const updated: WidgetUserRecord = {
       ...user,
       names: input.names,
       legalId,
@@ -131,6 +147,18 @@ export class WidgetUserService {
         group: { ...user.rooms.group, name: names.group, updatedAt: now },
       },
     };
+    // The rooms carry the user's names, so they follow in the same transaction, with the event.
+    await inTransaction(this.db.kysely, async (trx) => {
+      await store.updateWidgetUser(trx, user.id, { names: input.names, legalId, now });
+      for (const kind of ['personal', 'group'] as const) await store.renameRoom(trx, user.id, kind, names[kind], now);
+      await recordEvent(
+        trx,
+        acting,
+        { type: 'widget_user.updated', companyId: user.companyId, target: { kind: 'widget_user', id: user.referenceId }, data: this.view(updated) },
+        now,
+      );
+    });
+    return updated;
   }
 }
 

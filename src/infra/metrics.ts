@@ -13,6 +13,10 @@ export interface MetricsSources {
   outboxCounts: () => Promise<Array<{ status: string; n: number }>>;
   /** Password verifications this process ran. */
   passwordVerifications?: () => number;
+  /** Webhook deliveries by status, and when the oldest one still waiting was queued (one database: the same on every node). */
+  webhookCounts?: () => Promise<{ byStatus: Array<{ status: string; n: number }>; oldestWaitingAt: string | undefined }>;
+  /** Delivery attempts this process made, by outcome (delivered, retry, failed). */
+  webhookOutcomes?: () => Readonly<Record<string, number>>;
 }
 
 export class Metrics {
@@ -52,6 +56,52 @@ export class Metrics {
         collect() {
           this.reset();
           this.inc(count());
+        },
+      });
+    }
+    if (sources.webhookOutcomes) {
+      const outcomes = sources.webhookOutcomes;
+      new Counter({
+        name: 'roster_webhook_attempts_total',
+        help: 'Webhook delivery attempts made by this process, by outcome: delivered, retry (failed, to be retried) or failed (the last attempt failed)',
+        labelNames: ['outcome'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [outcome, n] of Object.entries(outcomes())) this.inc({ outcome }, n);
+        },
+      });
+    }
+    if (sources.webhookCounts) {
+      const counts = sources.webhookCounts;
+      // One query per scrape serves both gauges.
+      let latest: ReturnType<typeof counts> | undefined;
+      const read = () => (latest ??= counts().finally(() => setImmediate(() => (latest = undefined))));
+      new Gauge({
+        name: 'roster_webhook_deliveries',
+        help: 'Webhook deliveries by status: pending and sending are the queue (shared by every node: one database)',
+        labelNames: ['status'],
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          try {
+            for (const { status, n } of (await read()).byStatus) this.set({ status }, n);
+          } catch {
+            // The database is away: /readyz says so; the scrape still answers.
+          }
+        },
+      });
+      new Gauge({
+        name: 'roster_webhook_oldest_waiting_seconds',
+        help: 'Age of the oldest webhook delivery not yet delivered or failed (0 when none waits)',
+        registers: [this.registry],
+        async collect() {
+          try {
+            const oldest = (await read()).oldestWaitingAt;
+            this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - Date.parse(oldest)) / 1000));
+          } catch {
+            // As above.
+          }
         },
       });
     }

@@ -1,5 +1,5 @@
 /** Memberships of users in accounts, with a role. One row per (account, user). */
-import { sql, type Insertable, type Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { AccountRole, AccountUserRow, AccountUsersTable, Database } from './schema.js';
 
 export type NewAccountUser = Omit<Insertable<AccountUsersTable>, 'id'>;
@@ -9,34 +9,44 @@ export async function listAccountUsers(db: Kysely<Database>, accountId: number):
 }
 
 /**
- * Finds or creates the membership in one statement: the unique index on (account, user) decides
- * between concurrent calls, which all end on the same row. With `setRole`, an existing row takes the
- * new row's role; otherwise it keeps its own. A foreign key violation means the account or the user
- * was deleted meanwhile.
+ * Creates the membership unless the user is already a member (the unique index on (account, user)
+ * decides between concurrent calls): the new row, or undefined when there was one. A foreign key
+ * violation means the account or the user was deleted meanwhile.
  */
-export async function upsertAccountUser(db: Kysely<Database>, row: NewAccountUser, opts: { setRole: boolean }): Promise<AccountUserRow> {
-  const inserted = await db
+export async function insertAccountUserIfAbsent(db: Kysely<Database>, row: NewAccountUser): Promise<AccountUserRow | undefined> {
+  return db
     .insertInto('account_users')
     .values(row)
-    .onConflict((oc) => {
-      const target = oc.columns(['account_id', 'user_id']);
-      return opts.setRole
-        ? target.doUpdateSet({
-            role: (eb) => eb.ref('excluded.role'),
-            // updated_at moves only when the role changes.
-            updated_at: sql<string>`case when account_users.role = excluded.role then account_users.updated_at else excluded.updated_at end`,
-          })
-        : target.doNothing();
-    })
+    .onConflict((oc) => oc.columns(['account_id', 'user_id']).doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (inserted) return inserted;
-  return db.selectFrom('account_users').selectAll().where('account_id', '=', row.account_id).where('user_id', '=', row.user_id).executeTakeFirstOrThrow();
 }
 
-/** Removes the membership if there is one. */
-export async function deleteAccountUser(db: Kysely<Database>, accountId: number, userId: number): Promise<void> {
-  await db.deleteFrom('account_users').where('account_id', '=', accountId).where('user_id', '=', userId).execute();
+/** Sets a member's role when it differs: the changed row, or undefined when there was nothing to change. */
+export async function changeAccountUserRole(
+  db: Kysely<Database>,
+  accountId: number,
+  userId: number,
+  role: AccountRole,
+  now: string,
+): Promise<AccountUserRow | undefined> {
+  return db
+    .updateTable('account_users')
+    .set({ role, updated_at: now })
+    .where('account_id', '=', accountId)
+    .where('user_id', '=', userId)
+    .where('role', '<>', role)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findAccountUser(db: Kysely<Database>, accountId: number, userId: number): Promise<AccountUserRow | undefined> {
+  return db.selectFrom('account_users').selectAll().where('account_id', '=', accountId).where('user_id', '=', userId).executeTakeFirst();
+}
+
+/** Removes the membership if there is one: the removed row. */
+export async function deleteAccountUser(db: Kysely<Database>, accountId: number, userId: number): Promise<AccountUserRow | undefined> {
+  return db.deleteFrom('account_users').where('account_id', '=', accountId).where('user_id', '=', userId).returningAll().executeTakeFirst();
 }
 
 export interface Membership {

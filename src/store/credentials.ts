@@ -73,14 +73,18 @@ export async function listCredentials(db: Kysely<Database>, companyId: number, k
     .execute();
 }
 
-/** Marks a credential revoked; false when there is no such live credential. */
-export async function revokeCredential(db: Kysely<Database>, id: string, kind: CredentialKind, now: string): Promise<boolean> {
-  const res = await db
+/** Marks a credential revoked: the revoked row, or undefined when there is no such live credential. */
+export async function revokeCredential(db: Kysely<Database>, id: string, kind: CredentialKind, now: string): Promise<CredentialRow | undefined> {
+  return db
     .updateTable('credentials')
     .set({ revoked_at: now })
     .where('id', '=', id)
     .where('kind', '=', kind)
     .where('revoked_at', 'is', null)
+    .returningAll()
     .executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+}
+
+export async function findBot(db: Kysely<Database>, id: string): Promise<BotRow | undefined> {
+  return db.selectFrom('bots').selectAll().where('id', '=', id).executeTakeFirst();
 }

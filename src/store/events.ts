@@ -21,26 +21,35 @@ export interface EventFilter {
   limit: number;
 }
 
-/** Newest first. */
-export async function listEvents(db: Kysely<Database>, f: EventFilter): Promise<EventRow[]> {
+/** Newest first, with the company's code. */
+export async function listEvents(db: Kysely<Database>, f: EventFilter): Promise<Array<EventRow & { company_code: string | null }>> {
   return db
-    .selectFrom('events')
-    .selectAll()
-    .$if(f.companyId !== undefined, (q) => q.where('company_id', '=', f.companyId!))
-    .$if(f.types !== undefined && f.types.length > 0, (q) => q.where('type', 'in', f.types!))
-    .$if(f.since !== undefined, (q) => q.where('occurred_at', '>=', f.since!))
-    .$if(f.until !== undefined, (q) => q.where('occurred_at', '<', f.until!))
-    .$if(f.actorKind !== undefined, (q) => q.where('actor_kind', '=', f.actorKind!))
-    .$if(f.actorId !== undefined, (q) => q.where('actor_id', '=', f.actorId!))
-    .$if(f.beforeId !== undefined, (q) => q.where('id', '<', f.beforeId!))
-    .orderBy('id', 'desc')
+    .selectFrom('events as e')
+    .leftJoin('companies as c', 'c.id', 'e.company_id')
+    .selectAll('e')
+    .select('c.code as company_code')
+    .$if(f.companyId !== undefined, (q) => q.where('e.company_id', '=', f.companyId!))
+    .$if(f.types !== undefined && f.types.length > 0, (q) => q.where('e.type', 'in', f.types!))
+    .$if(f.since !== undefined, (q) => q.where('e.occurred_at', '>=', f.since!))
+    .$if(f.until !== undefined, (q) => q.where('e.occurred_at', '<', f.until!))
+    .$if(f.actorKind !== undefined, (q) => q.where('e.actor_kind', '=', f.actorKind!))
+    .$if(f.actorId !== undefined, (q) => q.where('e.actor_id', '=', f.actorId!))
+    .$if(f.beforeId !== undefined, (q) => q.where('e.id', '<', f.beforeId!))
+    .orderBy('e.id', 'desc')
     .limit(f.limit)
     .execute();
 }
 
-/** Deletes events that occurred before `before` (their deliveries go with them). */
-export async function pruneEvents(db: Kysely<Database>, before: string): Promise<number> {
-  const res = await db.deleteFrom('events').where('occurred_at', '<', before).executeTakeFirst();
+/**
+ * Deletes up to `batch` of the oldest events that occurred before `before` (their deliveries go with
+ * them): the number deleted. Batched so that a first prune of a long history stays within the
+ * statement timeout; call it again while it returns `batch`.
+ */
+export async function pruneEvents(db: Kysely<Database>, before: string, batch: number): Promise<number> {
+  const res = await db
+    .deleteFrom('events')
+    .where('id', 'in', (eb) => eb.selectFrom('events').select('id').where('occurred_at', '<', before).orderBy('id').limit(batch))
+    .executeTakeFirst();
   return Number(res.numDeletedRows);
 }
 

@@ -17,3 +17,11 @@ export function inTransaction<T>(db: Kysely<Database>, fn: (trx: Kysely<Database
 export function forUpdate<DB, TB extends keyof DB, O>(db: Kysely<Database>, q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
   return db.getExecutor().adapter instanceof PostgresAdapter ? q.forUpdate() : q;
 }
+
+/**
+ * Like forUpdate, in PostgreSQL's weaker FOR NO KEY UPDATE: it serialises the callers that take it
+ * on a row, but does not wait for (nor block) transactions that insert rows referencing it.
+ */
+export function forNoKeyUpdate<DB, TB extends keyof DB, O>(db: Kysely<Database>, q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? q.forNoKeyUpdate() : q;
+}

@@ -1,6 +1,7 @@
 /** Webhook endpoints and their deliveries (a delivery row is written with its event). */
-import type { Kysely } from 'kysely';
-import type { Database, WebhookRow } from './schema.js';
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Database, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookDeliveryStatus, WebhookRow } from './schema.js';
+import { forNoKeyUpdate } from './transaction.js';
 
 /** The company's endpoints that want events of `type` (event_types null: every type). */
 export async function webhooksFor(db: Kysely<Database>, companyId: number): Promise<Array<Pick<WebhookRow, 'id' | 'event_types'>>> {
@@ -23,4 +24,201 @@ export async function insertDeliveries(db: Kysely<Database>, eventId: number, we
       })),
     )
     .execute();
+}
+
+export async function insertWebhook(db: Kysely<Database>, w: WebhookRow): Promise<void> {
+  await db.insertInto('webhooks').values(w).execute();
+}
+
+export async function listWebhooks(db: Kysely<Database>, companyId: number): Promise<WebhookRow[]> {
+  return db.selectFrom('webhooks').selectAll().where('company_id', '=', companyId).orderBy('created_at').orderBy('id').execute();
+}
+
+/** Removes an endpoint (its deliveries go with it): the removed row. */
+export async function deleteWebhook(db: Kysely<Database>, id: string): Promise<WebhookRow | undefined> {
+  return db.deleteFrom('webhooks').where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/** A delivery with its event's type and its endpoint's company, for lists. */
+export interface DeliveryListRow extends WebhookDeliveryRow {
+  event_type: string;
+  company_id: number;
+  url: string;
+}
+
+const deliveryList = (db: Kysely<Database>) =>
+  db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .selectAll('d')
+    .select(['e.type as event_type', 'w.company_id', 'w.url']);
+
+/** A company's deliveries, newest first; keyset paging by id. */
+export async function listDeliveries(
+  db: Kysely<Database>,
+  f: { companyId: number; status?: WebhookDeliveryStatus; beforeId?: number; limit: number },
+): Promise<DeliveryListRow[]> {
+  return deliveryList(db)
+    .where('w.company_id', '=', f.companyId)
+    .$if(f.status !== undefined, (q) => q.where('d.status', '=', f.status!))
+    .$if(f.beforeId !== undefined, (q) => q.where('d.id', '<', f.beforeId!))
+    .orderBy('d.id', 'desc')
+    .limit(f.limit)
+    .execute();
+}
+
+export async function findDelivery(db: Kysely<Database>, id: number): Promise<DeliveryListRow | undefined> {
+  return deliveryList(db).where('d.id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Queues a delivery again, due now with a fresh set of attempts, unless a node is sending it right
+ * now (status sending with a live lease). True when it was queued.
+ */
+export async function requeueDelivery(db: Kysely<Database>, id: number, now: string): Promise<boolean> {
+  const res = await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now, claimed_by: null, lease_until: null, updated_at: now, delivered_at: null })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('status', '<>', 'sending'), eb('lease_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Due: pending and due, or being sent by a node whose lease has lapsed (it died mid-send). */
+const due = (now: string) => (eb: ExpressionBuilder<Database & { d: WebhookDeliveriesTable }, 'd'>) =>
+  eb.or([
+    eb.and([eb('d.status', '=', 'pending'), eb('d.next_attempt_at', '<=', now)]),
+    eb.and([eb('d.status', '=', 'sending'), eb('d.lease_until', '<', now)]),
+  ]);
+
+/** Another delivery of the same endpoint is being sent (a live lease). */
+const inFlight = (now: string) => (eb: ExpressionBuilder<Database & { d: WebhookDeliveriesTable }, 'd'>) =>
+  eb.exists(
+    eb
+      .selectFrom('webhook_deliveries as f')
+      .select('f.id')
+      .whereRef('f.webhook_id', '=', 'd.webhook_id')
+      .whereRef('f.id', '<>', 'd.id')
+      .where('f.status', '=', 'sending')
+      .where('f.lease_until', '>=', now),
+  );
+
+/** Due deliveries of endpoints with none in flight, oldest first. */
+export async function dueDeliveries(db: Kysely<Database>, now: string, limit: number): Promise<Array<{ id: number; webhook_id: string }>> {
+  return db
+    .selectFrom('webhook_deliveries as d')
+    .select(['d.id', 'd.webhook_id'])
+    .where(due(now))
+    .where((eb) => eb.not(inFlight(now)(eb)))
+    .orderBy('d.id')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Locks the endpoint's row until the transaction ends (PostgreSQL), so its claims run one at a time.
+ * FOR NO KEY UPDATE: a request inserting a delivery for the endpoint (a foreign key to it) never waits.
+ */
+export async function lockWebhook(trx: Kysely<Database>, id: string): Promise<boolean> {
+  return (await forNoKeyUpdate(trx, trx.selectFrom('webhooks').select('id').where('id', '=', id)).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * Claims a due delivery for sending, unless another delivery of its endpoint is in flight. The
+ * WHERE repeats both conditions, so of two nodes racing only one UPDATE matches; the loser gets
+ * undefined. Run it after lockWebhook in one transaction.
+ */
+export async function claimDelivery(
+  db: Kysely<Database>,
+  id: number,
+  c: { claimId: string; now: string; leaseUntil: string },
+): Promise<WebhookDeliveryRow | undefined> {
+  return db
+    .updateTable('webhook_deliveries as d')
+    .set((eb) => ({
+      status: 'sending' as const,
+      claimed_by: c.claimId,
+      lease_until: c.leaseUntil,
+      attempts: eb('d.attempts', '+', 1),
+      updated_at: c.now,
+    }))
+    .where('d.id', '=', id)
+    .where(due(c.now))
+    .where((eb) => eb.not(inFlight(c.now)(eb)))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** What a claimed delivery sends: its event and its endpoint. */
+export interface OutgoingDelivery {
+  url: string;
+  secret_sealed: string;
+  event_id: number;
+  type: string;
+  occurred_at: string;
+  data: string;
+}
+
+export async function loadOutgoing(db: Kysely<Database>, id: number): Promise<OutgoingDelivery | undefined> {
+  return db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+    .innerJoin('events as e', 'e.id', 'd.event_id')
+    .select(['w.url', 'w.secret_sealed', 'e.id as event_id', 'e.type', 'e.occurred_at', 'e.data'])
+    .where('d.id', '=', id)
+    .executeTakeFirst();
+}
+
+/** Settles a claimed delivery; false when the claim was lost (its lease lapsed and another node took it). */
+export async function settleDelivery(
+  db: Kysely<Database>,
+  id: number,
+  claimId: string,
+  outcome: { status: Exclude<WebhookDeliveryStatus, 'sending'>; now: string; statusCode: number | null; error: string | null; nextAttemptAt?: string },
+): Promise<boolean> {
+  const res = await db
+    .updateTable('webhook_deliveries')
+    .set({
+      status: outcome.status,
+      claimed_by: null,
+      lease_until: null,
+      updated_at: outcome.now,
+      last_status_code: outcome.statusCode,
+      last_error: outcome.error,
+      ...(outcome.status === 'delivered' && { delivered_at: outcome.now }),
+      ...(outcome.nextAttemptAt !== undefined && { next_attempt_at: outcome.nextAttemptAt }),
+    })
+    .where('id', '=', id)
+    .where('claimed_by', '=', claimId)
+    .where('status', '=', 'sending')
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** Deliveries per status, for metrics and operators. */
+export async function countDeliveriesByStatus(db: Kysely<Database>): Promise<Array<{ status: string; n: number }>> {
+  const rows = await db
+    .selectFrom('webhook_deliveries')
+    .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  return rows.map((r) => ({ status: String(r.status), n: Number(r.n) }));
+}
+
+/** When the oldest delivery still waiting (pending or being sent) was queued; undefined when none waits. */
+export async function oldestWaitingDelivery(db: Kysely<Database>): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('webhook_deliveries')
+    .select((eb) => eb.fn.min('created_at').as('oldest'))
+    .where('status', 'in', ['pending', 'sending'])
+    .executeTakeFirst();
+  return row?.oldest ?? undefined;
+}
+
+/** Housekeeping: delivered and failed deliveries last touched before `before`. */
+export async function purgeSettledDeliveries(db: Kysely<Database>, before: string): Promise<number> {
+  const res = await db.deleteFrom('webhook_deliveries').where('status', 'in', ['delivered', 'failed']).where('updated_at', '<', before).executeTakeFirst();
+  return Number(res.numDeletedRows);
 }

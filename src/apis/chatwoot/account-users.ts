@@ -11,6 +11,12 @@ import { nowIso } from '../../infra/clock.js';
 import type { Principal } from '../../identity/credentials.js';
 import { parseId, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { MESSAGES, RecordErrors, recordInvalid } from './record-errors.js';
+import { recordEvent } from '../../events/log.js';
+import type { Acting, EventType } from '../../events/types.js';
+import { inTransaction } from '../../store/transaction.js';
+import type { Database } from '../../store/schema.js';
+import type { Kysely } from 'kysely';
+import { eventData } from './present.js';
 
 export const ROLES: readonly AccountRole[] = ['administrator', 'agent'];
 
@@ -67,10 +73,28 @@ export class AccountUserService {
     }
     if (!errors.empty || userId === undefined) throw errors.toError();
     try {
-      const now = nowIso();
-      // A new membership is an online agent unless a role is given; an existing one keeps its role
-      // unless one is given.
-      const row = {
+      return toAccountUser(await inTransaction(this.db.kysely, (trx) => this.upsert(trx, principal.acting, principal.companyId, accountId, userId, role)));
+    } catch (err) {
+      if (!isForeignKeyViolation(err)) throw err;
+      // The user or the account was deleted meanwhile.
+      if (!(await this.permissions.isVisible(principal, 'Account', accountId))) throw recordNotFound();
+      throw recordInvalid('user', MESSAGES.mustExist);
+    }
+  }
+
+  /**
+   * Creates the membership, or changes its role, or finds nothing to change; records
+   * account_user.created, account_user.updated or nothing accordingly. Each step is one statement
+   * the unique index keeps race-free: concurrent calls end on one row, and one of them created it.
+   */
+  private async upsert(trx: Kysely<Database>, acting: Acting, companyId: number, accountId: number, userId: number, role: AccountRole | undefined) {
+    const now = nowIso();
+    const record = (type: EventType, row: AccountUserRow) =>
+      recordEvent(trx, acting, { type, companyId, target: { kind: 'account_user', id: row.id }, data: eventData.accountUser(toAccountUser(row)) }, now);
+    // A removal racing this call can take the row between two statements: then start over.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // A new membership is an online agent unless a role is given.
+      const created = await store.insertAccountUserIfAbsent(trx, {
         account_id: accountId,
         user_id: userId,
         role: role ?? 'agent',
@@ -80,19 +104,37 @@ export class AccountUserService {
         active_at: null,
         created_at: now,
         updated_at: now,
-      } as const;
-      return toAccountUser(await store.upsertAccountUser(this.db.kysely, row, { setRole: role !== undefined }));
-    } catch (err) {
-      if (!isForeignKeyViolation(err)) throw err;
-      // The user or the account was deleted meanwhile.
-      if (!(await this.permissions.isVisible(principal, 'Account', accountId))) throw recordNotFound();
-      throw recordInvalid('user', MESSAGES.mustExist);
+      });
+      if (created) {
+        await record('account_user.created', created);
+        return created;
+      }
+      // An existing one keeps its role unless one is given.
+      const changed = role === undefined ? undefined : await store.changeAccountUserRole(trx, accountId, userId, role, now);
+      if (changed) {
+        await record('account_user.updated', changed);
+        return changed;
+      }
+      const unchanged = await store.findAccountUser(trx, accountId, userId);
+      if (unchanged) return unchanged;
     }
+    throw new Error('account user vanished three times during an upsert');
   }
 
   /** DELETE: removes the membership when there is one; nothing to remove is not an error. */
-  async remove(accountId: AuthorizedId<'Account'>, rawUserId: unknown): Promise<void> {
+  async remove(principal: Principal, accountId: AuthorizedId<'Account'>, rawUserId: unknown): Promise<void> {
     const userId = parseId(rawUserId);
-    if (userId !== undefined) await store.deleteAccountUser(this.db.kysely, accountId, userId);
+    if (userId === undefined) return;
+    await inTransaction(this.db.kysely, async (trx) => {
+      const removed = await store.deleteAccountUser(trx, accountId, userId);
+      if (removed) {
+        await recordEvent(trx, principal.acting, {
+          type: 'account_user.deleted',
+          companyId: principal.companyId,
+          target: { kind: 'account_user', id: removed.id },
+          data: eventData.accountUser(toAccountUser(removed)),
+        });
+      }
+    });
   }
 }

@@ -15,6 +15,9 @@ import { isValidEmail, normalizeEmail } from '../../identity/users.js';
 import { storedObject, storedStrings } from '../../infra/stored-json.js';
 import { defaultFeatures, FEATURE_DEFAULTS, FEATURES } from '../../identity/accounts.js';
 import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
+import { recordEvent } from '../../events/log.js';
+import type { Acting } from '../../events/types.js';
+import { eventData } from './present.js';
 
 /**
  * The locales an account may have: the codes of Chatwoot's LANGUAGES_CONFIG, in its order (ISO
@@ -211,6 +214,12 @@ export class AccountService {
         updated_at: now,
       });
       await link(trx, appIdOf(principal), 'Account', account.id, now);
+      await recordEvent(
+        trx,
+        principal.acting,
+        { type: 'account.created', companyId: account.company_id, target: { kind: 'account', id: account.id }, data: eventData.account(toAccount(account)) },
+        now,
+      );
       return account;
     });
     return toAccount(row);
@@ -230,7 +239,7 @@ export class AccountService {
    * Changes what the params send. `features` are merged over the account's current flags (Chatwoot's
    * enable/disable); `limits` and `custom_attributes` are replaced, as Chatwoot assigns them.
    */
-  async update(id: AuthorizedId<'Account'>, params: AccountParams): Promise<Account> {
+  async update(acting: Acting, id: AuthorizedId<'Account'>, params: AccountParams): Promise<Account> {
     const errors = new RecordErrors();
     const cols = checkParams(params, errors, false);
     const features = params.features ?? undefined;
@@ -241,23 +250,42 @@ export class AccountService {
     const row = await inTransaction(this.db.kysely, async (trx) => {
       const current = await store.findAccountForUpdate(trx, id);
       if (!current) return undefined;
-      return store.updateAccount(trx, id, {
+      const now = nowIso();
+      const updated = await store.updateAccount(trx, id, {
         ...cols,
         ...(features && { features: JSON.stringify(mergeFeatures(toAccount(current).features, features, new RecordErrors())) }),
-        updated_at: nowIso(),
+        updated_at: now,
       });
+      if (updated) {
+        await recordEvent(
+          trx,
+          acting,
+          { type: 'account.updated', companyId: updated.company_id, target: { kind: 'account', id }, data: eventData.account(toAccount(updated)) },
+          now,
+        );
+      }
+      return updated;
     });
     if (!row) throw recordNotFound();
     return toAccount(row);
   }
 
-  async delete(id: AuthorizedId<'Account'>): Promise<void> {
+  async delete(acting: Acting, id: AuthorizedId<'Account'>): Promise<void> {
     // Memberships and agent bots go with the account (foreign keys cascade); every app's links to
     // them go here, in the same transaction.
+    // The event holds the account as it was; its memberships and bots go without events of their own.
     await inTransaction(this.db.kysely, async (trx) => {
+      const account = await store.findAccountForUpdate(trx, id);
       await unlinkAll(trx, 'AgentBot', await store.agentBotIdsOfAccount(trx, id));
       await unlinkAll(trx, 'Account', [id]);
-      await store.deleteAccount(trx, id);
+      if (account && (await store.deleteAccount(trx, id))) {
+        await recordEvent(trx, acting, {
+          type: 'account.deleted',
+          companyId: account.company_id,
+          target: { kind: 'account', id },
+          data: eventData.account(toAccount(account)),
+        });
+      }
     });
   }
 }

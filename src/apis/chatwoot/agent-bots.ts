@@ -15,6 +15,9 @@ import type { Principal } from '../../identity/credentials.js';
 import { appIdOf, parseId, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { MESSAGES, RecordErrors, recordInvalid } from './record-errors.js';
 import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
+import { recordEvent } from '../../events/log.js';
+import type { Acting } from '../../events/types.js';
+import { eventData } from './present.js';
 
 const LIMITS = CHATWOOT_LIMITS.agentBot;
 
@@ -105,6 +108,12 @@ export class AgentBotService {
           updated_at: now,
         });
         await link(trx, appIdOf(principal), 'AgentBot', bot.id, now);
+        await recordEvent(
+          trx,
+          principal.acting,
+          { type: 'agent_bot.created', companyId: bot.company_id, target: { kind: 'agent_bot', id: bot.id }, data: eventData.agentBot(toAgentBot(bot)) },
+          now,
+        );
         return bot;
       });
       return toAgentBot(row, token.token);
@@ -128,7 +137,19 @@ export class AgentBotService {
     const cols = await this.check(principal, params, false);
     let row: AgentBotRow | undefined;
     try {
-      row = await store.updateAgentBot(this.db.kysely, id, { ...cols, updated_at: nowIso() });
+      row = await inTransaction(this.db.kysely, async (trx) => {
+        const now = nowIso();
+        const updated = await store.updateAgentBot(trx, id, { ...cols, updated_at: now });
+        if (updated) {
+          await recordEvent(
+            trx,
+            principal.acting,
+            { type: 'agent_bot.updated', companyId: updated.company_id, target: { kind: 'agent_bot', id }, data: eventData.agentBot(toAgentBot(updated)) },
+            now,
+          );
+        }
+        return updated;
+      });
     } catch (err) {
       if (isForeignKeyViolation(err)) accountGone();
       throw err;
@@ -137,10 +158,18 @@ export class AgentBotService {
     return toAgentBot(row);
   }
 
-  async delete(id: AuthorizedId<'AgentBot'>): Promise<void> {
+  async delete(acting: Acting, id: AuthorizedId<'AgentBot'>): Promise<void> {
     await inTransaction(this.db.kysely, async (trx) => {
+      const bot = await store.findAgentBot(trx, id);
       await unlinkAll(trx, 'AgentBot', [id]);
-      await store.deleteAgentBot(trx, id);
+      if (bot && (await store.deleteAgentBot(trx, id))) {
+        await recordEvent(trx, acting, {
+          type: 'agent_bot.deleted',
+          companyId: bot.company_id,
+          target: { kind: 'agent_bot', id },
+          data: eventData.agentBot(toAgentBot(bot)),
+        });
+      }
     });
   }
 }

@@ -81,6 +81,23 @@ export function presentAgentBot(b: AgentBotRecord): AgentBot {
   };
 }
 
+/**
+ * The data of the events this API's writes record: each record as this API presents it, less the
+ * tokens an answer shows once (an event never holds a secret).
+ */
+export const eventData = {
+  account: (a: AccountRecord) => presentAccount(a),
+  accountUser: (m: AccountUserRecord) => presentAccountUser(m),
+  agentBot: (b: AgentBotRecord) => {
+    const { access_token: _token, ...rest } = presentAgentBot(b);
+    return rest;
+  },
+  user: (u: PlatformUser) => {
+    const { access_token: _access, pubsub_token: _pubsub, ...rest } = presentUser(u);
+    return rest;
+  },
+};
+
 /** Codes of invalid requests that are about the HTTP request itself, not its values: 400, as in Rails. */
 const BAD_REQUEST_CODES = new Set(['MALFORMED_JSON', 'INVALID_CONTENT_LENGTH', 'BAD_REQUEST']);
 

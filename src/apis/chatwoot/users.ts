@@ -27,6 +27,11 @@ import { digest, newSecret } from '../../identity/secrets.js';
 import { emailTaken, isActive, isValidEmail, newUserRow, normalizeEmail, type UserDirectory } from '../../identity/users.js';
 import { storedObject } from '../../infra/stored-json.js';
 import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
+import { recordEvent } from '../../events/log.js';
+import type { Acting } from '../../events/types.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.js';
+import { eventData } from './present.js';
 
 const LIMITS = CHATWOOT_LIMITS.user;
 
@@ -110,8 +115,9 @@ export class ChatwootUserService {
     private readonly frontendUrl: string,
   ) {}
 
-  private async view(row: UserRow, tokens: { accessToken?: string; pubsubToken?: string } = {}): Promise<PlatformUser> {
-    const memberships = await membershipsOfUser(this.db.kysely, row.id);
+  /** The user with their memberships, read on `db` (the open transaction, when there is one). */
+  private async view(row: UserRow, tokens: { accessToken?: string; pubsubToken?: string } = {}, db: Kysely<Database> = this.db.kysely): Promise<PlatformUser> {
+    const memberships = await membershipsOfUser(db, row.id);
     const active = activeOf(memberships);
     return {
       id: row.id,
@@ -203,6 +209,12 @@ export class ChatwootUserService {
       if (!user) return undefined;
       await store.insertUserAccessToken(trx, user.id, access, row.created_at);
       await link(trx, appIdOf(principal), 'User', user.id, row.created_at);
+      await recordEvent(
+        trx,
+        principal.acting,
+        { type: 'user.created', companyId: user.company_id, target: { kind: 'user', id: user.id }, data: eventData.user(await this.view(user, {}, trx)) },
+        row.created_at,
+      );
       return user;
     });
     if (inserted) return { user: await this.view(inserted, { accessToken: access.token, pubsubToken }), created: true };
@@ -262,7 +274,14 @@ export class ChatwootUserService {
         // In the same transaction: a reset code mailed to the old address, or a session opened with
         // the old password, stops working with the change.
         if (after) {
-          await afterCredentialChange(trx, id, { emailChanged: after.email !== before.email, passwordChanged: patch.password_hash !== undefined }, now);
+          const passwordChanged = patch.password_hash !== undefined;
+          await afterCredentialChange(trx, id, { emailChanged: after.email !== before.email, passwordChanged }, now);
+          // user.updated for what a client can see change; user.password_changed for the password.
+          const data = eventData.user(await this.view(after, {}, trx));
+          const event = { companyId: after.company_id, target: { kind: 'user', id }, data };
+          const profileSent = ['name', 'display_name', 'email'].some((k) => k in patch) || attributes !== undefined;
+          if (profileSent) await recordEvent(trx, principal.acting, { type: 'user.updated', ...event }, now);
+          if (passwordChanged) await recordEvent(trx, principal.acting, { type: 'user.password_changed', ...event }, now);
         }
         return after;
       });
@@ -275,11 +294,16 @@ export class ChatwootUserService {
   }
 
   /** Deletes the user at once, with their memberships, tokens and links (Chatwoot queues it). */
-  async delete(id: AuthorizedId<'User'>): Promise<void> {
+  async delete(acting: Acting, id: AuthorizedId<'User'>): Promise<void> {
     // Memberships and tokens go with the row (foreign keys cascade); every app's links go here.
     await inTransaction(this.db.kysely, async (trx) => {
+      const user = await usersStore.findUserForUpdate(trx, id);
+      // The event holds the user as they were, memberships included.
+      const data = user && eventData.user(await this.view(user, {}, trx));
       await unlinkAll(trx, 'User', [id]);
-      await usersStore.deleteUser(trx, id);
+      if (user && data && (await usersStore.deleteUser(trx, id))) {
+        await recordEvent(trx, acting, { type: 'user.deleted', companyId: user.company_id, target: { kind: 'user', id }, data });
+      }
     });
   }
 

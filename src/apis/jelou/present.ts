@@ -60,6 +60,26 @@ function room(user: WidgetUserRecord, principal: Principal, kind: 'personal' | '
   };
 }
 
+/** The user as Jelou presents one (`data.User`); also the data of its widget_user.* events. */
+export function presentWidgetUserObject(user: WidgetUserRecord): CreateWidgetUserResponse['data']['User'] {
+  return {
+    id: user.referenceId,
+    referenceId: user.referenceId,
+    botId: user.botId,
+    socketId: user.socketId,
+    companyId: user.companyId,
+    names: user.names,
+    legalId: user.legalId,
+    providerId: user.providerId,
+    roomId: user.rooms.personal.id,
+    groupId: user.groupId,
+    updatedAt: user.updatedAt,
+    createdAt: user.createdAt,
+    databaseId: user.id,
+    groupRoomId: user.rooms.group.id,
+  };
+}
+
 export function presentWidgetUser(user: WidgetUserRecord, principal: Principal): CreateWidgetUserResponse {
   return {
     // The same text whether the user was created or found, as the page shows: clients match on it.
@@ -67,22 +87,7 @@ export function presentWidgetUser(user: WidgetUserRecord, principal: Principal):
     statusMessage: 'success',
     status: 1,
     data: {
-      User: {
-        id: user.referenceId,
-        referenceId: user.referenceId,
-        botId: user.botId,
-        socketId: user.socketId,
-        companyId: user.companyId,
-        names: user.names,
-        legalId: user.legalId,
-        providerId: user.providerId,
-        roomId: user.rooms.personal.id,
-        groupId: user.groupId,
-        updatedAt: user.updatedAt,
-        createdAt: user.createdAt,
-        databaseId: user.id,
-        groupRoomId: user.rooms.group.id,
-      },
+      User: presentWidgetUserObject(user),
       Room: room(user, principal, 'personal'),
       groupRoom: room(user, principal, 'group'),
     },

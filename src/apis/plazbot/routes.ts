@@ -9,7 +9,7 @@ import { unauthorized } from '../../identity/errors.js';
 import type { MailNotifier } from '../../mail/outbox.js';
 import type { PlazbotUserService, VerifyOutcome } from './users.js';
 import { verifyDummy } from '../../identity/passwords.js';
-import { parseBearer, originOf } from '../shared/auth.js';
+import { anonymousActing, parseBearer, originOf } from '../shared/auth.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { ok, presentError, presentUser, verifyPage } from './present.js';
 import {
@@ -140,7 +140,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     '/user/verify-email',
     { schema: { tags: ['Users'], summary: 'Follow an email verification link (HTML)', querystring: VerifyEmailQuery } },
     async (req, reply) => {
-      const outcome = await users.verifyEmail(req.query.token);
+      const outcome = await users.verifyEmail(req.query.token, anonymousActing(req));
       const page = VERIFY_PAGES[outcome];
       return reply
         .code(page.status)
@@ -172,7 +172,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     '/user/resetPassword',
     { schema: { tags: ['Users'], summary: 'Set a new password with the mailed code', body: ResetPasswordBody, response: { 200: EmptyResponse, ...errors } } },
     async (req) => {
-      await users.resetPassword(req.body);
+      await users.resetPassword(req.body, anonymousActing(req));
       return ok('Contraseña actualizada exitosamente', null);
     },
   );

@@ -5,7 +5,8 @@
 import { findCompanyOfUser } from '../../store/companies.js';
 import type { Db } from '../../store/db.js';
 import * as emailTokens from '../../store/email-tokens.js';
-import type { UserRow } from '../../store/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../../store/schema.js';
 import * as sessions from '../../store/sessions.js';
 import { inTransaction } from '../../store/transaction.js';
 import * as usersStore from '../../store/users.js';
@@ -24,6 +25,9 @@ import type { MailNotifier } from '../../mail/outbox.js';
 import { digest, newSecret } from '../../identity/secrets.js';
 import { emailTaken, isActive, isValidEmail, newUserRow, normalizeEmail } from '../../identity/users.js';
 import { LIMITS } from './limits.js';
+import { recordEvent } from '../../events/log.js';
+import type { Acting, EventType } from '../../events/types.js';
+import { presentUser } from './present.js';
 
 export interface CreatePlatformUserInput {
   name: string;
@@ -87,6 +91,10 @@ export type VerifyOutcome = 'verified' | 'invalid' | 'used' | 'expired';
  */
 export const RESET_MAILS = { max: 3, perIp: 30, windowMs: 15 * 60_000 } as const;
 
+/** Records a user event in `trx`; its data is the user as this API presents them. */
+const recordUserEvent = (trx: Kysely<Database>, acting: Acting, type: EventType, user: UserRow, companyCode: string, now: string) =>
+  recordEvent(trx, acting, { type, companyId: user.company_id, target: { kind: 'user', id: user.id }, data: presentUser(user, companyCode) }, now);
+
 const badCode = () =>
   invalid('INVALID_VERIFICATION_CODE', 'The verification code is invalid, used or expired', [
     { field: 'verificationId', message: 'is invalid, used or expired' },
@@ -125,6 +133,7 @@ export class PlazbotUserService {
 
     const passwordHash = await hashPassword(input.password);
     const verified = !company.requireEmailVerification;
+    const now = nowIso();
     return inTransaction(this.db.kysely, async (trx) => {
       const user = await usersStore.insertUser(
         trx,
@@ -140,11 +149,12 @@ export class PlazbotUserService {
             isExternalCreation: input.isExternalCreation,
             createdVia: 'plazbot',
           },
-          nowIso(),
+          now,
         ),
       );
       if (!user) throw emailTaken();
       if (!verified) await queueMail(trx, 'verify_email', user);
+      await recordUserEvent(trx, principal.acting, 'user.created', user, company.code, now);
       return { user, mailQueued: !verified };
     });
   }
@@ -241,13 +251,20 @@ export class PlazbotUserService {
   }
 
   /** GET /api/user/verify-email: consumes the link's token (single use) and marks the email verified. */
-  async verifyEmail(token: string | undefined): Promise<VerifyOutcome> {
+  async verifyEmail(token: string | undefined, acting: Acting): Promise<VerifyOutcome> {
     if (!token || !EMAIL_TOKEN_RE.test(token)) return 'invalid';
     const tokenDigest = digest(token);
     const now = nowIso();
     const consumed = await inTransaction(this.db.kysely, async (trx) => {
       const row = await emailTokens.consumeEmailToken(trx, { tokenDigest, purpose: 'verify_email', now });
-      if (row) await usersStore.updateUser(trx, row.user_id, { email_verified_at: now, updated_at: now });
+      if (!row) return undefined;
+      const user = await usersStore.findUserForUpdate(trx, row.user_id);
+      // Verified already (a reset code proved the mailbox first): the link is used up, nothing changes.
+      if (user && user.email_verified_at === null) {
+        const verified = await usersStore.updateUser(trx, row.user_id, { email_verified_at: now, updated_at: now });
+        const company = verified && (await findCompanyOfUser(trx, verified.id));
+        if (verified && company) await recordUserEvent(trx, acting, 'user.email_verified', verified, company.code, now);
+      }
       return row;
     });
     if (consumed) return 'verified';
@@ -301,7 +318,7 @@ export class PlazbotUserService {
    * and every other reset code die, every session of the user is ended, and the email counts as
    * verified (the code proved the mailbox).
    */
-  async resetPassword(input: { email: string; newPassword: string; verificationId: string }): Promise<void> {
+  async resetPassword(input: { email: string; newPassword: string; verificationId: string }, acting: Acting): Promise<void> {
     const email = normalizeEmail(input.email);
     if (!EMAIL_TOKEN_RE.test(input.verificationId) || !isValidEmail(email)) throw badCode();
     const user = await usersStore.findUserByEmail(this.db.kysely, email);
@@ -320,13 +337,18 @@ export class PlazbotUserService {
       const t = nowIso();
       const consumed = await emailTokens.consumeEmailToken(trx, { tokenDigest, purpose: 'reset_password', now: t, userId: user.id });
       if (!consumed) throw badCode();
-      await usersStore.updateUser(trx, user.id, {
+      const changed = await usersStore.updateUser(trx, user.id, {
         password_hash: passwordHash,
         ...(user.email_verified_at === null && { email_verified_at: t }),
         updated_at: t,
       });
       // Every other reset code dies and every session ends, as after a change through Chatwoot.
       await afterCredentialChange(trx, user.id, { emailChanged: false, passwordChanged: true }, t);
+      if (changed && company) {
+        await recordUserEvent(trx, acting, 'user.password_changed', changed, company.code, t);
+        // The code proved the mailbox.
+        if (user.email_verified_at === null) await recordUserEvent(trx, acting, 'user.email_verified', changed, company.code, t);
+      }
     });
     await this.counters.reset(limitKeys(email, '').email);
   }

@@ -7,7 +7,7 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../../store/db.js';
 import { insertAccount, updateAccount, deleteAccount, agentBotIdsOfAccount } from '../../store/accounts.js';
-import { upsertAccountUser } from '../../store/account-users.js';
+import { insertAccountUserIfAbsent } from '../../store/account-users.js';
 import { isForeignKeyViolation } from '../../store/errors.js';
 import { unlinkAll } from '../../store/permissibles.js';
 import * as scimStore from '../../store/scim.js';
@@ -211,22 +211,20 @@ export class ScimGroupService {
     now: string,
   ): Promise<void> {
     for (const userId of userIds) {
-      // A new member is an online agent; one who is already a member keeps their role.
-      const m = await upsertAccountUser(
-        trx,
-        {
-          account_id: accountId,
-          user_id: userId,
-          role: 'agent',
-          inviter_id: null,
-          availability: 'online',
-          auto_offline: 1,
-          active_at: null,
-          created_at: now,
-          updated_at: now,
-        },
-        { setRole: false },
-      );
+      // A new member is an online agent; one who is already a member keeps their role (and
+      // records nothing).
+      const m = await insertAccountUserIfAbsent(trx, {
+        account_id: accountId,
+        user_id: userId,
+        role: 'agent',
+        inviter_id: null,
+        availability: 'online',
+        auto_offline: 1,
+        active_at: null,
+        created_at: now,
+        updated_at: now,
+      });
+      if (!m) continue;
       await recordEvent(
         trx,
         acting,

@@ -40,7 +40,14 @@ export function parseApiAccessToken(headers: Record<string, string | string[] | 
 
 /** Where a request came from, for the events its writes record. */
 export function originOf(req: FastifyRequest): RequestOrigin {
-  return { requestId: req.id, clientIp: req.ip };
+  return {
+    requestId: req.id,
+    clientIp: req.ip,
+    // Read by app.ts's onResponse hook, which wakes the webhook sender.
+    deliveriesQueued: () => {
+      req.webhooksQueued = true;
+    },
+  };
 }
 
 /** A request that carries no credential (a reset by mailed code, a verification link). */

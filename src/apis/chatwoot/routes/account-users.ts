@@ -50,7 +50,7 @@ export const accountUserRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastif
     },
     async (req, reply) => {
       const query = req.query as Record<string, unknown>;
-      await accountUsers.remove(targetOf(req, 'Account'), req.body?.user_id ?? query.user_id);
+      await accountUsers.remove(req.principal!, targetOf(req, 'Account'), req.body?.user_id ?? query.user_id);
       return reply.code(200).send(undefined);
     },
   );

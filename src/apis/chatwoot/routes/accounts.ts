@@ -34,7 +34,7 @@ export const accountRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, {
       url: '/accounts/:id',
       ...byId,
       schema: { tags, security, summary: 'Update an account', body: AccountParams, response: { 200: Account, ...errorResponses } },
-      handler: async (req) => presentAccount(await accounts.update(targetOf(req, 'Account'), req.body)),
+      handler: async (req) => presentAccount(await accounts.update(req.principal!.acting, targetOf(req, 'Account'), req.body)),
     });
   }
 
@@ -42,7 +42,7 @@ export const accountRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, {
     '/accounts/:id',
     { ...byId, schema: { tags, security, summary: 'Delete an account, its memberships and agent bots', response: { 200: EmptyBody, ...errorResponses } } },
     async (req, reply) => {
-      await accounts.delete(targetOf(req, 'Account'));
+      await accounts.delete(req.principal!.acting, targetOf(req, 'Account'));
       return reply.code(200).send(undefined);
     },
   );

@@ -68,7 +68,7 @@ export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, 
     '/agent_bots/:id',
     { ...byId, schema: { tags, security, summary: 'Delete an agent bot', response: { 200: EmptyBody, ...errorResponses } } },
     async (req, reply) => {
-      await agentBots.delete(targetOf(req, 'AgentBot'));
+      await agentBots.delete(req.principal!.acting, targetOf(req, 'AgentBot'));
       return reply.code(200).send(undefined);
     },
   );

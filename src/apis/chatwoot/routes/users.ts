@@ -52,7 +52,7 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { pe
     '/users/:id',
     { ...byId, schema: { tags, security, summary: 'Delete a user, their memberships and tokens', response: { 200: EmptyBody, ...errorResponses } } },
     async (req, reply) => {
-      await users.delete(targetOf(req, 'User'));
+      await users.delete(req.principal!.acting, targetOf(req, 'User'));
       return reply.code(200).send(undefined);
     },
   );
