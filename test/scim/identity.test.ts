@@ -105,6 +105,18 @@ forEachStore('SCIM: one identity with the Plazbot and Chatwoot APIs', (kind) => 
       assert.equal((await chatwoot('GET', `/users/${id}/login`)).status, 200);
     });
 
+    it("a PUT that sends the user's password again (Okta's profile push with password sync) keeps the sessions", async () => {
+      const s = (await login(email)).body.data.token;
+      const current = (await scim('GET', `/Users/${id}`)).body;
+      const r = await scim('PUT', `/Users/${id}`, { ...current, displayName: 'Ada again', password: GOOD_PASSWORD });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.displayName, 'Ada again');
+      assert.equal((await me(s)).status, 200, 'the session survives');
+      const same = await scim('PATCH', `/Users/${id}`, patchOp({ op: 'replace', path: 'password', value: GOOD_PASSWORD }));
+      assert.equal(same.body.meta.version, r.body.meta.version, 'nothing changed');
+      assert.equal((await me(s)).status, 200);
+    });
+
     it('a password set over SCIM ends the sessions and the new one logs in', async () => {
       const s = (await login(email)).body.data.token;
       const r = await scim('PATCH', `/Users/${id}`, patchOp({ op: 'replace', path: 'password', value: 'An0ther-g00d-passphrase' }));

@@ -22,7 +22,7 @@ import type { Acting, EventType } from '../../events/types.js';
 import { nowIso } from '../../infra/clock.js';
 import { afterCredentialChange, afterDeactivation } from '../../identity/credential-changes.js';
 import type { Principal } from '../../identity/credentials.js';
-import { checkPassword, hashPassword, parsePolicy } from '../../identity/passwords.js';
+import { checkPassword, hashPassword, parsePolicy, verifyPassword } from '../../identity/passwords.js';
 import { newUserRow } from '../../identity/users.js';
 import { invalidSyntax, invalidValue, notFound, preconditionFailed, uniqueness } from './errors.js';
 import type { IndexableEquality } from './filter.js';
@@ -98,6 +98,16 @@ export class ScimUserService {
     return hashPassword(password);
   }
 
+  /**
+   * The hash to store for a password a PUT or PATCH sends; undefined when it is the user's password
+   * already (Okta sends it with every profile push when it syncs passwords: that must not end the
+   * user's sessions every time).
+   */
+  private async changedPasswordHash(current: UserRow, password: string, email: string): Promise<string | undefined> {
+    if (current.password_hash !== null && (await verifyPassword(current.password_hash, password))) return undefined;
+    return this.hash(current.company_id, password, email);
+  }
+
   /** A unique index refused the write (a race the checks before it lost): which one cannot matter here. */
   private async mapUnique<T>(fn: () => Promise<T>, userName: string): Promise<T> {
     try {
@@ -156,7 +166,12 @@ export class ScimUserService {
     if (!isObject(body)) throw invalidSyntax('the body must be a JSON object');
     checkSchemas(body, USER_SCHEMA);
     const f = userFields(body);
-    const passwordHash = f.password === undefined ? undefined : await this.hash(principal.companyId, f.password, f.email);
+    let passwordHash: string | undefined;
+    if (f.password !== undefined) {
+      const before = await scimStore.findCompanyUser(this.db.kysely, principal.companyId, id);
+      if (!before) throw userNotFound(rawId);
+      passwordHash = await this.changedPasswordHash(before, f.password, f.email);
+    }
     return this.mapUnique(
       () =>
         inTransaction(this.db.kysely, async (trx) => {
@@ -182,7 +197,7 @@ export class ScimUserService {
     // depends on the operations alone: the user as shown never has one).
     const draft = applyPatchOperations(this.resource(before), ops, USER_RESOURCE, PATCH_OPTIONS).resource;
     const draftFields = userFields(draft);
-    const passwordHash = draftFields.password === undefined ? undefined : await this.hash(principal.companyId, draftFields.password, draftFields.email);
+    const passwordHash = draftFields.password === undefined ? undefined : await this.changedPasswordHash(before, draftFields.password, draftFields.email);
 
     return this.mapUnique(
       () =>
@@ -193,7 +208,8 @@ export class ScimUserService {
           const result = applyPatchOperations(this.resource(current), ops, USER_RESOURCE, PATCH_OPTIONS);
           if (!result.changed) return this.resource(current);
           const f = userFields(result.resource);
-          return this.resource(await this.write(trx, principal.acting, current, f, f.password === undefined ? undefined : passwordHash));
+          const written = await this.write(trx, principal.acting, current, f, f.password === undefined ? undefined : passwordHash);
+          return this.resource(written);
         }),
       draftFields.userName,
     );
