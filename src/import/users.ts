@@ -9,7 +9,8 @@
  * - an update of the company's user with that email, when the file says something the user does
  *   not have yet: another name, last name or display name; verified where the user is not (never
  *   the other way); a membership the user lacks or another role in it; a password where the user
- *   has none; a new external_id. Nothing else is touched: a password is never replaced (the user
+ *   has none; another external_id (users.external_id, the column SCIM's externalId also reads).
+ *   Nothing else is touched: a password is never replaced (the user
  *   may have changed it since), memberships not in the file stay, a blank field keeps what is
  *   stored;
  * - "unchanged" when the file says nothing new, which is what a second run of the same file finds
@@ -19,7 +20,7 @@
  *   its email belongs to a user of another company, when an account it names does not exist in the
  *   company (accounts are never created by this import: a misspelt name must not make a new
  *   workspace) or is ambiguous (two accounts of that name: give the id), or when its external_id
- *   is another user's.
+ *   is another user's of the company (or on an earlier line).
  *
  * Plaintext passwords are hashed before the batch's transaction opens, on libuv's thread pool, a
  * few at a time (p-limit). With `dryRun` everything is checked against the database (emails,
@@ -38,7 +39,6 @@ import { nowIso } from '../infra/clock.js';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
 import * as batches from '../store/import-batches.js';
-import * as links from '../store/import-links.js';
 import type { AccountRole, UserRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import type { UserPatch } from '../store/users.js';
@@ -141,10 +141,9 @@ interface RowPlan {
   hashFrom?: string;
   /** The hash to store: the file's, or hashFrom's once hashed. */
   passwordHash: string | null;
-  link?: string;
 }
 
-const isEmpty = (p: RowPlan) => p.changed.length === 0 && p.memberships.length === 0 && p.link === undefined;
+const isEmpty = (p: RowPlan) => p.changed.length === 0 && p.memberships.length === 0;
 
 export class UsersImport {
   private readonly failed: RowError[] = [];
@@ -153,7 +152,6 @@ export class UsersImport {
   private unchanged = 0;
   private readonly accounts: AccountDirectory;
   private readonly limit: ReturnType<typeof pLimit>;
-  private readonly linkKey: links.LinkKey;
   private acting: Acting = importActing('imp_unset');
   /** The line each external_id was first seen on: one per user in a file. */
   private readonly externalLines = new Map<string, number>();
@@ -165,7 +163,6 @@ export class UsersImport {
     this.accounts = new AccountDirectory(db, options.company.id);
     const concurrency = options.hashConcurrency ?? Math.min(4, availableParallelism());
     this.limit = pLimit(Math.max(1, concurrency));
-    this.linkKey = { companyId: options.company.id, source: 'file', kind: 'user' };
   }
 
   async run(): Promise<ImportReport> {
@@ -261,14 +258,9 @@ export class UsersImport {
     )) {
       memberships.set(`${m.user_id}:${m.account_id}`, { id: m.id, role: m.role });
     }
-    const externalIds = rows.map((r) => r.row.externalId).filter((x): x is string => x !== null);
-    const linked = externalIds.length > 0 ? await links.findLinks(kysely, this.linkKey, externalIds) : new Map<string, string>();
-    // A link to a user deleted since is stale: forgotten, so the id is free again.
-    const targets = [...new Set(linked.values())].map(Number);
-    const alive = new Set((await batches.findUsersByIds(kysely, targets)).map((u) => String(u.id)));
-    const stale = [...linked].filter(([, target]) => !alive.has(target)).map(([source]) => source);
-    if (stale.length > 0 && !this.options.dryRun) await links.deleteLinks(kysely, this.linkKey, stale);
-    for (const s of stale) linked.delete(s);
+    const externalIds = [...new Set(rows.map((r) => r.row.externalId).filter((x): x is string => x !== null))];
+    const owners = new Map<string, number>();
+    for (const u of await batches.findUsersByExternalIds(kysely, company.id, externalIds)) if (u.external_id !== null) owners.set(u.external_id, u.id);
 
     const plans: RowPlan[] = [];
     for (const { line, row } of rows) {
@@ -289,15 +281,13 @@ export class UsersImport {
         else if (current.role !== m.role) planned.push({ accountId: r.id, role: m.role, existingId: current.id });
       }
 
-      let link: string | undefined;
       const firstLine = row.externalId === null ? undefined : this.externalLines.get(row.externalId);
       if (row.externalId !== null && firstLine === undefined) this.externalLines.set(row.externalId, line);
       if (firstLine !== undefined) {
         fail('external_id', `is already on line ${firstLine} of this file`);
       } else if (row.externalId !== null) {
-        const target = linked.get(row.externalId);
-        if (target === undefined) link = row.externalId;
-        else if (!user || target !== String(user.id)) fail('external_id', `is already the external id of another user (id ${target})`);
+        const owner = owners.get(row.externalId);
+        if (owner !== undefined && owner !== user?.id) fail('external_id', `is already the external id of another user (id ${owner})`);
       }
 
       const passwordWanted = !user || user.password_hash === null;
@@ -326,6 +316,7 @@ export class UsersImport {
         if (row.emailVerified && user.email_verified_at === null) set('email_verified_at', nowIso(), 'emailVerified');
         if (passwordWanted && row.passwordHash !== null) set('password_hash', row.passwordHash, 'password');
         if (passwordWanted && hashFrom !== undefined) changed.push('password');
+        if (row.externalId !== null && row.externalId !== user.external_id) set('external_id', row.externalId, 'externalId');
       }
       plans.push({
         line,
@@ -336,7 +327,6 @@ export class UsersImport {
         memberships: planned,
         passwordHash: row.passwordHash,
         ...(hashFrom !== undefined && { hashFrom }),
-        ...(link !== undefined && { link }),
       });
     }
     return plans;
@@ -363,6 +353,7 @@ export class UsersImport {
         now,
       );
       if (r.createdAt !== null) row.created_at = r.createdAt;
+      if (r.externalId !== null) row.external_id = r.externalId;
       return row;
     });
     const inserted = new Map((await batches.insertUsers(trx, newRows)).map((u) => [u.email, u.id]));
@@ -384,6 +375,7 @@ export class UsersImport {
           lastName: p.row.lastName,
           displayName: p.row.displayName,
           emailVerified: p.row.emailVerified,
+          externalId: p.row.externalId,
           createdVia: 'import',
         },
       });
@@ -437,8 +429,6 @@ export class UsersImport {
         });
       }
     }
-    const newLinks = plans.filter((p) => p.link !== undefined).map((p) => ({ sourceId: p.link!, targetId: String(ids.get(p)!) }));
-    await links.insertLinks(trx, this.linkKey, newLinks, now);
     await recordEvents(trx, this.acting, events, now);
   }
 }

@@ -273,3 +273,16 @@ export async function reserveIdsUpTo(db: Kysely<Database>, table: 'users' | 'acc
   const res = await sql`update sqlite_sequence set seq = max(seq, ${maxId}) where name = ${table}`.execute(db);
   if (Number(res.numAffectedRows ?? 0) === 0) await sql`insert into sqlite_sequence (name, seq) values (${table}, ${maxId})`.execute(db);
 }
+
+/** The company's users with these external ids. */
+export async function findUsersByExternalIds(
+  db: Kysely<Database>,
+  companyId: number,
+  externalIds: readonly string[],
+): Promise<Array<{ id: number; external_id: string | null }>> {
+  const out: Array<{ id: number; external_id: string | null }> = [];
+  for (const part of chunks(externalIds)) {
+    out.push(...(await db.selectFrom('users').select(['id', 'external_id']).where('company_id', '=', companyId).where('external_id', 'in', part).execute()));
+  }
+  return out;
+}

@@ -292,17 +292,17 @@ export interface WebhookDeliveriesTable {
  */
 export interface ImportLinksTable {
   company_id: number;
-  /** 'chatwoot' (roster import chatwoot), or 'file' (the external_id column of roster import users). */
+  /** 'chatwoot': roster import chatwoot. */
   source: ImportSource;
   kind: ImportLinkKind;
-  /** The id in the source system, as text. */
+  /** The id in the source system (a Chatwoot id), as text. */
   source_id: string;
   /** roster's id: users.id or accounts.id as text, or credentials.id of a platform app. */
   target_id: string;
   created_at: string;
 }
 
-export type ImportSource = 'chatwoot' | 'file';
+export type ImportSource = 'chatwoot';
 export type ImportLinkKind = 'user' | 'account' | 'platform_app';
 
 export interface Database {

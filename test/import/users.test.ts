@@ -65,6 +65,7 @@ forEachStore('roster import users', (kind) => {
       assert.match(devise!.password_hash!, /^\$2a\$11\$/);
       assert.equal(devise!.created_at, '2021-03-04T05:06:07.000Z');
       assert.equal(devise!.created_via, 'import');
+      assert.equal(devise!.external_id, 'old-0');
       assert.notEqual(devise!.email_verified_at, null);
       assert.match((await userByEmail(srv.db, 'cffi@acme.test'))!.password_hash!, /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
       assert.match((await userByEmail(srv.db, 'passlib@acme.test'))!.password_hash!, /^\$scrypt\$/);

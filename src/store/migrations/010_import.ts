@@ -3,9 +3,9 @@ import type { MigrationContext } from './helpers.js';
 
 /**
  * `roster import` (issue 13): what each import brought in from where. One row per record of the
- * source (a Chatwoot user, account or platform app, or a users file's external_id) and the roster
- * record it became, so that a second run of the same import finds what the first one wrote, even
- * where a Chatwoot id could not be kept. A link whose roster record was deleted since is dropped
+ * source (a Chatwoot user, account or platform app) and the roster record it became, so that a
+ * second run of the same import finds what the first one wrote, even where a Chatwoot id could not
+ * be kept. (A users file's external_id is the user's own column, users.external_id.) A link whose roster record was deleted since is dropped
  * and made anew by the next run.
  */
 export function importLinks(_ctx: MigrationContext) {
