@@ -25,7 +25,7 @@ for (const kind of STORES) {
           },
         });
         assert.equal((await early.migrateToLatest()).error, undefined);
-        assert.deepEqual(await migrateToLatest(db), ['003_plazbot', '005_fixes']);
+        assert.deepEqual(await migrateToLatest(db), ['003_plazbot', '005_fixes', '006_hardening']);
         assert.deepEqual(await migrateToLatest(db), []);
         const applied = await db.db
           .selectFrom('kysely_migration' as never)
@@ -68,7 +68,7 @@ for (const kind of STORES) {
         const ids = [];
         for (let i = 0; i < 3; i++) ids.push(await queueMail(db.db, 'verify_email', u));
         const reset = await queueMail(db.db, 'reset_password', u);
-        assert.deepEqual(await migrateToLatest(db), ['005_fixes']);
+        assert.deepEqual(await migrateToLatest(db), ['005_fixes', '006_hardening']);
         const rows = await db.db.selectFrom('outbox').select(['id', 'status']).orderBy('id').execute();
         assert.deepEqual(rows, [
           { id: ids[0], status: 'pending' },

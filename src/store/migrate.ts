@@ -6,6 +6,7 @@ import { users } from './migrations/002_users.js';
 import { plazbot } from './migrations/003_plazbot.js';
 import { chatwoot } from './migrations/004_chatwoot.js';
 import { fixes } from './migrations/005_fixes.js';
+import { hardening } from './migrations/006_hardening.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -16,6 +17,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '003_plazbot': plazbot(ctx),
     '004_chatwoot': chatwoot(ctx),
     '005_fixes': fixes(ctx),
+    '006_hardening': hardening(ctx),
   };
 }
 

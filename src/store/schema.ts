@@ -99,6 +99,8 @@ export interface UsersTable {
   message_signature: string | null;
   /** SHA-256 of the user's pubsub token (a bearer capability for a realtime channel), hex. */
   pubsub_token_digest: string;
+  /** Moves on every change of password or email; a session is opened only against the current one. */
+  credential_version: Generated<number>;
   created_via: UserCreatedVia;
   created_at: string;
   updated_at: string;

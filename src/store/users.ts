@@ -28,3 +28,12 @@ export type UserPatch = Omit<Updateable<UsersTable>, 'id' | 'created_at' | 'crea
 export async function updateUser(db: Kysely<Database>, id: number, patch: UserPatch): Promise<UserRow | undefined> {
   return db.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst();
 }
+
+/** A change of password or email: sessions are opened only against the new version. */
+export async function bumpCredentialVersion(db: Kysely<Database>, id: number): Promise<void> {
+  await db
+    .updateTable('users')
+    .set((eb) => ({ credential_version: eb('credential_version', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
+}

@@ -191,12 +191,15 @@ export async function login(
   const token = `rss_${newSecret()}`;
   const now = new Date();
   const nowText = now.toISOString();
-  await sessions.insertSession(db.db, {
+  const opened = await sessions.insertSession(db.db, db.kind, {
     tokenDigest: digest(token),
     userId: user.id,
+    credentialVersion: user.credential_version,
     now: nowText,
     expiresAt: new Date(now.getTime() + policy.sessionTtlSeconds * 1000).toISOString(),
   });
+  // The password checked is no longer the user's (changed meanwhile), or the user was deleted.
+  if (!opened) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
   return { token, expiresIn: policy.sessionTtlSeconds, user, company: { code: company.code, name: company.name } };
 }
 
