@@ -16,6 +16,7 @@ import { registerOpenApi, registerOpenApiRoute } from './infra/openapi.js';
 import { redact, redactUrlSecrets, serializers } from './infra/logging.js';
 import { Metrics, registerMetricsRoute } from './infra/metrics.js';
 import { makeValidatorCompiler } from './apis/shared/validation.js';
+import { useJsonBodies } from './apis/shared/json-body.js';
 import type { Db } from './store/db.js';
 import { outboxCounts } from './mail/outbox.js';
 
@@ -49,6 +50,8 @@ export async function buildApp({ config, db, counters: given, readiness = [], ma
   app.setValidatorCompiler(makeValidatorCompiler());
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
+  // One JSON parser for every API: depth, text and numbers are checked before any schema sees them.
+  useJsonBodies(app);
   app.decorateRequest('principal', null);
 
   const counters = given ?? new MemoryCounterStore();

@@ -6,6 +6,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { unauthorized } from '../../identity/errors.js';
 import { parseApiAccessToken } from '../shared/auth.js';
 import { useErrorFormat } from '../shared/error-format.js';
+import { useJsonBodies } from '../shared/json-body.js';
+import { checkFreeFormBody } from './free-form.js';
 import { accountRoutes } from './routes/accounts.js';
 import { accountUserRoutes } from './routes/account-users.js';
 import { agentBotRoutes } from './routes/agent-bots.js';
@@ -18,13 +20,8 @@ export const chatwootRoutes: FastifyPluginAsync<ChatwootDeps> = async (app, deps
   app.decorateRequest('chatwootTarget', null);
 
   // Rails reads an empty body sent as application/json (curl -H 'Content-Type: application/json'
-  // on a DELETE) as no params; Fastify's parser would call it malformed. Otherwise the default parser.
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if ((body as string).trim() === '') done(null, undefined);
-    else void json(req, body as string, done);
-  });
+  // on a DELETE) as no params; Fastify's parser would call it malformed. Otherwise roster's parser.
+  useJsonBodies(app, { emptyIsNone: true });
 
   // Every API response is private, and some carry tokens.
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -45,6 +42,8 @@ export const chatwootRoutes: FastifyPluginAsync<ChatwootDeps> = async (app, deps
     api.addHook('preValidation', async (req) => {
       if (req.body === undefined || req.body === null) req.body = {};
     });
+    // Custom attributes and limits are stored as sent: bounded in depth and size (422).
+    api.addHook('preHandler', checkFreeFormBody);
     await api.register(accountRoutes, children);
     await api.register(accountUserRoutes, children);
     await api.register(userRoutes, children);

@@ -23,6 +23,7 @@ import { charLength, MESSAGES, RecordErrors } from './record-errors.js';
 import { digest, newSecret } from '../../identity/secrets.js';
 import { emailTaken, findUserByEmail, findUserById, isValidEmail, newUserRow, normalizeEmail } from '../../identity/users.js';
 import { storedObject } from '../../infra/stored-json.js';
+import { checkFreeFormField } from './free-form.js';
 
 export const LIMITS = { name: 255, displayName: 255, passwordMin: 6, passwordMax: 128 } as const;
 
@@ -229,7 +230,7 @@ export async function updatePlatformUser(db: Db, principal: Principal, id: Autho
       id,
       (cur) => ({
         ...patch,
-        ...(attributes && { custom_attributes: JSON.stringify({ ...storedObject(cur.custom_attributes), ...attributes }) }),
+        ...(attributes && { custom_attributes: mergedAttributes(cur, attributes) }),
         updated_at: now,
       }),
       // In the same transaction: a reset code mailed to the old address, or a session opened with
@@ -243,6 +244,13 @@ export async function updatePlatformUser(db: Db, principal: Principal, id: Autho
   }
   if (!row) throw recordNotFound();
   return view(db, row);
+}
+
+/** The stored custom attributes with `attributes` merged over them, within the free-form limits (422). */
+function mergedAttributes(current: UserRow, attributes: Record<string, unknown>): string {
+  const merged = { ...storedObject(current.custom_attributes), ...attributes };
+  checkFreeFormField('custom_attributes', merged);
+  return JSON.stringify(merged);
 }
 
 /** Deletes the user at once, with their memberships, tokens and links (Chatwoot queues it). */

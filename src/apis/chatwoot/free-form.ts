@@ -1,0 +1,36 @@
+/**
+ * Chatwoot's free-form JSON fields (an account's custom attributes and limits, a user's custom
+ * attributes): stored as sent, so bounded in depth and size, with Rails-style messages (422).
+ */
+import type { preHandlerAsyncHookHandler } from 'fastify';
+import { checkFreeForm, type FreeFormLimits } from '../shared/json-guard.js';
+import { recordInvalid } from './record-errors.js';
+
+export const FREE_FORM_FIELDS = ['custom_attributes', 'limits'] as const;
+
+/** Each field's value: its own object is level 1; serialized as JSON, at most 16 KiB. */
+export const FREE_FORM_LIMITS: FreeFormLimits = { maxDepth: 8, maxBytes: 16 * 1024 };
+
+export const FREE_FORM_MESSAGES = {
+  tooDeep: `is nested too deeply (maximum is ${FREE_FORM_LIMITS.maxDepth} levels)`,
+  tooLarge: `is too large (maximum is ${FREE_FORM_LIMITS.maxBytes} bytes)`,
+} as const;
+
+/** Throws the 422 for `field` when `value` is over the limits. */
+export function checkFreeFormField(field: string, value: unknown): void {
+  const problem = checkFreeForm(value, FREE_FORM_LIMITS);
+  if (problem) throw recordInvalid(field, problem === 'too_deep' ? FREE_FORM_MESSAGES.tooDeep : FREE_FORM_MESSAGES.tooLarge);
+}
+
+/**
+ * A preHandler: after the token, the target's lookup and permission and the types (Chatwoot's
+ * order), the free-form fields of the body are checked before any rule or statement sees them.
+ */
+export const checkFreeFormBody: preHandlerAsyncHookHandler = async (req) => {
+  const body = req.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+  for (const field of FREE_FORM_FIELDS) {
+    const value = (body as Record<string, unknown>)[field];
+    if (value !== undefined && value !== null) checkFreeFormField(field, value);
+  }
+};

@@ -1,0 +1,104 @@
+/**
+ * Issue 9, points 2, 7 and 8: what a JSON body may carry. Deep or large free-form fields, text that
+ * is not well-formed Unicode, numbers that cannot be kept exactly, charsets and encodings roster
+ * does not decode: each refused before it is stored, in each API's own error format.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createCompany } from '../src/identity/companies.js';
+import { createToken, createWidgetClient } from '../src/identity/credentials.js';
+import { call, STORES, startTestServer, type TestServer } from './helpers.js';
+import { api, createTenant, PREFIX, uniqueEmail, type Api, type Tenant } from './chatwoot-helpers.js';
+
+/** `{"a":{"a":...1...}}`, `levels` objects deep, as text: JSON.parse would build it, JSON.stringify not print it back. */
+const nested = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+
+for (const kind of STORES) {
+  describe(`JSON bodies (${kind})`, () => {
+    let srv: TestServer;
+    let acme: Tenant;
+    let cw: Api;
+    let widget: string;
+    let apiToken: string;
+
+    before(async () => {
+      srv = await startTestServer(kind, { CREDENTIAL_CACHE_TTL_MS: '0' });
+      acme = await createTenant(srv, 'acme');
+      cw = api(srv, acme.token);
+      const c = await createWidgetClient(srv.db, { companyCode: 'acme' });
+      widget = `${c.clientId}:${c.clientSecret}`;
+      apiToken = (await createToken(srv.db, 'api_token', { companyCode: 'acme' })).token;
+      await createCompany(srv.db, { code: 'spare', name: 'Spare' });
+    });
+    after(() => srv.stop());
+
+    /** A Chatwoot call with a raw JSON text body. */
+    const cwRaw = (method: string, path: string, body: string, headers: Record<string, string> = {}) =>
+      call(srv.url, method, PREFIX + path, { headers: { api_access_token: acme.token, 'content-type': 'application/json', ...headers }, body });
+
+    describe('point 2: free-form JSON fields (Chatwoot custom_attributes, limits)', () => {
+      it('answers 422 in Chatwoot format, not 500, for 20,000 levels (the overflow starts near 4,100) on every route that takes them', async () => {
+        const user = (await cw('POST', '/users', { name: 'Deep', email: uniqueEmail('deep') })).body;
+        const cases: Array<[string, string, string]> = [
+          ['POST', '/accounts', 'custom_attributes'],
+          ['POST', '/accounts', 'limits'],
+          ['POST', '/users', 'custom_attributes'],
+          ['PATCH', `/users/${user.id}`, 'custom_attributes'],
+        ];
+        for (const [method, path, field] of cases) {
+          const body = `{"name":"Deep","email":"${uniqueEmail('deep')}","${field}":${nested(20_000)}}`;
+          assert.ok(body.length < 200_000);
+          const r = await cwRaw(method, path, body);
+          assert.equal(r.status, 422, `${method} ${path} ${field}: ${r.text}`);
+          assert.deepEqual(r.body.attributes, [field]);
+          assert.match(r.body.message, /is nested too deeply/);
+        }
+      });
+
+      it('bounds each field to 8 levels and 16 KiB, with Rails-style messages', async () => {
+        const nine = await cwRaw('POST', '/accounts', `{"name":"x","custom_attributes":${nested(9)}}`);
+        assert.equal(nine.status, 422, nine.text);
+        assert.deepEqual(nine.body, { message: 'Custom attributes is nested too deeply (maximum is 8 levels)', attributes: ['custom_attributes'] });
+        const eight = await cwRaw('POST', '/accounts', `{"name":"x","custom_attributes":${nested(8)}}`);
+        assert.equal(eight.status, 200, eight.text);
+        const big = await cw('POST', '/accounts', {
+          name: 'x',
+          limits: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 1])),
+          custom_attributes: { blob: 'x'.repeat(17_000) },
+        });
+        assert.equal(big.status, 422, big.text);
+        assert.deepEqual(big.body, { message: 'Custom attributes is too large (maximum is 16384 bytes)', attributes: ['custom_attributes'] });
+        const deepLimits = await cwRaw('POST', '/accounts', `{"name":"x","limits":{"a":${nested(8)}}}`);
+        assert.equal(deepLimits.status, 422, deepLimits.text);
+        assert.deepEqual(deepLimits.body.attributes, ['limits']);
+      });
+
+      it("keeps a user's merged custom attributes within 16 KiB too", async () => {
+        const u = (await cw('POST', '/users', { name: 'Grower', email: uniqueEmail('grow'), custom_attributes: { a: 'x'.repeat(10_000) } })).body;
+        const r = await cw('PATCH', `/users/${u.id}`, { custom_attributes: { b: 'y'.repeat(10_000) } });
+        assert.equal(r.status, 422, r.text);
+        assert.deepEqual(r.body, { message: 'Custom attributes is too large (maximum is 16384 bytes)', attributes: ['custom_attributes'] });
+        assert.deepEqual(Object.keys((await cw('GET', `/users/${u.id}`)).body.custom_attributes), ['a'], 'nothing was stored');
+      });
+
+      it('refuses any body nested over 32 levels on the other APIs too, in their formats', async () => {
+        const jelou = await call(srv.url, 'POST', '/v1/widget/user', {
+          headers: { authorization: widget, 'content-type': 'application/json' },
+          body: `{"user":{"id":"u","names":"n","extra":${nested(4100)}}}`,
+        });
+        assert.equal(jelou.status, 400, jelou.text);
+        assert.equal(jelou.body.statusMessage, 'failure');
+        assert.equal(jelou.body.error.key, 'JSON_TOO_DEEP');
+        assert.ok('user' in jelou.body.validationError);
+        const plazbot = await call(srv.url, 'POST', '/api/user', {
+          headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+          body: `{"name":"a","extra":${nested(40)}}`,
+        });
+        assert.equal(plazbot.status, 400, plazbot.text);
+        assert.equal(plazbot.body.success, false);
+        assert.equal(plazbot.body.errorCode, 'JSON_TOO_DEEP');
+        assert.deepEqual(plazbot.body.errors, [{ field: 'extra', message: 'is nested too deeply (maximum is 32 levels)' }]);
+      });
+    });
+  });
+}
