@@ -33,9 +33,24 @@ export interface Config {
   seedDemo: boolean;
   /** Serve Prometheus metrics at GET /metrics. */
   metrics: boolean;
+  /** How long a stop (SIGTERM, SIGINT) may take, whatever clients do; then the process exits. */
+  shutdownTimeoutMs: number;
+  http: HttpConfig;
   /** Plazbot login sessions, failed-login limits and mail. */
   auth: AuthConfig;
   mail: MailConfig;
+}
+
+export interface HttpConfig {
+  /** The longest a client may take to send a whole request, headers and body (then 408). */
+  requestTimeoutMs: number;
+  /** The longest a client may take to send the request headers; at most requestTimeoutMs. */
+  headersTimeoutMs: number;
+  /**
+   * Open connections one client address may hold (an IPv6 client: its /64); 0 = no cap. Peers
+   * that TRUST_PROXY trusts (load balancers) are not capped: the cap is for clients.
+   */
+  maxConnectionsPerIp: number;
 }
 
 export interface AuthConfig {
@@ -215,6 +230,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     throw new ConfigError(`PUBLIC_URL must be an http(s) URL (got "${env.PUBLIC_URL}")`);
   }
   const frontendUrl = frontendUrlOf(env, publicUrl);
+  const requestTimeoutMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const headersTimeoutMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 100, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS must not be above HTTP_REQUEST_TIMEOUT_MS (${headersTimeoutMs} > ${requestTimeoutMs})`);
+  }
   return {
     port,
     host,
@@ -231,6 +251,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     trustProxy: trustProxy(env),
     seedDemo: bool(env, 'SEED_DEMO', true),
     metrics: bool(env, 'METRICS', true),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 500, 600_000),
+    http: {
+      requestTimeoutMs,
+      headersTimeoutMs,
+      maxConnectionsPerIp: int(env, 'HTTP_MAX_CONNECTIONS_PER_IP', 100, 0, 1_000_000),
+    },
     auth: {
       sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 3600, 60, 30 * 86_400),
       loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 10_000),
