@@ -5,71 +5,20 @@
  * server times out slow requests and slow headers, and caps the connections one address holds.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { call, startTestServer, type TestServer } from './helpers.js';
 import { jsonHead, RawClient } from './raw-http.js';
+import { serveChild } from './serve-child.js';
 
-const MAIN = resolve('dist/src/cli/roster.js');
 const SHUTDOWN_TIMEOUT_MS = 3000;
 /** Process start-up and exit around the bound (loading modules, flushing logs). */
 const SLACK_MS = 1500;
-
-interface Served {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  out: () => string;
-  /** Sends SIGTERM; resolves with the exit code and how long the exit took. */
-  stop(): Promise<{ code: number | null; ms: number }>;
-}
-
-async function serve(dir: string, env: Record<string, string> = {}): Promise<Served> {
-  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0'], {
-    cwd: dir,
-    env: {
-      ...process.env,
-      DATABASE_URL: `sqlite:${join(dir, 'roster.db')}`,
-      PORT: '',
-      LOG_LEVEL: 'info',
-      SEED_DEMO: 'false',
-      SMTP_URL: '',
-      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-      ...env,
-    },
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = once(child, 'exit') as Promise<[number | null]>;
-  while (!/"msg":"roster is listening"/.test(out)) {
-    await Promise.race([
-      once(child.stdout, 'data'),
-      exited.then(() => {
-        throw new Error(`serve exited: ${out}`);
-      }),
-    ]);
-  }
-  const url = /"url":"(http:[^"]+)"/.exec(out.slice(out.indexOf('roster is listening') - 300))![1]!;
-  return {
-    child,
-    url,
-    out: () => out,
-    stop: async () => {
-      const t0 = Date.now();
-      child.kill('SIGTERM');
-      // A process that does not stop within the bound and the slack is killed: the test fails.
-      const timer = setTimeout(() => child.kill('SIGKILL'), SHUTDOWN_TIMEOUT_MS + SLACK_MS + 5000);
-      const [code] = await exited;
-      clearTimeout(timer);
-      return { code, ms: Date.now() - t0 };
-    },
-  };
-}
 
 describe('point 4: roster serve stops within SHUTDOWN_TIMEOUT_MS whatever clients do', () => {
   let dir: string;
@@ -85,9 +34,10 @@ describe('point 4: roster serve stops within SHUTDOWN_TIMEOUT_MS whatever client
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const start = async (env: Record<string, string> = {}) => {
-    const s = await serve(mkdtempSync(join(dir, 'n-')), env);
+    const s = await serveChild(mkdtempSync(join(dir, 'n-')), { SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), ...env });
     children.push(s.child);
-    return s;
+    // A process that does not stop within the bound and the slack is killed: the test fails.
+    return { ...s, stop: () => s.stop(SHUTDOWN_TIMEOUT_MS + SLACK_MS + 5000) };
   };
   const open = async (url: string) => {
     const c = await RawClient.open(url);
