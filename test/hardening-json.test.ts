@@ -100,5 +100,87 @@ for (const kind of STORES) {
         assert.deepEqual(plazbot.body.errors, [{ field: 'extra', message: 'is nested too deeply (maximum is 32 levels)' }]);
       });
     });
+
+    describe('point 7: text that is not well-formed Unicode, charsets and encodings', () => {
+      const jelou = (json: unknown) => call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: widget }, json });
+
+      it('refuses lone surrogates in Jelou (400), storing nothing, so x\\ud800y and x\\udfffy never become one user', async () => {
+        for (const id of ['x\ud800y', 'x\udfffy']) {
+          const r = await jelou({ user: { id, names: 'Lone' } });
+          assert.equal(r.status, 400, r.text);
+          assert.equal(r.body.error.key, 'INVALID_TEXT');
+          assert.deepEqual(r.body.validationError, { 'user.id': 'is not well-formed Unicode text' });
+        }
+        const names = await jelou({ user: { id: 'fine', names: 'a\udc00' } });
+        assert.equal(names.status, 400);
+        assert.deepEqual(names.body.validationError, { 'user.names': 'is not well-formed Unicode text' });
+        const rows = await srv.db.db.selectFrom('widget_users').select('reference_id').execute();
+        assert.deepEqual(rows, []);
+        assert.equal((await jelou({ user: { id: 'x😀y', names: 'Paired surrogates are fine' } })).status, 200);
+      });
+
+      it('refuses them in Plazbot (400): a login as ls\\ud800@... is not a login as ls\\udbff@...', async () => {
+        const login = await call(srv.url, 'POST', '/api/user/login', { json: { email: 'ls\ud800@example.com', password: 'Whatever-123' } });
+        assert.equal(login.status, 400, login.text);
+        assert.deepEqual(login.body.errors, [{ field: 'email', message: 'is not well-formed Unicode text' }]);
+        const create = await call(srv.url, 'POST', '/api/user', {
+          headers: { authorization: `Bearer ${apiToken}` },
+          json: { name: 'A\udbff', lastName: 'B', email: 'ls\udbff@example.com', password: 'Secure-Passphrase-123!', company: 'acme' },
+        });
+        assert.equal(create.status, 400, create.text);
+        assert.equal(create.body.errorCode, 'INVALID_TEXT');
+      });
+
+      it('refuses them in Chatwoot (422), in values and in keys', async () => {
+        const r = await cw('POST', '/users', { name: 'Bad\ud800', email: uniqueEmail('lone') });
+        assert.equal(r.status, 422, r.text);
+        assert.deepEqual(r.body, { message: 'Name is not well-formed Unicode text', attributes: ['name'] });
+        const key = await cw('POST', '/accounts', { name: 'Keys', custom_attributes: { 'k\udfff': 1 } });
+        assert.equal(key.status, 422, key.text);
+        assert.deepEqual(key.body.attributes, ['custom_attributes']);
+      });
+
+      it('answers 415 for a charset other than UTF-8 and for a Content-Encoding it does not decode, on every API', async () => {
+        const latin1 = Buffer.from('{"user":{"id":"caf\xe9","names":"Jos\xe9"}}', 'latin1');
+        const targets: Array<[string, Record<string, string>, (r: any) => void]> = [
+          ['/v1/widget/user', { authorization: widget }, (r) => assert.equal(r.body.statusMessage, 'failure')],
+          ['/api/user/login', {}, (r) => assert.equal(r.body.success, false)],
+          [`${PREFIX}/accounts`, { api_access_token: acme.token }, (r) => assert.equal(r.body.error, 'Unsupported Media Type')],
+        ];
+        for (const [path, auth, format] of targets) {
+          for (const [headers, code] of [
+            [{ 'content-type': 'application/json; charset=iso-8859-1' }, 'UNSUPPORTED_CHARSET'],
+            [{ 'content-type': 'application/json; charset="windows-1252"' }, 'UNSUPPORTED_CHARSET'],
+            [{ 'content-type': 'application/json', 'content-encoding': 'br' }, 'UNSUPPORTED_CONTENT_ENCODING'],
+            [{ 'content-type': 'application/json', 'content-encoding': 'gzip' }, 'UNSUPPORTED_CONTENT_ENCODING'],
+          ] as const) {
+            const res = await fetch(srv.url + path, { method: 'POST', headers: { ...auth, ...headers }, body: latin1 });
+            const r = { status: res.status, body: (await res.json()) as any };
+            assert.equal(r.status, 415, `${path} ${JSON.stringify(headers)}: ${JSON.stringify(r.body)}`);
+            format(r);
+            if (path.startsWith('/api')) assert.equal(r.body.errorCode, code);
+          }
+        }
+        const utf8 = await call(srv.url, 'POST', '/v1/widget/user', {
+          headers: { authorization: widget, 'content-type': 'application/json; charset=UTF-8', 'content-encoding': 'identity' },
+          body: JSON.stringify({ user: { id: 'café', names: 'José' } }),
+        });
+        assert.equal(utf8.status, 200, utf8.text);
+        assert.equal(utf8.body.data.User.names, 'José');
+      });
+
+      it('refuses bytes that are not UTF-8 (400) rather than storing U+FFFD', async () => {
+        const bytes = Buffer.concat([Buffer.from('{"user":{"id":"bad-bytes","names":"Jos'), Buffer.from([0xe9]), Buffer.from('"}}')]);
+        const res = await fetch(srv.url + '/v1/widget/user', {
+          method: 'POST',
+          headers: { authorization: widget, 'content-type': 'application/json' },
+          body: bytes,
+        });
+        assert.equal(res.status, 400);
+        assert.equal(((await res.json()) as any).error.key, 'MALFORMED_JSON');
+        const rows = await srv.db.db.selectFrom('widget_users').select('names').where('reference_id', '=', 'bad-bytes').execute();
+        assert.deepEqual(rows, []);
+      });
+    });
   });
 }

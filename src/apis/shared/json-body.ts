@@ -1,11 +1,16 @@
 /**
- * The one JSON body parser of every API. Fastify's own parser (which refuses __proto__ and
+ * The one JSON body parser of every API. It reads only UTF-8 (RFC 8259): another charset, or a
+ * content encoding roster does not decode, is a 415, and bytes that are not UTF-8 are malformed
+ * JSON (400), never decoded into U+FFFD. Fastify's own parser (which refuses __proto__ and
  * constructor.prototype poisoning) turns the text into a value; this one then refuses what the
- * rest of roster must never see: bodies nested deeper than MAX_BODY_DEPTH. Refusals are typed
- * errors, so each API answers them in its own format.
+ * rest of roster must never see: bodies nested deeper than MAX_BODY_DEPTH, and strings or keys
+ * that are not well-formed Unicode. Refusals are typed errors, so each API answers them in its own
+ * format (Jelou and Plazbot 400, Chatwoot 422).
  */
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid, type FieldError } from '../../identity/errors.js';
+import { UnsupportedBody } from './errors.js';
 import { findJsonProblem, MAX_BODY_DEPTH, type JsonProblem } from './json-guard.js';
 
 export interface JsonBodyOptions {
@@ -23,21 +28,56 @@ export function fieldOf(path: Array<string | number>): string {
 }
 
 function problemError(p: JsonProblem) {
-  // A structure too deep is named by its top-level field: the full path is as long as the nesting.
-  const fields: FieldError[] = [{ field: fieldOf(p.path.slice(0, 1)), message: `is nested too deeply (maximum is ${MAX_BODY_DEPTH} levels)` }];
-  return invalid('JSON_TOO_DEEP', `The body is nested too deeply (maximum is ${MAX_BODY_DEPTH} levels)`, fields);
+  if (p.kind === 'too_deep') {
+    // A structure too deep is named by its top-level field: the full path is as long as the nesting.
+    const message = `is nested too deeply (maximum is ${MAX_BODY_DEPTH} levels)`;
+    return invalid('JSON_TOO_DEEP', `The body is nested too deeply (maximum is ${MAX_BODY_DEPTH} levels)`, [{ field: fieldOf(p.path.slice(0, 1)), message }]);
+  }
+  const fields: FieldError[] = [{ field: fieldOf(p.path), message: 'is not well-formed Unicode text' }];
+  return invalid('INVALID_TEXT', `Invalid body: ${fields[0]!.field} is not well-formed Unicode text (a lone surrogate)`, fields);
+}
+
+const malformed = () => Object.assign(new Error('The body is not valid UTF-8'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 });
+
+/** The charset parameter of a Content-Type header, lower-cased and unquoted; undefined when none. */
+export function charsetOf(contentType: string | undefined): string | undefined {
+  if (!contentType) return undefined;
+  for (const param of contentType.split(';').slice(1)) {
+    const eq = param.indexOf('=');
+    if (eq < 0) continue;
+    if (param.slice(0, eq).trim().toLowerCase() === 'charset')
+      return param
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase();
+  }
+  return undefined;
+}
+
+/** Why roster cannot read this body as sent (a 415), or undefined. */
+export function unreadableBody(headers: FastifyRequest['headers']): UnsupportedBody | undefined {
+  const charset = charsetOf(headers['content-type']);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return new UnsupportedBody('UNSUPPORTED_CHARSET', `The body must be UTF-8 JSON (charset=${charset.slice(0, 40)} is not read)`);
+  }
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity' && encoding.trim() !== '') {
+    return new UnsupportedBody('UNSUPPORTED_CONTENT_ENCODING', `Content-Encoding ${encoding.slice(0, 40)} is not decoded: send the body uncompressed`);
+  }
+  return undefined;
 }
 
 /** Replaces the JSON parser of `app` (and the plugins it registers) with roster's. */
 export function useJsonBodies(app: FastifyInstance, options: JsonBodyOptions = {}): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req: FastifyRequest, body: string | Buffer, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: FastifyRequest, body: string | Buffer, done) => {
+    const refused = unreadableBody(req.headers);
+    if (refused) return done(refused, undefined);
+    if (typeof body !== 'string' && !isUtf8(body)) return done(malformed(), undefined);
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (options.emptyIsNone && text.trim() === '') {
-      done(null, undefined);
-      return;
-    }
+    if (options.emptyIsNone && text.trim() === '') return done(null, undefined);
     void parse(req, text, (err, value: unknown) => {
       if (err) return done(err, undefined);
       const problem = findJsonProblem(value);

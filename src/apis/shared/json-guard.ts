@@ -7,7 +7,7 @@
 /** How deep a request body may nest (the body itself is level 1). No documented body needs more than 4. */
 export const MAX_BODY_DEPTH = 32;
 
-export type JsonProblemKind = 'too_deep';
+export type JsonProblemKind = 'too_deep' | 'ill_formed_text';
 
 export interface JsonProblem {
   kind: JsonProblemKind;
@@ -32,13 +32,19 @@ const isContainer = (v: unknown): v is object => typeof v === 'object' && v !== 
 
 /**
  * The first problem found in a parsed JSON value (depth first), or undefined: an object or array
- * nested deeper than `maxDepth` levels (the value itself, when it is one, is level 1).
+ * nested deeper than `maxDepth` levels (the value itself, when it is one, is level 1), or a string
+ * or key that is not well-formed Unicode (a lone surrogate, which JSON's \ud800 escapes can carry:
+ * SQLite would store it as invalid UTF-8, PostgreSQL as U+FFFD, so two texts would become one).
  */
 export function findJsonProblem(value: unknown, maxDepth = MAX_BODY_DEPTH): JsonProblem | undefined {
   const stack: Frame[] = [{ value, depth: isContainer(value) ? 1 : 0, key: undefined, parent: undefined }];
   while (stack.length > 0) {
     const frame = stack.pop()!;
     const v = frame.value;
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) return { kind: 'ill_formed_text', path: pathOf(frame) };
+      continue;
+    }
     if (!isContainer(v)) continue;
     if (frame.depth > maxDepth) return { kind: 'too_deep', path: pathOf(frame) };
     const depth = frame.depth + 1;
@@ -48,6 +54,7 @@ export function findJsonProblem(value: unknown, maxDepth = MAX_BODY_DEPTH): Json
       const keys = Object.keys(v);
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i]!;
+        if (!key.isWellFormed()) return { kind: 'ill_formed_text', path: [...pathOf(frame), key] };
         stack.push({ value: (v as Record<string, unknown>)[key], depth, key, parent: frame });
       }
     }
