@@ -182,5 +182,58 @@ for (const kind of STORES) {
         assert.deepEqual(rows, []);
       });
     });
+
+    describe('point 8: numbers that cannot be kept exactly', () => {
+      const jelouRaw = (body: string) =>
+        call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: widget, 'content-type': 'application/json' }, body });
+
+      it('refuses a Jelou legalId of 1e309 or 18446744073709551616 (400) instead of storing "Infinity" or "18446744073709552000"', async () => {
+        for (const [id, legalId] of [
+          ['n-inf', '1e309'],
+          ['n-big', '18446744073709551616'],
+          ['n-neg', '-1e309'],
+          ['n-lower', '9007199254740993'],
+        ] as const) {
+          const r = await jelouRaw(`{"user":{"id":"${id}","names":"N","legalId":${legalId}}}`);
+          assert.equal(r.status, 400, `${legalId}: ${r.text}`);
+          assert.equal(r.body.statusMessage, 'failure');
+          assert.equal(r.body.error.key, legalId.includes('e309') ? 'INVALID_NUMBER' : 'VALIDATION_FAILED');
+          assert.ok('user.legalId' in r.body.validationError, r.text);
+        }
+        const rows = await srv.db.db.selectFrom('widget_users').select('legal_id').where('reference_id', 'like', 'n-%').execute();
+        assert.deepEqual(rows, []);
+        const safe = await jelouRaw('{"user":{"id":"n-safe","names":"N","legalId":9007199254740991}}');
+        assert.equal(safe.status, 200, safe.text);
+        assert.equal(safe.body.data.User.legalId, '9007199254740991');
+      });
+
+      it('refuses non-finite and inexact whole numbers in Chatwoot custom_attributes (422) instead of storing null or another number', async () => {
+        const r = await cwRaw('POST', '/accounts', '{"name":"Numbers","custom_attributes":{"score":1e309}}');
+        assert.equal(r.status, 422, r.text);
+        assert.deepEqual(r.body.attributes, ['custom_attributes']);
+        assert.equal(r.body.message, 'Custom attributes score is not a finite number');
+        const big = await cwRaw('POST', '/accounts', '{"name":"Numbers","custom_attributes":{"id":18446744073709551616}}');
+        assert.equal(big.status, 422, big.text);
+        assert.deepEqual(big.body, {
+          message: 'Custom attributes holds a number that cannot be kept exactly (whole numbers at most 9007199254740991)',
+          attributes: ['custom_attributes'],
+        });
+        const user = await cwRaw('POST', '/users', `{"name":"N","email":"${uniqueEmail('num')}","custom_attributes":{"big":[1, 2e308]}}`);
+        assert.equal(user.status, 422, user.text);
+        const fine = await cwRaw('POST', '/accounts', '{"name":"Numbers","custom_attributes":{"score":0.1,"n":-42,"e":1.5e-10}}');
+        assert.equal(fine.status, 200, fine.text);
+        assert.deepEqual(fine.body.custom_attributes, { score: 0.1, n: -42, e: 1.5e-10 });
+      });
+
+      it('refuses non-finite numbers in Plazbot too (400)', async () => {
+        const r = await call(srv.url, 'POST', '/api/user', {
+          headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+          body: '{"name":"A","lastName":"B","email":"num@example.com","password":"Secure-Passphrase-123!","company":"acme","defaultStartWeek":1e400}',
+        });
+        assert.equal(r.status, 400, r.text);
+        assert.equal(r.body.errorCode, 'INVALID_NUMBER');
+        assert.equal(r.body.errors[0].field, 'defaultStartWeek');
+      });
+    });
   });
 }

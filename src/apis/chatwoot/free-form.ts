@@ -14,12 +14,16 @@ export const FREE_FORM_LIMITS: FreeFormLimits = { maxDepth: 8, maxBytes: 16 * 10
 export const FREE_FORM_MESSAGES = {
   tooDeep: `is nested too deeply (maximum is ${FREE_FORM_LIMITS.maxDepth} levels)`,
   tooLarge: `is too large (maximum is ${FREE_FORM_LIMITS.maxBytes} bytes)`,
+  inexact: `holds a number that cannot be kept exactly (whole numbers at most ${Number.MAX_SAFE_INTEGER})`,
 } as const;
 
 /** Throws the 422 for `field` when `value` is over the limits. */
 export function checkFreeFormField(field: string, value: unknown): void {
   const problem = checkFreeForm(value, FREE_FORM_LIMITS);
-  if (problem) throw recordInvalid(field, problem === 'too_deep' ? FREE_FORM_MESSAGES.tooDeep : FREE_FORM_MESSAGES.tooLarge);
+  if (problem) {
+    const message = { too_deep: FREE_FORM_MESSAGES.tooDeep, too_large: FREE_FORM_MESSAGES.tooLarge, inexact_number: FREE_FORM_MESSAGES.inexact }[problem];
+    throw recordInvalid(field, message);
+  }
 }
 
 /**

@@ -3,8 +3,8 @@
  * content encoding roster does not decode, is a 415, and bytes that are not UTF-8 are malformed
  * JSON (400), never decoded into U+FFFD. Fastify's own parser (which refuses __proto__ and
  * constructor.prototype poisoning) turns the text into a value; this one then refuses what the
- * rest of roster must never see: bodies nested deeper than MAX_BODY_DEPTH, and strings or keys
- * that are not well-formed Unicode. Refusals are typed errors, so each API answers them in its own
+ * rest of roster must never see: bodies nested deeper than MAX_BODY_DEPTH, strings or keys that
+ * are not well-formed Unicode, and numbers that are not finite (1e309 is read as Infinity). Refusals are typed errors, so each API answers them in its own
  * format (Jelou and Plazbot 400, Chatwoot 422).
  */
 import { isUtf8 } from 'node:buffer';
@@ -32,6 +32,10 @@ function problemError(p: JsonProblem) {
     // A structure too deep is named by its top-level field: the full path is as long as the nesting.
     const message = `is nested too deeply (maximum is ${MAX_BODY_DEPTH} levels)`;
     return invalid('JSON_TOO_DEEP', `The body is nested too deeply (maximum is ${MAX_BODY_DEPTH} levels)`, [{ field: fieldOf(p.path.slice(0, 1)), message }]);
+  }
+  if (p.kind === 'inexact_number') {
+    const fields: FieldError[] = [{ field: fieldOf(p.path), message: 'is not a finite number' }];
+    return invalid('INVALID_NUMBER', `Invalid body: ${fields[0]!.field} ${fields[0]!.message}`, fields);
   }
   const fields: FieldError[] = [{ field: fieldOf(p.path), message: 'is not well-formed Unicode text' }];
   return invalid('INVALID_TEXT', `Invalid body: ${fields[0]!.field} is not well-formed Unicode text (a lone surrogate)`, fields);
