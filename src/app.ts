@@ -18,6 +18,7 @@ import { Metrics, registerMetricsRoute } from './infra/metrics.js';
 import { limitConnectionsPerAddress } from './infra/connection-limit.js';
 import { makeValidatorCompiler } from './apis/shared/validation.js';
 import { useJsonBodies } from './apis/shared/json-body.js';
+import { CredentialGuard } from './apis/shared/credential-guard.js';
 import type { Db } from './store/db.js';
 import { outboxCounts } from './mail/outbox.js';
 
@@ -83,13 +84,14 @@ export async function buildApp({ config, db, counters: given, readiness = [], ma
   const counters = given ?? new MemoryCounterStore();
   if (!given) app.addHook('onClose', () => counters.close());
   const auth = new Authenticator(db, config.credentialCacheTtlMs);
+  const guard = new CredentialGuard(counters, config.credentialLimits, (fields, msg) => app.log.warn(fields, msg));
   await registerOpenApi(app, config.publicUrl);
   await registerOpenApiRoute(app);
   if (metrics) registerMetricsRoute(app, metrics);
   await app.register(healthRoutes, { db, checks: readiness });
-  await app.register(jelouRoutes, { prefix: '/v1', db, auth });
-  await app.register(chatwootRoutes, { prefix: '/platform/api/v1', db, auth, frontendUrl: config.frontendUrl });
-  await app.register(plazbotRoutes, { prefix: '/api', db, auth, counters, authConfig: config.auth, mail });
+  await app.register(jelouRoutes, { prefix: '/v1', db, auth, guard });
+  await app.register(chatwootRoutes, { prefix: '/platform/api/v1', db, auth, frontendUrl: config.frontendUrl, guard });
+  await app.register(plazbotRoutes, { prefix: '/api', db, auth, counters, authConfig: config.auth, mail, guard });
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }));
   return app;

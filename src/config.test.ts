@@ -35,6 +35,18 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: 'soon' }), /SHUTDOWN_TIMEOUT_MS/);
   });
 
+  it('limits failed API-credential checks by default, configurably (issue 9, point 10)', () => {
+    assert.deepEqual(loadConfig({}).credentialLimits, { enabled: true, maxFailuresPerIp: 20, maxFailuresPerCredential: 100, windowSeconds: 300 });
+    const c = loadConfig({
+      CREDENTIAL_LIMITS: 'off',
+      CREDENTIAL_MAX_FAILURES_PER_IP: '3',
+      CREDENTIAL_MAX_FAILURES_PER_ID: '7',
+      CREDENTIAL_WINDOW_SECONDS: '60',
+    });
+    assert.deepEqual(c.credentialLimits, { enabled: false, maxFailuresPerIp: 3, maxFailuresPerCredential: 7, windowSeconds: 60 });
+    assert.throws(() => loadConfig({ CREDENTIAL_MAX_FAILURES_PER_IP: '0' }), /CREDENTIAL_MAX_FAILURES_PER_IP/);
+  });
+
   it('lets flags override the environment', () => {
     const c = loadConfig({ PORT: '4000', HOST: '0.0.0.0' }, { port: 5000 });
     assert.equal(c.port, 5000);

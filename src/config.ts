@@ -36,6 +36,8 @@ export interface Config {
   /** How long a stop (SIGTERM, SIGINT) may take, whatever clients do; then the process exits. */
   shutdownTimeoutMs: number;
   http: HttpConfig;
+  /** Failed API-credential checks allowed per client address and per credential id. */
+  credentialLimits: CredentialLimitsConfig;
   /** Plazbot login sessions, failed-login limits and mail. */
   auth: AuthConfig;
   mail: MailConfig;
@@ -51,6 +53,13 @@ export interface HttpConfig {
    * that TRUST_PROXY trusts (load balancers) are not capped: the cap is for clients.
    */
   maxConnectionsPerIp: number;
+}
+
+export interface CredentialLimitsConfig {
+  enabled: boolean;
+  maxFailuresPerIp: number;
+  maxFailuresPerCredential: number;
+  windowSeconds: number;
 }
 
 export interface AuthConfig {
@@ -256,6 +265,12 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       requestTimeoutMs,
       headersTimeoutMs,
       maxConnectionsPerIp: int(env, 'HTTP_MAX_CONNECTIONS_PER_IP', 100, 0, 1_000_000),
+    },
+    credentialLimits: {
+      enabled: bool(env, 'CREDENTIAL_LIMITS', true),
+      maxFailuresPerIp: int(env, 'CREDENTIAL_MAX_FAILURES_PER_IP', 20, 1, 100_000),
+      maxFailuresPerCredential: int(env, 'CREDENTIAL_MAX_FAILURES_PER_ID', 100, 1, 1_000_000),
+      windowSeconds: int(env, 'CREDENTIAL_WINDOW_SECONDS', 300, 1, 86_400),
     },
     auth: {
       sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 3600, 60, 30 * 86_400),

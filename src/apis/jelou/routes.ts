@@ -6,6 +6,7 @@ import { unauthorized } from '../../identity/errors.js';
 import { getOrCreateWidgetUser } from '../../identity/widget-users.js';
 import type { Db } from '../../store/db.js';
 import { parseWidgetAuthorization } from '../shared/auth.js';
+import type { CredentialGuard } from '../shared/credential-guard.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { presentError, presentWidgetUser } from './present.js';
 import { CreateWidgetUserBody, CreateWidgetUserResponse, ErrorBody } from './schemas.js';
@@ -13,9 +14,11 @@ import { CreateWidgetUserBody, CreateWidgetUserResponse, ErrorBody } from './sch
 export interface JelouDeps {
   db: Db;
   auth: Authenticator;
+  /** Counts failed credential checks per address and per client id (429 past the limits). */
+  guard: CredentialGuard;
 }
 
-export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, auth }) => {
+export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, auth, guard }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   useErrorFormat(app, presentError);
 
@@ -32,7 +35,7 @@ export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, 
       onRequest: async (req) => {
         const creds = parseWidgetAuthorization(req.headers.authorization);
         if (!creds) throw unauthorized('UNAUTHORIZED', 'Missing or invalid Authorization: send Basic base64(clientId:clientSecret)');
-        req.principal = await auth.widgetClient(creds.clientId, creds.secret);
+        req.principal = await guard.check(req.ip, { kind: 'widget_client', id: creds.clientId }, () => auth.widgetClient(creds.clientId, creds.secret));
       },
     },
     async (req) => {

@@ -21,7 +21,8 @@ import {
 import { verifyDummy } from '../../identity/passwords.js';
 import type { CounterStore } from '../../infra/counters.js';
 import type { Db } from '../../store/db.js';
-import { parseBearer } from '../shared/auth.js';
+import { parseBearer, tokenIdOf } from '../shared/auth.js';
+import type { CredentialGuard } from '../shared/credential-guard.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { ok, presentError, presentUser, verifyPage } from './present.js';
 import {
@@ -44,6 +45,8 @@ export interface PlazbotDeps {
   counters: CounterStore;
   authConfig: AuthConfig;
   mail: MailNotifier;
+  /** Counts failed API-token checks per address and per token id (429 past the limits). */
+  guard: CredentialGuard;
 }
 
 const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
@@ -67,7 +70,7 @@ const VERIFY_PAGES: Record<VerifyOutcome, { status: number; title: string; text:
   },
 };
 
-export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { db, auth, counters, authConfig, mail }) => {
+export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { db, auth, counters, authConfig, mail, guard }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   useErrorFormat(app, presentError);
   const loginPolicy = {
@@ -83,7 +86,8 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
   };
   const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
   const apiToken = async (req: FastifyRequest) => {
-    req.principal = await auth.token('api_token', bearer(req.headers.authorization, 'UNAUTHORIZED'));
+    const token = bearer(req.headers.authorization, 'UNAUTHORIZED');
+    req.principal = await guard.check(req.ip, { kind: 'api_token', id: tokenIdOf(token) }, () => auth.token('api_token', token));
   };
   // RFC 6750: a 401 from a Bearer-protected route says which scheme to use.
   const bearerRoutes = new Set(['/api/user', '/api/user/me', '/api/user/email']);

@@ -1,6 +1,7 @@
 /** What the Chatwoot route modules share: their dependencies and the path-target hook. */
 import type { FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { Authenticator } from '../../../identity/credentials.js';
+import type { CredentialGuard } from '../../shared/credential-guard.js';
 import { authorize, type AuthorizedId, type PermissibleType } from '../permissions.js';
 import type { Db } from '../../../store/db.js';
 import { AnyErrorBody } from '../schemas.js';
@@ -10,6 +11,8 @@ export interface ChatwootDeps {
   auth: Authenticator;
   /** Login links point at `<frontendUrl>/app/login`. */
   frontendUrl: string;
+  /** Counts failed platform-app token checks per address and per app id (429 past the limits). */
+  guard: CredentialGuard;
 }
 
 declare module 'fastify' {
