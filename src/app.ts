@@ -19,6 +19,8 @@ import { limitConnectionsPerAddress } from './infra/connection-limit.js';
 import { makeValidatorCompiler } from './apis/shared/validation.js';
 import { useJsonBodies } from './apis/shared/json-body.js';
 import { CredentialGuard } from './apis/shared/credential-guard.js';
+import { useSecurityHeaders } from './apis/shared/browser.js';
+import { OriginPolicy } from './identity/cors-origins.js';
 import type { Db } from './store/db.js';
 import { outboxCounts } from './mail/outbox.js';
 
@@ -84,12 +86,15 @@ export async function buildApp({ config, db, counters: given, readiness = [], ma
   const counters = given ?? new MemoryCounterStore();
   if (!given) app.addHook('onClose', () => counters.close());
   const auth = new Authenticator(db, config.credentialCacheTtlMs);
+  const origins = new OriginPolicy(db, config.credentialCacheTtlMs);
   const guard = new CredentialGuard(counters, config.credentialLimits, (fields, msg) => app.log.warn(fields, msg));
+  // Security headers on every answer (helmet, set for an API).
+  await useSecurityHeaders(app, config.publicUrl);
   await registerOpenApi(app, config.publicUrl);
   await registerOpenApiRoute(app);
   if (metrics) registerMetricsRoute(app, metrics);
   await app.register(healthRoutes, { db, checks: readiness });
-  await app.register(jelouRoutes, { prefix: '/v1', db, auth, guard });
+  await app.register(jelouRoutes, { prefix: '/v1', db, auth, guard, origins });
   await app.register(chatwootRoutes, { prefix: '/platform/api/v1', db, auth, frontendUrl: config.frontendUrl, guard });
   await app.register(plazbotRoutes, { prefix: '/api', db, auth, counters, authConfig: config.auth, mail, guard });
 

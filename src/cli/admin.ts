@@ -1,6 +1,7 @@
 /** The admin verbs: companies and credentials. Each prints one JSON object with --json. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { createCompany, listCompanies, updateCompany, type Company } from '../identity/companies.js';
+import { allCorsOrigins, checkOrigins, corsOriginsOf, updateCorsOrigins } from '../identity/cors-origins.js';
 import { createToken, createWidgetClient, listCredentials, revokeCredential, type CredentialKind, type CredentialSummary } from '../identity/credentials.js';
 import { listOutbox } from '../mail/outbox.js';
 import type { Db } from '../store/db.js';
@@ -14,11 +15,15 @@ export type WithDb = <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
 
 /** `company create` prints exactly {id, code, name}; list and update add the settings. */
 const companyJson = (c: Company) => ({ id: c.id, code: c.code, name: c.name });
-const companyDetailJson = (c: Company) => ({
+const companyDetailJson = (c: Company, corsOrigins: string[]) => ({
   ...companyJson(c),
   requireEmailVerification: c.requireEmailVerification,
   passwordPolicy: c.passwordPolicy,
+  corsOrigins,
 });
+
+/** A repeatable option's values, in order. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function length(value: string): number {
   if (!/^\d{1,4}$/.test(value)) throw new InvalidArgumentError('must be a whole number');
@@ -32,6 +37,8 @@ interface CompanyUpdateOptions {
   passwordMinLength?: number;
   passwordMaxLength?: number;
   defaultPasswordPolicy?: boolean;
+  corsOrigin?: string[];
+  removeCorsOrigin?: string[];
 }
 
 const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
@@ -54,9 +61,9 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .description('list companies')
     .option('--json', 'print one JSON object')
     .action(async (_opts: unknown, cmd: Command) => {
-      const all = await withDb(listCompanies);
+      const [all, origins] = await withDb((db) => Promise.all([listCompanies(db), allCorsOrigins(db)]));
       out(cmd).print(
-        { companies: all.map(companyDetailJson) },
+        { companies: all.map((c) => companyDetailJson(c, origins.get(c.id) ?? [])) },
         all.length === 0
           ? 'no companies'
           : all.map((c) => `${c.id}\t${c.code}\t${c.name}${c.requireEmailVerification ? '\t(email verification required)' : ''}`).join('\n'),
@@ -72,6 +79,8 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .option('--password-min-length <n>', 'shortest password accepted (8-128; default 8)', length)
     .option('--password-max-length <n>', 'longest password accepted (8-1024; default 128)', length)
     .option('--default-password-policy', 'back to the default password policy')
+    .option('--cors-origin <origin>', 'let web pages of this origin call the widget API (scheme://host[:port]; repeatable)', collect)
+    .option('--remove-cors-origin <origin>', 'no longer let this origin call (repeatable)', collect)
     .option('--json', 'print one JSON object')
     .action(async (opts: CompanyUpdateOptions, cmd: Command) => {
       const policy =
@@ -83,15 +92,25 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
           : opts.defaultPasswordPolicy
             ? null
             : undefined;
-      const c = await withDb((db) =>
-        updateCompany(db, opts.code, {
+      // Every value checked before anything is written.
+      checkOrigins([...(opts.corsOrigin ?? []), ...(opts.removeCorsOrigin ?? [])]);
+      const [c, corsOrigins] = await withDb(async (db) => {
+        const updated = await updateCompany(db, opts.code, {
           name: opts.name,
           requireEmailVerification: opts.requireEmailVerification,
           ...(policy !== undefined && { passwordPolicy: policy }),
-        }),
-      );
+        });
+        const origins =
+          opts.corsOrigin || opts.removeCorsOrigin
+            ? await updateCorsOrigins(db, opts.code, { add: opts.corsOrigin, remove: opts.removeCorsOrigin })
+            : await corsOriginsOf(db, updated.id);
+        return [updated, origins] as const;
+      });
       const p = c.passwordPolicy;
-      out(cmd).print(companyDetailJson(c), `updated company ${c.code} (id ${c.id}): ${c.name}; passwords ${p.minLength}-${p.maxLength} characters`);
+      out(cmd).print(
+        companyDetailJson(c, corsOrigins),
+        `updated company ${c.code} (id ${c.id}): ${c.name}; passwords ${p.minLength}-${p.maxLength} characters; CORS origins: ${corsOrigins.join(', ') || 'none'}`,
+      );
     });
 
   program

@@ -184,6 +184,14 @@ export interface SsoLoginTokensTable {
   created_at: string;
 }
 
+/** A web origin whose pages may call the widget API with the company's credentials. */
+export interface CompanyCorsOriginsTable {
+  company_id: number;
+  /** Serialized: scheme://host[:port], lower-case, no default port, no path. */
+  origin: string;
+  created_at: string;
+}
+
 export interface SessionsTable {
   /** SHA-256 of the opaque session token, hex. */
   token_digest: string;
@@ -241,6 +249,7 @@ export interface Database {
   user_access_tokens: UserAccessTokensTable;
   sso_login_tokens: SsoLoginTokensTable;
   sessions: SessionsTable;
+  company_cors_origins: CompanyCorsOriginsTable;
   email_tokens: EmailTokensTable;
   outbox: OutboxTable;
 }

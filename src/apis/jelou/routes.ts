@@ -2,7 +2,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Authenticator } from '../../identity/credentials.js';
-import { unauthorized } from '../../identity/errors.js';
+import { forbidden, unauthorized } from '../../identity/errors.js';
+import type { OriginPolicy } from '../../identity/cors-origins.js';
+import { useCors } from '../shared/browser.js';
 import { getOrCreateWidgetUser } from '../../identity/widget-users.js';
 import type { Db } from '../../store/db.js';
 import { parseWidgetAuthorization } from '../shared/auth.js';
@@ -16,11 +18,16 @@ export interface JelouDeps {
   auth: Authenticator;
   /** Counts failed credential checks per address and per client id (429 past the limits). */
   guard: CredentialGuard;
+  /** The web origins each company lets call from a browser (CORS). */
+  origins: OriginPolicy;
 }
 
-export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, auth, guard }) => {
+export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, auth, guard, origins }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   useErrorFormat(app, presentError);
+  // Customers' web pages call the widget endpoint: a preflight is answered for an origin some
+  // company allows, and each request is then held to its credential's company (below).
+  await useCors(app, (origin) => origins.allowedByAny(origin), ['POST']);
 
   app.post(
     '/widget/user',
@@ -36,6 +43,10 @@ export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, 
         const creds = parseWidgetAuthorization(req.headers.authorization);
         if (!creds) throw unauthorized('UNAUTHORIZED', 'Missing or invalid Authorization: send Basic base64(clientId:clientSecret)');
         req.principal = await guard.check(req.ip, { kind: 'widget_client', id: creds.clientId }, () => auth.widgetClient(creds.clientId, creds.secret));
+        const origin = req.headers.origin;
+        if (origin !== undefined && !(await origins.allowedFor(req.principal.companyId, origin))) {
+          throw forbidden('ORIGIN_NOT_ALLOWED', "This web origin may not call the widget API with this company's credentials");
+        }
       },
     },
     async (req) => {
