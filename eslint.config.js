@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
  * Imports are relative, so each rule forbids the paths that would climb into a layer above.
  */
 const APIS = ['jelou', 'plazbot', 'chatwoot', 'scim', 'admin'];
-const COMPOSITION = ['cli', 'app', 'main', 'demo', 'housekeeping', 'workers'];
+const COMPOSITION = ['cli', 'app', 'main', 'services', 'demo', 'housekeeping', 'workers'];
 const forbid = (files, regex, message) => ({
   files,
   ignores: ['**/*.test.ts'],

@@ -19,10 +19,9 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
-import { createCompany } from '../src/identity/companies.js';
-import { createWidgetClient } from '../src/identity/credentials.js';
 import { openDb } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
+import { servicesOf } from '../test/fixtures/services.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/roster.js', import.meta.url));
 const env = process.env;
@@ -138,16 +137,23 @@ async function main(): Promise<void> {
   const store = openDb(dbUrl, { poolSize: 2 });
   const port = await freePort();
   const roster = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
-    env: { ...env, DATABASE_URL: dbUrl, DATABASE_POOL_SIZE: String(POOL), LOG_LEVEL: LOG_LEVEL, SEED_DEMO: 'false' },
+    env: {
+      ...env,
+      DATABASE_URL: dbUrl,
+      DATABASE_POOL_SIZE: String(POOL),
+      LOG_LEVEL: LOG_LEVEL,
+      SEED_DEMO: 'false',
+      ROSTER_SECRET_KEY: env.ROSTER_SECRET_KEY ?? randomBytes(32).toString('base64'),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const pool = new pg.Pool({ connectionString: dbUrl, max: POOL });
   pool.on('error', () => {});
   try {
     await migrateToLatest(store);
-    await createCompany(store, { code: 'bench', name: 'Bench' });
-    const client = await createWidgetClient(store, { companyCode: 'bench' });
-    const company = await store.db.selectFrom('companies').select('id').where('code', '=', 'bench').executeTakeFirstOrThrow();
+    await servicesOf(store).companies.create({ code: 'bench', name: 'Bench' });
+    const client = await servicesOf(store).credentials.createWidgetClient({ companyCode: 'bench' });
+    const company = await store.kysely.selectFrom('companies').select('id').where('code', '=', 'bench').executeTakeFirstOrThrow();
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       if (

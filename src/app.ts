@@ -5,12 +5,12 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
-import { Authenticator } from './identity/credentials.js';
 import type { MailNotifier } from './mail/outbox.js';
 import { MemoryCounterStore, type CounterStore } from './infra/counters.js';
 import { chatwootRoutes } from './apis/chatwoot/routes.js';
 import { jelouRoutes } from './apis/jelou/routes.js';
 import { plazbotRoutes } from './apis/plazbot/routes.js';
+import { scimRoutes } from './apis/scim/routes.js';
 import { healthRoutes, type ReadinessCheck } from './infra/health.js';
 import { registerOpenApi, registerOpenApiRoute } from './infra/openapi.js';
 import { redact, redactUrlSecrets, serializers } from './infra/logging.js';
@@ -20,9 +20,11 @@ import { makeValidatorCompiler } from './apis/shared/validation.js';
 import { useJsonBodies } from './apis/shared/json-body.js';
 import { CredentialGuard } from './apis/shared/credential-guard.js';
 import { useSecurityHeaders } from './apis/shared/browser.js';
-import { OriginPolicy } from './identity/cors-origins.js';
 import type { Db } from './store/db.js';
-import { outboxCounts } from './mail/outbox.js';
+import { buildServices, SCIM_PREFIX, type Services } from './services.js';
+import type { SecretBox } from './infra/secret-box.js';
+import { openSecretBox } from './infra/secret-key.js';
+import { passwordVerifications } from './identity/passwords.js';
 
 export interface AppDeps {
   config: Config;
@@ -36,12 +38,26 @@ export interface AppDeps {
   readiness?: ReadinessCheck[];
   /** Woken when a request queues mail (the outbox sender); without it the sender's poll finds it. */
   mail?: MailNotifier;
+  /** The service graph (services.ts); built here from the other dependencies when not given. */
+  services?: Services;
+  /** Needed to build the services here (when `services` is not given). */
+  secrets?: SecretBox;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
 
-export async function buildApp({ config, db, counters: given, readiness = [], mail = { notify: () => {} } }: AppDeps): Promise<FastifyInstance> {
-  const metrics = config.metrics ? new Metrics({ poolStats: db.poolStats, outboxCounts: () => outboxCounts(db) }) : undefined;
+export async function buildApp({
+  config,
+  db,
+  counters: given,
+  readiness = [],
+  mail = { notify: () => {} },
+  services: built,
+  secrets,
+}: AppDeps): Promise<FastifyInstance> {
+  const counters = given ?? new MemoryCounterStore();
+  const services = built ?? buildServices({ db, config, counters, mail, secrets: secrets ?? openSecretBox(config) });
+  const metrics = config.metrics ? new Metrics({ poolStats: db.poolStats, outboxCounts: () => services.outbox.counts(), passwordVerifications }) : undefined;
   const app = Fastify({
     logger: { level: config.logLevel, serializers, redact },
     bodyLimit: BODY_LIMIT,
@@ -83,10 +99,8 @@ export async function buildApp({ config, db, counters: given, readiness = [], ma
   useJsonBodies(app);
   app.decorateRequest('principal', null);
 
-  const counters = given ?? new MemoryCounterStore();
   if (!given) app.addHook('onClose', () => counters.close());
-  const auth = new Authenticator(db, config.credentialCacheTtlMs);
-  const origins = new OriginPolicy(db, config.credentialCacheTtlMs);
+  const { auth } = services;
   const guard = new CredentialGuard(counters, config.credentialLimits, (fields, msg) => app.log.warn(fields, msg));
   // Security headers on every answer (helmet, set for an API).
   await useSecurityHeaders(app, config.publicUrl);
@@ -94,9 +108,10 @@ export async function buildApp({ config, db, counters: given, readiness = [], ma
   await registerOpenApiRoute(app);
   if (metrics) registerMetricsRoute(app, metrics);
   await app.register(healthRoutes, { db, checks: readiness });
-  await app.register(jelouRoutes, { prefix: '/v1', db, auth, guard, origins });
-  await app.register(chatwootRoutes, { prefix: '/platform/api/v1', db, auth, frontendUrl: config.frontendUrl, guard });
-  await app.register(plazbotRoutes, { prefix: '/api', db, auth, counters, authConfig: config.auth, mail, guard });
+  await app.register(jelouRoutes, { prefix: '/v1', auth, guard, origins: services.corsOrigins, widgetUsers: services.widgetUsers });
+  await app.register(chatwootRoutes, { prefix: '/platform/api/v1', auth, guard, ...services.chatwoot });
+  await app.register(plazbotRoutes, { prefix: '/api', auth, guard, users: services.plazbot, mail });
+  await app.register(scimRoutes, { prefix: SCIM_PREFIX, auth, guard, ...services.scim });
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }));
   return app;

@@ -2,6 +2,7 @@
  * Environment (and CLI flags) -> one typed, validated config. A bad value stops startup with a
  * message that names the variable.
  */
+import { parseSecretKey } from './infra/secret-box.js';
 import { parseDatabaseUrl, redactUrl } from './store/db.js';
 
 export interface Config {
@@ -38,6 +39,14 @@ export interface Config {
   http: HttpConfig;
   /** Failed API-credential checks allowed per client address and per credential id. */
   credentialLimits: CredentialLimitsConfig;
+  /**
+   * The key that encrypts secrets roster must read back (ROSTER_SECRET_KEY; 32 bytes, hex or base64),
+   * and previous keys that still open values during a rotation (ROSTER_SECRET_KEY_PREVIOUS, comma
+   * separated). Unset on SQLite: a key file beside the database, made at first start. Required on
+   * PostgreSQL, where every node needs the same key.
+   */
+  secretKey: Buffer | undefined;
+  previousSecretKeys: Buffer[];
   /** Plazbot login sessions, failed-login limits and mail. */
   auth: AuthConfig;
   mail: MailConfig;
@@ -145,6 +154,25 @@ function frontendUrlOf(env: Env, publicUrl: string): string {
     throw new ConfigError(`${name} must be an http(s) URL without query, fragment or credentials (got ${got})`);
   }
   return value;
+}
+
+function secretKeys(env: Env): { secretKey: Buffer | undefined; previousSecretKeys: Buffer[] } {
+  const parse = (name: string, text: string) => {
+    try {
+      return parseSecretKey(text);
+    } catch (err) {
+      throw new ConfigError(`${name}: ${(err as Error).message}`);
+    }
+  };
+  const current = env.ROSTER_SECRET_KEY?.trim();
+  const previous = (env.ROSTER_SECRET_KEY_PREVIOUS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  return {
+    secretKey: current ? parse('ROSTER_SECRET_KEY', current) : undefined,
+    previousSecretKeys: previous.map((k) => parse('ROSTER_SECRET_KEY_PREVIOUS', k)),
+  };
 }
 
 function mailConfig(env: Env, publicUrl: string): MailConfig {
@@ -272,6 +300,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
       maxFailuresPerCredential: int(env, 'CREDENTIAL_MAX_FAILURES_PER_ID', 100, 1, 1_000_000),
       windowSeconds: int(env, 'CREDENTIAL_WINDOW_SECONDS', 300, 1, 86_400),
     },
+    ...secretKeys(env),
     auth: {
       sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 3600, 60, 30 * 86_400),
       loginMaxFailures: int(env, 'LOGIN_MAX_FAILURES', 5, 1, 10_000),

@@ -1,7 +1,7 @@
 /** The demo tenant `npm start` creates on a new database, so a newcomer can call every API at once. */
-import type { Db } from './store/db.js';
-import { countCompanies, createCompany, type Company } from './identity/companies.js';
-import { createToken, createWidgetClient, type TokenCreated, type WidgetClientCreated } from './identity/credentials.js';
+import type { Company } from './identity/companies.js';
+import type { TokenCreated, WidgetClientCreated } from './identity/credentials.js';
+import type { Services } from './services.js';
 import { DomainError } from './identity/errors.js';
 
 export interface DemoCredentials {
@@ -14,11 +14,11 @@ export interface DemoCredentials {
 export const DEMO_COMPANY = { code: 'demo', name: 'Demo Company' } as const;
 
 /** Seeds the demo tenant when there is no company yet; undefined when there was one. */
-export async function seedDemo(db: Db): Promise<DemoCredentials | undefined> {
-  if ((await countCompanies(db)) > 0) return undefined;
+export async function seedDemo({ companies, credentials }: Pick<Services, 'companies' | 'credentials'>): Promise<DemoCredentials | undefined> {
+  if ((await companies.count()) > 0) return undefined;
   let company: Company;
   try {
-    company = await createCompany(db, DEMO_COMPANY);
+    company = await companies.create(DEMO_COMPANY);
   } catch (err) {
     // Another node seeded it a moment ago.
     if (err instanceof DomainError && err.kind === 'conflict') return undefined;
@@ -26,8 +26,8 @@ export async function seedDemo(db: Db): Promise<DemoCredentials | undefined> {
   }
   return {
     company,
-    widgetClient: await createWidgetClient(db, { companyCode: company.code, botName: 'Demo Bot' }),
-    apiToken: await createToken(db, 'api_token', { companyCode: company.code, name: 'demo' }),
-    platformApp: await createToken(db, 'platform_app', { companyCode: company.code, name: 'Demo Platform App' }),
+    widgetClient: await credentials.createWidgetClient({ companyCode: company.code, botName: 'Demo Bot' }),
+    apiToken: await credentials.createToken('api_token', { companyCode: company.code, name: 'demo' }),
+    platformApp: await credentials.createToken('platform_app', { companyCode: company.code, name: 'Demo Platform App' }),
   };
 }

@@ -17,8 +17,8 @@ export const RETENTION = {
 export async function housekeeping(db: Db, now = new Date()): Promise<{ sessions: number; emailTokens: number; outbox: number }> {
   const t = now.getTime();
   return {
-    sessions: await purgeExpiredSessions(db.db, now.toISOString()),
-    emailTokens: await purgeStaleEmailTokens(db.db, new Date(t - RETENTION.emailTokensMs).toISOString()),
-    outbox: await purgeSettled(db.db, new Date(t - RETENTION.outboxMs).toISOString()),
+    sessions: await purgeExpiredSessions(db.kysely, now.toISOString()),
+    emailTokens: await purgeStaleEmailTokens(db.kysely, new Date(t - RETENTION.emailTokensMs).toISOString()),
+    outbox: await purgeSettled(db.kysely, new Date(t - RETENTION.outboxMs).toISOString()),
   };
 }

@@ -9,11 +9,15 @@ import { RedisCounterStore } from './infra/redis-counters.js';
 import type { ReadinessCheck } from './infra/health.js';
 import { smtpTransport } from './mail/smtp.js';
 import { buildApp } from './app.js';
+import { buildServices, type Services } from './services.js';
+import { openSecretBox } from './infra/secret-key.js';
 import { openDb, redactUrl, type Db } from './store/db.js';
 import { migrateOnStart } from './store/migrate.js';
 
 export interface Running {
   app: FastifyInstance;
+  /** The service graph this node serves with. */
+  services: Services;
   db: Db;
   counters: CounterStore;
   url: string;
@@ -25,6 +29,8 @@ export interface Running {
 const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 
 export async function start(config: Config): Promise<Running> {
+  // Before anything opens: a PostgreSQL node without the shared key refuses to start.
+  const secrets = openSecretBox(config);
   const db = openDb(config.databaseUrl, {
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
@@ -40,9 +46,11 @@ export async function start(config: Config): Promise<Running> {
       // Give Redis a moment to connect, so the first requests count there; start without it if not.
       redisReady?.(),
     ]);
-    const demo = config.seedDemo ? await seedDemo(db) : undefined;
     let sender: OutboxSender | undefined;
-    const server = await buildApp({ config, db, counters, readiness, mail: { notify: () => sender?.notify() } });
+    const mailNotifier = { notify: () => sender?.notify() };
+    const services = buildServices({ db, config, counters, mail: mailNotifier, secrets });
+    const demo = config.seedDemo ? await seedDemo(services) : undefined;
+    const server = await buildApp({ config, db, counters, readiness, mail: mailNotifier, services });
     app = server;
     log = server.log;
     if (redisUp === false) server.log.warn('redis unreachable at start: rate limits count per node until it answers');
@@ -74,6 +82,7 @@ export async function start(config: Config): Promise<Running> {
     const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
     return {
       app: server,
+      services,
       db,
       counters,
       url,

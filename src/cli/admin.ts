@@ -1,17 +1,17 @@
 /** The admin verbs: companies and credentials. Each prints one JSON object with --json. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { createCompany, listCompanies, updateCompany, type Company } from '../identity/companies.js';
-import { allCorsOrigins, checkOrigins, corsOriginsOf, updateCorsOrigins } from '../identity/cors-origins.js';
-import { createToken, createWidgetClient, listCredentials, revokeCredential, type CredentialKind, type CredentialSummary } from '../identity/credentials.js';
-import { listOutbox } from '../mail/outbox.js';
-import type { Db } from '../store/db.js';
+import type { Company } from '../identity/companies.js';
+import { checkOrigins } from '../identity/cors-origins.js';
+import type { CredentialKind, CredentialSummary } from '../identity/credentials.js';
+import type { Services } from '../services.js';
 
 export interface Output {
   json: boolean;
   print(value: unknown, human: string): void;
 }
 
-export type WithDb = <T>(fn: (db: Db) => Promise<T>) => Promise<T>;
+/** Runs `fn` with the services on the configured database (migrated), then closes it. */
+export type WithServices = <T>(fn: (s: Services) => Promise<T>) => Promise<T>;
 
 /** `company create` prints exactly {id, code, name}; list and update add the settings. */
 const companyJson = (c: Company) => ({ id: c.id, code: c.code, name: c.name });
@@ -43,7 +43,7 @@ interface CompanyUpdateOptions {
 
 const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
 
-export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Command) => Output): void {
+export function registerAdmin(program: Command, withServices: WithServices, out: (cmd: Command) => Output): void {
   const company = program.command('company').description('manage companies (tenants)');
   company
     .command('create')
@@ -53,7 +53,7 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .option('--require-email-verification', 'users created through the Plazbot API must verify their email')
     .option('--json', 'print one JSON object')
     .action(async (opts: { code: string; name: string; requireEmailVerification?: boolean }, cmd: Command) => {
-      const c = await withDb((db) => createCompany(db, { code: opts.code, name: opts.name, requireEmailVerification: !!opts.requireEmailVerification }));
+      const c = await withServices((s) => s.companies.create({ code: opts.code, name: opts.name, requireEmailVerification: !!opts.requireEmailVerification }));
       out(cmd).print(companyJson(c), `created company ${c.code} (id ${c.id}): ${c.name}`);
     });
   company
@@ -61,7 +61,7 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .description('list companies')
     .option('--json', 'print one JSON object')
     .action(async (_opts: unknown, cmd: Command) => {
-      const [all, origins] = await withDb((db) => Promise.all([listCompanies(db), allCorsOrigins(db)]));
+      const [all, origins] = await withServices((s) => Promise.all([s.companies.list(), s.corsOrigins.all()]));
       out(cmd).print(
         { companies: all.map((c) => companyDetailJson(c, origins.get(c.id) ?? [])) },
         all.length === 0
@@ -94,16 +94,16 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
             : undefined;
       // Every value checked before anything is written.
       checkOrigins([...(opts.corsOrigin ?? []), ...(opts.removeCorsOrigin ?? [])]);
-      const [c, corsOrigins] = await withDb(async (db) => {
-        const updated = await updateCompany(db, opts.code, {
+      const [c, corsOrigins] = await withServices(async (s) => {
+        const updated = await s.companies.update(opts.code, {
           name: opts.name,
           requireEmailVerification: opts.requireEmailVerification,
           ...(policy !== undefined && { passwordPolicy: policy }),
         });
         const origins =
           opts.corsOrigin || opts.removeCorsOrigin
-            ? await updateCorsOrigins(db, opts.code, { add: opts.corsOrigin, remove: opts.removeCorsOrigin })
-            : await corsOriginsOf(db, updated.id);
+            ? await s.corsOrigins.update(opts.code, { add: opts.corsOrigin, remove: opts.removeCorsOrigin })
+            : await s.corsOrigins.of(updated.id);
         return [updated, origins] as const;
       });
       const p = c.passwordPolicy;
@@ -125,7 +125,7 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .option('--limit <n>', 'at most this many (default 100)', length)
     .option('--json', 'print one JSON object')
     .action(async (opts: { status?: (typeof OUTBOX_STATUSES)[number]; limit?: number }, cmd: Command) => {
-      const rows = await withDb((db) => listOutbox(db, { ...(opts.status && { status: opts.status }), limit: opts.limit ?? 100 }));
+      const rows = await withServices((s) => s.outbox.list({ ...(opts.status && { status: opts.status }), limit: opts.limit ?? 100 }));
       out(cmd).print(
         { messages: rows },
         rows.length === 0
@@ -147,10 +147,10 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     .option('--bot <name>', 'bot name', 'Widget Bot')
     .option('--json', 'print one JSON object')
     .action(async (opts: { company: string; bot: string }, cmd: Command) => {
-      const c = await withDb((db) => createWidgetClient(db, { companyCode: opts.company, botName: opts.bot }));
+      const c = await withServices((s) => s.credentials.createWidgetClient({ companyCode: opts.company, botName: opts.bot }));
       out(cmd).print(c, `clientId     ${c.clientId}\nclientSecret ${c.clientSecret}\nbotId        ${c.botId}\n(the secret is shown only now)`);
     });
-  registerListRevoke(client, 'widget_client', 'clients', withDb, out);
+  registerListRevoke(client, 'widget_client', 'clients', withServices, out);
 
   for (const [name, kind, what] of [
     ['token', 'api_token', 'bearer tokens (Plazbot API)'],
@@ -161,21 +161,22 @@ export function registerAdmin(program: Command, withDb: WithDb, out: (cmd: Comma
     if (kind === 'platform_app') create.requiredOption('--name <name>', 'platform app name');
     else create.option('--name <name>', 'a label for the token');
     create.option('--json', 'print one JSON object').action(async (opts: { company: string; name?: string }, cmd: Command) => {
-      const t = await withDb((db) => createToken(db, kind, { companyCode: opts.company, name: opts.name }));
+      const t = await withServices((s) => s.credentials.createToken(kind, { companyCode: opts.company, name: opts.name }));
       out(cmd).print(t, `id    ${t.id}\ntoken ${t.token}\n(the token is shown only now)`);
     });
-    registerListRevoke(group, kind, kind === 'api_token' ? 'tokens' : 'platformApps', withDb, out);
+    registerListRevoke(group, kind, kind === 'api_token' ? 'tokens' : 'platformApps', withServices, out);
   }
 }
 
-function registerListRevoke(group: Command, kind: CredentialKind, key: string, withDb: WithDb, out: (cmd: Command) => Output) {
+/** `list` and `revoke` verbs for one kind of credential, under `group`. */
+export function registerListRevoke(group: Command, kind: CredentialKind, key: string, withServices: WithServices, out: (cmd: Command) => Output) {
   group
     .command('list')
     .description('list them (secrets are never shown again)')
     .requiredOption('--company <code>', 'company code')
     .option('--json', 'print one JSON object')
     .action(async (opts: { company: string }, cmd: Command) => {
-      const rows = await withDb((db) => listCredentials(db, kind, opts.company));
+      const rows = await withServices((s) => s.credentials.list(kind, opts.company));
       out(cmd).print({ [key]: rows }, rows.length === 0 ? 'none' : rows.map(humanCredential).join('\n'));
     });
   group
@@ -187,7 +188,7 @@ function registerListRevoke(group: Command, kind: CredentialKind, key: string, w
       // A whole token carries its id: rtk_<id>.<secret>.
       const m = /^[a-z]+_([0-9a-f]{16})\./.exec(id);
       const credentialId = m ? m[1]! : id;
-      await withDb((db) => revokeCredential(db, kind, credentialId));
+      await withServices((s) => s.credentials.revoke(kind, credentialId));
       out(cmd).print({ id: credentialId, revoked: true }, `revoked ${credentialId}`);
     });
 }

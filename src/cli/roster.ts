@@ -3,17 +3,20 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { DomainError } from '../identity/errors.js';
-import { DatabaseUrlError, openDb, type Db } from '../store/db.js';
+import { DatabaseUrlError, openDb } from '../store/db.js';
+import { buildServices, type Services } from '../services.js';
+import { openSecretBox, SecretKeyError } from '../infra/secret-key.js';
 import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
 import { registerAdmin, type Output } from './admin.js';
+import { registerScim } from './scim.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
   return Number(value);
 }
 
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+async function withServices<T>(fn: (s: Services) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const db = openDb(config.databaseUrl, {
     poolSize: 2,
@@ -22,7 +25,7 @@ async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   });
   try {
     await migrateOnStart(config.databaseUrl, db, { connectTimeoutMs: config.dbConnectTimeoutMs });
-    return await fn(db);
+    return await fn(buildServices({ db, config, secrets: openSecretBox(config) }));
   } finally {
     await db.close();
   }
@@ -37,7 +40,7 @@ function output(cmd: Command): Output {
 }
 
 const program = new Command('roster')
-  .description('Self-hosted user provisioning: the Jelou, Plazbot/Wabotify and Chatwoot user APIs over one identity store')
+  .description('Self-hosted user provisioning: the Jelou, Plazbot/Wabotify and Chatwoot user APIs and SCIM 2.0 over one identity store')
   .showHelpAfterError()
   .configureOutput({ outputError: (str, write) => write(str) });
 
@@ -91,10 +94,17 @@ program
     }
   });
 
-registerAdmin(program, withDb, output);
+registerAdmin(program, withServices, output);
+registerScim(program, withServices, output);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof DomainError || err instanceof ConfigError || err instanceof DatabaseUrlError || err instanceof MigrationError) {
+  if (
+    err instanceof DomainError ||
+    err instanceof ConfigError ||
+    err instanceof DatabaseUrlError ||
+    err instanceof MigrationError ||
+    err instanceof SecretKeyError
+  ) {
     process.stderr.write(`roster: ${err.message}\n`);
   } else {
     const e = err as { code?: string; message?: string };

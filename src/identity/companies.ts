@@ -53,66 +53,6 @@ export function toCompany(row: CompanyRow): Company {
   };
 }
 
-export async function createCompany(db: Db, input: { code: string; name: string; requireEmailVerification?: boolean }): Promise<Company> {
-  const code = checkCode(input.code);
-  const name = checkName(input.name);
-  const row = await store.insertCompany(db.db, {
-    code,
-    name,
-    requireEmailVerification: input.requireEmailVerification ?? false,
-    now: nowIso(),
-  });
-  if (!row) throw conflict('COMPANY_CODE_TAKEN', `a company with code "${code}" already exists`);
-  return toCompany(row);
-}
-
-/** No company can have a code outside CODE_RE: such a code is answered without a query. */
-async function findRow(db: Db, code: string) {
-  const c = normalizeCompanyCode(code);
-  return CODE_RE.test(c) ? store.findCompanyByCode(db.db, c) : undefined;
-}
-
-export async function getCompany(db: Db, code: string): Promise<Company> {
-  const row = await findRow(db, code);
-  if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
-  return toCompany(row);
-}
-
-export async function findCompany(db: Db, code: string): Promise<Company | undefined> {
-  const row = await findRow(db, code);
-  return row && toCompany(row);
-}
-
-export async function listCompanies(db: Db): Promise<Company[]> {
-  return (await store.listCompanies(db.db)).map(toCompany);
-}
-
-export async function countCompanies(db: Db): Promise<number> {
-  return store.countCompanies(db.db);
-}
-
-export async function updateCompany(
-  db: Db,
-  code: string,
-  patch: { name?: string; requireEmailVerification?: boolean; passwordPolicy?: Partial<PasswordPolicy> | null },
-): Promise<Company> {
-  let passwordPolicy: string | null | undefined;
-  if (patch.passwordPolicy === null) passwordPolicy = null;
-  else if (patch.passwordPolicy !== undefined) {
-    const current = await findRow(db, code);
-    if (!current) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
-    passwordPolicy = JSON.stringify(checkPolicy({ ...parsePolicy(current.password_policy), ...patch.passwordPolicy }));
-  }
-  const row = await store.updateCompany(db.db, normalizeCompanyCode(code), {
-    ...(passwordPolicy !== undefined && { passwordPolicy }),
-    ...(patch.name !== undefined && { name: checkName(patch.name) }),
-    ...(patch.requireEmailVerification !== undefined && { requireEmailVerification: patch.requireEmailVerification }),
-    now: nowIso(),
-  });
-  if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
-  return toCompany(row);
-}
-
 /** Policy bounds: never weaker than OWASP's minimum of 8 characters; at most 1024 (argon2 input). */
 export const POLICY_LIMITS = { minLength: [8, 128], maxLength: [8, 1024] } as const;
 
@@ -130,4 +70,64 @@ function checkPolicy(p: PasswordPolicy): PasswordPolicy {
     ]);
   }
   return { minLength: p.minLength, maxLength: p.maxLength, rejectCommon: p.rejectCommon !== false, rejectEmailLocalPart: p.rejectEmailLocalPart !== false };
+}
+
+export class CompanyService {
+  constructor(private readonly db: Db) {}
+
+  async create(input: { code: string; name: string; requireEmailVerification?: boolean }): Promise<Company> {
+    const code = checkCode(input.code);
+    const name = checkName(input.name);
+    const row = await store.insertCompany(this.db.kysely, {
+      code,
+      name,
+      requireEmailVerification: input.requireEmailVerification ?? false,
+      now: nowIso(),
+    });
+    if (!row) throw conflict('COMPANY_CODE_TAKEN', `a company with code "${code}" already exists`);
+    return toCompany(row);
+  }
+
+  /** No company can have a code outside CODE_RE: such a code is answered without a query. */
+  private async findRow(code: string) {
+    const c = normalizeCompanyCode(code);
+    return CODE_RE.test(c) ? store.findCompanyByCode(this.db.kysely, c) : undefined;
+  }
+
+  async get(code: string): Promise<Company> {
+    const row = await this.findRow(code);
+    if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+    return toCompany(row);
+  }
+
+  async find(code: string): Promise<Company | undefined> {
+    const row = await this.findRow(code);
+    return row && toCompany(row);
+  }
+
+  async list(): Promise<Company[]> {
+    return (await store.listCompanies(this.db.kysely)).map(toCompany);
+  }
+
+  async count(): Promise<number> {
+    return store.countCompanies(this.db.kysely);
+  }
+
+  async update(code: string, patch: { name?: string; requireEmailVerification?: boolean; passwordPolicy?: Partial<PasswordPolicy> | null }): Promise<Company> {
+    let passwordPolicy: string | null | undefined;
+    if (patch.passwordPolicy === null) passwordPolicy = null;
+    else if (patch.passwordPolicy !== undefined) {
+      const current = await this.findRow(code);
+      if (!current) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+      passwordPolicy = JSON.stringify(checkPolicy({ ...parsePolicy(current.password_policy), ...patch.passwordPolicy }));
+    }
+    const row = await store.updateCompany(this.db.kysely, normalizeCompanyCode(code), {
+      ...(passwordPolicy !== undefined && { passwordPolicy }),
+      ...(patch.name !== undefined && { name: checkName(patch.name) }),
+      ...(patch.requireEmailVerification !== undefined && { requireEmailVerification: patch.requireEmailVerification }),
+      now: nowIso(),
+    });
+    if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+    return toCompany(row);
+  }
 }

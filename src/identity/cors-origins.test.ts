@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { anyText } from '../../test/arbitraries.js';
+import { anyText } from '../../test/fixtures/arbitraries.js';
 import { DomainError } from './errors.js';
 import { checkOrigins, normalizeOrigin } from './cors-origins.js';
 

@@ -7,7 +7,8 @@ import type { Db } from '../store/db.js';
 import * as store from '../store/cors-origins.js';
 import { nowIso } from '../infra/clock.js';
 import { TtlCache } from '../infra/ttl-cache.js';
-import { getCompany } from './companies.js';
+import type { CompanyService } from './companies.js';
+import { inTransaction } from '../store/transaction.js';
 import { invalid } from './errors.js';
 
 /**
@@ -43,54 +44,57 @@ export function checkOrigins(raw: string[]): string[] {
   });
 }
 
-/** Adds and removes a company's allowed origins; its origins afterwards. */
-export async function updateCorsOrigins(db: Db, companyCode: string, change: { add?: string[]; remove?: string[] }): Promise<string[]> {
-  const add = checkOrigins(change.add ?? []);
-  const remove = checkOrigins(change.remove ?? []);
-  const company = await getCompany(db, companyCode);
-  await store.removeCorsOrigins(db.db, company.id, remove);
-  await store.addCorsOrigins(db.db, company.id, add, nowIso());
-  return corsOriginsOf(db, company.id);
-}
-
-/** A company's origins, sorted (by code unit, the same on every store). */
-export async function corsOriginsOf(db: Db, companyId: number): Promise<string[]> {
-  return (await store.listCorsOrigins(db.db, companyId)).map((r) => r.origin).sort();
-}
-
-/** Every company's origins, by company id. */
-export async function allCorsOrigins(db: Db): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  for (const r of await store.listCorsOrigins(db.db)) out.set(r.company_id, [...(out.get(r.company_id) ?? []), r.origin]);
-  for (const list of out.values()) list.sort();
-  return out;
-}
-
 /**
- * Answers which origins may call, from a per-node cache (like credentials: a change reaches every
- * node within `ttlMs`).
+ * A company's allowed origins (admin verbs), and which origins may call, answered from a per-node
+ * cache (like credentials: a change reaches every node within `ttlMs`).
  */
 export class OriginPolicy {
   private readonly cache: TtlCache<boolean>;
 
   constructor(
     private readonly db: Db,
+    private readonly companies: CompanyService,
     ttlMs: number,
   ) {
     this.cache = new TtlCache(ttlMs);
+  }
+
+  /** Adds and removes a company's allowed origins; its origins afterwards. */
+  async update(companyCode: string, change: { add?: string[] | undefined; remove?: string[] | undefined }): Promise<string[]> {
+    const add = checkOrigins(change.add ?? []);
+    const remove = checkOrigins(change.remove ?? []);
+    const company = await this.companies.get(companyCode);
+    await inTransaction(this.db.kysely, async (trx) => {
+      await store.removeCorsOrigins(trx, company.id, remove);
+      await store.addCorsOrigins(trx, company.id, add, nowIso());
+    });
+    return this.of(company.id);
+  }
+
+  /** A company's origins, sorted (by code unit, the same on every store). */
+  async of(companyId: number): Promise<string[]> {
+    return (await store.listCorsOrigins(this.db.kysely, companyId)).map((r) => r.origin).sort();
+  }
+
+  /** Every company's origins, by company id. */
+  async all(): Promise<Map<number, string[]>> {
+    const out = new Map<number, string[]>();
+    for (const r of await store.listCorsOrigins(this.db.kysely)) out.set(r.company_id, [...(out.get(r.company_id) ?? []), r.origin]);
+    for (const list of out.values()) list.sort();
+    return out;
   }
 
   /** Whether some company allows `rawOrigin` (a preflight carries no credential). */
   allowedByAny(rawOrigin: string): Promise<boolean> {
     const origin = normalizeOrigin(rawOrigin);
     if (!origin) return Promise.resolve(false);
-    return this.cache.get(`any ${origin}`, () => store.originAllowed(this.db.db, origin));
+    return this.cache.get(`any ${origin}`, () => store.originAllowed(this.db.kysely, origin));
   }
 
   /** Whether the company allows `rawOrigin`. */
   allowedFor(companyId: number, rawOrigin: string): Promise<boolean> {
     const origin = normalizeOrigin(rawOrigin);
     if (!origin) return Promise.resolve(false);
-    return this.cache.get(`${companyId} ${origin}`, () => store.originAllowed(this.db.db, origin, companyId));
+    return this.cache.get(`${companyId} ${origin}`, () => store.originAllowed(this.db.kysely, origin, companyId));
   }
 }

@@ -7,6 +7,7 @@ import * as emailTokens from '../store/email-tokens.js';
 import type { Database } from '../store/schema.js';
 import * as sessions from '../store/sessions.js';
 import { bumpCredentialVersion } from '../store/users.js';
+import * as userTokens from '../store/user-tokens.js';
 
 export interface CredentialChange {
   emailChanged: boolean;
@@ -26,4 +27,16 @@ export async function afterCredentialChange(trx: Kysely<Database>, userId: numbe
   if (change.emailChanged) await emailTokens.retireEmailTokens(trx, userId, 'verify_email', now);
   await bumpCredentialVersion(trx, userId);
   await sessions.deleteUserSessions(trx, userId);
+}
+
+/**
+ * A user deactivated (SCIM `active: false`): every session ends, every login link and mailed code
+ * dies. The row stays; logins are refused while `active` is 0 (see isActive).
+ */
+export async function afterDeactivation(trx: Kysely<Database>, userId: number, now: string): Promise<void> {
+  // A login that checked the password before the deactivation opens no session after it.
+  await bumpCredentialVersion(trx, userId);
+  await sessions.deleteUserSessions(trx, userId);
+  await userTokens.deleteSsoTokens(trx, userId);
+  await emailTokens.retireEmailTokens(trx, userId, 'reset_password', now);
 }

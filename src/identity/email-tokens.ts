@@ -20,7 +20,7 @@ export const EMAIL_TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 /** Creates a token for the user and returns it; only its digest is stored. */
 export async function mintEmailToken(db: Db, userId: number, purpose: EmailTokenPurpose, now = new Date()): Promise<string> {
   const token = newSecret();
-  await store.insertEmailToken(db.db, {
+  await store.insertEmailToken(db.kysely, {
     tokenDigest: digest(token),
     purpose,
     userId,

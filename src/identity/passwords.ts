@@ -73,8 +73,13 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2);
 }
 
+let verifications = 0;
+/** argon2 verifications run by this process (a metric: a login costs one, whether or not the user exists). */
+export const passwordVerifications = (): number => verifications;
+
 /** False for a wrong password and for a malformed stored hash. */
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
+  verifications++;
   try {
     return await verify(storedHash, password);
   } catch {

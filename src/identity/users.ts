@@ -32,6 +32,9 @@ export function isValidEmail(email: string): boolean {
   return /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(domain);
 }
 
+/** False for a deactivated user (SCIM `active: false`): no API lets them log in. */
+export const isActive = (user: Pick<UserRow, 'active'>): boolean => user.active !== 0;
+
 export interface NewUserInput {
   companyId: number;
   email: string;
@@ -77,20 +80,24 @@ export function newUserRow(input: NewUserInput, now: string, pubsubToken: string
   };
 }
 
-/**
- * Creates a user. The unique index on email decides races: exactly one concurrent create of an
- * email succeeds, the others get EMAIL_TAKEN. Hash the password before calling this.
- */
-export async function createUser(db: Db, input: NewUserInput): Promise<UserRow> {
-  const row = await store.insertUser(db.db, newUserRow(input, nowIso()));
-  if (!row) throw emailTaken();
-  return row;
-}
+export class UserDirectory {
+  constructor(private readonly db: Db) {}
 
-export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
-  return store.findUserByEmail(db.db, normalizeEmail(email));
-}
+  /**
+   * Creates a user. The unique index on email decides races: exactly one concurrent create of an
+   * email succeeds, the others get EMAIL_TAKEN. Hash the password before calling this.
+   */
+  async create(input: NewUserInput): Promise<UserRow> {
+    const row = await store.insertUser(this.db.kysely, newUserRow(input, nowIso()));
+    if (!row) throw emailTaken();
+    return row;
+  }
 
-export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
-  return store.findUserById(db.db, id);
+  async findByEmail(email: string): Promise<UserRow | undefined> {
+    return store.findUserByEmail(this.db.kysely, normalizeEmail(email));
+  }
+
+  async findById(id: number): Promise<UserRow | undefined> {
+    return store.findUserById(this.db.kysely, id);
+  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { anyText } from '../../test/arbitraries.js';
+import { anyText } from '../../test/fixtures/arbitraries.js';
 import { queryParamName, redactUrlSecrets } from './logging.js';
 
 const TOKEN = 'Zm9vYmFyLXNlY3JldC10b2tlbi1vZi00My1jaGFycy1sb25n';

@@ -4,13 +4,15 @@
  * are route patterns, never raw URLs, so their number stays bounded whatever clients send.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface MetricsSources {
   /** PostgreSQL: the pool's connections right now. */
   poolStats?: () => { total: number; idle: number; waiting: number };
   /** The mail outbox by status (one database: the same on every node). */
   outboxCounts: () => Promise<Array<{ status: string; n: number }>>;
+  /** Password verifications this process ran. */
+  passwordVerifications?: () => number;
 }
 
 export class Metrics {
@@ -38,6 +40,18 @@ export class Metrics {
           this.set({ state: 'total' }, s.total);
           this.set({ state: 'idle' }, s.idle);
           this.set({ state: 'waiting' }, s.waiting);
+        },
+      });
+    }
+    if (sources.passwordVerifications) {
+      const count = sources.passwordVerifications;
+      new Counter({
+        name: 'roster_password_verifications_total',
+        help: 'argon2 password verifications run by this process (logins of unknown emails included: they cost the same)',
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(count());
         },
       });
     }

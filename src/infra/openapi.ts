@@ -21,12 +21,14 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
         { name: 'Widget', description: "Jelou's widget users (get-or-create an end customer and their rooms)" },
         { name: 'Users', description: 'Plazbot / Wabotify platform users' },
         { name: 'Platform', description: "Chatwoot's Platform API" },
+        { name: 'SCIM', description: "SCIM 2.0 (RFC 7643, RFC 7644): a company's users and groups, for identity providers" },
       ],
       components: {
         securitySchemes: {
           basicAuth: { type: 'http', scheme: 'basic', description: 'Basic base64(clientId:clientSecret), or the raw clientId:clientSecret' },
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `roster token create`' },
           platformAppApiKey: { type: 'apiKey', in: 'header', name: 'api_access_token', description: 'A token from `roster platform-app create`' },
+          scimBearer: { type: 'http', scheme: 'bearer', description: 'A token from `roster scim-token create`' },
         },
       },
     },

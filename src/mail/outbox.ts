@@ -91,21 +91,6 @@ export interface OutboxEntry {
   sentAt: string | null;
 }
 
-export async function listOutbox(db: Db, opts: { status?: OutboxStatus; limit?: number } = {}): Promise<OutboxEntry[]> {
-  const rows = await store.list(db.db, { ...(opts.status && { status: opts.status }), limit: opts.limit ?? 100 });
-  return rows.map((r) => ({
-    id: r.id,
-    template: r.template,
-    to: r.to_address,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.next_attempt_at,
-    lastError: r.last_error,
-    createdAt: r.created_at,
-    sentAt: r.sent_at,
-  }));
-}
-
 /** Exponential backoff with "equal jitter": between half and all of base * 2^(attempt-1), capped. */
 export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 40)));
@@ -165,10 +150,10 @@ type Prepared = { kind: 'send'; mail: OutgoingMail } | { kind: 'cancel'; reason:
 
 /** Builds a claimed message, minting its token now. */
 async function prepare(db: Db, row: OutboxRow, publicUrl: string): Promise<Prepared> {
-  const user = row.user_id === null ? undefined : await findUserById(db.db, row.user_id);
+  const user = row.user_id === null ? undefined : await findUserById(db.kysely, row.user_id);
   if (!user) return { kind: 'cancel', reason: 'the user no longer exists' };
   if (user.email !== row.to_address) return { kind: 'cancel', reason: 'the user changed their email address' };
-  const company = await findCompanyOfUser(db.db, user.id);
+  const company = await findCompanyOfUser(db.kysely, user.id);
   const companyName = company?.name ?? 'roster';
   const name = [user.name, user.last_name].filter(Boolean).join(' ');
   if (row.template === 'verify_email') {
@@ -256,10 +241,10 @@ export class OutboxSender implements MailNotifier {
   /** Claims and sends one due message; false when none was due (or every due one was taken). */
   async sendOne(): Promise<boolean> {
     const now = new Date();
-    const ids = await store.dueIds(this.db.db, now.toISOString(), this.opts.batch ?? 10);
+    const ids = await store.dueIds(this.db.kysely, now.toISOString(), this.opts.batch ?? 10);
     for (const id of ids) {
       const claimId = newUuid();
-      const row = await store.claim(this.db.db, id, {
+      const row = await store.claim(this.db.kysely, id, {
         claimId,
         now: now.toISOString(),
         leaseUntil: new Date(now.getTime() + this.opts.leaseMs).toISOString(),
@@ -281,7 +266,7 @@ export class OutboxSender implements MailNotifier {
       return;
     }
     if (prepared.kind === 'cancel') {
-      await store.settle(this.db.db, row.id, claimId, { status: 'cancelled', now: nowIso(), lastError: prepared.reason });
+      await store.settle(this.db.kysely, row.id, claimId, { status: 'cancelled', now: nowIso(), lastError: prepared.reason });
       this.log.info({ ...meta, reason: prepared.reason }, 'outbox: message cancelled');
       return;
     }
@@ -291,7 +276,7 @@ export class OutboxSender implements MailNotifier {
       await this.retryOrFail(row, claimId, err);
       return;
     }
-    if (!(await store.settle(this.db.db, row.id, claimId, { status: 'sent', now: nowIso() }))) {
+    if (!(await store.settle(this.db.kysely, row.id, claimId, { status: 'sent', now: nowIso() }))) {
       this.log.warn(meta, 'outbox: sent, but the claim had lapsed (lease too short for this SMTP server?)');
       return;
     }
@@ -303,12 +288,12 @@ export class OutboxSender implements MailNotifier {
     const permanent = err instanceof PermanentMailError;
     const meta = { outboxId: row.id, template: row.template, attempt: row.attempts, error: message };
     if (permanent || row.attempts >= this.opts.maxAttempts) {
-      await store.settle(this.db.db, row.id, claimId, { status: 'failed', now: nowIso(), lastError: message });
+      await store.settle(this.db.kysely, row.id, claimId, { status: 'failed', now: nowIso(), lastError: message });
       this.log.error(meta, permanent ? 'outbox: the SMTP server refused the message; giving up' : 'outbox: giving up after the last attempt');
       return;
     }
     const delay = retryDelayMs(row.attempts, this.opts.retryBaseMs, this.opts.retryMaxMs);
-    await store.settle(this.db.db, row.id, claimId, {
+    await store.settle(this.db.kysely, row.id, claimId, {
       status: 'pending',
       now: nowIso(),
       nextAttemptAt: new Date(Date.now() + delay).toISOString(),
@@ -318,7 +303,27 @@ export class OutboxSender implements MailNotifier {
   }
 }
 
-/** Messages per status (pending, sending, sent, failed, cancelled), for metrics. */
-export async function outboxCounts(db: Db): Promise<Array<{ status: string; n: number }>> {
-  return store.countByStatus(db.db);
+/** What operators and metrics read of the outbox. */
+export class Outbox {
+  constructor(private readonly db: Db) {}
+
+  async list(opts: { status?: OutboxStatus; limit?: number } = {}): Promise<OutboxEntry[]> {
+    const rows = await store.list(this.db.kysely, { ...(opts.status && { status: opts.status }), limit: opts.limit ?? 100 });
+    return rows.map((r) => ({
+      id: r.id,
+      template: r.template,
+      to: r.to_address,
+      status: r.status,
+      attempts: r.attempts,
+      nextAttemptAt: r.next_attempt_at,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+      sentAt: r.sent_at,
+    }));
+  }
+
+  /** Messages per status (pending, sending, sent, failed, cancelled), for metrics. */
+  async counts(): Promise<Array<{ status: string; n: number }>> {
+    return store.countByStatus(this.db.kysely);
+  }
 }

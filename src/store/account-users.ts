@@ -1,49 +1,37 @@
 /** Memberships of users in accounts, with a role. One row per (account, user). */
-import { sql, type Kysely } from 'kysely';
-import type { AccountRole, AccountUserRow, Database } from './schema.js';
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { AccountRole, AccountUserRow, AccountUsersTable, Database } from './schema.js';
+
+export type NewAccountUser = Omit<Insertable<AccountUsersTable>, 'id'>;
 
 export async function listAccountUsers(db: Kysely<Database>, accountId: number): Promise<AccountUserRow[]> {
   return db.selectFrom('account_users').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
 }
 
 /**
- * Finds or creates the membership, then sets its role, in one statement: the unique index on
- * (account, user) decides between concurrent calls, which all end on the same row. Without a role,
- * a new row gets `agent` and an existing row keeps its role. A foreign key violation means the
- * account or the user was deleted meanwhile.
+ * Finds or creates the membership in one statement: the unique index on (account, user) decides
+ * between concurrent calls, which all end on the same row. With `setRole`, an existing row takes the
+ * new row's role; otherwise it keeps its own. A foreign key violation means the account or the user
+ * was deleted meanwhile.
  */
-export async function upsertAccountUser(
-  db: Kysely<Database>,
-  m: { accountId: number; userId: number; role: AccountRole | undefined; now: string },
-): Promise<AccountUserRow> {
-  const values = {
-    account_id: m.accountId,
-    user_id: m.userId,
-    role: m.role ?? 'agent',
-    inviter_id: null,
-    availability: 'online',
-    auto_offline: 1,
-    active_at: null,
-    created_at: m.now,
-    updated_at: m.now,
-  };
-  const row = await db
+export async function upsertAccountUser(db: Kysely<Database>, row: NewAccountUser, opts: { setRole: boolean }): Promise<AccountUserRow> {
+  const inserted = await db
     .insertInto('account_users')
-    .values(values)
+    .values(row)
     .onConflict((oc) => {
       const target = oc.columns(['account_id', 'user_id']);
-      return m.role === undefined
-        ? target.doNothing()
-        : target.doUpdateSet({
+      return opts.setRole
+        ? target.doUpdateSet({
             role: (eb) => eb.ref('excluded.role'),
             // updated_at moves only when the role changes.
             updated_at: sql<string>`case when account_users.role = excluded.role then account_users.updated_at else excluded.updated_at end`,
-          });
+          })
+        : target.doNothing();
     })
     .returningAll()
     .executeTakeFirst();
-  if (row) return row;
-  return db.selectFrom('account_users').selectAll().where('account_id', '=', m.accountId).where('user_id', '=', m.userId).executeTakeFirstOrThrow();
+  if (inserted) return inserted;
+  return db.selectFrom('account_users').selectAll().where('account_id', '=', row.account_id).where('user_id', '=', row.user_id).executeTakeFirstOrThrow();
 }
 
 /** Removes the membership if there is one. */

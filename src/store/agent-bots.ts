@@ -1,15 +1,10 @@
 /** Chatwoot agent bots. */
 import type { Kysely, Updateable } from 'kysely';
-import { link, unlinkAll } from './permissibles.js';
 import type { AgentBotRow, AgentBotsTable, Database, NewAgentBot } from './schema.js';
 
-/** Inserts a bot and links it to the platform app that created it, in one transaction. */
-export async function insertAgentBot(db: Kysely<Database>, bot: NewAgentBot, appId: string): Promise<AgentBotRow> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx.insertInto('agent_bots').values(bot).returningAll().executeTakeFirstOrThrow();
-    await link(trx, appId, 'AgentBot', row.id, bot.created_at);
-    return row;
-  });
+/** Inserts a bot. */
+export async function insertAgentBot(db: Kysely<Database>, bot: NewAgentBot): Promise<AgentBotRow> {
+  return db.insertInto('agent_bots').values(bot).returningAll().executeTakeFirstOrThrow();
 }
 
 export async function findAgentBot(db: Kysely<Database>, id: number): Promise<AgentBotRow | undefined> {
@@ -41,9 +36,6 @@ export async function updateAgentBot(db: Kysely<Database>, id: number, patch: Ag
 }
 
 export async function deleteAgentBot(db: Kysely<Database>, id: number): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    await unlinkAll(trx, 'AgentBot', [id]);
-    const res = await trx.deleteFrom('agent_bots').where('id', '=', id).executeTakeFirst();
-    return Number(res.numDeletedRows) > 0;
-  });
+  const res = await db.deleteFrom('agent_bots').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
 }

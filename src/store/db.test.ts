@@ -19,10 +19,10 @@ describe('SQLite under another process’s write lock', () => {
     const other = openDb(`sqlite:${file}`, { busyTimeoutMs: 0 });
     try {
       await migrateToLatest(store);
-      await sql`begin immediate`.execute(other.db);
+      await sql`begin immediate`.execute(other.kysely);
       const now = new Date().toISOString();
       const insert = () =>
-        store.db.insertInto('companies').values({ code: 'busy', name: 'Busy', require_email_verification: 0, created_at: now, updated_at: now }).execute();
+        store.kysely.insertInto('companies').values({ code: 'busy', name: 'Busy', require_email_verification: 0, created_at: now, updated_at: now }).execute();
       const err = await insert().then(
         () => assert.fail('the insert should have met the lock'),
         (e: unknown) => e,
@@ -34,10 +34,10 @@ describe('SQLite under another process’s write lock', () => {
       assert.equal(c.status, 503);
       assert.equal(c.retryAfter, 1);
       // Readers are not blocked by a writer in WAL mode.
-      assert.equal((await sql<{ n: number }>`select count(*) as n from companies`.execute(store.db)).rows[0]!.n, 0);
-      await sql`commit`.execute(other.db);
+      assert.equal((await sql<{ n: number }>`select count(*) as n from companies`.execute(store.kysely)).rows[0]!.n, 0);
+      await sql`commit`.execute(other.kysely);
       await insert();
-      assert.equal((await store.db.selectFrom('companies').select('code').execute()).length, 1);
+      assert.equal((await store.kysely.selectFrom('companies').select('code').execute()).length, 1);
     } finally {
       await other.close();
       await store.close();

@@ -30,7 +30,8 @@ export interface DbOptions {
 
 export interface Db {
   kind: DbKind;
-  db: Kysely<Database>;
+  /** The query builder every store function is given (or a transaction of it). */
+  kysely: Kysely<Database>;
   /** For logs: the URL with any password removed. */
   safeUrl: string;
   /**
@@ -47,7 +48,7 @@ export class DatabaseUrlError extends Error {}
 
 /** One round trip to the database: what readiness checks ask. */
 export async function ping(db: Db): Promise<void> {
-  await sql`select 1`.execute(db.db);
+  await sql`select 1`.execute(db.kysely);
 }
 
 export function parseDatabaseUrl(url: string): { kind: DbKind; target: string } {
@@ -90,7 +91,7 @@ function openSqlite(path: string, options: DbOptions): Db {
   const db = new Kysely<Database>({ dialect: translatingDialect(wrap(options, new SqliteDialect({ database: pinnedStatements(raw) }))) });
   return {
     kind: 'sqlite',
-    db,
+    kysely: db,
     safeUrl: `sqlite:${path}`,
     onConnectionError: () => {},
     close: () => db.destroy(),
@@ -177,11 +178,11 @@ function openPostgres(url: string, options: DbOptions): Db {
   });
   const store: Db = {
     kind: 'postgres',
-    db: new Kysely<Database>({ dialect: translatingDialect(wrap(options, new PostgresDialect({ pool }))) }),
+    kysely: new Kysely<Database>({ dialect: translatingDialect(wrap(options, new PostgresDialect({ pool }))) }),
     safeUrl: redactUrl(url),
     onConnectionError: () => {},
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => store.db.destroy(),
+    close: () => store.kysely.destroy(),
   };
   const report = (err: Error) => store.onConnectionError(err);
   // An idle client that loses its connection emits 'error' on the pool; a client that is checked

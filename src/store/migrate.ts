@@ -7,6 +7,8 @@ import { plazbot } from './migrations/003_plazbot.js';
 import { chatwoot } from './migrations/004_chatwoot.js';
 import { fixes } from './migrations/005_fixes.js';
 import { hardening } from './migrations/006_hardening.js';
+import { events } from './migrations/007_events.js';
+import { scim } from './migrations/009_scim.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -18,6 +20,8 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '004_chatwoot': chatwoot(ctx),
     '005_fixes': fixes(ctx),
     '006_hardening': hardening(ctx),
+    '007_events': events(ctx),
+    '009_scim': scim(ctx),
   };
 }
 
@@ -33,7 +37,7 @@ export class MigrationError extends Error {}
  */
 export async function migrateToLatest(store: Db): Promise<string[]> {
   const migrator = new Migrator({
-    db: store.db,
+    db: store.kysely,
     provider: { getMigrations: () => Promise.resolve(migrations({ kind: store.kind })) },
     // Migrations come from parallel branches: 004_chatwoot shipped before 003_plazbot, so a
     // database may hold 004 and not yet 003. Each migration touches only its own tables.

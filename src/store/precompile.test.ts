@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openTestDb, STORES } from '../../test/helpers.js';
+import { openTestDb, STORES } from '../../test/fixtures/databases.js';
 import { insertCompany } from './companies.js';
 import type { Db } from './db.js';
 import { precompile } from './precompile.js';
@@ -15,25 +15,25 @@ for (const kind of STORES) {
     before(async () => {
       t = await openTestDb(kind);
       const now = new Date().toISOString();
-      for (const code of ['a', 'b']) await insertCompany(t.db.db, { code, name: `Name ${code}`, requireEmailVerification: false, now });
+      for (const code of ['a', 'b']) await insertCompany(t.db.kysely, { code, name: `Name ${code}`, requireEmailVerification: false, now });
     });
     after(() => t.close());
 
     it('binds each call its own values, whatever order the SQL names them in', async () => {
       assert.deepEqual(
-        (await byCodeAndName(t.db.db, { code: 'a', name: 'Name a' })).map((r) => r.code),
+        (await byCodeAndName(t.db.kysely, { code: 'a', name: 'Name a' })).map((r) => r.code),
         ['a'],
       );
       assert.deepEqual(
-        (await byCodeAndName(t.db.db, { code: 'b', name: 'Name b' })).map((r) => r.code),
+        (await byCodeAndName(t.db.kysely, { code: 'b', name: 'Name b' })).map((r) => r.code),
         ['b'],
       );
-      assert.deepEqual(await byCodeAndName(t.db.db, { code: 'a', name: 'Name b' }), []);
+      assert.deepEqual(await byCodeAndName(t.db.kysely, { code: 'a', name: 'Name b' }), []);
     });
 
     it('refuses a query whose parameters are not all placeholders', async () => {
       const bad = precompile(['code'], (db, p) => db.selectFrom('companies').select('id').where('code', '=', p.code).where('name', '=', 'fixed'));
-      await assert.rejects(bad(t.db.db, { code: 'a' }), /not a placeholder/);
+      await assert.rejects(bad(t.db.kysely, { code: 'a' }), /not a placeholder/);
     });
   });
 }

@@ -25,7 +25,7 @@ export interface BotsTable {
   created_at: string;
 }
 
-export type CredentialKind = 'widget_client' | 'api_token' | 'platform_app';
+export type CredentialKind = 'widget_client' | 'api_token' | 'platform_app' | 'scim_token';
 
 export interface CredentialsTable {
   /** The public half: a widget clientId, or the id embedded in a token. */
@@ -77,7 +77,7 @@ export interface RoomMembersTable {
   created_at: string;
 }
 
-export type UserCreatedVia = 'plazbot' | 'chatwoot' | 'cli';
+export type UserCreatedVia = 'plazbot' | 'chatwoot' | 'cli' | 'scim';
 
 export interface UsersTable {
   id: Id;
@@ -104,6 +104,22 @@ export interface UsersTable {
   created_via: UserCreatedVia;
   created_at: string;
   updated_at: string;
+  /** 0 = deactivated (SCIM `active: false`): every login refused. Default 1. */
+  active: ColumnType<number, number | undefined, number>;
+  /** SCIM `userName` as sent; null = the email is the userName. */
+  user_name: string | null;
+  /** user_name lower-cased: unique per company. */
+  user_name_key: string | null;
+  /** SCIM `externalId` (the provisioning client's own id). */
+  external_id: string | null;
+  /** SCIM `name.formatted`. */
+  name_formatted: string | null;
+  /** SCIM `type` of the email (work, home, other); null = work. */
+  email_type: string | null;
+  /** The SCIM enterprise extension: employeeNumber, department, manager.value. */
+  employee_number: string | null;
+  department: string | null;
+  manager_id: string | null;
 }
 
 /** A Chatwoot account (workspace). */
@@ -123,6 +139,8 @@ export interface AccountsTable {
   custom_attributes: string;
   created_at: string;
   updated_at: string;
+  /** SCIM `externalId` of the Group this account is. */
+  external_id: string | null;
 }
 
 export type AccountRole = 'administrator' | 'agent';
@@ -234,6 +252,50 @@ export interface OutboxTable {
   sent_at: string | null;
 }
 
+export interface EventsTable {
+  id: Id;
+  type: string;
+  occurred_at: string;
+  company_id: number | null;
+  actor_kind: string;
+  actor_id: string | null;
+  client_ip: string | null;
+  request_id: string | null;
+  target_kind: string;
+  target_id: string;
+  /** JSON: the target as the API that wrote it presents it. */
+  data: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  company_id: number;
+  url: string;
+  /** JSON array of event types; null means every type. */
+  event_types: string | null;
+  /** The signing secret, sealed (infra/secret-box.ts). */
+  secret_sealed: string;
+  created_at: string;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: Id;
+  webhook_id: string;
+  event_id: number;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_by: string | null;
+  lease_until: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
 export interface Database {
   companies: CompaniesTable;
   bots: BotsTable;
@@ -252,7 +314,15 @@ export interface Database {
   company_cors_origins: CompanyCorsOriginsTable;
   email_tokens: EmailTokensTable;
   outbox: OutboxTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
+
+export type EventRow = Selectable<EventsTable>;
+export type NewEventRow = Insertable<EventsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 
 export type CompanyRow = Selectable<CompaniesTable>;
 export type BotRow = Selectable<BotsTable>;

@@ -42,7 +42,7 @@ export async function insertSession(db: Kysely<Database>, kind: DbKind, s: NewSe
   }
 }
 
-/** The live session's user and company, by the token's digest; undefined when unknown or expired. */
+/** The live session's user and company, by the token's digest; undefined when unknown, expired or the user is deactivated. */
 export async function findSessionUser(
   db: Kysely<Database>,
   tokenDigest: string,
@@ -56,6 +56,7 @@ export async function findSessionUser(
     .select(['c.code as company_code', 's.expires_at as session_expires_at'])
     .where('s.token_digest', '=', tokenDigest)
     .where('s.expires_at', '>', now)
+    .where('u.active', '=', 1)
     .executeTakeFirst();
   if (!row) return undefined;
   const { company_code, session_expires_at, ...user } = row;

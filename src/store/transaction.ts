@@ -1,7 +1,19 @@
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database } from './schema.js';
 
-/** Runs `fn` in one transaction: core composes store calls without writing SQL itself. */
+/**
+ * Runs `fn` in one transaction. Services own their unit of work: they open it here and hand the
+ * transaction to store functions, each of which runs its statements on the executor it is given.
+ */
 export function inTransaction<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn);
+}
+
+/**
+ * Locks the selected rows until the transaction ends where the engine has row locks (PostgreSQL's
+ * FOR UPDATE). SQLite runs one write transaction at a time, so a read-then-write in a transaction
+ * is already serialised there (with the write lock taken at the first write).
+ */
+export function forUpdate<DB, TB extends keyof DB, O>(db: Kysely<Database>, q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? q.forUpdate() : q;
 }

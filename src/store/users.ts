@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { Database, NewUser, UserRow, UsersTable } from './schema.js';
+import { forUpdate } from './transaction.js';
 
 /** Inserts a user; undefined when the email is taken (the unique index decides, race-free). */
 export async function insertUser(db: Kysely<Database>, user: NewUser): Promise<UserRow | undefined> {
@@ -17,6 +18,16 @@ export async function findUserByEmail(db: Kysely<Database>, email: string): Prom
 
 export async function findUserById(db: Kysely<Database>, id: number): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The user, locked until the transaction ends (see forUpdate): read, then write, without losing a concurrent change. */
+export async function findUserForUpdate(trx: Kysely<Database>, id: number): Promise<UserRow | undefined> {
+  return forUpdate(trx, trx.selectFrom('users').selectAll().where('id', '=', id)).executeTakeFirst();
+}
+
+export async function deleteUser(db: Kysely<Database>, id: number): Promise<boolean> {
+  const res = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
 }
 
 export type UserPatch = Omit<Updateable<UsersTable>, 'id' | 'created_at' | 'created_via'>;

@@ -90,63 +90,52 @@ export async function findWidgetUser(db: Kysely<Database>, botId: string, refere
 }
 
 /**
- * Writes the user, both rooms and their membership rows in one transaction. Returns false when a
- * user with this (bot, reference id) already exists: the unique index decided, and the caller reads
- * the winner's rows.
+ * Inserts a widget user unless the bot already has one with this reference id (the unique index
+ * decides, race-free): the new row's id, or undefined when another request created it first.
  */
-export async function insertWidgetUser(db: Kysely<Database>, user: Omit<NewWidgetUser, 'id'>, rooms: NewRoom[]): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('widget_users')
-      .values(user)
-      .onConflict((oc) => oc.columns(['bot_id', 'reference_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) return false;
-    await trx
-      .insertInto('rooms')
-      .values(
-        rooms.map((r) => ({
-          oid: r.oid,
-          id: r.id,
-          kind: r.kind,
-          bot_id: user.bot_id,
-          widget_user_id: inserted.id,
-          name: r.name,
-          last_message_at: r.lastMessageAt,
-          created_at: r.createdAt,
-          updated_at: r.updatedAt,
-        })),
-      )
-      .execute();
-    await trx
-      .insertInto('room_members')
-      .values(
-        rooms.flatMap((r) => [
-          { room_oid: r.oid, member_id: user.reference_id, member_type: 'user' as const, created_at: r.createdAt },
-          { room_oid: r.oid, member_id: user.bot_id, member_type: 'bot' as const, created_at: r.createdAt },
-        ]),
-      )
-      .execute();
-    return true;
-  });
+export async function insertWidgetUser(db: Kysely<Database>, user: Omit<NewWidgetUser, 'id'>): Promise<number | undefined> {
+  const inserted = await db
+    .insertInto('widget_users')
+    .values(user)
+    .onConflict((oc) => oc.columns(['bot_id', 'reference_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted?.id;
 }
 
-/** Refreshes names and legal id; the rooms carry the user's names, so they follow in the same transaction. */
-export async function updateWidgetUserProfile(
-  db: Kysely<Database>,
-  id: number,
-  profile: { names: string; legalId: string | null; roomNames: Record<RoomKind, string>; now: string },
-): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('widget_users').set({ names: profile.names, legal_id: profile.legalId, updated_at: profile.now }).where('id', '=', id).execute();
-    for (const kind of ['personal', 'group'] as const) {
-      await trx
-        .updateTable('rooms')
-        .set({ name: profile.roomNames[kind], updated_at: profile.now })
-        .where('widget_user_id', '=', id)
-        .where('kind', '=', kind)
-        .execute();
-    }
-  });
+/** Inserts a widget user's rooms, each with two members: the user and the bot. */
+export async function insertRooms(db: Kysely<Database>, owner: { id: number; botId: string; referenceId: string }, rooms: NewRoom[]): Promise<void> {
+  await db
+    .insertInto('rooms')
+    .values(
+      rooms.map((r) => ({
+        oid: r.oid,
+        id: r.id,
+        kind: r.kind,
+        bot_id: owner.botId,
+        widget_user_id: owner.id,
+        name: r.name,
+        last_message_at: r.lastMessageAt,
+        created_at: r.createdAt,
+        updated_at: r.updatedAt,
+      })),
+    )
+    .execute();
+  await db
+    .insertInto('room_members')
+    .values(
+      rooms.flatMap((r) => [
+        { room_oid: r.oid, member_id: owner.referenceId, member_type: 'user' as const, created_at: r.createdAt },
+        { room_oid: r.oid, member_id: owner.botId, member_type: 'bot' as const, created_at: r.createdAt },
+      ]),
+    )
+    .execute();
+}
+
+export async function updateWidgetUser(db: Kysely<Database>, id: number, profile: { names: string; legalId: string | null; now: string }): Promise<void> {
+  await db.updateTable('widget_users').set({ names: profile.names, legal_id: profile.legalId, updated_at: profile.now }).where('id', '=', id).execute();
+}
+
+export async function renameRoom(db: Kysely<Database>, widgetUserId: number, kind: RoomKind, name: string, now: string): Promise<void> {
+  await db.updateTable('rooms').set({ name, updated_at: now }).where('widget_user_id', '=', widgetUserId).where('kind', '=', kind).execute();
 }

@@ -6,7 +6,7 @@
  */
 import type { Db } from '../../store/db.js';
 import { findAgentBotByTokenId } from '../../store/agent-bots.js';
-import { findUserAccessToken } from '../../store/platform-users.js';
+import { findUserAccessToken } from '../../store/user-tokens.js';
 import { digest, formatToken, newPublicId, newSecret, parseToken, secretMatches } from '../../identity/secrets.js';
 
 export const USER_TOKEN_PREFIX = 'rut';
@@ -25,18 +25,22 @@ export function mintToken(prefix: string): MintedToken {
   return { token: formatToken(prefix, id, secret), id, digest: digest(secret) };
 }
 
-/** The id of the user a token belongs to; undefined for anything else (unknown, replaced, malformed). */
-export async function verifyUserAccessToken(db: Db, token: string): Promise<number | undefined> {
-  const parsed = parseToken(USER_TOKEN_PREFIX, token);
-  if (!parsed) return undefined;
-  const row = await findUserAccessToken(db.db, parsed.id);
-  return row && secretMatches(parsed.secret, row.secret_digest) ? row.user_id : undefined;
-}
+export class AccessTokens {
+  constructor(private readonly db: Db) {}
 
-/** The id of the agent bot a token belongs to; undefined for anything else. */
-export async function verifyAgentBotToken(db: Db, token: string): Promise<number | undefined> {
-  const parsed = parseToken(AGENT_BOT_TOKEN_PREFIX, token);
-  if (!parsed) return undefined;
-  const row = await findAgentBotByTokenId(db.db, parsed.id);
-  return row && secretMatches(parsed.secret, row.access_token_digest) ? row.id : undefined;
+  /** The id of the user a token belongs to; undefined for anything else (unknown, replaced, malformed). */
+  async verifyUserToken(token: string): Promise<number | undefined> {
+    const parsed = parseToken(USER_TOKEN_PREFIX, token);
+    if (!parsed) return undefined;
+    const row = await findUserAccessToken(this.db.kysely, parsed.id);
+    return row && secretMatches(parsed.secret, row.secret_digest) ? row.user_id : undefined;
+  }
+
+  /** The id of the agent bot a token belongs to; undefined for anything else. */
+  async verifyAgentBotToken(token: string): Promise<number | undefined> {
+    const parsed = parseToken(AGENT_BOT_TOKEN_PREFIX, token);
+    if (!parsed) return undefined;
+    const row = await findAgentBotByTokenId(this.db.kysely, parsed.id);
+    return row && secretMatches(parsed.secret, row.access_token_digest) ? row.id : undefined;
+  }
 }

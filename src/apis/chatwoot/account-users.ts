@@ -9,7 +9,7 @@ import { isForeignKeyViolation } from '../../store/errors.js';
 import type { AccountRole, AccountUserRow } from '../../store/schema.js';
 import { nowIso } from '../../infra/clock.js';
 import type { Principal } from '../../identity/credentials.js';
-import { isVisible, parseId, recordNotFound, type AuthorizedId } from './permissions.js';
+import { parseId, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { MESSAGES, RecordErrors, recordInvalid } from './record-errors.js';
 
 export const ROLES: readonly AccountRole[] = ['administrator', 'agent'];
@@ -40,43 +40,59 @@ export const toAccountUser = (r: AccountUserRow): AccountUser => ({
   autoOffline: r.auto_offline === 1,
 });
 
-export async function listAccountUsers(db: Db, accountId: AuthorizedId<'Account'>): Promise<AccountUser[]> {
-  return (await store.listAccountUsers(db.db, accountId)).map(toAccountUser);
-}
+export class AccountUserService {
+  constructor(
+    private readonly db: Db,
+    private readonly permissions: Permissions,
+  ) {}
 
-/**
- * POST: finds or creates the membership, then sets the role. An omitted role makes a new member an
- * agent and leaves an existing member's role as it is (Chatwoot's update of the params sent).
- * The user must exist, be of the account's company and be linked to the app: otherwise 422
- * "User must exist", whichever of the three failed.
- */
-export async function addAccountUser(
-  db: Db,
-  principal: Principal,
-  accountId: AuthorizedId<'Account'>,
-  params: { user_id?: unknown; role?: unknown },
-): Promise<AccountUser> {
-  const errors = new RecordErrors();
-  const userId = parseId(params.user_id);
-  if (userId === undefined || !(await isVisible(db, principal, 'User', userId))) errors.add('user', MESSAGES.mustExist);
-  let role: AccountRole | undefined;
-  if (params.role !== undefined) {
-    if (typeof params.role === 'string' && (ROLES as readonly string[]).includes(params.role)) role = params.role as AccountRole;
-    else errors.add('role', MESSAGES.inclusion);
+  async list(accountId: AuthorizedId<'Account'>): Promise<AccountUser[]> {
+    return (await store.listAccountUsers(this.db.kysely, accountId)).map(toAccountUser);
   }
-  if (!errors.empty || userId === undefined) throw errors.toError();
-  try {
-    return toAccountUser(await store.upsertAccountUser(db.db, { accountId, userId, role, now: nowIso() }));
-  } catch (err) {
-    if (!isForeignKeyViolation(err)) throw err;
-    // The user or the account was deleted meanwhile.
-    if (!(await isVisible(db, principal, 'Account', accountId))) throw recordNotFound();
-    throw recordInvalid('user', MESSAGES.mustExist);
-  }
-}
 
-/** DELETE: removes the membership when there is one; nothing to remove is not an error. */
-export async function removeAccountUser(db: Db, accountId: AuthorizedId<'Account'>, rawUserId: unknown): Promise<void> {
-  const userId = parseId(rawUserId);
-  if (userId !== undefined) await store.deleteAccountUser(db.db, accountId, userId);
+  /**
+   * POST: finds or creates the membership, then sets the role. An omitted role makes a new member an
+   * agent and leaves an existing member's role as it is (Chatwoot's update of the params sent).
+   * The user must exist, be of the account's company and be linked to the app: otherwise 422
+   * "User must exist", whichever of the three failed.
+   */
+  async add(principal: Principal, accountId: AuthorizedId<'Account'>, params: { user_id?: unknown; role?: unknown }): Promise<AccountUser> {
+    const errors = new RecordErrors();
+    const userId = parseId(params.user_id);
+    if (userId === undefined || !(await this.permissions.isVisible(principal, 'User', userId))) errors.add('user', MESSAGES.mustExist);
+    let role: AccountRole | undefined;
+    if (params.role !== undefined) {
+      if (typeof params.role === 'string' && (ROLES as readonly string[]).includes(params.role)) role = params.role as AccountRole;
+      else errors.add('role', MESSAGES.inclusion);
+    }
+    if (!errors.empty || userId === undefined) throw errors.toError();
+    try {
+      const now = nowIso();
+      // A new membership is an online agent unless a role is given; an existing one keeps its role
+      // unless one is given.
+      const row = {
+        account_id: accountId,
+        user_id: userId,
+        role: role ?? 'agent',
+        inviter_id: null,
+        availability: 'online',
+        auto_offline: 1,
+        active_at: null,
+        created_at: now,
+        updated_at: now,
+      } as const;
+      return toAccountUser(await store.upsertAccountUser(this.db.kysely, row, { setRole: role !== undefined }));
+    } catch (err) {
+      if (!isForeignKeyViolation(err)) throw err;
+      // The user or the account was deleted meanwhile.
+      if (!(await this.permissions.isVisible(principal, 'Account', accountId))) throw recordNotFound();
+      throw recordInvalid('user', MESSAGES.mustExist);
+    }
+  }
+
+  /** DELETE: removes the membership when there is one; nothing to remove is not an error. */
+  async remove(accountId: AuthorizedId<'Account'>, rawUserId: unknown): Promise<void> {
+    const userId = parseId(rawUserId);
+    if (userId !== undefined) await store.deleteAccountUser(this.db.kysely, accountId, userId);
+  }
 }

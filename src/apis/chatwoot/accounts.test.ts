@@ -48,6 +48,7 @@ describe('toAccount', () => {
       locale: 'en',
       domain: null,
       support_email: null,
+      external_id: null,
       status: 'active',
       features: '["reports","nope","labels"]',
       limits: '{"agents":3}',

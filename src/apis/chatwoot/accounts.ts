@@ -4,6 +4,8 @@
  */
 import type { Db } from '../../store/db.js';
 import * as store from '../../store/accounts.js';
+import { link, unlinkAll } from '../../store/permissibles.js';
+import { inTransaction } from '../../store/transaction.js';
 import type { AccountRow } from '../../store/schema.js';
 import { nowIso } from '../../infra/clock.js';
 import type { Principal } from '../../identity/credentials.js';
@@ -11,6 +13,8 @@ import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
 import { MESSAGES, RecordErrors } from './record-errors.js';
 import { isValidEmail, normalizeEmail } from '../../identity/users.js';
 import { storedObject, storedStrings } from '../../infra/stored-json.js';
+import { defaultFeatures, FEATURE_DEFAULTS, FEATURES } from '../../identity/accounts.js';
+import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 
 /**
  * The locales an account may have: the codes of Chatwoot's LANGUAGES_CONFIG, in its order (ISO
@@ -65,53 +69,9 @@ const LOCALE_SET: ReadonlySet<string> = new Set(LOCALES);
 export const STATUSES = ['active', 'suspended'] as const;
 export type AccountStatus = (typeof STATUSES)[number];
 
-/**
- * The feature flags an account can have, and the installation's defaults for a new account
- * (Chatwoot's config/features.yml, without its deprecated and Chatwoot-internal flags).
- */
-export const FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
-  inbound_emails: true,
-  channel_email: true,
-  channel_facebook: true,
-  channel_twitter: true,
-  channel_instagram: true,
-  channel_website: true,
-  ip_lookup: false,
-  disable_branding: false,
-  email_continuity_on_api_channel: false,
-  help_center: true,
-  agent_bots: true,
-  macros: true,
-  agent_management: true,
-  team_management: true,
-  inbox_management: true,
-  labels: true,
-  custom_attributes: true,
-  automations: true,
-  canned_responses: true,
-  integrations: true,
-  voice_recorder: true,
-  campaigns: false,
-  reports: true,
-  crm: true,
-  auto_resolve_conversations: true,
-  custom_reply_email: false,
-  custom_reply_domain: false,
-  audit_logs: false,
-  inbox_view: false,
-  sla: false,
-  linear_integration: false,
-  notion_integration: false,
-  captain_integration: false,
-  custom_roles: false,
-  chatwoot_v4: true,
-  crm_integration: false,
-  whatsapp_embedded_signup: false,
-  whatsapp_campaign: false,
-};
-export const FEATURES = Object.keys(FEATURE_DEFAULTS);
+export { FEATURE_DEFAULTS, FEATURES, defaultFeatures } from '../../identity/accounts.js';
 
-export const LIMITS = { name: 255, domain: 100, supportEmail: 255, limitKeys: 50, limitKey: 64 } as const;
+const LIMITS = CHATWOOT_LIMITS.account;
 
 export interface Account {
   id: number;
@@ -179,8 +139,6 @@ export function mergeFeatures(enabled: Iterable<string>, params: Record<string, 
   return FEATURES.filter((f) => set.has(f));
 }
 
-export const defaultFeatures = (): string[] => FEATURES.filter((f) => FEATURE_DEFAULTS[f]);
-
 function checkLimits(limits: Record<string, unknown>, errors: RecordErrors): void {
   const entries = Object.entries(limits);
   if (entries.length > LIMITS.limitKeys) errors.add('limits', `must have at most ${LIMITS.limitKeys} entries`);
@@ -227,62 +185,79 @@ function checkParams(params: AccountParams, errors: RecordErrors, creating: bool
   return out;
 }
 
-export async function createAccount(db: Db, principal: Principal, params: AccountParams): Promise<Account> {
-  const errors = new RecordErrors();
-  const cols = checkParams(params, errors, true);
-  const features = mergeFeatures(defaultFeatures(), params.features ?? {}, errors);
-  const name = cols.name;
-  if (!errors.empty || name === undefined) throw errors.toError();
-  const now = nowIso();
-  const row = await store.insertAccount(
-    db.db,
-    {
-      company_id: principal.companyId,
-      name,
-      locale: cols.locale ?? 'en',
-      domain: cols.domain ?? null,
-      support_email: cols.support_email ?? null,
-      status: cols.status ?? 'active',
-      features: JSON.stringify(features),
-      limits: cols.limits ?? '{}',
-      custom_attributes: cols.custom_attributes ?? '{}',
-      created_at: now,
-      updated_at: now,
-    },
-    appIdOf(principal),
-  );
-  return toAccount(row);
-}
+export class AccountService {
+  constructor(private readonly db: Db) {}
 
-export async function listAccounts(db: Db, principal: Principal): Promise<Account[]> {
-  return (await store.listAccountsForApp(db.db, appIdOf(principal), principal.companyId)).map(toAccount);
-}
+  async create(principal: Principal, params: AccountParams): Promise<Account> {
+    const errors = new RecordErrors();
+    const cols = checkParams(params, errors, true);
+    const features = mergeFeatures(defaultFeatures(), params.features ?? {}, errors);
+    const name = cols.name;
+    if (!errors.empty || name === undefined) throw errors.toError();
+    const now = nowIso();
+    // The account and the app's link to it, in one transaction.
+    const row = await inTransaction(this.db.kysely, async (trx) => {
+      const account = await store.insertAccount(trx, {
+        company_id: principal.companyId,
+        name,
+        locale: cols.locale ?? 'en',
+        domain: cols.domain ?? null,
+        support_email: cols.support_email ?? null,
+        status: cols.status ?? 'active',
+        features: JSON.stringify(features),
+        limits: cols.limits ?? '{}',
+        custom_attributes: cols.custom_attributes ?? '{}',
+        created_at: now,
+        updated_at: now,
+      });
+      await link(trx, appIdOf(principal), 'Account', account.id, now);
+      return account;
+    });
+    return toAccount(row);
+  }
 
-export async function getAccount(db: Db, id: AuthorizedId<'Account'>): Promise<Account> {
-  const row = await store.findAccount(db.db, id);
-  if (!row) throw recordNotFound();
-  return toAccount(row);
-}
+  async list(principal: Principal): Promise<Account[]> {
+    return (await store.listAccountsForApp(this.db.kysely, appIdOf(principal), principal.companyId)).map(toAccount);
+  }
 
-/**
- * Changes what the params send. `features` are merged over the account's current flags (Chatwoot's
- * enable/disable); `limits` and `custom_attributes` are replaced, as Chatwoot assigns them.
- */
-export async function updateAccount(db: Db, id: AuthorizedId<'Account'>, params: AccountParams): Promise<Account> {
-  const errors = new RecordErrors();
-  const cols = checkParams(params, errors, false);
-  const features = params.features ?? undefined;
-  if (features) mergeFeatures([], features, errors);
-  errors.throwIfAny();
-  const row = await store.updateAccountWith(db, id, (current) => ({
-    ...cols,
-    ...(features && { features: JSON.stringify(mergeFeatures(toAccount(current).features, features, new RecordErrors())) }),
-    updated_at: nowIso(),
-  }));
-  if (!row) throw recordNotFound();
-  return toAccount(row);
-}
+  async get(id: AuthorizedId<'Account'>): Promise<Account> {
+    const row = await store.findAccount(this.db.kysely, id);
+    if (!row) throw recordNotFound();
+    return toAccount(row);
+  }
 
-export async function deleteAccount(db: Db, id: AuthorizedId<'Account'>): Promise<void> {
-  await store.deleteAccount(db.db, id);
+  /**
+   * Changes what the params send. `features` are merged over the account's current flags (Chatwoot's
+   * enable/disable); `limits` and `custom_attributes` are replaced, as Chatwoot assigns them.
+   */
+  async update(id: AuthorizedId<'Account'>, params: AccountParams): Promise<Account> {
+    const errors = new RecordErrors();
+    const cols = checkParams(params, errors, false);
+    const features = params.features ?? undefined;
+    if (features) mergeFeatures([], features, errors);
+    errors.throwIfAny();
+    // Read (locked) and written in one transaction, so two concurrent updates of the feature flags
+    // both land.
+    const row = await inTransaction(this.db.kysely, async (trx) => {
+      const current = await store.findAccountForUpdate(trx, id);
+      if (!current) return undefined;
+      return store.updateAccount(trx, id, {
+        ...cols,
+        ...(features && { features: JSON.stringify(mergeFeatures(toAccount(current).features, features, new RecordErrors())) }),
+        updated_at: nowIso(),
+      });
+    });
+    if (!row) throw recordNotFound();
+    return toAccount(row);
+  }
+
+  async delete(id: AuthorizedId<'Account'>): Promise<void> {
+    // Memberships and agent bots go with the account (foreign keys cascade); every app's links to
+    // them go here, in the same transaction.
+    await inTransaction(this.db.kysely, async (trx) => {
+      await unlinkAll(trx, 'AgentBot', await store.agentBotIdsOfAccount(trx, id));
+      await unlinkAll(trx, 'Account', [id]);
+      await store.deleteAccount(trx, id);
+    });
+  }
 }

@@ -5,15 +5,18 @@
  */
 import type { Db } from '../../store/db.js';
 import * as store from '../../store/agent-bots.js';
+import { link, unlinkAll } from '../../store/permissibles.js';
+import { inTransaction } from '../../store/transaction.js';
 import { isForeignKeyViolation } from '../../store/errors.js';
 import type { AgentBotRow } from '../../store/schema.js';
 import { AGENT_BOT_TOKEN_PREFIX, mintToken } from './access-tokens.js';
 import { nowIso } from '../../infra/clock.js';
 import type { Principal } from '../../identity/credentials.js';
-import { appIdOf, isVisible, parseId, recordNotFound, type AuthorizedId } from './permissions.js';
+import { appIdOf, parseId, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { MESSAGES, RecordErrors, recordInvalid } from './record-errors.js';
+import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 
-export const LIMITS = { name: 255, description: 2000, outgoingUrl: 2048 } as const;
+const LIMITS = CHATWOOT_LIMITS.agentBot;
 
 export interface AgentBot {
   id: number;
@@ -50,83 +53,94 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
-async function check(db: Db, principal: Principal, params: AgentBotParams, creating: boolean) {
-  const errors = new RecordErrors();
-  const out: Partial<Pick<AgentBotRow, 'name' | 'description' | 'outgoing_url' | 'account_id'>> = {};
-  const name = errors.text('name', params.name, { max: LIMITS.name, required: creating || params.name !== undefined });
-  if (typeof name === 'string') out.name = name;
-  if (params.description !== undefined) out.description = errors.text('description', params.description, { max: LIMITS.description }) ?? null;
-  if (params.outgoing_url !== undefined) {
-    const url = errors.text('outgoing_url', params.outgoing_url, { max: LIMITS.outgoingUrl });
-    if (typeof url === 'string' && url !== '' && !isHttpUrl(url)) errors.add('outgoing_url', MESSAGES.invalid);
-    out.outgoing_url = url || null;
-  }
-  if (params.account_id !== undefined && params.account_id !== null && params.account_id !== '') {
-    const accountId = parseId(params.account_id);
-    if (accountId === undefined || !(await isVisible(db, principal, 'Account', accountId))) errors.add('account', MESSAGES.mustExist);
-    else out.account_id = accountId;
-  } else if (params.account_id !== undefined) out.account_id = null;
-  errors.throwIfAny();
-  return out;
-}
-
 /** The account was deleted between the check and the write. */
 const accountGone = (): never => {
   throw recordInvalid('account', MESSAGES.mustExist);
 };
 
-export async function createAgentBot(db: Db, principal: Principal, params: AgentBotParams): Promise<AgentBot> {
-  const cols = await check(db, principal, params, true);
-  const name = cols.name;
-  if (name === undefined) throw recordInvalid('name', MESSAGES.blank);
-  const token = mintToken(AGENT_BOT_TOKEN_PREFIX);
-  const now = nowIso();
-  try {
-    const row = await store.insertAgentBot(
-      db.db,
-      {
-        company_id: principal.companyId,
-        account_id: cols.account_id ?? null,
-        name,
-        description: cols.description ?? null,
-        outgoing_url: cols.outgoing_url ?? null,
-        access_token_id: token.id,
-        access_token_digest: token.digest,
-        created_at: now,
-        updated_at: now,
-      },
-      appIdOf(principal),
-    );
-    return toAgentBot(row, token.token);
-  } catch (err) {
-    if (isForeignKeyViolation(err)) accountGone();
-    throw err;
+export class AgentBotService {
+  constructor(
+    private readonly db: Db,
+    private readonly permissions: Permissions,
+  ) {}
+
+  private async check(principal: Principal, params: AgentBotParams, creating: boolean) {
+    const errors = new RecordErrors();
+    const out: Partial<Pick<AgentBotRow, 'name' | 'description' | 'outgoing_url' | 'account_id'>> = {};
+    const name = errors.text('name', params.name, { max: LIMITS.name, required: creating || params.name !== undefined });
+    if (typeof name === 'string') out.name = name;
+    if (params.description !== undefined) out.description = errors.text('description', params.description, { max: LIMITS.description }) ?? null;
+    if (params.outgoing_url !== undefined) {
+      const url = errors.text('outgoing_url', params.outgoing_url, { max: LIMITS.outgoingUrl });
+      if (typeof url === 'string' && url !== '' && !isHttpUrl(url)) errors.add('outgoing_url', MESSAGES.invalid);
+      out.outgoing_url = url || null;
+    }
+    if (params.account_id !== undefined && params.account_id !== null && params.account_id !== '') {
+      const accountId = parseId(params.account_id);
+      if (accountId === undefined || !(await this.permissions.isVisible(principal, 'Account', accountId))) errors.add('account', MESSAGES.mustExist);
+      else out.account_id = accountId;
+    } else if (params.account_id !== undefined) out.account_id = null;
+    errors.throwIfAny();
+    return out;
   }
-}
 
-export async function listAgentBots(db: Db, principal: Principal): Promise<AgentBot[]> {
-  return (await store.listAgentBotsForApp(db.db, appIdOf(principal), principal.companyId)).map((r) => toAgentBot(r));
-}
-
-export async function getAgentBot(db: Db, id: AuthorizedId<'AgentBot'>): Promise<AgentBot> {
-  const row = await store.findAgentBot(db.db, id);
-  if (!row) throw recordNotFound();
-  return toAgentBot(row);
-}
-
-export async function updateAgentBot(db: Db, principal: Principal, id: AuthorizedId<'AgentBot'>, params: AgentBotParams): Promise<AgentBot> {
-  const cols = await check(db, principal, params, false);
-  let row: AgentBotRow | undefined;
-  try {
-    row = await store.updateAgentBot(db.db, id, { ...cols, updated_at: nowIso() });
-  } catch (err) {
-    if (isForeignKeyViolation(err)) accountGone();
-    throw err;
+  async create(principal: Principal, params: AgentBotParams): Promise<AgentBot> {
+    const cols = await this.check(principal, params, true);
+    const name = cols.name;
+    if (name === undefined) throw recordInvalid('name', MESSAGES.blank);
+    const token = mintToken(AGENT_BOT_TOKEN_PREFIX);
+    const now = nowIso();
+    try {
+      // The bot and the app's link to it, in one transaction.
+      const row = await inTransaction(this.db.kysely, async (trx) => {
+        const bot = await store.insertAgentBot(trx, {
+          company_id: principal.companyId,
+          account_id: cols.account_id ?? null,
+          name,
+          description: cols.description ?? null,
+          outgoing_url: cols.outgoing_url ?? null,
+          access_token_id: token.id,
+          access_token_digest: token.digest,
+          created_at: now,
+          updated_at: now,
+        });
+        await link(trx, appIdOf(principal), 'AgentBot', bot.id, now);
+        return bot;
+      });
+      return toAgentBot(row, token.token);
+    } catch (err) {
+      if (isForeignKeyViolation(err)) accountGone();
+      throw err;
+    }
   }
-  if (!row) throw recordNotFound();
-  return toAgentBot(row);
-}
 
-export async function deleteAgentBot(db: Db, id: AuthorizedId<'AgentBot'>): Promise<void> {
-  await store.deleteAgentBot(db.db, id);
+  async list(principal: Principal): Promise<AgentBot[]> {
+    return (await store.listAgentBotsForApp(this.db.kysely, appIdOf(principal), principal.companyId)).map((r) => toAgentBot(r));
+  }
+
+  async get(id: AuthorizedId<'AgentBot'>): Promise<AgentBot> {
+    const row = await store.findAgentBot(this.db.kysely, id);
+    if (!row) throw recordNotFound();
+    return toAgentBot(row);
+  }
+
+  async update(principal: Principal, id: AuthorizedId<'AgentBot'>, params: AgentBotParams): Promise<AgentBot> {
+    const cols = await this.check(principal, params, false);
+    let row: AgentBotRow | undefined;
+    try {
+      row = await store.updateAgentBot(this.db.kysely, id, { ...cols, updated_at: nowIso() });
+    } catch (err) {
+      if (isForeignKeyViolation(err)) accountGone();
+      throw err;
+    }
+    if (!row) throw recordNotFound();
+    return toAgentBot(row);
+  }
+
+  async delete(id: AuthorizedId<'AgentBot'>): Promise<void> {
+    await inTransaction(this.db.kysely, async (trx) => {
+      await unlinkAll(trx, 'AgentBot', [id]);
+      await store.deleteAgentBot(trx, id);
+    });
+  }
 }

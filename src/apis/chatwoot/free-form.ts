@@ -4,12 +4,13 @@
  */
 import type { preHandlerAsyncHookHandler } from 'fastify';
 import { checkFreeForm, type FreeFormLimits } from '../shared/json-guard.js';
+import { LIMITS } from './limits.js';
 import { recordInvalid } from './record-errors.js';
 
 export const FREE_FORM_FIELDS = ['custom_attributes', 'limits'] as const;
 
 /** Each field's value: its own object is level 1; serialized as JSON, at most 16 KiB. */
-export const FREE_FORM_LIMITS: FreeFormLimits = { maxDepth: 8, maxBytes: 16 * 1024 };
+export const FREE_FORM_LIMITS: FreeFormLimits = LIMITS.freeForm;
 
 export const FREE_FORM_MESSAGES = {
   tooDeep: `is nested too deeply (maximum is ${FREE_FORM_LIMITS.maxDepth} levels)`,

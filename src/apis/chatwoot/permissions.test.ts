@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { appIdOf, nonPermissible, parseId, recordNotFound } from './permissions.js';
 import type { Principal } from '../../identity/credentials.js';
+import { actingAs } from '../../events/types.js';
 
 describe('parseId', () => {
   for (const [raw, id] of [
@@ -47,7 +48,16 @@ describe('permission errors', () => {
   });
 
   it('needs a platform app principal', () => {
-    const p: Principal = { credentialId: 'abc', kind: 'platform_app', companyId: 1, companyCode: 'c', companyName: 'C', botId: null, botName: null };
+    const p: Principal = {
+      credentialId: 'abc',
+      kind: 'platform_app',
+      companyId: 1,
+      companyCode: 'c',
+      companyName: 'C',
+      botId: null,
+      botName: null,
+      acting: actingAs({ kind: 'platform_app', id: 'abc' }),
+    };
     assert.equal(appIdOf(p), 'abc');
     assert.throws(() => appIdOf({ ...p, kind: 'api_token' }));
   });

@@ -35,24 +35,28 @@ export function appIdOf(principal: Principal): string {
   return principal.credentialId;
 }
 
-/**
- * Resolves an id from the request to a record the app may touch: 404 when there is no such record
- * (or the id is not one), 401 "Non permissible resource" when it exists but is not the app's.
- */
-export async function authorize<T extends PermissibleType>(db: Db, principal: Principal, type: T, raw: unknown): Promise<AuthorizedId<T>> {
-  const id = parseId(raw);
-  if (id === undefined) throw recordNotFound();
-  const target = await store.findTarget(db.db, appIdOf(principal), type, id);
-  if (!target) throw recordNotFound();
-  if (!target.permitted || target.companyId !== principal.companyId) throw nonPermissible();
-  return id as AuthorizedId<T>;
-}
+export class Permissions {
+  constructor(private readonly db: Db) {}
 
-/**
- * Whether a record named in a request body (an account_users user_id, an agent bot's account_id)
- * is one the app may touch: it must exist, be of the app's company and be linked to the app.
- */
-export async function isVisible(db: Db, principal: Principal, type: PermissibleType, id: number): Promise<boolean> {
-  const target = await store.findTarget(db.db, appIdOf(principal), type, id);
-  return target !== undefined && target.permitted && target.companyId === principal.companyId;
+  /**
+   * Resolves an id from the request to a record the app may touch: 404 when there is no such record
+   * (or the id is not one), 401 "Non permissible resource" when it exists but is not the app's.
+   */
+  async authorize<T extends PermissibleType>(principal: Principal, type: T, raw: unknown): Promise<AuthorizedId<T>> {
+    const id = parseId(raw);
+    if (id === undefined) throw recordNotFound();
+    const target = await store.findTarget(this.db.kysely, appIdOf(principal), type, id);
+    if (!target) throw recordNotFound();
+    if (!target.permitted || target.companyId !== principal.companyId) throw nonPermissible();
+    return id as AuthorizedId<T>;
+  }
+
+  /**
+   * Whether a record named in a request body (an account_users user_id, an agent bot's account_id)
+   * is one the app may touch: it must exist, be of the app's company and be linked to the app.
+   */
+  async isVisible(principal: Principal, type: PermissibleType, id: number): Promise<boolean> {
+    const target = await store.findTarget(this.db.kysely, appIdOf(principal), type, id);
+    return target !== undefined && target.permitted && target.companyId === principal.companyId;
+  }
 }

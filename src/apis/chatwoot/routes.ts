@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { unauthorized } from '../../identity/errors.js';
-import { parseApiAccessToken, tokenIdOf } from '../shared/auth.js';
+import { parseApiAccessToken, originOf, tokenIdOf } from '../shared/auth.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { useJsonBodies } from '../shared/json-body.js';
 import { checkFreeFormBody } from './free-form.js';
@@ -30,13 +30,13 @@ export const chatwootRoutes: FastifyPluginAsync<ChatwootDeps> = async (app, deps
   });
 
   // Only the dependencies: the plugin options also hold `prefix`, which must not reach the children.
-  const { db, auth, frontendUrl, guard } = deps;
-  const children: ChatwootDeps = { db, auth, frontendUrl, guard };
+  const { auth, permissions, accounts, accountUsers, agentBots, users, guard } = deps;
+  const children: ChatwootDeps = { auth, permissions, accounts, accountUsers, agentBots, users, guard };
   await app.register(async (api) => {
     api.addHook('onRequest', async (req) => {
       const token = parseApiAccessToken(req.headers);
       if (!token) throw unauthorized();
-      req.principal = await guard.check(req.ip, { kind: 'platform_app', id: tokenIdOf(token) }, () => auth.token('platform_app', token));
+      req.principal = await guard.check(req.ip, { kind: 'platform_app', id: tokenIdOf(token) }, () => auth.token('platform_app', token, originOf(req)));
     });
     // No body (or an empty one) is no params, as in Rails: the values' rules then name what is missing.
     api.addHook('preValidation', async (req) => {

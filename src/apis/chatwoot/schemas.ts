@@ -6,6 +6,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { LOCALES } from './accounts.js';
+import { LIMITS } from './limits.js';
 
 // `type: [t, 'null']` rather than an anyOf: one Ajv message ("must be string,null"), not three.
 const Text = Type.Unsafe<string | null>({ type: ['string', 'null'] });
@@ -18,9 +19,9 @@ const IdParam = Type.Unknown({ description: 'an id: an integer, or its digits as
 const body = <T extends Record<string, TSchema>>(props: T) => Type.Object(props, { additionalProperties: true });
 
 export const AccountParams = body({
-  name: Type.Optional(TextOf('required on create; at most 255 characters')),
+  name: Type.Optional(TextOf(`required on create; at most ${LIMITS.account.name} characters`)),
   locale: Type.Optional(TextOf(`one of ${LOCALES.join(', ')}; default en`)),
-  domain: Type.Optional(TextOf('at most 100 characters')),
+  domain: Type.Optional(TextOf(`at most ${LIMITS.account.domain} characters`)),
   support_email: Type.Optional(Text),
   status: Type.Optional(TextOf('active (default) or suspended')),
   features: Type.Optional(
@@ -29,16 +30,22 @@ export const AccountParams = body({
       description: '{flag: true|false}, merged over the defaults (or the current flags)',
     }),
   ),
-  limits: Type.Optional(Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'], description: '{key: whole number}' })),
+  limits: Type.Optional(
+    Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'], description: `{key: whole number}, at most ${LIMITS.account.limitKeys} keys` }),
+  ),
   custom_attributes: Type.Optional(ObjOrNull),
 });
 export type AccountParams = Static<typeof AccountParams>;
 
 export const UserParams = body({
-  name: Type.Optional(TextOf('required on create; at most 255 characters')),
+  name: Type.Optional(TextOf(`required on create; at most ${LIMITS.user.name} characters`)),
   display_name: Type.Optional(Text),
   email: Type.Optional(TextOf('required on create')),
-  password: Type.Optional(TextOf("6-128 characters with an uppercase letter, a lowercase letter, a digit and a special character, and the company's policy")),
+  password: Type.Optional(
+    TextOf(
+      `${LIMITS.user.passwordMin}-${LIMITS.user.passwordMax} characters with an uppercase letter, a lowercase letter, a digit and a special character, and the company's policy`,
+    ),
+  ),
   custom_attributes: Type.Optional(ObjOrNull),
 });
 export type UserParams = Static<typeof UserParams>;
@@ -54,7 +61,7 @@ export const AccountUserDeleteParams = body({ user_id: Type.Optional(IdParam) })
 export const AgentBotParams = body({
   name: Type.Optional(Text),
   description: Type.Optional(Text),
-  outgoing_url: Type.Optional(TextOf('an http(s) URL, at most 2048 characters')),
+  outgoing_url: Type.Optional(TextOf(`an http(s) URL, at most ${LIMITS.agentBot.outgoingUrl} characters`)),
   account_id: Type.Optional(IdParam),
 });
 export type AgentBotParams = Static<typeof AgentBotParams>;

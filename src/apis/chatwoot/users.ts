@@ -9,8 +9,10 @@ import type { Db } from '../../store/db.js';
 import { membershipsOfUser, type Membership } from '../../store/account-users.js';
 import { findCompanyById } from '../../store/companies.js';
 import { isUniqueViolation } from '../../store/errors.js';
-import { link } from '../../store/permissibles.js';
-import * as store from '../../store/platform-users.js';
+import { link, unlinkAll } from '../../store/permissibles.js';
+import { inTransaction } from '../../store/transaction.js';
+import * as store from '../../store/user-tokens.js';
+import * as usersStore from '../../store/users.js';
 import type { UserRow } from '../../store/schema.js';
 import type { UserPatch } from '../../store/users.js';
 import { mintToken, USER_TOKEN_PREFIX } from './access-tokens.js';
@@ -18,14 +20,16 @@ import { nowIso } from '../../infra/clock.js';
 import { afterCredentialChange } from '../../identity/credential-changes.js';
 import type { Principal } from '../../identity/credentials.js';
 import { checkPassword, hashPassword, parsePolicy } from '../../identity/passwords.js';
-import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
+import { unprocessable } from '../../identity/errors.js';
+import { appIdOf, recordNotFound, type AuthorizedId, type Permissions } from './permissions.js';
 import { charLength, MESSAGES, RecordErrors } from './record-errors.js';
 import { digest, newSecret } from '../../identity/secrets.js';
-import { emailTaken, findUserByEmail, findUserById, isValidEmail, newUserRow, normalizeEmail } from '../../identity/users.js';
+import { emailTaken, isActive, isValidEmail, newUserRow, normalizeEmail, type UserDirectory } from '../../identity/users.js';
 import { storedObject } from '../../infra/stored-json.js';
 import { checkFreeFormField } from './free-form.js';
+import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 
-export const LIMITS = { name: 255, displayName: 255, passwordMin: 6, passwordMax: 128 } as const;
+const LIMITS = CHATWOOT_LIMITS.user;
 
 /** How long a login link works, once. */
 export const SSO_TOKEN_TTL_MS = 5 * 60 * 1000;
@@ -84,26 +88,6 @@ function activeOf(ms: Membership[]): Membership | undefined {
   return best;
 }
 
-async function view(db: Db, row: UserRow, tokens: { accessToken?: string; pubsubToken?: string } = {}): Promise<PlatformUser> {
-  const memberships = await membershipsOfUser(db.db, row.id);
-  const active = activeOf(memberships);
-  return {
-    id: row.id,
-    companyId: row.company_id,
-    email: row.email,
-    name: row.name,
-    displayName: row.display_name,
-    messageSignature: row.message_signature,
-    confirmed: row.email_verified_at !== null,
-    customAttributes: storedObject(row.custom_attributes),
-    uiSettings: storedObject(row.ui_settings),
-    accounts: memberships.map((m) => ({ id: m.account_id, name: m.account_name, activeAt: m.active_at, role: m.role })),
-    activeAccount: active ? { id: active.account_id, role: active.role } : null,
-    accessToken: tokens.accessToken ?? null,
-    pubsubToken: tokens.pubsubToken ?? null,
-  };
-}
-
 /** Checks an email param; the normalized address, or undefined when it is not one (errors noted). */
 function checkEmail(raw: string | null | undefined, errors: RecordErrors): string | undefined {
   if (raw === undefined || raw === null || raw.trim() === '') {
@@ -118,132 +102,237 @@ function checkEmail(raw: string | null | undefined, errors: RecordErrors): strin
   return email;
 }
 
-/** Chatwoot's rules, then the company's policy; the argon2id hash when the password passes. */
-async function checkAndHashPassword(db: Db, companyId: number, password: string, email: string, errors: RecordErrors): Promise<string | undefined> {
-  let messages = chatwootPasswordErrors(password);
-  const company = await findCompanyById(db.db, companyId);
-  const violation = checkPassword(password, email, parsePolicy(company?.password_policy ?? null));
-  if (violation) {
-    // One length message: the company's, when its bound is the one broken (it is the stricter).
-    const same =
-      violation.rule === 'TOO_SHORT' ? MESSAGES.tooShort(LIMITS.passwordMin) : violation.rule === 'TOO_LONG' ? MESSAGES.tooLong(LIMITS.passwordMax) : undefined;
-    messages = messages.filter((m) => m !== same);
-    messages.push(violation.message);
+export class ChatwootUserService {
+  constructor(
+    private readonly db: Db,
+    private readonly permissions: Permissions,
+    private readonly users: UserDirectory,
+    /** Login links point at `<frontendUrl>/app/login`. */
+    private readonly frontendUrl: string,
+  ) {}
+
+  private async view(row: UserRow, tokens: { accessToken?: string; pubsubToken?: string } = {}): Promise<PlatformUser> {
+    const memberships = await membershipsOfUser(this.db.kysely, row.id);
+    const active = activeOf(memberships);
+    return {
+      id: row.id,
+      companyId: row.company_id,
+      email: row.email,
+      name: row.name,
+      displayName: row.display_name,
+      messageSignature: row.message_signature,
+      confirmed: row.email_verified_at !== null,
+      customAttributes: storedObject(row.custom_attributes),
+      uiSettings: storedObject(row.ui_settings),
+      accounts: memberships.map((m) => ({ id: m.account_id, name: m.account_name, activeAt: m.active_at, role: m.role })),
+      activeAccount: active ? { id: active.account_id, role: active.role } : null,
+      accessToken: tokens.accessToken ?? null,
+      pubsubToken: tokens.pubsubToken ?? null,
+    };
   }
-  for (const m of messages) errors.add('password', m);
-  return messages.length === 0 ? hashPassword(password) : undefined;
-}
 
-/**
- * Returns the user with this email, linking them to the app, when they are of the app's company
- * (Chatwoot's behaviour: the name and password sent are ignored and nothing about them changes).
- * A user of another company is refused as a taken email, and nothing is linked.
- */
-async function linkExisting(db: Db, principal: Principal, existing: UserRow): Promise<PlatformUser> {
-  if (existing.company_id !== principal.companyId) throw emailTaken();
-  await link(db.db, appIdOf(principal), 'User', existing.id, nowIso());
-  return view(db, existing);
-}
-
-/**
- * POST /users. A new email creates a confirmed user of the app's company, with an access token and
- * a pubsub token that this answer shows once; an existing email of the same company returns that
- * user (no tokens shown) and links them to the app.
- */
-export async function createOrLinkUser(db: Db, principal: Principal, params: UserParams): Promise<{ user: PlatformUser; created: boolean }> {
-  const errors = new RecordErrors();
-  const email = checkEmail(params.email, errors);
-  if (email === undefined) throw errors.toError();
-
-  const existing = await findUserByEmail(db, email);
-  if (existing) return { user: await linkExisting(db, principal, existing), created: false };
-
-  const name = errors.text('name', params.name, { max: LIMITS.name, required: true });
-  const displayName = errors.text('display_name', params.display_name, { max: LIMITS.displayName });
-  // Hashed before the transaction opens, never inside it.
-  const passwordHash = params.password ? await checkAndHashPassword(db, principal.companyId, params.password, email, errors) : null;
-  if (!errors.empty || typeof name !== 'string') throw errors.toError();
-
-  const pubsubToken = newSecret();
-  const access = mintToken(USER_TOKEN_PREFIX);
-  const row = newUserRow(
-    {
-      companyId: principal.companyId,
-      email,
-      name,
-      displayName: displayName || null,
-      passwordHash: passwordHash ?? null,
-      emailVerified: true,
-      customAttributes: params.custom_attributes ?? {},
-      createdVia: 'chatwoot',
-    },
-    nowIso(),
-    pubsubToken,
-  );
-  const inserted = await store.insertPlatformUser(db.db, row, access, appIdOf(principal));
-  if (inserted) return { user: await view(db, inserted, { accessToken: access.token, pubsubToken }), created: true };
-
-  // Lost a race for this email: whoever won decides, as if it had existed all along.
-  const winner = await findUserByEmail(db, email);
-  if (!winner) throw emailTaken();
-  return { user: await linkExisting(db, principal, winner), created: false };
-}
-
-export async function getPlatformUser(db: Db, id: AuthorizedId<'User'>): Promise<PlatformUser> {
-  const row = await findUserById(db, id);
-  if (!row) throw recordNotFound();
-  return view(db, row);
-}
-
-/**
- * PATCH/PUT /users/:id: changes what is sent. custom_attributes are merged into the stored ones;
- * an email change is immediate and must be free; a password follows the rules and is rehashed.
- * Either change ends the user's sessions and kills their mailed codes (see afterCredentialChange).
- */
-export async function updatePlatformUser(db: Db, principal: Principal, id: AuthorizedId<'User'>, params: UserParams): Promise<PlatformUser> {
-  const current = await findUserById(db, id);
-  if (!current) throw recordNotFound();
-  const errors = new RecordErrors();
-  const patch: UserPatch = {};
-  if (params.name !== undefined) patch.name = errors.text('name', params.name, { max: LIMITS.name, required: true })!;
-  if (params.display_name !== undefined) patch.display_name = errors.text('display_name', params.display_name, { max: LIMITS.displayName }) || null;
-  let email = current.email;
-  if (params.email !== undefined) {
-    const e = checkEmail(params.email, errors);
-    if (e !== undefined) email = patch.email = e;
-  }
-  if (params.password !== undefined && params.password !== null) {
-    if (params.password === '') errors.add('password', MESSAGES.blank);
-    else {
-      const hash = await checkAndHashPassword(db, principal.companyId, params.password, email, errors);
-      if (hash) patch.password_hash = hash;
+  /** Chatwoot's rules, then the company's policy; the argon2id hash when the password passes. */
+  private async checkAndHashPassword(companyId: number, password: string, email: string, errors: RecordErrors): Promise<string | undefined> {
+    let messages = chatwootPasswordErrors(password);
+    const company = await findCompanyById(this.db.kysely, companyId);
+    const violation = checkPassword(password, email, parsePolicy(company?.password_policy ?? null));
+    if (violation) {
+      // One length message: the company's, when its bound is the one broken (it is the stricter).
+      const same =
+        violation.rule === 'TOO_SHORT'
+          ? MESSAGES.tooShort(LIMITS.passwordMin)
+          : violation.rule === 'TOO_LONG'
+            ? MESSAGES.tooLong(LIMITS.passwordMax)
+            : undefined;
+      messages = messages.filter((m) => m !== same);
+      messages.push(violation.message);
     }
+    for (const m of messages) errors.add('password', m);
+    return messages.length === 0 ? hashPassword(password) : undefined;
   }
-  errors.throwIfAny();
 
-  const attributes = params.custom_attributes ?? undefined;
-  let row: UserRow | undefined;
-  try {
-    const now = nowIso();
-    row = await store.updateUserWith(
-      db,
-      id,
-      (cur) => ({
-        ...patch,
-        ...(attributes && { custom_attributes: mergedAttributes(cur, attributes) }),
-        updated_at: now,
-      }),
-      // In the same transaction: a reset code mailed to the old address, or a session opened with
-      // the old password, stops working with the change.
-      (trx, before, after) =>
-        afterCredentialChange(trx, after.id, { emailChanged: after.email !== before.email, passwordChanged: patch.password_hash !== undefined }, now),
-    );
-  } catch (err) {
-    if (isUniqueViolation(err)) throw emailTaken();
-    throw err;
+  /**
+   * Returns the user with this email, linking them to the app, when they are of the app's company
+   * (Chatwoot's behaviour: the name and password sent are ignored and nothing about them changes).
+   * A user of another company is refused as a taken email, and nothing is linked.
+   */
+  private async linkExisting(principal: Principal, existing: UserRow): Promise<PlatformUser> {
+    if (existing.company_id !== principal.companyId) throw emailTaken();
+    await link(this.db.kysely, appIdOf(principal), 'User', existing.id, nowIso());
+    return this.view(existing);
   }
-  if (!row) throw recordNotFound();
-  return view(db, row);
+
+  /**
+   * POST /users. A new email creates a confirmed user of the app's company, with an access token and
+   * a pubsub token that this answer shows once; an existing email of the same company returns that
+   * user (no tokens shown) and links them to the app.
+   */
+  async createOrLink(principal: Principal, params: UserParams): Promise<{ user: PlatformUser; created: boolean }> {
+    const errors = new RecordErrors();
+    const email = checkEmail(params.email, errors);
+    if (email === undefined) throw errors.toError();
+
+    const existing = await this.users.findByEmail(email);
+    if (existing) return { user: await this.linkExisting(principal, existing), created: false };
+
+    const name = errors.text('name', params.name, { max: LIMITS.name, required: true });
+    const displayName = errors.text('display_name', params.display_name, { max: LIMITS.displayName });
+    // Hashed before the transaction opens, never inside it.
+    const passwordHash = params.password ? await this.checkAndHashPassword(principal.companyId, params.password, email, errors) : null;
+    if (!errors.empty || typeof name !== 'string') throw errors.toError();
+
+    const pubsubToken = newSecret();
+    const access = mintToken(USER_TOKEN_PREFIX);
+    const row = newUserRow(
+      {
+        companyId: principal.companyId,
+        email,
+        name,
+        displayName: displayName || null,
+        passwordHash: passwordHash ?? null,
+        emailVerified: true,
+        customAttributes: params.custom_attributes ?? {},
+        createdVia: 'chatwoot',
+      },
+      nowIso(),
+      pubsubToken,
+    );
+    // The user, their access token and the app's link in one transaction; the unique index on email
+    // decides a race, and the loser writes nothing.
+    const inserted = await inTransaction(this.db.kysely, async (trx) => {
+      const user = await usersStore.insertUser(trx, row);
+      if (!user) return undefined;
+      await store.insertUserAccessToken(trx, user.id, access, row.created_at);
+      await link(trx, appIdOf(principal), 'User', user.id, row.created_at);
+      return user;
+    });
+    if (inserted) return { user: await this.view(inserted, { accessToken: access.token, pubsubToken }), created: true };
+
+    // Lost a race for this email: whoever won decides, as if it had existed all along.
+    const winner = await this.users.findByEmail(email);
+    if (!winner) throw emailTaken();
+    return { user: await this.linkExisting(principal, winner), created: false };
+  }
+
+  async get(id: AuthorizedId<'User'>): Promise<PlatformUser> {
+    const row = await this.users.findById(id);
+    if (!row) throw recordNotFound();
+    return this.view(row);
+  }
+
+  /**
+   * PATCH/PUT /users/:id: changes what is sent. custom_attributes are merged into the stored ones;
+   * an email change is immediate and must be free; a password follows the rules and is rehashed.
+   * Either change ends the user's sessions and kills their mailed codes (see afterCredentialChange).
+   */
+  async update(principal: Principal, id: AuthorizedId<'User'>, params: UserParams): Promise<PlatformUser> {
+    const current = await this.users.findById(id);
+    if (!current) throw recordNotFound();
+    const errors = new RecordErrors();
+    const patch: UserPatch = {};
+    if (params.name !== undefined) patch.name = errors.text('name', params.name, { max: LIMITS.name, required: true })!;
+    if (params.display_name !== undefined) patch.display_name = errors.text('display_name', params.display_name, { max: LIMITS.displayName }) || null;
+    let email = current.email;
+    if (params.email !== undefined) {
+      const e = checkEmail(params.email, errors);
+      if (e !== undefined) email = patch.email = e;
+    }
+    if (params.password !== undefined && params.password !== null) {
+      if (params.password === '') errors.add('password', MESSAGES.blank);
+      else {
+        const hash = await this.checkAndHashPassword(principal.companyId, params.password, email, errors);
+        if (hash) patch.password_hash = hash;
+      }
+    }
+    errors.throwIfAny();
+
+    const attributes = params.custom_attributes ?? undefined;
+    let row: UserRow | undefined;
+    try {
+      const now = nowIso();
+      // Read (locked) and written in one transaction, so concurrent merges of custom attributes
+      // both land.
+      row = await inTransaction(this.db.kysely, async (trx) => {
+        const before = await usersStore.findUserForUpdate(trx, id);
+        if (!before) return undefined;
+        const after = await usersStore.updateUser(trx, id, {
+          ...patch,
+          ...(attributes && { custom_attributes: mergedAttributes(before, attributes) }),
+          updated_at: now,
+        });
+        // In the same transaction: a reset code mailed to the old address, or a session opened with
+        // the old password, stops working with the change.
+        if (after) {
+          await afterCredentialChange(trx, id, { emailChanged: after.email !== before.email, passwordChanged: patch.password_hash !== undefined }, now);
+        }
+        return after;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw emailTaken();
+      throw err;
+    }
+    if (!row) throw recordNotFound();
+    return this.view(row);
+  }
+
+  /** Deletes the user at once, with their memberships, tokens and links (Chatwoot queues it). */
+  async delete(id: AuthorizedId<'User'>): Promise<void> {
+    // Memberships and tokens go with the row (foreign keys cascade); every app's links go here.
+    await inTransaction(this.db.kysely, async (trx) => {
+      await unlinkAll(trx, 'User', [id]);
+      await usersStore.deleteUser(trx, id);
+    });
+  }
+
+  /**
+   * GET /users/:id/login: a link that logs the user in to the frontend once, within five minutes
+   * (none for a deactivated user: 422).
+   * The token is 256 random bits as 64 hex characters; only its digest is stored.
+   */
+  async issueLoginUrl(id: AuthorizedId<'User'>): Promise<string> {
+    const row = await this.users.findById(id);
+    if (!row) throw recordNotFound();
+    if (!isActive(row)) throw unprocessable('USER_DEACTIVATED', 'User is deactivated', [{ field: 'user', message: 'is deactivated' }]);
+    const token = randomBytes(32).toString('hex');
+    const now = Date.now();
+    const nowText = new Date(now).toISOString();
+    // A loop of login calls cannot pile up valid tokens: the user's expired ones and all but their
+    // newest SSO_TOKENS_PER_USER - 1 go as the new one is stored.
+    await inTransaction(this.db.kysely, async (trx) => {
+      await store.deleteExpiredSsoTokens(trx, row.id, nowText);
+      await store.keepNewestSsoTokens(trx, row.id, SSO_TOKENS_PER_USER - 1);
+      await store.insertSsoToken(trx, { digest: digest(token), userId: row.id, expiresAt: new Date(now + SSO_TOKEN_TTL_MS).toISOString(), now: nowText });
+    });
+    return `${this.frontendUrl}/app/login?email=${encodeURIComponent(row.email)}&sso_auth_token=${token}`;
+  }
+
+  /**
+   * Redeems a login link's token for the user with this email: true exactly once per token, within
+   * its five minutes. For the frontend's login endpoint.
+   */
+  async redeemLoginToken(email: string, token: string): Promise<UserRow | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(token)) return undefined;
+    const user = await this.users.findByEmail(email);
+    if (!user || !isActive(user)) return undefined;
+    return (await store.consumeSsoToken(this.db.kysely, digest(token), user.id, nowIso())) ? user : undefined;
+  }
+
+  /**
+   * POST /users/:id/token: issues the user a new access token and pubsub token, shown in this answer
+   * only. The previous ones stop working: roster keeps one of each per user, as digests.
+   */
+  async issueToken(id: AuthorizedId<'User'>): Promise<PlatformUser> {
+    const access = mintToken(USER_TOKEN_PREFIX);
+    const pubsubToken = newSecret();
+    const done = await inTransaction(this.db.kysely, async (trx) => {
+      if (!(await store.setPubsubDigest(trx, id, digest(pubsubToken)))) return false;
+      await store.replaceUserAccessToken(trx, id, access, nowIso());
+      return true;
+    });
+    const row = done ? await this.users.findById(id) : undefined;
+    if (!row) throw recordNotFound();
+    return this.view(row, { accessToken: access.token, pubsubToken });
+  }
 }
 
 /** The stored custom attributes with `attributes` merged over them, within the free-form limits (422). */
@@ -251,55 +340,4 @@ function mergedAttributes(current: UserRow, attributes: Record<string, unknown>)
   const merged = { ...storedObject(current.custom_attributes), ...attributes };
   checkFreeFormField('custom_attributes', merged);
   return JSON.stringify(merged);
-}
-
-/** Deletes the user at once, with their memberships, tokens and links (Chatwoot queues it). */
-export async function deletePlatformUser(db: Db, id: AuthorizedId<'User'>): Promise<void> {
-  await store.deletePlatformUser(db.db, id);
-}
-
-/**
- * GET /users/:id/login: a link that logs the user in to the frontend once, within five minutes.
- * The token is 256 random bits as 64 hex characters; only its digest is stored.
- */
-export async function issueLoginUrl(db: Db, id: AuthorizedId<'User'>, frontendUrl: string): Promise<string> {
-  const row = await findUserById(db, id);
-  if (!row) throw recordNotFound();
-  const token = randomBytes(32).toString('hex');
-  const now = Date.now();
-  await store.insertSsoToken(
-    db.db,
-    {
-      digest: digest(token),
-      userId: row.id,
-      expiresAt: new Date(now + SSO_TOKEN_TTL_MS).toISOString(),
-      now: new Date(now).toISOString(),
-    },
-    SSO_TOKENS_PER_USER,
-  );
-  return `${frontendUrl}/app/login?email=${encodeURIComponent(row.email)}&sso_auth_token=${token}`;
-}
-
-/**
- * Redeems a login link's token for the user with this email: true exactly once per token, within
- * its five minutes. For the frontend's login endpoint.
- */
-export async function redeemLoginToken(db: Db, email: string, token: string): Promise<UserRow | undefined> {
-  if (!/^[0-9a-f]{64}$/.test(token)) return undefined;
-  const user = await findUserByEmail(db, email);
-  if (!user) return undefined;
-  return (await store.consumeSsoToken(db.db, digest(token), user.id, nowIso())) ? user : undefined;
-}
-
-/**
- * POST /users/:id/token: issues the user a new access token and pubsub token, shown in this answer
- * only. The previous ones stop working: roster keeps one of each per user, as digests.
- */
-export async function issueUserToken(db: Db, id: AuthorizedId<'User'>): Promise<PlatformUser> {
-  const access = mintToken(USER_TOKEN_PREFIX);
-  const pubsubToken = newSecret();
-  const done = await store.rotateUserTokens(db.db, id, { token: access, pubsubDigest: digest(pubsubToken), now: nowIso() });
-  const row = done ? await findUserById(db, id) : undefined;
-  if (!row) throw recordNotFound();
-  return view(db, row, { accessToken: access.token, pubsubToken });
 }

@@ -4,25 +4,24 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { type Authenticator } from '../../identity/credentials.js';
 import { forbidden, unauthorized } from '../../identity/errors.js';
 import type { OriginPolicy } from '../../identity/cors-origins.js';
+import type { WidgetUserService } from '../../identity/widget-users.js';
 import { useCors } from '../shared/browser.js';
-import { getOrCreateWidgetUser } from '../../identity/widget-users.js';
-import type { Db } from '../../store/db.js';
-import { parseWidgetAuthorization } from '../shared/auth.js';
+import { parseWidgetAuthorization, originOf } from '../shared/auth.js';
 import type { CredentialGuard } from '../shared/credential-guard.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { presentError, presentWidgetUser } from './present.js';
 import { CreateWidgetUserBody, CreateWidgetUserResponse, ErrorBody } from './schemas.js';
 
 export interface JelouDeps {
-  db: Db;
   auth: Authenticator;
+  widgetUsers: WidgetUserService;
   /** Counts failed credential checks per address and per client id (429 past the limits). */
   guard: CredentialGuard;
   /** The web origins each company lets call from a browser (CORS). */
   origins: OriginPolicy;
 }
 
-export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, auth, guard, origins }) => {
+export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { auth, widgetUsers, guard, origins }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   useErrorFormat(app, presentError);
   // Customers' web pages call the widget endpoint: a preflight is answered for an origin some
@@ -42,7 +41,9 @@ export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, 
       onRequest: async (req) => {
         const creds = parseWidgetAuthorization(req.headers.authorization);
         if (!creds) throw unauthorized('UNAUTHORIZED', 'Missing or invalid Authorization: send Basic base64(clientId:clientSecret)');
-        req.principal = await guard.check(req.ip, { kind: 'widget_client', id: creds.clientId }, () => auth.widgetClient(creds.clientId, creds.secret));
+        req.principal = await guard.check(req.ip, { kind: 'widget_client', id: creds.clientId }, () =>
+          auth.widgetClient(creds.clientId, creds.secret, originOf(req)),
+        );
         const origin = req.headers.origin;
         if (origin !== undefined && !(await origins.allowedFor(req.principal.companyId, origin))) {
           throw forbidden('ORIGIN_NOT_ALLOWED', "This web origin may not call the widget API with this company's credentials");
@@ -53,7 +54,7 @@ export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { db, 
       const principal = req.principal!;
       const { user } = req.body;
       const legalId = user.legalId ?? user.legalid;
-      const result = await getOrCreateWidgetUser(db, principal, {
+      const result = await widgetUsers.getOrCreate(principal, {
         id: user.id,
         names: user.names,
         legalId: legalId === undefined ? undefined : String(legalId),

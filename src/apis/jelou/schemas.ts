@@ -1,19 +1,20 @@
 /** Jelou's request and response shapes (seed pages 000 and 001), as TypeBox schemas. */
 import { Type, type Static } from '@sinclair/typebox';
+import { LIMITS } from './limits.js';
 
 /**
  * The older page types legalId as an integer, the OpenAPI page as a string: both are accepted. It is
  * kept as text, so a number must be a safe integer: 18446744073709551616 would be kept as
  * "18446744073709552000" (issue 9).
  */
-const LegalId = Type.Union([Type.String({ maxLength: 64 }), Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })]);
+const LegalId = Type.Union([Type.String({ maxLength: LIMITS.legalId }), Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })]);
 
 export const CreateWidgetUserBody = Type.Object(
   {
     user: Type.Object(
       {
-        id: Type.String({ minLength: 1, maxLength: 255 }),
-        names: Type.String({ minLength: 1, maxLength: 255 }),
+        id: Type.String({ minLength: 1, maxLength: LIMITS.id }),
+        names: Type.String({ minLength: 1, maxLength: LIMITS.names }),
         legalId: Type.Optional(LegalId),
         /** Page 001's example sends the lowercase spelling. */
         legalid: Type.Optional(LegalId),

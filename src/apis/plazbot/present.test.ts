@@ -24,6 +24,15 @@ const row: UserRow = {
   created_via: 'plazbot',
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
+  active: 1,
+  user_name: null,
+  user_name_key: null,
+  external_id: null,
+  name_formatted: null,
+  email_type: null,
+  employee_number: null,
+  department: null,
+  manager_id: null,
 };
 
 describe('Plazbot presenters', () => {

@@ -4,24 +4,12 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { AuthConfig } from '../../config.js';
 import type { Authenticator } from '../../identity/credentials.js';
 import { unauthorized } from '../../identity/errors.js';
 import type { MailNotifier } from '../../mail/outbox.js';
-import {
-  createPlatformUser,
-  findCompanyUserByEmail,
-  login,
-  requestPasswordReset,
-  resetPassword,
-  resolveSession,
-  verifyEmail,
-  type VerifyOutcome,
-} from './users.js';
+import type { PlazbotUserService, VerifyOutcome } from './users.js';
 import { verifyDummy } from '../../identity/passwords.js';
-import type { CounterStore } from '../../infra/counters.js';
-import type { Db } from '../../store/db.js';
-import { parseBearer, tokenIdOf } from '../shared/auth.js';
+import { parseBearer, originOf, tokenIdOf } from '../shared/auth.js';
 import type { CredentialGuard } from '../shared/credential-guard.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { ok, presentError, presentUser, verifyPage } from './present.js';
@@ -40,10 +28,9 @@ import {
 } from './schemas.js';
 
 export interface PlazbotDeps {
-  db: Db;
   auth: Authenticator;
-  counters: CounterStore;
-  authConfig: AuthConfig;
+  users: PlazbotUserService;
+  /** Woken when a request queues mail (the outbox sender). */
   mail: MailNotifier;
   /** Counts failed API-token checks per address and per token id (429 past the limits). */
   guard: CredentialGuard;
@@ -70,15 +57,9 @@ const VERIFY_PAGES: Record<VerifyOutcome, { status: number; title: string; text:
   },
 };
 
-export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { db, auth, counters, authConfig, mail, guard }) => {
+export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { auth, users, mail, guard }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   useErrorFormat(app, presentError);
-  const loginPolicy = {
-    maxFailuresPerEmail: authConfig.loginMaxFailures,
-    maxFailuresPerIp: authConfig.loginMaxFailuresPerIp,
-    windowMs: authConfig.loginWindowSeconds * 1000,
-    sessionTtlSeconds: authConfig.sessionTtlSeconds,
-  };
   const bearer = (header: string | undefined, code: string) => {
     const token = parseBearer(header);
     if (!token) throw unauthorized(code, 'Missing or invalid Authorization: send Bearer <token>');
@@ -87,7 +68,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
   const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
   const apiToken = async (req: FastifyRequest) => {
     const token = bearer(req.headers.authorization, 'UNAUTHORIZED');
-    req.principal = await guard.check(req.ip, { kind: 'api_token', id: tokenIdOf(token) }, () => auth.token('api_token', token));
+    req.principal = await guard.check(req.ip, { kind: 'api_token', id: tokenIdOf(token) }, () => auth.token('api_token', token, originOf(req)));
   };
   // RFC 6750: a 401 from a Bearer-protected route says which scheme to use.
   const bearerRoutes = new Set(['/api/user', '/api/user/me', '/api/user/email']);
@@ -114,7 +95,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     },
     async (req) => {
       const { defaultStartWeek = 0, isExternalCreation = true } = req.body;
-      const { user, mailQueued } = await createPlatformUser(db, req.principal!, { ...req.body, defaultStartWeek, isExternalCreation });
+      const { user, mailQueued } = await users.create(req.principal!, { ...req.body, defaultStartWeek, isExternalCreation });
       if (mailQueued) mail.notify();
       return ok('Usuario creado exitosamente', { userId: String(user.id), email: user.email });
     },
@@ -124,7 +105,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     '/user/login',
     { schema: { tags: ['Users'], summary: 'Log in with email and password', body: LoginBody, response: { 200: LoginResponse, ...errors } } },
     async (req, reply) => {
-      const r = await login(db, counters, loginPolicy, { email: req.body.email, password: req.body.password, ip: req.ip }, () => mail.notify());
+      const r = await users.login({ email: req.body.email, password: req.body.password, ip: req.ip });
       noStore(reply);
       return ok('Login successful', { token: r.token, expiresIn: r.expiresIn, user: presentUser(r.user, r.company.code) });
     },
@@ -143,7 +124,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
       onRequest: apiToken,
     },
     async (req, reply) => {
-      const user = await findCompanyUserByEmail(db, req.principal!, req.query.email);
+      const user = await users.findByEmail(req.principal!, req.query.email);
       noStore(reply);
       return ok('OK', { user: presentUser(user, req.principal!.companyCode) });
     },
@@ -153,7 +134,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     '/user/me',
     { schema: { tags: ['Users'], summary: "The session's user", security: [{ bearerAuth: [] }], response: { 200: MeResponse, ...errors } } },
     async (req, reply) => {
-      const { user, companyCode } = await resolveSession(db, bearer(req.headers.authorization, 'INVALID_SESSION'));
+      const { user, companyCode } = await users.resolveSession(bearer(req.headers.authorization, 'INVALID_SESSION'));
       noStore(reply);
       return ok('OK', { user: presentUser(user, companyCode) });
     },
@@ -163,7 +144,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     '/user/verify-email',
     { schema: { tags: ['Users'], summary: 'Follow an email verification link (HTML)', querystring: VerifyEmailQuery } },
     async (req, reply) => {
-      const outcome = await verifyEmail(db, req.query.token);
+      const outcome = await users.verifyEmail(req.query.token);
       const page = VERIFY_PAGES[outcome];
       return reply
         .code(page.status)
@@ -183,7 +164,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     async (req) => {
       // Answered before the lookup and the queueing, which finish on their own: the answer's
       // timing says nothing about whether the email exists.
-      const { queued } = await requestPasswordReset(db, counters, { email: req.body.email, company: req.body.company, ip: req.ip }, (err) =>
+      const { queued } = await users.requestPasswordReset({ email: req.body.email, company: req.body.company, ip: req.ip }, (err) =>
         req.log.error({ err: { message: (err as Error)?.message ?? String(err) } }, 'password reset: could not queue the mail'),
       );
       void queued.then((q) => q && mail.notify()).catch(() => {});
@@ -195,7 +176,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     '/user/resetPassword',
     { schema: { tags: ['Users'], summary: 'Set a new password with the mailed code', body: ResetPasswordBody, response: { 200: EmptyResponse, ...errors } } },
     async (req) => {
-      await resetPassword(db, counters, req.body);
+      await users.resetPassword(req.body);
       return ok('Contraseña actualizada exitosamente', null);
     },
   );

@@ -1,13 +1,14 @@
 /** Plazbot/Wabotify request and response shapes (seed pages 002 and 004), as TypeBox schemas. */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { LIMITS } from './limits.js';
 
 export const CreateUserBody = Type.Object(
   {
-    name: Type.String({ maxLength: 1000 }),
-    lastName: Type.String({ maxLength: 1000 }),
-    email: Type.String({ maxLength: 320 }),
-    password: Type.String({ maxLength: 4096 }),
-    company: Type.String({ maxLength: 200 }),
+    name: Type.String({ maxLength: LIMITS.nameInput }),
+    lastName: Type.String({ maxLength: LIMITS.nameInput }),
+    email: Type.String({ maxLength: LIMITS.email }),
+    password: Type.String({ maxLength: LIMITS.password }),
+    company: Type.String({ maxLength: LIMITS.company }),
     defaultStartWeek: Type.Optional(Type.Integer({ minimum: 0, maximum: 6, default: 0 })),
     isExternalCreation: Type.Optional(Type.Boolean({ default: true })),
   },
@@ -16,19 +17,26 @@ export const CreateUserBody = Type.Object(
 );
 export type CreateUserBody = Static<typeof CreateUserBody>;
 
-export const LoginBody = Type.Object({ email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 4096 }) }, { additionalProperties: true });
+export const LoginBody = Type.Object(
+  { email: Type.String({ maxLength: LIMITS.email }), password: Type.String({ maxLength: LIMITS.password }) },
+  { additionalProperties: true },
+);
 
 export const SendResetBody = Type.Object(
-  { email: Type.String({ maxLength: 320 }), company: Type.Optional(Type.String({ maxLength: 200 })) },
+  { email: Type.String({ maxLength: LIMITS.email }), company: Type.Optional(Type.String({ maxLength: LIMITS.company })) },
   { additionalProperties: true },
 );
 
 export const ResetPasswordBody = Type.Object(
-  { email: Type.String({ maxLength: 320 }), newPassword: Type.String({ maxLength: 4096 }), verificationId: Type.String({ maxLength: 200 }) },
+  {
+    email: Type.String({ maxLength: LIMITS.email }),
+    newPassword: Type.String({ maxLength: LIMITS.password }),
+    verificationId: Type.String({ maxLength: LIMITS.verificationId }),
+  },
   { additionalProperties: true },
 );
 
-export const EmailQuery = Type.Object({ email: Type.String({ maxLength: 320 }) });
+export const EmailQuery = Type.Object({ email: Type.String({ maxLength: LIMITS.email }) });
 
 export const VerifyEmailQuery = Type.Object({ token: Type.Optional(Type.String()) }, { additionalProperties: true });
 

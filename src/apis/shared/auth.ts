@@ -1,4 +1,6 @@
 /** Parses the credential headers the APIs accept. Nothing here looks anything up. */
+import type { FastifyRequest } from 'fastify';
+import { actingAs, type Acting, type RequestOrigin } from '../../events/types.js';
 
 /**
  * Jelou: `Basic base64(clientId:clientSecret)` (the OpenAPI page) or the raw `clientId:clientSecret`
@@ -39,4 +41,14 @@ export function parseApiAccessToken(headers: Record<string, string | string[] | 
 /** The public id a token carries (`<prefix>_<16 hex id>.<secret>`), when it has one: what its failures are counted under. */
 export function tokenIdOf(token: string): string | undefined {
   return /^[a-z]+_([0-9a-f]{16})\./.exec(token)?.[1];
+}
+
+/** Where a request came from, for the events its writes record. */
+export function originOf(req: FastifyRequest): RequestOrigin {
+  return { requestId: req.id, clientIp: req.ip };
+}
+
+/** A request that carries no credential (a reset by mailed code, a verification link). */
+export function anonymousActing(req: FastifyRequest): Acting {
+  return actingAs({ kind: 'anonymous', id: null }, originOf(req));
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fc from 'fast-check';
-import { anyText, utf16 } from '../../../test/arbitraries.js';
+import { anyText, utf16 } from '../../../test/fixtures/arbitraries.js';
 import { classifyError } from './errors.js';
 import { charsetOf, useJsonBodies } from './json-body.js';
 import { findJsonProblem } from './json-guard.js';

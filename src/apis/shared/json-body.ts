@@ -19,6 +19,15 @@ export interface JsonBodyOptions {
    * application/json body as no params (Chatwoot).
    */
   emptyIsNone?: boolean;
+  /** The media types read as JSON (default application/json; SCIM adds application/scim+json). */
+  contentTypes?: string[];
+  /** A body limit of these parsers' own (default: the server's). */
+  bodyLimit?: number;
+  /**
+   * The deepest body read (default MAX_BODY_DEPTH). SCIM reads any depth: its parser keeps only the
+   * attributes it knows and answers a deep one with its own error (the walk is iterative either way).
+   */
+  maxDepth?: number;
 }
 
 /** A path as the APIs name fields: `user.names`, `custom_attributes.a.0`; the body itself is `(body)`. */
@@ -75,8 +84,10 @@ export function unreadableBody(headers: FastifyRequest['headers']): UnsupportedB
 /** Replaces the JSON parser of `app` (and the plugins it registers) with roster's. */
 export function useJsonBodies(app: FastifyInstance, options: JsonBodyOptions = {}): void {
   const parse = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req: FastifyRequest, body: string | Buffer, done) => {
+  const types = options.contentTypes ?? ['application/json'];
+  for (const type of types) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
+  const parserOptions = { parseAs: 'buffer' as const, ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }) };
+  app.addContentTypeParser(types, parserOptions, (req: FastifyRequest, body: string | Buffer, done) => {
     const refused = unreadableBody(req.headers);
     if (refused) return done(refused, undefined);
     if (typeof body !== 'string' && !isUtf8(body)) return done(malformed(), undefined);
@@ -84,7 +95,7 @@ export function useJsonBodies(app: FastifyInstance, options: JsonBodyOptions = {
     if (options.emptyIsNone && text.trim() === '') return done(null, undefined);
     void parse(req, text, (err, value: unknown) => {
       if (err) return done(err, undefined);
-      const problem = findJsonProblem(value);
+      const problem = findJsonProblem(value, options.maxDepth ?? MAX_BODY_DEPTH);
       if (problem) return done(problemError(problem), undefined);
       done(null, value);
     });

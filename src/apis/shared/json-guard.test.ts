@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { nestedArrays, utf16 } from '../../../test/arbitraries.js';
+import { nestedArrays, utf16 } from '../../../test/fixtures/arbitraries.js';
 import { checkFreeForm, findJsonProblem, isExactNumber, jsonDepth, MAX_BODY_DEPTH } from './json-guard.js';
 
 /** The obvious recursive depth, for values shallow enough to recurse on. */

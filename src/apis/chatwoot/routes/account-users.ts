@@ -2,22 +2,21 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { addAccountUser, listAccountUsers, removeAccountUser } from '../account-users.js';
 import { errorResponses, target, targetOf, type ChatwootDeps } from './context.js';
 import { presentAccountUser } from '../present.js';
 import { AccountUser, AccountUserDeleteParams, AccountUserParams, EmptyBody } from '../schemas.js';
 
-export const accountUserRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db }) => {
+export const accountUserRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { permissions, accountUsers }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['Platform'];
   const security = [{ platformAppApiKey: [] }];
   const url = '/accounts/:account_id/account_users';
-  const account = { preValidation: target(db, 'Account', 'account_id') };
+  const account = { preValidation: target(permissions, 'Account', 'account_id') };
 
   app.get(
     url,
     { ...account, schema: { tags, security, summary: "List an account's users", response: { 200: Type.Array(AccountUser), ...errorResponses } } },
-    async (req) => (await listAccountUsers(db, targetOf(req, 'Account'))).map(presentAccountUser),
+    async (req) => (await accountUsers.list(targetOf(req, 'Account'))).map(presentAccountUser),
   );
 
   app.post(
@@ -33,7 +32,7 @@ export const accountUserRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastif
         response: { 200: AccountUser, ...errorResponses },
       },
     },
-    async (req) => presentAccountUser(await addAccountUser(db, req.principal!, targetOf(req, 'Account'), req.body)),
+    async (req) => presentAccountUser(await accountUsers.add(req.principal!, targetOf(req, 'Account'), req.body)),
   );
 
   app.delete(
@@ -51,7 +50,7 @@ export const accountUserRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastif
     },
     async (req, reply) => {
       const query = req.query as Record<string, unknown>;
-      await removeAccountUser(db, targetOf(req, 'Account'), req.body?.user_id ?? query.user_id);
+      await accountUsers.remove(targetOf(req, 'Account'), req.body?.user_id ?? query.user_id);
       return reply.code(200).send(undefined);
     },
   );

@@ -2,31 +2,30 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { createAccount, deleteAccount, getAccount, listAccounts, updateAccount } from '../accounts.js';
 import { errorResponses, target, targetOf, type ChatwootDeps } from './context.js';
 import { presentAccount } from '../present.js';
 import { Account, AccountParams, EmptyBody } from '../schemas.js';
 
-export const accountRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db }) => {
+export const accountRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { permissions, accounts }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['Platform'];
   const security = [{ platformAppApiKey: [] }];
-  const byId = { preValidation: target(db, 'Account', 'id') };
+  const byId = { preValidation: target(permissions, 'Account', 'id') };
 
   app.get(
     '/accounts',
     { schema: { tags, security, summary: "List the platform app's accounts", response: { 200: Type.Array(Account), ...errorResponses } } },
-    async (req) => (await listAccounts(db, req.principal!)).map(presentAccount),
+    async (req) => (await accounts.list(req.principal!)).map(presentAccount),
   );
 
   app.post(
     '/accounts',
     { schema: { tags, security, summary: 'Create an account', body: AccountParams, response: { 200: Account, ...errorResponses } } },
-    async (req) => presentAccount(await createAccount(db, req.principal!, req.body)),
+    async (req) => presentAccount(await accounts.create(req.principal!, req.body)),
   );
 
   app.get('/accounts/:id', { ...byId, schema: { tags, security, summary: 'Get an account', response: { 200: Account, ...errorResponses } } }, async (req) =>
-    presentAccount(await getAccount(db, targetOf(req, 'Account'))),
+    presentAccount(await accounts.get(targetOf(req, 'Account'))),
   );
 
   for (const method of ['PATCH', 'PUT'] as const) {
@@ -35,7 +34,7 @@ export const accountRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, {
       url: '/accounts/:id',
       ...byId,
       schema: { tags, security, summary: 'Update an account', body: AccountParams, response: { 200: Account, ...errorResponses } },
-      handler: async (req) => presentAccount(await updateAccount(db, targetOf(req, 'Account'), req.body)),
+      handler: async (req) => presentAccount(await accounts.update(targetOf(req, 'Account'), req.body)),
     });
   }
 
@@ -43,7 +42,7 @@ export const accountRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, {
     '/accounts/:id',
     { ...byId, schema: { tags, security, summary: 'Delete an account, its memberships and agent bots', response: { 200: EmptyBody, ...errorResponses } } },
     async (req, reply) => {
-      await deleteAccount(db, targetOf(req, 'Account'));
+      await accounts.delete(targetOf(req, 'Account'));
       return reply.code(200).send(undefined);
     },
   );

@@ -2,21 +2,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { createAgentBot, deleteAgentBot, getAgentBot, listAgentBots, updateAgentBot } from '../agent-bots.js';
 import { errorResponses, target, targetOf, type ChatwootDeps } from './context.js';
 import { presentAgentBot } from '../present.js';
 import { AgentBot, AgentBotParams, EmptyBody } from '../schemas.js';
 
-export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db }) => {
+export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { permissions, agentBots }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['Platform'];
   const security = [{ platformAppApiKey: [] }];
-  const byId = { preValidation: target(db, 'AgentBot', 'id') };
+  const byId = { preValidation: target(permissions, 'AgentBot', 'id') };
 
   app.get(
     '/agent_bots',
     { schema: { tags, security, summary: "List the platform app's agent bots", response: { 200: Type.Array(AgentBot), ...errorResponses } } },
-    async (req) => (await listAgentBots(db, req.principal!)).map(presentAgentBot),
+    async (req) => (await agentBots.list(req.principal!)).map(presentAgentBot),
   );
 
   app.post(
@@ -31,13 +30,13 @@ export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, 
         response: { 200: AgentBot, ...errorResponses },
       },
     },
-    async (req) => presentAgentBot(await createAgentBot(db, req.principal!, req.body)),
+    async (req) => presentAgentBot(await agentBots.create(req.principal!, req.body)),
   );
 
   app.get(
     '/agent_bots/:id',
     { ...byId, schema: { tags, security, summary: 'Get an agent bot', response: { 200: AgentBot, ...errorResponses } } },
-    async (req) => presentAgentBot(await getAgentBot(db, targetOf(req, 'AgentBot'))),
+    async (req) => presentAgentBot(await agentBots.get(targetOf(req, 'AgentBot'))),
   );
 
   for (const method of ['PATCH', 'PUT'] as const) {
@@ -46,7 +45,7 @@ export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, 
       url: '/agent_bots/:id',
       ...byId,
       schema: { tags, security, summary: 'Update an agent bot', body: AgentBotParams, response: { 200: AgentBot, ...errorResponses } },
-      handler: async (req) => presentAgentBot(await updateAgentBot(db, req.principal!, targetOf(req, 'AgentBot'), req.body)),
+      handler: async (req) => presentAgentBot(await agentBots.update(req.principal!, targetOf(req, 'AgentBot'), req.body)),
     });
   }
 
@@ -62,14 +61,14 @@ export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, 
         response: { 200: AgentBot, ...errorResponses },
       },
     },
-    async (req) => presentAgentBot(await getAgentBot(db, targetOf(req, 'AgentBot'))),
+    async (req) => presentAgentBot(await agentBots.get(targetOf(req, 'AgentBot'))),
   );
 
   app.delete(
     '/agent_bots/:id',
     { ...byId, schema: { tags, security, summary: 'Delete an agent bot', response: { 200: EmptyBody, ...errorResponses } } },
     async (req, reply) => {
-      await deleteAgentBot(db, targetOf(req, 'AgentBot'));
+      await agentBots.delete(targetOf(req, 'AgentBot'));
       return reply.code(200).send(undefined);
     },
   );

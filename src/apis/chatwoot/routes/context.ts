@@ -2,15 +2,20 @@
 import type { FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { Authenticator } from '../../../identity/credentials.js';
 import type { CredentialGuard } from '../../shared/credential-guard.js';
-import { authorize, type AuthorizedId, type PermissibleType } from '../permissions.js';
-import type { Db } from '../../../store/db.js';
+import type { AccountUserService } from '../account-users.js';
+import type { AccountService } from '../accounts.js';
+import type { AgentBotService } from '../agent-bots.js';
+import type { AuthorizedId, PermissibleType, Permissions } from '../permissions.js';
+import type { ChatwootUserService } from '../users.js';
 import { AnyErrorBody } from '../schemas.js';
 
 export interface ChatwootDeps {
-  db: Db;
   auth: Authenticator;
-  /** Login links point at `<frontendUrl>/app/login`. */
-  frontendUrl: string;
+  permissions: Permissions;
+  accounts: AccountService;
+  accountUsers: AccountUserService;
+  agentBots: AgentBotService;
+  users: ChatwootUserService;
   /** Counts failed platform-app token checks per address and per app id (429 past the limits). */
   guard: CredentialGuard;
 }
@@ -27,10 +32,10 @@ declare module 'fastify' {
  * app's), before the body is validated: Chatwoot checks the token, then the lookup, then the
  * permission, and only then the values.
  */
-export function target(db: Db, type: PermissibleType, param: string): preValidationAsyncHookHandler {
+export function target(permissions: Permissions, type: PermissibleType, param: string): preValidationAsyncHookHandler {
   return async (req) => {
     const raw = (req.params as Record<string, string | undefined>)[param];
-    req.chatwootTarget = { type, id: await authorize(db, req.principal!, type, raw) };
+    req.chatwootTarget = { type, id: await permissions.authorize(req.principal!, type, raw) };
   };
 }
 

@@ -1,16 +1,15 @@
 /** /users: create (or link by email), show, update, delete, a login link, a new access token. */
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { createOrLinkUser, deletePlatformUser, getPlatformUser, issueLoginUrl, issueUserToken, updatePlatformUser } from '../users.js';
 import { errorResponses, target, targetOf, type ChatwootDeps } from './context.js';
 import { presentUser, presentUserToken } from '../present.js';
 import { LoginUrl, User, UserParams, UserToken, EmptyBody } from '../schemas.js';
 
-export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db, frontendUrl }) => {
+export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { permissions, users }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['Platform'];
   const security = [{ platformAppApiKey: [] }];
-  const byId = { preValidation: target(db, 'User', 'id') };
+  const byId = { preValidation: target(permissions, 'User', 'id') };
 
   app.post(
     '/users',
@@ -25,11 +24,11 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db
         response: { 200: User, ...errorResponses },
       },
     },
-    async (req) => presentUser((await createOrLinkUser(db, req.principal!, req.body)).user),
+    async (req) => presentUser((await users.createOrLink(req.principal!, req.body)).user),
   );
 
   app.get('/users/:id', { ...byId, schema: { tags, security, summary: 'Get a user', response: { 200: User, ...errorResponses } } }, async (req) =>
-    presentUser(await getPlatformUser(db, targetOf(req, 'User'))),
+    presentUser(await users.get(targetOf(req, 'User'))),
   );
 
   for (const method of ['PATCH', 'PUT'] as const) {
@@ -45,7 +44,7 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db
         body: UserParams,
         response: { 200: User, ...errorResponses },
       },
-      handler: async (req) => presentUser(await updatePlatformUser(db, req.principal!, targetOf(req, 'User'), req.body)),
+      handler: async (req) => presentUser(await users.update(req.principal!, targetOf(req, 'User'), req.body)),
     });
   }
 
@@ -53,7 +52,7 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db
     '/users/:id',
     { ...byId, schema: { tags, security, summary: 'Delete a user, their memberships and tokens', response: { 200: EmptyBody, ...errorResponses } } },
     async (req, reply) => {
-      await deletePlatformUser(db, targetOf(req, 'User'));
+      await users.delete(targetOf(req, 'User'));
       return reply.code(200).send(undefined);
     },
   );
@@ -72,7 +71,7 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db
         response: { 200: LoginUrl, ...errorResponses },
       },
     },
-    async (req) => ({ url: await issueLoginUrl(db, targetOf(req, 'User'), frontendUrl) }),
+    async (req) => ({ url: await users.issueLoginUrl(targetOf(req, 'User')) }),
   );
 
   app.post(
@@ -87,6 +86,6 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { db
         response: { 200: UserToken, ...errorResponses },
       },
     },
-    async (req) => presentUserToken(await issueUserToken(db, targetOf(req, 'User'))),
+    async (req) => presentUserToken(await users.issueToken(targetOf(req, 'User'))),
   );
 };

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { Migrator, sql, type Migration } from 'kysely';
+import { digest } from '../../src/identity/secrets.js';
+import { openDb } from '../../src/store/db.js';
+import { MIGRATION_NAMES, migrateToLatest } from '../../src/store/migrate.js';
+import { foundation } from '../../src/store/migrations/001_foundation.js';
+import { users } from '../../src/store/migrations/002_users.js';
+import { chatwoot } from '../../src/store/migrations/004_chatwoot.js';
+import { plazbot } from '../../src/store/migrations/003_plazbot.js';
+import { queueMail } from '../../src/mail/outbox.js';
+import { createTestDatabase, forEachStore } from '../fixtures/databases.js';
+import { servicesOf } from '../fixtures/services.js';
+
+forEachStore('migrations', (kind) => {
+  it('applies 003_plazbot to a database that already has 004_chatwoot', async () => {
+    const t = await createTestDatabase(kind);
+    const db = openDb(t.url);
+    try {
+      const early = new Migrator({
+        db: db.kysely,
+        provider: {
+          getMigrations: async () => ({ '001_foundation': foundation({ kind }), '002_users': users({ kind }), '004_chatwoot': chatwoot({ kind }) }),
+        },
+      });
+      assert.equal((await early.migrateToLatest()).error, undefined);
+      // Everything the early node did not have, 003 included, in order.
+      assert.deepEqual(
+        await migrateToLatest(db),
+        MIGRATION_NAMES.filter((n) => !['001_foundation', '002_users', '004_chatwoot'].includes(n)),
+      );
+      assert.deepEqual(await migrateToLatest(db), []);
+      const applied = await db.kysely
+        .selectFrom('kysely_migration' as never)
+        .select('name' as never)
+        .execute();
+      assert.deepEqual(applied.map((r) => (r as { name: string }).name).sort(), [...MIGRATION_NAMES].sort());
+      assert.deepEqual(await db.kysely.selectFrom('outbox').selectAll().execute(), []);
+    } finally {
+      await db.close();
+      await t.drop();
+    }
+  });
+
+  it('005_fixes keeps the oldest of the verification mails waiting for one user and cancels the others', async () => {
+    const t = await createTestDatabase(kind);
+    const db = openDb(t.url);
+    try {
+      const ctx = { kind };
+      const early = new Migrator({
+        db: db.kysely,
+        provider: {
+          getMigrations: async () => ({
+            '001_foundation': foundation(ctx),
+            '002_users': users(ctx),
+            '003_plazbot': plazbot(ctx),
+            '004_chatwoot': chatwoot(ctx),
+          }),
+        },
+      });
+      assert.equal((await early.migrateToLatest()).error, undefined);
+      const company = await servicesOf(db).companies.create({ code: 'acme', name: 'Acme' });
+      const u = await servicesOf(db).users.create({
+        companyId: company.id,
+        email: 'dup@example.com',
+        name: 'D',
+        passwordHash: null,
+        emailVerified: false,
+        createdVia: 'plazbot',
+      });
+      const ids = [];
+      for (let i = 0; i < 3; i++) ids.push(await queueMail(db.kysely, 'verify_email', u));
+      const reset = await queueMail(db.kysely, 'reset_password', u);
+      assert.deepEqual((await migrateToLatest(db))[0], '005_fixes');
+      const rows = await db.kysely.selectFrom('outbox').select(['id', 'status']).orderBy('id').execute();
+      assert.deepEqual(rows, [
+        { id: ids[0], status: 'pending' },
+        { id: ids[1], status: 'cancelled' },
+        { id: ids[2], status: 'cancelled' },
+        { id: reset, status: 'pending' },
+      ]);
+      await assert.rejects(queueMail(db.kysely, 'verify_email', u), 'a second waiting verification mail is refused');
+    } finally {
+      await db.close();
+      await t.drop();
+    }
+  });
+});
+
+forEachStore('migration 004_chatwoot', (kind) => {
+  it("turns existing users' plain pubsub tokens into digests", async () => {
+    const t = await createTestDatabase(kind);
+    const store = openDb(t.url);
+    try {
+      const ctx = { kind: store.kind };
+      const migrate = async (set: Record<string, Migration>) => {
+        const r = await new Migrator({ db: store.kysely, provider: { getMigrations: () => Promise.resolve(set) } }).migrateToLatest();
+        if (r.error) throw r.error instanceof Error ? r.error : new Error('migration failed');
+      };
+      await migrate({ '001_foundation': foundation(ctx), '002_users': users(ctx) });
+      const now = new Date().toISOString();
+      await sql`insert into companies (code, name, created_at, updated_at) values ('acme', 'Acme', ${now}, ${now})`.execute(store.kysely);
+      for (const [email, token] of [
+        ['a@acme.test', 'plain-token-a'],
+        ['b@acme.test', 'plain-token-b'],
+      ]) {
+        await sql`insert into users (company_id, email, name, pubsub_token, created_via, created_at, updated_at)
+                    values (1, ${email}, 'x', ${token}, 'cli', ${now}, ${now})`.execute(store.kysely);
+      }
+      await migrate({ '001_foundation': foundation(ctx), '002_users': users(ctx), '004_chatwoot': chatwoot(ctx) });
+      const rows = await store.kysely.selectFrom('users').select(['email', 'pubsub_token_digest']).orderBy('email').execute();
+      assert.deepEqual(rows, [
+        { email: 'a@acme.test', pubsub_token_digest: digest('plain-token-a') },
+        { email: 'b@acme.test', pubsub_token_digest: digest('plain-token-b') },
+      ]);
+    } finally {
+      await store.close();
+      await t.drop();
+    }
+  });
+});
