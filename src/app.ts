@@ -15,7 +15,11 @@ import { healthRoutes, type ReadinessCheck } from './infra/health.js';
 import { registerOpenApi, registerOpenApiRoute } from './infra/openapi.js';
 import { redact, redactUrlSecrets, serializers } from './infra/logging.js';
 import { Metrics, registerMetricsRoute } from './infra/metrics.js';
+import { limitConnectionsPerAddress } from './infra/connection-limit.js';
 import { makeValidatorCompiler } from './apis/shared/validation.js';
+import { useJsonBodies } from './apis/shared/json-body.js';
+import { CredentialGuard } from './apis/shared/credential-guard.js';
+import { useSecurityHeaders } from './apis/shared/browser.js';
 import type { Db } from './store/db.js';
 import { buildServices, SCIM_PREFIX, type Services } from './services.js';
 import type { SecretBox } from './infra/secret-box.js';
@@ -81,10 +85,37 @@ export async function buildApp({
     logController: new AccessLog(metrics),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A client has this long to send a whole request, and a shorter time for its headers (408 then).
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      // How often Node looks for requests past those timeouts (its default is 30 s).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(config.http.headersTimeoutMs / 2))),
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  limitConnectionsPerAddress(app.server, {
+    max: config.http.maxConnectionsPerIp,
+    trustProxy: config.trustProxy,
+    onRefused: everyMinute((address) =>
+      app.log.warn({ ip: address, max: config.http.maxConnectionsPerIp }, 'connection refused: too many open from this client'),
+    ),
+  });
+  // Once the server is stopping, every answer closes its connection, in-flight requests' included:
+  // a keep-alive client must not hold the process up (idle connections are closed by Fastify).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
   app.setValidatorCompiler(makeValidatorCompiler());
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
+  // One JSON parser for every API: depth, text and numbers are checked before any schema sees them.
+  useJsonBodies(app);
   app.decorateRequest('principal', null);
   app.decorateRequest('webhooksQueued', false);
   // Once the response is out, a write's transaction has committed: the webhook sender can see the
@@ -98,17 +129,31 @@ export async function buildApp({
 
   if (!given) app.addHook('onClose', () => counters.close());
   const { auth } = services;
+  const guard = new CredentialGuard(counters, config.credentialLimits, (fields, msg) => app.log.warn(fields, msg));
+  // Security headers on every answer (helmet, set for an API).
+  await useSecurityHeaders(app, config.publicUrl);
   await registerOpenApi(app, config.publicUrl);
   await registerOpenApiRoute(app);
   if (metrics) registerMetricsRoute(app, metrics);
   await app.register(healthRoutes, { db, checks: readiness });
-  await app.register(jelouRoutes, { prefix: '/v1', auth, widgetUsers: services.widgetUsers });
-  await app.register(chatwootRoutes, { prefix: '/platform/api/v1', auth, ...services.chatwoot });
-  await app.register(plazbotRoutes, { prefix: '/api', auth, users: services.plazbot, mail });
-  await app.register(scimRoutes, { prefix: SCIM_PREFIX, auth, ...services.scim });
+  await app.register(jelouRoutes, { prefix: '/v1', auth, guard, origins: services.corsOrigins, widgetUsers: services.widgetUsers });
+  await app.register(chatwootRoutes, { prefix: '/platform/api/v1', auth, guard, ...services.chatwoot });
+  await app.register(plazbotRoutes, { prefix: '/api', auth, guard, users: services.plazbot, mail });
+  await app.register(scimRoutes, { prefix: SCIM_PREFIX, auth, guard, ...services.scim });
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }));
   return app;
+}
+
+/** `fn`, called at most once a minute (a flood of refusals is one log line a minute). */
+function everyMinute<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+  let last = 0;
+  return (...args) => {
+    const now = Date.now();
+    if (now - last < 60_000) return;
+    last = now;
+    fn(...args);
+  };
 }
 
 function trustHops(hops: number): (address: string, hop: number) => boolean {

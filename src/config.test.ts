@@ -23,6 +23,30 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ TRUST_PROXY: 'lb.internal' }), /TRUST_PROXY/);
   });
 
+  it('has shutdown and HTTP timeouts and a connection cap, each configurable (issue 9, points 4 and 5)', () => {
+    const d = loadConfig({});
+    assert.equal(d.shutdownTimeoutMs, 10_000);
+    assert.deepEqual(d.http, { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, maxConnectionsPerIp: 100 });
+    const c = loadConfig({ SHUTDOWN_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_MAX_CONNECTIONS_PER_IP: '0' });
+    assert.equal(c.shutdownTimeoutMs, 2000);
+    assert.deepEqual(c.http, { requestTimeoutMs: 5000, headersTimeoutMs: 1000, maxConnectionsPerIp: 0 });
+    assert.equal(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '500' }).http.headersTimeoutMs, 500, 'headers time out no later than the request');
+    assert.throws(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '1000', HTTP_HEADERS_TIMEOUT_MS: '2000' }), /HTTP_HEADERS_TIMEOUT_MS/);
+    assert.throws(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: 'soon' }), /SHUTDOWN_TIMEOUT_MS/);
+  });
+
+  it('limits failed API-credential checks by default, configurably (issue 9, point 10)', () => {
+    assert.deepEqual(loadConfig({}).credentialLimits, { enabled: true, maxFailuresPerIp: 20, maxFailuresPerCredential: 100, windowSeconds: 300 });
+    const c = loadConfig({
+      CREDENTIAL_LIMITS: 'off',
+      CREDENTIAL_MAX_FAILURES_PER_IP: '3',
+      CREDENTIAL_MAX_FAILURES_PER_ID: '7',
+      CREDENTIAL_WINDOW_SECONDS: '60',
+    });
+    assert.deepEqual(c.credentialLimits, { enabled: false, maxFailuresPerIp: 3, maxFailuresPerCredential: 7, windowSeconds: 60 });
+    assert.throws(() => loadConfig({ CREDENTIAL_MAX_FAILURES_PER_IP: '0' }), /CREDENTIAL_MAX_FAILURES_PER_IP/);
+  });
+
   it('lets flags override the environment', () => {
     const c = loadConfig({ PORT: '4000', HOST: '0.0.0.0' }, { port: 5000 });
     assert.equal(c.port, 5000);

@@ -34,6 +34,11 @@ export interface Config {
   seedDemo: boolean;
   /** Serve Prometheus metrics at GET /metrics. */
   metrics: boolean;
+  /** How long a stop (SIGTERM, SIGINT) may take, whatever clients do; then the process exits. */
+  shutdownTimeoutMs: number;
+  http: HttpConfig;
+  /** Failed API-credential checks allowed per client address and per credential id. */
+  credentialLimits: CredentialLimitsConfig;
   /**
    * The key that encrypts secrets roster must read back (ROSTER_SECRET_KEY; 32 bytes, hex or base64),
    * and previous keys that still open values during a rotation (ROSTER_SECRET_KEY_PREVIOUS, comma
@@ -66,6 +71,25 @@ export interface WebhookConfig {
   leaseMs: number;
   /** Deliveries this node sends at once (to different endpoints: each endpoint gets one at a time). */
   concurrency: number;
+}
+
+export interface HttpConfig {
+  /** The longest a client may take to send a whole request, headers and body (then 408). */
+  requestTimeoutMs: number;
+  /** The longest a client may take to send the request headers; at most requestTimeoutMs. */
+  headersTimeoutMs: number;
+  /**
+   * Open connections one client address may hold (an IPv6 client: its /64); 0 = no cap. Peers
+   * that TRUST_PROXY trusts (load balancers) are not capped: the cap is for clients.
+   */
+  maxConnectionsPerIp: number;
+}
+
+export interface CredentialLimitsConfig {
+  enabled: boolean;
+  maxFailuresPerIp: number;
+  maxFailuresPerCredential: number;
+  windowSeconds: number;
 }
 
 export interface AuthConfig {
@@ -287,6 +311,11 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     throw new ConfigError(`PUBLIC_URL must be an http(s) URL (got "${env.PUBLIC_URL}")`);
   }
   const frontendUrl = frontendUrlOf(env, publicUrl);
+  const requestTimeoutMs = int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const headersTimeoutMs = int(env, 'HTTP_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 100, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS must not be above HTTP_REQUEST_TIMEOUT_MS (${headersTimeoutMs} > ${requestTimeoutMs})`);
+  }
   return {
     port,
     host,
@@ -303,6 +332,18 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     trustProxy: trustProxy(env),
     seedDemo: bool(env, 'SEED_DEMO', true),
     metrics: bool(env, 'METRICS', true),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 500, 600_000),
+    http: {
+      requestTimeoutMs,
+      headersTimeoutMs,
+      maxConnectionsPerIp: int(env, 'HTTP_MAX_CONNECTIONS_PER_IP', 100, 0, 1_000_000),
+    },
+    credentialLimits: {
+      enabled: bool(env, 'CREDENTIAL_LIMITS', true),
+      maxFailuresPerIp: int(env, 'CREDENTIAL_MAX_FAILURES_PER_IP', 20, 1, 100_000),
+      maxFailuresPerCredential: int(env, 'CREDENTIAL_MAX_FAILURES_PER_ID', 100, 1, 1_000_000),
+      windowSeconds: int(env, 'CREDENTIAL_WINDOW_SECONDS', 300, 1, 86_400),
+    },
     ...secretKeys(env),
     auth: {
       sessionTtlSeconds: int(env, 'SESSION_TTL_SECONDS', 3600, 60, 30 * 86_400),

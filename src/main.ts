@@ -102,13 +102,23 @@ export async function start(config: Config): Promise<Running> {
       url,
       demo,
       close: async () => {
+        // Within config.shutdownTimeoutMs whatever clients do. HTTP first, with most of the time:
+        // no new connections, idle ones closed, in-flight requests answered with Connection: close;
+        // what is still open when its share is up (a body sent a byte at a time, a client that
+        // never reads) is cut. Then the workers and connections, each with what is left.
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        const left = () => Math.max(0, deadline - Date.now());
         clearInterval(tidyTimer);
-        await server.close();
-        await tidying;
-        await sender?.stop();
-        await webhookSender.stop();
-        await counters.close();
-        await db.close();
+        const cut = setTimeout(() => server.server.closeAllConnections(), Math.floor(config.shutdownTimeoutMs * 0.6));
+        try {
+          await server.close();
+        } finally {
+          clearTimeout(cut);
+        }
+        await within(tidying, left() / 5);
+        await Promise.all([sender?.stop(left() / 3), within(webhookSender.stop(), left() / 3)]);
+        await within(counters.close(), left() / 2);
+        await within(db.close(), left());
       },
     };
   } catch (err) {
@@ -118,6 +128,13 @@ export async function start(config: Config): Promise<Running> {
     await db.close().catch(() => {});
     throw err;
   }
+}
+
+/** Waits for `work`, at most `ms` (its failure is its own to report: a stop goes on). */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => {}), new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, ms))))]);
+  clearTimeout(timer);
 }
 
 /**

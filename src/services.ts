@@ -15,6 +15,7 @@ import { ScimGroupService } from './apis/scim/groups.js';
 import { ScimUserService } from './apis/scim/users.js';
 import type { Config } from './config.js';
 import { CompanyService } from './identity/companies.js';
+import { OriginPolicy } from './identity/cors-origins.js';
 import { Authenticator, CredentialService } from './identity/credentials.js';
 import { UserDirectory } from './identity/users.js';
 import { WidgetUserService } from './identity/widget-users.js';
@@ -49,6 +50,8 @@ export interface Services {
   /** Encrypts secrets roster must read back (see infra/secret-box.ts). */
   secrets: SecretBox;
   companies: CompanyService;
+  /** The web origins each company lets call the widget API from a browser (cached per node). */
+  corsOrigins: OriginPolicy;
   credentials: CredentialService;
   /** Resolves API credentials to principals (with a short cache; see CREDENTIAL_CACHE_TTL_MS). */
   auth: Authenticator;
@@ -93,6 +96,7 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
   return {
     secrets,
     companies,
+    corsOrigins: new OriginPolicy(db, companies, config.credentialCacheTtlMs),
     credentials: new CredentialService(db, companies),
     auth: new Authenticator(db, config.credentialCacheTtlMs),
     users,

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { companyView, type Company } from '../identity/companies.js';
 import { CLI } from '../events/types.js';
+import { checkOrigins } from '../identity/cors-origins.js';
 import type { CredentialKind, CredentialSummary } from '../identity/credentials.js';
 import type { Services } from '../services.js';
 
@@ -15,7 +16,10 @@ export type WithServices = <T>(fn: (s: Services) => Promise<T>) => Promise<T>;
 
 /** `company create` prints exactly {id, code, name}; list and update add the settings. */
 const companyJson = (c: Company) => ({ id: c.id, code: c.code, name: c.name });
-const companyDetailJson = companyView;
+const companyDetailJson = (c: Company, corsOrigins: string[]) => ({ ...companyView(c), corsOrigins });
+
+/** A repeatable option's values, in order. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function length(value: string): number {
   if (!/^\d{1,4}$/.test(value)) throw new InvalidArgumentError('must be a whole number');
@@ -29,6 +33,8 @@ interface CompanyUpdateOptions {
   passwordMinLength?: number;
   passwordMaxLength?: number;
   defaultPasswordPolicy?: boolean;
+  corsOrigin?: string[];
+  removeCorsOrigin?: string[];
 }
 
 const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
@@ -53,9 +59,9 @@ export function registerAdmin(program: Command, withServices: WithServices, out:
     .description('list companies')
     .option('--json', 'print one JSON object')
     .action(async (_opts: unknown, cmd: Command) => {
-      const all = await withServices((s) => s.companies.list());
+      const [all, origins] = await withServices((s) => Promise.all([s.companies.list(), s.corsOrigins.all()]));
       out(cmd).print(
-        { companies: all.map(companyDetailJson) },
+        { companies: all.map((c) => companyDetailJson(c, origins.get(c.id) ?? [])) },
         all.length === 0
           ? 'no companies'
           : all.map((c) => `${c.id}\t${c.code}\t${c.name}${c.requireEmailVerification ? '\t(email verification required)' : ''}`).join('\n'),
@@ -71,6 +77,8 @@ export function registerAdmin(program: Command, withServices: WithServices, out:
     .option('--password-min-length <n>', 'shortest password accepted (8-128; default 8)', length)
     .option('--password-max-length <n>', 'longest password accepted (8-1024; default 128)', length)
     .option('--default-password-policy', 'back to the default password policy')
+    .option('--cors-origin <origin>', 'let web pages of this origin call the widget API (scheme://host[:port]; repeatable)', collect)
+    .option('--remove-cors-origin <origin>', 'no longer let this origin call (repeatable)', collect)
     .option('--json', 'print one JSON object')
     .action(async (opts: CompanyUpdateOptions, cmd: Command) => {
       const policy =
@@ -82,8 +90,10 @@ export function registerAdmin(program: Command, withServices: WithServices, out:
           : opts.defaultPasswordPolicy
             ? null
             : undefined;
-      const c = await withServices((s) =>
-        s.companies.update(
+      // Every value checked before anything is written.
+      checkOrigins([...(opts.corsOrigin ?? []), ...(opts.removeCorsOrigin ?? [])]);
+      const [c, corsOrigins] = await withServices(async (s) => {
+        const updated = await s.companies.update(
           opts.code,
           {
             name: opts.name,
@@ -91,10 +101,18 @@ export function registerAdmin(program: Command, withServices: WithServices, out:
             ...(policy !== undefined && { passwordPolicy: policy }),
           },
           CLI,
-        ),
-      );
+        );
+        const origins =
+          opts.corsOrigin || opts.removeCorsOrigin
+            ? await s.corsOrigins.update(opts.code, { add: opts.corsOrigin, remove: opts.removeCorsOrigin })
+            : await s.corsOrigins.of(updated.id);
+        return [updated, origins] as const;
+      });
       const p = c.passwordPolicy;
-      out(cmd).print(companyDetailJson(c), `updated company ${c.code} (id ${c.id}): ${c.name}; passwords ${p.minLength}-${p.maxLength} characters`);
+      out(cmd).print(
+        companyDetailJson(c, corsOrigins),
+        `updated company ${c.code} (id ${c.id}): ${c.name}; passwords ${p.minLength}-${p.maxLength} characters; CORS origins: ${corsOrigins.join(', ') || 'none'}`,
+      );
     });
 
   program

@@ -63,7 +63,12 @@ program
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      running.app.log.info({ signal }, 'shutting down');
+      running.app.log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+      // close() keeps within the bound; should anything hang past it all the same, exit anyway.
+      setTimeout(() => {
+        running.app.log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took longer than SHUTDOWN_TIMEOUT_MS; exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
       running.close().then(
         () => process.exit(0),
         (err: unknown) => {

@@ -17,11 +17,12 @@ export function normalizeEmail(raw: string): string {
 }
 
 /**
- * A sane address: one '@', no spaces or control characters, a local part of at most 64 and a
- * whole of at most 254 characters, and a domain of dot-separated labels.
+ * A sane address: well-formed text (no lone surrogate, which the stores would alter), one '@', no
+ * spaces or control characters, a local part of at most 64 and a whole of at most 254 characters,
+ * and a domain of dot-separated labels.
  */
 export function isValidEmail(email: string): boolean {
-  if (email.length > 254) return false;
+  if (email.length > 254 || !email.isWellFormed()) return false;
   const at = email.lastIndexOf('@');
   if (at <= 0 || at > 64 || email.indexOf('@') !== at) return false;
   const local = email.slice(0, at);

@@ -4,10 +4,60 @@
  */
 import type { FastifyRequest } from 'fastify';
 
-const SECRET_PARAMS = /([?&](?:token|sso_auth_token|access_token|api_access_token|password|secret|code|verificationId)=)[^&#]*/gi;
+/** Query parameters whose values are secrets, by name as the server reads it (lower-cased). */
+const SECRET_PARAMS: ReadonlySet<string> = new Set([
+  'token',
+  'sso_auth_token',
+  'access_token',
+  'api_access_token',
+  'password',
+  'newpassword',
+  'secret',
+  'clientsecret',
+  'code',
+  'verificationid',
+]);
 
+/**
+ * A parameter's name as the query parser reads it: '+' is a space, percent escapes are decoded
+ * (repeatedly, so a name escaped twice is caught too), case is ignored and a bracket suffix
+ * (`token[]`, `token[0]`) names the same parameter.
+ */
+export function queryParamName(raw: string): string {
+  let name = raw.replace(/\+/g, ' ');
+  for (let i = 0; i < 3 && name.includes('%'); i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(name);
+    } catch {
+      break;
+    }
+    if (next === name) break;
+    name = next;
+  }
+  return name.trim().toLowerCase().replace(/\[.*$/s, '');
+}
+
+/**
+ * The URL with the value of every secret query parameter replaced by [REDACTED]. Names are read as
+ * the query parser reads them (see queryParamName), not matched on the raw text: `?%74oken=` and
+ * `?token[]=` are the token too.
+ */
 export function redactUrlSecrets(url: string): string {
-  return url.includes('?') ? url.replace(SECRET_PARAMS, '$1[REDACTED]') : url;
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const pairs = url.slice(q + 1).split('&');
+  let changed = false;
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i]!;
+    const eq = pair.indexOf('=');
+    if (eq < 0) continue;
+    if (SECRET_PARAMS.has(queryParamName(pair.slice(0, eq)))) {
+      pairs[i] = `${pair.slice(0, eq)}=[REDACTED]`;
+      changed = true;
+    }
+  }
+  return changed ? `${url.slice(0, q)}?${pairs.join('&')}` : url;
 }
 
 export const serializers = {

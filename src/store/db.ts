@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, sql, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, sql, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { translatingDialect } from './translate.js';
@@ -24,6 +24,8 @@ export interface DbOptions {
   connectTimeoutMs?: number;
   /** SQLite: how long a write waits for another process's lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /** Wraps the driver's dialect (inside error translation): tests interpose on statements with it. */
+  wrapDialect?: (dialect: Dialect) => Dialect;
 }
 
 export interface Db {
@@ -72,6 +74,8 @@ export function redactUrl(url: string): string {
   }
 }
 
+const wrap = (options: DbOptions, dialect: Dialect): Dialect => options.wrapDialect?.(dialect) ?? dialect;
+
 export function openDb(url: string, options: DbOptions = {}): Db {
   const { kind, target } = parseDatabaseUrl(url);
   return kind === 'sqlite' ? openSqlite(target, options) : openPostgres(target, options);
@@ -84,7 +88,7 @@ function openSqlite(path: string, options: DbOptions): Db {
   // exec, not pragma(): pragma() prepares a throwaway Statement (see pinnedStatements).
   const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   raw.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyTimeout}; PRAGMA foreign_keys = ON;`);
-  const db = new Kysely<Database>({ dialect: translatingDialect(new SqliteDialect({ database: pinnedStatements(raw) })) });
+  const db = new Kysely<Database>({ dialect: translatingDialect(wrap(options, new SqliteDialect({ database: pinnedStatements(raw) }))) });
   return {
     kind: 'sqlite',
     kysely: db,
@@ -174,7 +178,7 @@ function openPostgres(url: string, options: DbOptions): Db {
   });
   const store: Db = {
     kind: 'postgres',
-    kysely: new Kysely<Database>({ dialect: translatingDialect(new PostgresDialect({ pool })) }),
+    kysely: new Kysely<Database>({ dialect: translatingDialect(wrap(options, new PostgresDialect({ pool }))) }),
     safeUrl: redactUrl(url),
     onConnectionError: () => {},
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

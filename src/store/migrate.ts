@@ -6,6 +6,7 @@ import { users } from './migrations/002_users.js';
 import { plazbot } from './migrations/003_plazbot.js';
 import { chatwoot } from './migrations/004_chatwoot.js';
 import { fixes } from './migrations/005_fixes.js';
+import { hardening } from './migrations/006_hardening.js';
 import { events } from './migrations/007_events.js';
 import { scim } from './migrations/009_scim.js';
 import { importLinks } from './migrations/010_import.js';
@@ -19,6 +20,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '003_plazbot': plazbot(ctx),
     '004_chatwoot': chatwoot(ctx),
     '005_fixes': fixes(ctx),
+    '006_hardening': hardening(ctx),
     '007_events': events(ctx),
     '009_scim': scim(ctx),
     '010_import': importLinks(ctx),

@@ -99,6 +99,8 @@ export interface UsersTable {
   message_signature: string | null;
   /** SHA-256 of the user's pubsub token (a bearer capability for a realtime channel), hex. */
   pubsub_token_digest: string;
+  /** Moves on every change of password or email; a session is opened only against the current one. */
+  credential_version: Generated<number>;
   created_via: UserCreatedVia;
   created_at: string;
   updated_at: string;
@@ -197,6 +199,14 @@ export interface SsoLoginTokensTable {
   digest: string;
   user_id: number;
   expires_at: string;
+  created_at: string;
+}
+
+/** A web origin whose pages may call the widget API with the company's credentials. */
+export interface CompanyCorsOriginsTable {
+  company_id: number;
+  /** Serialized: scheme://host[:port], lower-case, no default port, no path. */
+  origin: string;
   created_at: string;
 }
 
@@ -320,6 +330,7 @@ export interface Database {
   user_access_tokens: UserAccessTokensTable;
   sso_login_tokens: SsoLoginTokensTable;
   sessions: SessionsTable;
+  company_cors_origins: CompanyCorsOriginsTable;
   email_tokens: EmailTokensTable;
   outbox: OutboxTable;
   events: EventsTable;

@@ -1,8 +1,45 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { DbKind } from './db.js';
+import { isForeignKeyViolation } from './errors.js';
 import type { Database, UserRow } from './schema.js';
 
-export async function insertSession(db: Kysely<Database>, s: { tokenDigest: string; userId: number; now: string; expiresAt: string }): Promise<void> {
-  await db.insertInto('sessions').values({ token_digest: s.tokenDigest, user_id: s.userId, created_at: s.now, expires_at: s.expiresAt }).execute();
+export interface NewSession {
+  tokenDigest: string;
+  userId: number;
+  /** The user's credential_version read with the password hash that was checked. */
+  credentialVersion: number;
+  now: string;
+  expiresAt: string;
+}
+
+/**
+ * Opens a session only if the user still exists and their credentials are the ones the login
+ * checked (credential_version has not moved): one statement, INSERT ... SELECT from the user's
+ * row. On PostgreSQL the row is read FOR SHARE, so a password change, email change or deletion in
+ * flight is waited for and then seen (never a session that outlives it, never a foreign key
+ * error). False when no session was opened.
+ */
+export async function insertSession(db: Kysely<Database>, kind: DbKind, s: NewSession): Promise<boolean> {
+  const text = (v: string) => sql<string>`cast(${v} as text)`;
+  try {
+    const res = await db
+      .insertInto('sessions')
+      .columns(['token_digest', 'user_id', 'created_at', 'expires_at'])
+      .expression(
+        db
+          .selectFrom('users')
+          .select([text(s.tokenDigest).as('token_digest'), 'id', text(s.now).as('created_at'), text(s.expiresAt).as('expires_at')])
+          .where('id', '=', s.userId)
+          .where('credential_version', '=', s.credentialVersion)
+          .$if(kind === 'postgres', (q) => q.forShare()),
+      )
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  } catch (err) {
+    // The user went away between the read and the insert: no session, as for a deleted user.
+    if (isForeignKeyViolation(err)) return false;
+    throw err;
+  }
 }
 
 /** The live session's user and company, by the token's digest; undefined when unknown, expired or the user is deactivated. */

@@ -48,3 +48,12 @@ export async function replacePasswordHash(db: Kysely<Database>, id: number, expe
   const res = await db.updateTable('users').set({ password_hash: next }).where('id', '=', id).where('password_hash', '=', expected).executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
+
+/** A change of password or email: sessions are opened only against the new version. */
+export async function bumpCredentialVersion(db: Kysely<Database>, id: number): Promise<void> {
+  await db
+    .updateTable('users')
+    .set((eb) => ({ credential_version: eb('credential_version', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
+}

@@ -7,4 +7,6 @@ export const LIMITS = {
   account: { name: 255, domain: 100, supportEmail: 255, limitKeys: 50, limitKey: 64 },
   agentBot: { name: 255, description: 2000, outgoingUrl: 2048 },
   user: { name: 255, displayName: 255, passwordMin: 6, passwordMax: 128 },
+  /** Free-form JSON fields (custom_attributes, limits): levels (the field's own object is 1) and bytes as JSON. */
+  freeForm: { maxDepth: 8, maxBytes: 16 * 1024 },
 } as const;

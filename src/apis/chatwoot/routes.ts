@@ -4,8 +4,10 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { unauthorized } from '../../identity/errors.js';
-import { parseApiAccessToken, originOf } from '../shared/auth.js';
+import { parseApiAccessToken, originOf, tokenIdOf } from '../shared/auth.js';
 import { useErrorFormat } from '../shared/error-format.js';
+import { useJsonBodies } from '../shared/json-body.js';
+import { checkFreeFormBody } from './free-form.js';
 import { accountRoutes } from './routes/accounts.js';
 import { accountUserRoutes } from './routes/account-users.js';
 import { agentBotRoutes } from './routes/agent-bots.js';
@@ -18,13 +20,8 @@ export const chatwootRoutes: FastifyPluginAsync<ChatwootDeps> = async (app, deps
   app.decorateRequest('chatwootTarget', null);
 
   // Rails reads an empty body sent as application/json (curl -H 'Content-Type: application/json'
-  // on a DELETE) as no params; Fastify's parser would call it malformed. Otherwise the default parser.
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if ((body as string).trim() === '') done(null, undefined);
-    else void json(req, body as string, done);
-  });
+  // on a DELETE) as no params; Fastify's parser would call it malformed. Otherwise roster's parser.
+  useJsonBodies(app, { emptyIsNone: true });
 
   // Every API response is private, and some carry tokens.
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -33,18 +30,20 @@ export const chatwootRoutes: FastifyPluginAsync<ChatwootDeps> = async (app, deps
   });
 
   // Only the dependencies: the plugin options also hold `prefix`, which must not reach the children.
-  const { auth, permissions, accounts, accountUsers, agentBots, users } = deps;
-  const children: ChatwootDeps = { auth, permissions, accounts, accountUsers, agentBots, users };
+  const { auth, permissions, accounts, accountUsers, agentBots, users, guard } = deps;
+  const children: ChatwootDeps = { auth, permissions, accounts, accountUsers, agentBots, users, guard };
   await app.register(async (api) => {
     api.addHook('onRequest', async (req) => {
       const token = parseApiAccessToken(req.headers);
       if (!token) throw unauthorized();
-      req.principal = await auth.token('platform_app', token, originOf(req));
+      req.principal = await guard.check(req.ip, { kind: 'platform_app', id: tokenIdOf(token) }, () => auth.token('platform_app', token, originOf(req)));
     });
     // No body (or an empty one) is no params, as in Rails: the values' rules then name what is missing.
     api.addHook('preValidation', async (req) => {
       if (req.body === undefined || req.body === null) req.body = {};
     });
+    // Custom attributes and limits are stored as sent: bounded in depth and size (422).
+    api.addHook('preHandler', checkFreeFormBody);
     await api.register(accountRoutes, children);
     await api.register(accountUserRoutes, children);
     await api.register(userRoutes, children);

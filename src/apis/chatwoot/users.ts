@@ -26,6 +26,7 @@ import { charLength, MESSAGES, RecordErrors } from './record-errors.js';
 import { digest, newSecret } from '../../identity/secrets.js';
 import { emailTaken, isActive, isValidEmail, newUserRow, normalizeEmail, type UserDirectory } from '../../identity/users.js';
 import { storedObject } from '../../infra/stored-json.js';
+import { checkFreeFormField } from './free-form.js';
 import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 import { recordEvent } from '../../events/log.js';
 import type { Acting } from '../../events/types.js';
@@ -268,7 +269,7 @@ export class ChatwootUserService {
         if (!before) return undefined;
         const after = await usersStore.updateUser(trx, id, {
           ...patch,
-          ...(attributes && { custom_attributes: JSON.stringify({ ...storedObject(before.custom_attributes), ...attributes }) }),
+          ...(attributes && { custom_attributes: mergedAttributes(before, attributes) }),
           updated_at: now,
         });
         // In the same transaction: a reset code mailed to the old address, or a session opened with
@@ -356,4 +357,11 @@ export class ChatwootUserService {
     if (!row) throw recordNotFound();
     return this.view(row, { accessToken: access.token, pubsubToken });
   }
+}
+
+/** The stored custom attributes with `attributes` merged over them, within the free-form limits (422). */
+function mergedAttributes(current: UserRow, attributes: Record<string, unknown>): string {
+  const merged = { ...storedObject(current.custom_attributes), ...attributes };
+  checkFreeFormField('custom_attributes', merged);
+  return JSON.stringify(merged);
 }

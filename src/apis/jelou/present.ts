@@ -103,6 +103,7 @@ const JELOU_CODES: Record<string, string> = {
 const CLIENT_TEXT: Record<number, { es: string; en: string }> = {
   400: { es: 'La solicitud no es válida.', en: 'The request is not valid.' },
   401: { es: 'Credenciales inválidas.', en: 'Invalid credentials.' },
+  403: { es: 'Acceso no permitido.', en: 'Access not allowed.' },
   404: { es: 'Recurso no encontrado.', en: 'Resource not found.' },
   413: { es: 'La solicitud es demasiado grande.', en: 'The request is too large.' },
   415: { es: 'El contenido debe ser JSON.', en: 'The content must be JSON.' },

@@ -2,8 +2,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { LIMITS } from './limits.js';
 
-/** The older page types legalId as an integer, the OpenAPI page as a string: both are accepted. */
-const LegalId = Type.Union([Type.String({ maxLength: LIMITS.legalId }), Type.Integer()]);
+/**
+ * The older page types legalId as an integer, the OpenAPI page as a string: both are accepted. It is
+ * kept as text, so a number must be a safe integer: 18446744073709551616 would be kept as
+ * "18446744073709552000" (issue 9).
+ */
+const LegalId = Type.Union([Type.String({ maxLength: LIMITS.legalId }), Type.Integer({ minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER })]);
 
 export const CreateWidgetUserBody = Type.Object(
   {

@@ -20,6 +20,7 @@ const row: UserRow = {
   ui_settings: '{}',
   message_signature: null,
   pubsub_token_digest: 'secret-pubsub',
+  credential_version: 0,
   created_via: 'plazbot',
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',

@@ -9,7 +9,8 @@ import { unauthorized } from '../../identity/errors.js';
 import type { MailNotifier } from '../../mail/outbox.js';
 import type { PlazbotUserService, VerifyOutcome } from './users.js';
 import { verifyDummy } from '../../identity/passwords.js';
-import { anonymousActing, parseBearer, originOf } from '../shared/auth.js';
+import { anonymousActing, parseBearer, originOf, tokenIdOf } from '../shared/auth.js';
+import type { CredentialGuard } from '../shared/credential-guard.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { ok, presentError, presentUser, verifyPage } from './present.js';
 import {
@@ -31,6 +32,8 @@ export interface PlazbotDeps {
   users: PlazbotUserService;
   /** Woken when a request queues mail (the outbox sender). */
   mail: MailNotifier;
+  /** Counts failed API-token checks per address and per token id (429 past the limits). */
+  guard: CredentialGuard;
 }
 
 const errors = { '4xx': ErrorBody, '5xx': ErrorBody };
@@ -54,7 +57,7 @@ const VERIFY_PAGES: Record<VerifyOutcome, { status: number; title: string; text:
   },
 };
 
-export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { auth, users, mail }) => {
+export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { auth, users, mail, guard }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   useErrorFormat(app, presentError);
   const bearer = (header: string | undefined, code: string) => {
@@ -64,7 +67,8 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
   };
   const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
   const apiToken = async (req: FastifyRequest) => {
-    req.principal = await auth.token('api_token', bearer(req.headers.authorization, 'UNAUTHORIZED'), originOf(req));
+    const token = bearer(req.headers.authorization, 'UNAUTHORIZED');
+    req.principal = await guard.check(req.ip, { kind: 'api_token', id: tokenIdOf(token) }, () => auth.token('api_token', token, originOf(req)));
   };
   // RFC 6750: a 401 from a Bearer-protected route says which scheme to use.
   const bearerRoutes = new Set(['/api/user', '/api/user/me', '/api/user/email']);

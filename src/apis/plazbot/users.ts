@@ -223,12 +223,16 @@ export class PlazbotUserService {
     const token = `rss_${newSecret()}`;
     const now = new Date();
     const nowText = now.toISOString();
-    await sessions.insertSession(this.db.kysely, {
+    const opened = await sessions.insertSession(this.db.kysely, this.db.kind, {
       tokenDigest: digest(token),
       userId: user.id,
+      credentialVersion: user.credential_version,
       now: nowText,
       expiresAt: new Date(now.getTime() + this.policy.sessionTtlSeconds * 1000).toISOString(),
     });
+    // The password checked is no longer the user's (changed meanwhile), the user was deactivated,
+    // or the user was deleted.
+    if (!opened) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
     return { token, expiresIn: this.policy.sessionTtlSeconds, user, company: { code: company.code, name: company.name } };
   }
 

@@ -28,6 +28,7 @@ const row: UserRow = {
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-02T00:00:00.000Z',
   active: 1,
+  credential_version: 0,
   user_name: 'ADA',
   user_name_key: 'ada',
   external_id: null,

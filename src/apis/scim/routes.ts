@@ -10,7 +10,9 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../identity/credentials.js';
 import { DomainError, unauthorized } from '../../identity/errors.js';
-import { originOf, parseBearer } from '../shared/auth.js';
+import { originOf, parseBearer, tokenIdOf } from '../shared/auth.js';
+import type { CredentialGuard } from '../shared/credential-guard.js';
+import { useJsonBodies } from '../shared/json-body.js';
 import { classifyError } from '../shared/errors.js';
 import { resourceType, resourceTypesList, schema as schemaDocument, schemasList, serviceProviderConfig } from './discovery.js';
 import { ScimError, scimErrorBody, type ScimType } from './errors.js';
@@ -28,6 +30,8 @@ export interface ScimDeps {
   groups: ScimGroupService;
   /** `<public URL>/scim/v2`: what meta.location and the discovery documents point at. */
   baseUrl: string;
+  /** Counts failed SCIM token checks per address and per token id (429 past the limits). */
+  guard: CredentialGuard;
 }
 
 /** What `/ServiceProviderConfig` says roster supports. */
@@ -51,7 +55,9 @@ export function toScimError(err: unknown): ScimError {
   if (c.status === 409) scimType = 'uniqueness';
   const detail =
     c.status === 415
-      ? 'The body must be application/scim+json or application/json'
+      ? c.code === 'UNSUPPORTED_MEDIA_TYPE'
+        ? 'The body must be application/scim+json or application/json'
+        : c.message
       : c.status === 413
         ? `The body is larger than ${SCIM_LIMITS.maxBulkPayloadSize} bytes`
         : c.message;
@@ -68,27 +74,27 @@ function useScimErrors(app: FastifyInstance): void {
     const c = err instanceof ScimError || err instanceof DomainError ? undefined : classifyError(err);
     if (c?.kind === 'internal') req.log.error({ err }, 'request failed');
     else if (c?.status === 503) req.log.warn({ err: { message: (err as Error).message } }, 'database unavailable');
-    if (c?.retryAfter !== undefined) void reply.header('retry-after', String(c.retryAfter));
+    // A rate limit (a DomainError) says when to come back.
+    const retryAfter = err instanceof DomainError ? classifyError(err).retryAfter : c?.retryAfter;
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     return send(reply, toScimError(err));
   });
   app.setNotFoundHandler((req, reply) => send(reply, new ScimError(404, `Route ${req.method} ${req.url.split('?')[0]} not found`)));
 }
 
-export const scimRoutes: FastifyPluginAsync<ScimDeps> = async (app, { auth, users, groups, baseUrl }) => {
+export const scimRoutes: FastifyPluginAsync<ScimDeps> = async (app, { auth, users, groups, baseUrl, guard }) => {
   useScimErrors(app);
 
   // Bodies: application/scim+json (RFC 7644 §3.1) and application/json. An empty body is no body (a
   // DELETE sent with a content-type).
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(
-    ['application/json', 'application/scim+json'],
-    { parseAs: 'string', bodyLimit: SCIM_LIMITS.maxBulkPayloadSize },
-    (req, body, done) => {
-      if ((body as string).trim() === '') done(null, undefined);
-      else void json(req, body as string, done);
-    },
-  );
+  // Roster's one JSON parser (UTF-8 only, well-formed text, finite numbers; see json-body.ts), at any
+  // depth: SCIM keeps only the attributes it knows, and answers a deep one it reads with its own error.
+  useJsonBodies(app, {
+    emptyIsNone: true,
+    contentTypes: ['application/json', 'application/scim+json'],
+    bodyLimit: SCIM_LIMITS.maxBulkPayloadSize,
+    maxDepth: Number.MAX_SAFE_INTEGER,
+  });
 
   // Every answer with a body is SCIM JSON, and private.
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -101,7 +107,7 @@ export const scimRoutes: FastifyPluginAsync<ScimDeps> = async (app, { auth, user
     api.addHook('onRequest', async (req: FastifyRequest) => {
       const token = parseBearer(req.headers.authorization);
       if (!token) throw unauthorized();
-      req.principal = await auth.token('scim_token', token, originOf(req));
+      req.principal = await guard.check(req.ip, { kind: 'scim_token', id: tokenIdOf(token) }, () => auth.token('scim_token', token, originOf(req)));
     });
 
     const tags = ['SCIM'];

@@ -38,6 +38,11 @@ export function parseApiAccessToken(headers: Record<string, string | string[] | 
   return undefined;
 }
 
+/** The public id a token carries (`<prefix>_<16 hex id>.<secret>`), when it has one: what its failures are counted under. */
+export function tokenIdOf(token: string): string | undefined {
+  return /^[a-z]+_([0-9a-f]{16})\./.exec(token)?.[1];
+}
+
 /** Where a request came from, for the events its writes record. */
 export function originOf(req: FastifyRequest): RequestOrigin {
   return {

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../../identity/credentials.js';
+import { isUnavailable } from '../../store/errors.js';
 import { classifyError, type Classified } from './errors.js';
 
 declare module 'fastify' {
@@ -22,7 +23,8 @@ export function useErrorFormat(app: FastifyInstance, render: (c: Classified) => 
     const classified = classifyError(err);
     const c = { ...classified, status: status(classified) };
     if (c.kind === 'internal') req.log.error({ err }, 'request failed');
-    else if (c.status === 503) req.log.warn({ err: { message: (err as Error).message } }, 'database unavailable');
+    // Said to be the database's only when the store says so (a client's socket error is the client's).
+    else if (c.status === 503) req.log.warn({ err: { message: (err as Error).message } }, isUnavailable(err) ? 'database unavailable' : 'service unavailable');
     if (c.retryAfter !== undefined) void reply.header('retry-after', String(c.retryAfter));
     return reply.code(c.status).type('application/json; charset=utf-8').send(render(c));
   });

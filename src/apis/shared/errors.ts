@@ -15,6 +15,17 @@ export interface Classified {
   retryAfter?: number | undefined;
 }
 
+/** A body roster cannot read as sent: a charset other than UTF-8, a content encoding it does not decode. */
+export class UnsupportedBody extends Error {
+  override readonly name = 'UnsupportedBody';
+  constructor(
+    readonly code: 'UNSUPPORTED_CHARSET' | 'UNSUPPORTED_CONTENT_ENCODING',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
   unauthorized: 401,
@@ -62,6 +73,7 @@ export function classifyError(err: unknown): Classified {
   if (err instanceof DomainError) {
     return { status: STATUS[err.kind], kind: err.kind, code: err.code, message: err.message, fields: err.fields, retryAfter: err.retryAfter };
   }
+  if (err instanceof UnsupportedBody) return { status: 415, kind: 'unsupported_media_type', code: err.code, message: err.message, fields: [] };
   const fe = err as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const fields = fieldErrorsFromValidation(fe.validation, fe.validationContext);

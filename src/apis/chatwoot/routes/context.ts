@@ -1,6 +1,7 @@
 /** What the Chatwoot route modules share: their dependencies and the path-target hook. */
 import type { FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { Authenticator } from '../../../identity/credentials.js';
+import type { CredentialGuard } from '../../shared/credential-guard.js';
 import type { AccountUserService } from '../account-users.js';
 import type { AccountService } from '../accounts.js';
 import type { AgentBotService } from '../agent-bots.js';
@@ -15,6 +16,8 @@ export interface ChatwootDeps {
   accountUsers: AccountUserService;
   agentBots: AgentBotService;
   users: ChatwootUserService;
+  /** Counts failed platform-app token checks per address and per app id (429 past the limits). */
+  guard: CredentialGuard;
 }
 
 declare module 'fastify' {
