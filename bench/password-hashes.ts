@@ -6,7 +6,11 @@
  *   npm run build && node dist/bench/password-hashes.js
  */
 import { Algorithm, hash as argon2Hash } from '@node-rs/argon2';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import bcryptjs from 'bcryptjs';
+
+/** bcryptjs writes $2b$; the other versions differ only in their prefix. */
+const bcryptHash = async (password: string, o: { cost: number; version: string }) =>
+  (await bcryptjs.hash(password, o.cost)).replace(/^\$2b\$/, `$${o.version}$`);
 import { pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { cpus } from 'node:os';
 import { FOREIGN_HASH_LIMITS, ROSTER_ARGON2, verifyPassword } from '../src/identity/password-hashes.js';

@@ -25,7 +25,7 @@
  * Nothing here echoes a stored hash in an error message: errors name the format and the reason.
  */
 import { Algorithm, verify as argon2Verify } from '@node-rs/argon2';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import { verify as bcryptVerify } from '@node-rs/bcrypt';
 import { pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
 
 /**
@@ -368,8 +368,9 @@ export async function verifyPassword(stored: string, password: string): Promise<
         return await argon2Verify(stored, password);
       case 'bcrypt': {
         // Hash with the stored salt and cost, then compare the whole 60 characters ourselves.
-        const again = await bcryptHash(password, { salt: stored.slice(0, 29) });
-        return sameBytes(Buffer.from(again, 'latin1'), Buffer.from(stored, 'latin1'));
+        // @node-rs/bcrypt 1.10 (2.0.0's platform binaries are not all published, which breaks npm ci):
+        // the library re-hashes with the stored salt and compares in constant time, off the event loop.
+        return await bcryptVerify(password, stored);
       }
       case 'scrypt': {
         if (!salt || !digest) throw new Error('scrypt parse lost its salt');
