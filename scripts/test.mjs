@@ -25,7 +25,7 @@ process.env.ROSTER_SECRET_KEY ??= randomBytes(32).toString('base64');
 const reporter = process.env.TEST_REPORTER ?? 'spec';
 const result = spawnSync(
   process.execPath,
-  ['--enable-source-maps', '--test', `--test-reporter=${reporter}`, '--test-concurrency=2', '--test-timeout=120000', ...files],
+  ['--enable-source-maps', '--test', `--test-reporter=${reporter}`, '--test-concurrency=2', '--test-timeout=300000', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -10,7 +10,7 @@ import { chatwoot } from '../../src/store/migrations/004_chatwoot.js';
 import { plazbot } from '../../src/store/migrations/003_plazbot.js';
 import { queueMail } from '../../src/mail/outbox.js';
 import { createTestDatabase, forEachStore } from '../fixtures/databases.js';
-import { servicesOf } from '../fixtures/services.js';
+import { newUserRow } from '../../src/identity/users.js';
 
 forEachStore('migrations', (kind) => {
   it('applies 003_plazbot to a database that already has 004_chatwoot', async () => {
@@ -59,15 +59,41 @@ forEachStore('migrations', (kind) => {
         },
       });
       assert.equal((await early.migrateToLatest()).error, undefined);
-      const company = await servicesOf(db).companies.create({ code: 'acme', name: 'Acme' });
-      const u = await servicesOf(db).users.create({
-        companyId: company.id,
-        email: 'dup@example.com',
-        name: 'D',
-        passwordHash: null,
-        emailVerified: false,
-        createdVia: 'plazbot',
-      });
+      // Raw rows: the services of today record events, whose table a database at 004 does not have yet.
+      const now = new Date().toISOString();
+      const company = await db.kysely
+        .insertInto('companies')
+        .values({ code: 'acme', name: 'Acme', require_email_verification: 0, created_at: now, updated_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      // Only the columns a database at 004 has (later migrations add more to users).
+      const AT_004 = [
+        'company_id',
+        'email',
+        'name',
+        'last_name',
+        'display_name',
+        'password_hash',
+        'email_verified_at',
+        'default_start_week',
+        'is_external_creation',
+        'custom_attributes',
+        'ui_settings',
+        'message_signature',
+        'pubsub_token_digest',
+        'created_via',
+        'created_at',
+        'updated_at',
+      ];
+      const row = newUserRow(
+        { companyId: company.id, email: 'dup@example.com', name: 'D', passwordHash: null, emailVerified: false, createdVia: 'plazbot' },
+        now,
+      );
+      const u = await db.kysely
+        .insertInto('users')
+        .values(Object.fromEntries(Object.entries(row).filter(([k]) => AT_004.includes(k))) as typeof row)
+        .returning(['id', 'email'])
+        .executeTakeFirstOrThrow();
       const ids = [];
       for (let i = 0; i < 3; i++) ids.push(await queueMail(db.kysely, 'verify_email', u));
       const reset = await queueMail(db.kysely, 'reset_password', u);
