@@ -16,6 +16,11 @@ function find(dir) {
 
 const only = process.argv.slice(2);
 const files = ['dist/src', 'dist/test'].flatMap(find).filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+if (files.length === 0) {
+  // node --test with no file would discover and run every test instead.
+  console.error(`no compiled test file matches ${only.join(' ')}`);
+  process.exit(1);
+}
 if (!process.env.DATABASE_URL_TEST) {
   console.log('DATABASE_URL_TEST is not set: store and end-to-end tests run on SQLite only.');
 }

@@ -4,7 +4,7 @@ import type { AuditEvent } from '../events/audit.js';
 import { AUDIT_LIMITS, auditTime } from '../events/audit.js';
 import { EVENT_TYPES, isEventType, type EventType } from '../events/types.js';
 import { DomainError } from '../identity/errors.js';
-import type { Output, WithServices } from './admin.js';
+import type { Output, WithServices } from './context.js';
 
 interface AuditOptions {
   company?: string;

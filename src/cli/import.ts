@@ -11,7 +11,7 @@ import type { ChatwootImportReport } from '../import/chatwoot.js';
 import { createProgress, formatSummary, formatWarnings } from '../import/progress.js';
 import { ImportFileError, type ImportFormat } from '../import/read.js';
 import { summaryJson, type ImportReport } from '../import/run.js';
-import type { WithServices } from './admin.js';
+import type { WithServices } from './context.js';
 
 function format(value: string): ImportFormat {
   if (value !== 'csv' && value !== 'jsonl') throw new InvalidArgumentError('must be csv or jsonl');

@@ -8,7 +8,10 @@ import { buildServices, type Services } from '../services.js';
 import { openSecretBox, SecretKeyError } from '../infra/secret-key.js';
 import { isUnavailable } from '../store/errors.js';
 import { MigrationError, migrateOnStart, migrateToLatest } from '../store/migrate.js';
-import { registerAdmin, type Output } from './admin.js';
+import type { Output } from './context.js';
+import { registerCompanies } from './companies.js';
+import { registerCredentials } from './credentials.js';
+import { registerOutbox } from './outbox.js';
 import { registerImport } from './import.js';
 import { registerScim } from './scim.js';
 import { registerAudit } from './audit.js';
@@ -97,7 +100,9 @@ program
     }
   });
 
-registerAdmin(program, withServices, output);
+registerCompanies(program, withServices, output);
+registerCredentials(program, withServices, output);
+registerOutbox(program, withServices, output);
 registerScim(program, withServices, output);
 registerImport(program, withServices);
 registerWebhooks(program, withServices, output);

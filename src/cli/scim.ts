@@ -1,6 +1,7 @@
 /** `roster scim-token`: the bearer tokens identity providers (Okta, Microsoft Entra ID) provision a company with. */
 import type { Command } from 'commander';
-import { registerListRevoke, type Output, type WithServices } from './admin.js';
+import { registerListRevoke } from './credentials.js';
+import type { Output, WithServices } from './context.js';
 import { CLI } from '../events/types.js';
 
 export function registerScim(program: Command, withServices: WithServices, out: (cmd: Command) => Output): void {

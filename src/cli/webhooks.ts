@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CLI, EVENT_TYPES } from '../events/types.js';
 import { DELIVERY_STATUSES, type Delivery, type Webhook, type WebhookDeliveryStatus } from '../events/webhooks.js';
-import type { Output, WithServices } from './admin.js';
+import type { Output, WithServices } from './context.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
