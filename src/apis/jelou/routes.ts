@@ -11,6 +11,7 @@ import type { CredentialGuard } from '../shared/credential-guard.js';
 import { useErrorFormat } from '../shared/error-format.js';
 import { presentError, presentWidgetUser } from './present.js';
 import { CreateWidgetUserBody, CreateWidgetUserResponse, ErrorBody } from './schemas.js';
+import { principalOf } from '../shared/principal.js';
 
 export interface JelouDeps {
   auth: Authenticator;
@@ -51,7 +52,7 @@ export const jelouRoutes: FastifyPluginAsync<JelouDeps> = async (fastify, { auth
       },
     },
     async (req) => {
-      const principal = req.principal!;
+      const principal = principalOf(req);
       const { user } = req.body;
       const legalId = user.legalId ?? user.legalid;
       const result = await widgetUsers.getOrCreate(principal, {

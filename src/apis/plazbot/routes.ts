@@ -26,6 +26,7 @@ import {
   SendResetBody,
   VerifyEmailQuery,
 } from './schemas.js';
+import { principalOf } from '../shared/principal.js';
 
 export interface PlazbotDeps {
   auth: Authenticator;
@@ -95,7 +96,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     },
     async (req) => {
       const { defaultStartWeek = 0, isExternalCreation = true } = req.body;
-      const { user, mailQueued } = await users.create(req.principal!, { ...req.body, defaultStartWeek, isExternalCreation });
+      const { user, mailQueued } = await users.create(principalOf(req), { ...req.body, defaultStartWeek, isExternalCreation });
       if (mailQueued) mail.notify();
       return ok('Usuario creado exitosamente', { userId: String(user.id), email: user.email });
     },
@@ -124,9 +125,9 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
       onRequest: apiToken,
     },
     async (req, reply) => {
-      const user = await users.findByEmail(req.principal!, req.query.email);
+      const user = await users.findByEmail(principalOf(req), req.query.email);
       noStore(reply);
-      return ok('OK', { user: presentUser(user, req.principal!.companyCode) });
+      return ok('OK', { user: presentUser(user, principalOf(req).companyCode) });
     },
   );
 

@@ -5,6 +5,7 @@ import { SCIM_LIMITS } from './limits.js';
 import { attributeRequested, listResponse, parseListQuery, projectResource, type ListQuery } from './list.js';
 import { endpoints, type ResourceDeps } from './routes-resources.js';
 import { searchAcrossTypes } from './search.js';
+import { principalOf } from '../shared/principal.js';
 
 export const bulkRoutes: FastifyPluginAsync<ResourceDeps> = async (app, deps) => {
   const tags = ['SCIM'];
@@ -16,7 +17,7 @@ export const bulkRoutes: FastifyPluginAsync<ResourceDeps> = async (app, deps) =>
     { bodyLimit: SCIM_LIMITS.maxBulkPayloadSize, schema: { tags, security, summary: 'Run several operations (bulkId references, failOnErrors)' } },
     async (req) => {
       const request = parseBulkRequest(req.body);
-      const principal = req.principal!;
+      const principal = principalOf(req);
       const target: BulkTarget = {
         create: (e, data) => eps[e].create(principal, data),
         replace: (e, id, data, ifMatch) => eps[e].replace(principal, id, data, ifMatch),
@@ -28,7 +29,7 @@ export const bulkRoutes: FastifyPluginAsync<ResourceDeps> = async (app, deps) =>
   );
 
   app.post('/.search', { schema: { tags, security, summary: 'Search Users, then Groups (a SearchRequest body)' } }, async (req) => {
-    const principal = req.principal!;
+    const principal = principalOf(req);
     const types = [eps.Users, eps.Groups];
     const parts = types.map((ep) => ({
       query: parseListQuery(req.body, ep.rt),

@@ -10,6 +10,7 @@ import { ifMatchAllows } from './resources.js';
 import { GROUP_RESOURCE, USER_RESOURCE, isObject, type JsonObject, type ResourceTypeDef } from './schema.js';
 import type { SearchResult } from './search.js';
 import type { ScimUserService } from './users.js';
+import { principalOf } from '../shared/principal.js';
 
 export interface ResourceDeps {
   users: ScimUserService;
@@ -91,22 +92,22 @@ export const resourceRoutes: FastifyPluginAsync<ResourceDeps> = async (app, deps
 
     app.get(`/${name}`, { schema: { tags, security, summary: `List or filter ${name}` } }, async (req) => {
       const query = parseListQuery(req.query, rt);
-      return listAnswer(await ep.search(req.principal!, query, withMembers(query)), query, rt);
+      return listAnswer(await ep.search(principalOf(req), query, withMembers(query)), query, rt);
     });
 
     app.post(`/${name}/.search`, { schema: { tags, security, summary: `Search ${name} (a SearchRequest body)` } }, async (req) => {
       const query = parseListQuery(req.body, rt);
-      return listAnswer(await ep.search(req.principal!, query, withMembers(query)), query, rt);
+      return listAnswer(await ep.search(principalOf(req), query, withMembers(query)), query, rt);
     });
 
     app.post(`/${name}`, { schema: { tags, security, summary: `Create a ${what}` } }, async (req, reply) => {
       const sel = selectionOf(req.query, rt);
-      return sendResource(reply, await ep.create(req.principal!, req.body), rt, sel, 201);
+      return sendResource(reply, await ep.create(principalOf(req), req.body), rt, sel, 201);
     });
 
     app.get<{ Params: { id: string } }>(`/${name}/:id`, { schema: { tags, security, summary: `Get a ${what}` } }, async (req, reply) => {
       const sel = selectionOf(req.query, rt);
-      const resource = await ep.get(req.principal!, req.params.id, withMembers(sel));
+      const resource = await ep.get(principalOf(req), req.params.id, withMembers(sel));
       const version = versionOf(resource);
       const ifNoneMatch = header(req, 'if-none-match');
       if (version !== undefined && ifNoneMatch !== undefined && ifMatchAllows(ifNoneMatch, version)) {
@@ -117,16 +118,16 @@ export const resourceRoutes: FastifyPluginAsync<ResourceDeps> = async (app, deps
 
     app.put<{ Params: { id: string } }>(`/${name}/:id`, { schema: { tags, security, summary: `Replace a ${what}` } }, async (req, reply) => {
       const sel = selectionOf(req.query, rt);
-      return sendResource(reply, await ep.replace(req.principal!, req.params.id, req.body, header(req, 'if-match')), rt, sel);
+      return sendResource(reply, await ep.replace(principalOf(req), req.params.id, req.body, header(req, 'if-match')), rt, sel);
     });
 
     app.patch<{ Params: { id: string } }>(`/${name}/:id`, { schema: { tags, security, summary: `Change a ${what} (PatchOp)` } }, async (req, reply) => {
       const sel = selectionOf(req.query, rt);
-      return sendResource(reply, await ep.patch(req.principal!, req.params.id, req.body, header(req, 'if-match')), rt, sel);
+      return sendResource(reply, await ep.patch(principalOf(req), req.params.id, req.body, header(req, 'if-match')), rt, sel);
     });
 
     app.delete<{ Params: { id: string } }>(`/${name}/:id`, { schema: { tags, security, summary: `Delete a ${what}` } }, async (req, reply) => {
-      await ep.delete(req.principal!, req.params.id, header(req, 'if-match'));
+      await ep.delete(principalOf(req), req.params.id, header(req, 'if-match'));
       return reply.code(204).send();
     });
   }

@@ -3,16 +3,8 @@
  * in the API's own body format.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Principal } from '../../identity/credentials.js';
 import { isUnavailable } from '../../store/errors.js';
 import { classifyError, type Classified } from './errors.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by an API's auth hook before the handler runs. */
-    principal: Principal | null;
-  }
-}
 
 /**
  * Renders errors and unknown routes in the API's body format. `status` lets an API answer

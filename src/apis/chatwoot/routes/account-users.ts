@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { errorResponses, target, targetOf, type ChatwootDeps } from './context.js';
 import { presentAccountUser } from '../present.js';
 import { AccountUser, AccountUserDeleteParams, AccountUserParams, EmptyBody } from '../schemas.js';
+import { principalOf } from '../../shared/principal.js';
 
 export const accountUserRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { permissions, accountUsers }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -32,7 +33,7 @@ export const accountUserRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastif
         response: { 200: AccountUser, ...errorResponses },
       },
     },
-    async (req) => presentAccountUser(await accountUsers.add(req.principal!, targetOf(req, 'Account'), req.body)),
+    async (req) => presentAccountUser(await accountUsers.add(principalOf(req), targetOf(req, 'Account'), req.body)),
   );
 
   app.delete(
@@ -50,7 +51,7 @@ export const accountUserRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastif
     },
     async (req, reply) => {
       const query = req.query as Record<string, unknown>;
-      await accountUsers.remove(req.principal!, targetOf(req, 'Account'), req.body?.user_id ?? query.user_id);
+      await accountUsers.remove(principalOf(req), targetOf(req, 'Account'), req.body?.user_id ?? query.user_id);
       return reply.code(200).send(undefined);
     },
   );

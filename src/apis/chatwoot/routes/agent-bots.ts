@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { errorResponses, target, targetOf, type ChatwootDeps } from './context.js';
 import { presentAgentBot } from '../present.js';
 import { AgentBot, AgentBotParams, EmptyBody } from '../schemas.js';
+import { principalOf } from '../../shared/principal.js';
 
 export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { permissions, agentBots }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -15,7 +16,7 @@ export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, 
   app.get(
     '/agent_bots',
     { schema: { tags, security, summary: "List the platform app's agent bots", response: { 200: Type.Array(AgentBot), ...errorResponses } } },
-    async (req) => (await agentBots.list(req.principal!)).map(presentAgentBot),
+    async (req) => (await agentBots.list(principalOf(req))).map(presentAgentBot),
   );
 
   app.post(
@@ -30,7 +31,7 @@ export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, 
         response: { 200: AgentBot, ...errorResponses },
       },
     },
-    async (req) => presentAgentBot(await agentBots.create(req.principal!, req.body)),
+    async (req) => presentAgentBot(await agentBots.create(principalOf(req), req.body)),
   );
 
   app.get(
@@ -45,7 +46,7 @@ export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, 
       url: '/agent_bots/:id',
       ...byId,
       schema: { tags, security, summary: 'Update an agent bot', body: AgentBotParams, response: { 200: AgentBot, ...errorResponses } },
-      handler: async (req) => presentAgentBot(await agentBots.update(req.principal!, targetOf(req, 'AgentBot'), req.body)),
+      handler: async (req) => presentAgentBot(await agentBots.update(principalOf(req), targetOf(req, 'AgentBot'), req.body)),
     });
   }
 
@@ -68,7 +69,7 @@ export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, 
     '/agent_bots/:id',
     { ...byId, schema: { tags, security, summary: 'Delete an agent bot', response: { 200: EmptyBody, ...errorResponses } } },
     async (req, reply) => {
-      await agentBots.delete(req.principal!.acting, targetOf(req, 'AgentBot'));
+      await agentBots.delete(principalOf(req).acting, targetOf(req, 'AgentBot'));
       return reply.code(200).send(undefined);
     },
   );

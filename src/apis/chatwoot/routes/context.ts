@@ -8,6 +8,7 @@ import type { AgentBotService } from '../agent-bots.js';
 import type { AuthorizedId, PermissibleType, Permissions } from '../permissions.js';
 import type { ChatwootUserService } from '../users.js';
 import { AnyErrorBody } from '../schemas.js';
+import { principalOf } from '../../shared/principal.js';
 
 export interface ChatwootDeps {
   auth: Authenticator;
@@ -35,7 +36,7 @@ declare module 'fastify' {
 export function target(permissions: Permissions, type: PermissibleType, param: string): preValidationAsyncHookHandler {
   return async (req) => {
     const raw = (req.params as Record<string, string | undefined>)[param];
-    req.chatwootTarget = { type, id: await permissions.authorize(req.principal!, type, raw) };
+    req.chatwootTarget = { type, id: await permissions.authorize(principalOf(req), type, raw) };
   };
 }
 

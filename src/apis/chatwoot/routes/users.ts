@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorResponses, target, targetOf, type ChatwootDeps } from './context.js';
 import { presentUser, presentUserToken } from '../present.js';
 import { LoginUrl, User, UserParams, UserToken, EmptyBody } from '../schemas.js';
+import { principalOf } from '../../shared/principal.js';
 
 export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { permissions, users }) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -24,7 +25,7 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { pe
         response: { 200: User, ...errorResponses },
       },
     },
-    async (req) => presentUser((await users.createOrLink(req.principal!, req.body)).user),
+    async (req) => presentUser((await users.createOrLink(principalOf(req), req.body)).user),
   );
 
   app.get('/users/:id', { ...byId, schema: { tags, security, summary: 'Get a user', response: { 200: User, ...errorResponses } } }, async (req) =>
@@ -44,7 +45,7 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { pe
         body: UserParams,
         response: { 200: User, ...errorResponses },
       },
-      handler: async (req) => presentUser(await users.update(req.principal!, targetOf(req, 'User'), req.body)),
+      handler: async (req) => presentUser(await users.update(principalOf(req), targetOf(req, 'User'), req.body)),
     });
   }
 
@@ -52,7 +53,7 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { pe
     '/users/:id',
     { ...byId, schema: { tags, security, summary: 'Delete a user, their memberships and tokens', response: { 200: EmptyBody, ...errorResponses } } },
     async (req, reply) => {
-      await users.delete(req.principal!.acting, targetOf(req, 'User'));
+      await users.delete(principalOf(req).acting, targetOf(req, 'User'));
       return reply.code(200).send(undefined);
     },
   );
