@@ -3,10 +3,11 @@
  * its bodies go through the same JSON guards (depth, size, well-formed text, UTF-8 only, no content
  * encoding, finite numbers), answered as SCIM errors and never a 500, with nothing written; and a
  * deactivation through SCIM (PUT or PATCH `active: false`) lets no login that checked the password
- * before it open a session, on both stores. (Failed SCIM token checks are limited with the other
- * API credentials: see credential-limits.test.ts.)
+ * before it open a session, on both stores; failed SCIM token checks are limited per address and per
+ * token id like the other API credentials (point 10; credential-limits.test.ts has every API).
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
@@ -244,5 +245,46 @@ forEachStore('a login racing a SCIM deactivation', (kind) => {
     assert.equal((await scimOnOther('DELETE', `/Users/${created.body.id}`, undefined)).status, 204);
     assert.equal((await me(session)).status, 401);
     assert.deepEqual(await db.kysely.selectFrom('sessions').select('token_digest').where('user_id', '=', Number(created.body.id)).execute(), []);
+  });
+});
+
+forEachStore('SCIM tokens under the credential limits', (kind) => {
+  const srv = withApp(kind, {
+    TRUST_PROXY: 'true',
+    CREDENTIAL_CACHE_TTL_MS: '0',
+    CREDENTIAL_MAX_FAILURES_PER_IP: '3',
+    CREDENTIAL_MAX_FAILURES_PER_ID: '6',
+    CREDENTIAL_WINDOW_SECONDS: '120',
+  });
+  let token: string;
+  before(async () => {
+    token = (await scimTenant(srv, 'acme')).token;
+  });
+  const get = (bearer: string, ip: string) =>
+    srv.call('GET', `${SCIM}/Users?count=1`, { headers: { authorization: `Bearer ${bearer}`, 'x-forwarded-for': ip } });
+  const wrong = () => token.replace(/\.[^.]+$/, `.${randomBytes(32).toString('base64url')}`);
+
+  function is429(r: { status: number; body: any; headers: Headers }) {
+    assert.equal(r.status, 429);
+    assert.equal(r.headers.get('content-type'), SCIM_TYPE);
+    assert.deepEqual(r.body, { schemas: [ERROR_SCHEMA], status: '429', detail: 'Too many failed credential checks; try again later' });
+    const retryAfter = Number(r.headers.get('retry-after'));
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 120, String(retryAfter));
+  }
+
+  it('locks out the guessing address (429 in SCIM format, Retry-After), not the good token from elsewhere', async () => {
+    for (let k = 0; k < 3; k++) assert.equal((await get(wrong(), '198.51.100.7')).status, 401);
+    is429(await get(wrong(), '198.51.100.7'));
+    is429(await get(token, '198.51.100.7'));
+    assert.equal((await get(token, '203.0.113.7')).status, 200, 'the good token from another address');
+  });
+
+  it('counts failures per token id from every address: past the limit each failure is a 429, the good token still works', async () => {
+    const statuses: number[] = [];
+    for (let k = 0; k < 4; k++) statuses.push((await get(wrong(), `192.0.2.${k + 1}`)).status);
+    // Three failures were counted against the id by the previous test.
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
+    is429(await get(wrong(), '192.0.2.50'));
+    assert.equal((await get(token, '192.0.2.51')).status, 200, 'not locked: the id is public, its secret is not');
   });
 });
