@@ -111,6 +111,10 @@ describe('the JSON guard, property-based (issue 9, point 12)', () => {
     // Brackets and quotes inside strings are text, and malformed text is left to the parser.
     assert.equal(findDeepNesting(JSON.stringify({ a: '[[[[[[{{{{{{\\"' }), 2), undefined);
     assert.equal(findDeepNesting('{"a":[1,2', 2), undefined);
+    assert.equal(findDeepNesting('{"a":"[[[[', 2), undefined);
+    // A quote after an even run of backslashes closes the string.
+    assert.deepEqual(findDeepNesting('{"a":"x\\\\","b":[[[1]]]}', 3), ['b']);
+    assert.equal(findDeepNesting('{"a":"x\\"[[[[","b":1}', 3), undefined);
     assert.deepEqual(findDeepNesting('{"x":1,"k\\u0041":{"b":[[', 3), ['kA']);
     assert.deepEqual(findDeepNesting('[' + '1,'.repeat(5) + '[[[1]]]]', 3), [5]);
     assert.deepEqual(findDeepNesting('['.repeat(200_000), MAX_BODY_DEPTH), [0]);

@@ -138,31 +138,26 @@ export const PRESCAN_MIN_LENGTH = 1024;
  */
 export function findDeepNesting(text: string, maxDepth = MAX_BODY_DEPTH): Array<string | number> | undefined {
   let depth = 0;
-  let inString = false;
-  let stringStart = 0;
-  let lastString = '';
   let topIsArray = false;
   let index = 0;
+  let lastString = '';
   let key: string | undefined;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) {
-        inString = false;
-        if (depth === 1 && !topIsArray) lastString = text.slice(stringStart, i);
-      }
-      continue;
-    }
-    switch (c) {
-      case 0x22: // "
-        inString = true;
-        stringStart = i + 1;
+    switch (text.charCodeAt(i)) {
+      case 0x22: {
+        // A string: jump to its closing quote (one not escaped by an odd run of backslashes).
+        const start = i + 1;
+        let end = text.indexOf('"', start);
+        while (end > 0 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+        if (end < 0) return undefined; // unterminated: the parser refuses it
+        if (depth === 1 && !topIsArray) lastString = text.slice(start, end);
+        i = end;
         break;
+      }
       case 0x7b: // {
       case 0x5b: // [
         depth++;
-        if (depth === 1) topIsArray = c === 0x5b;
+        if (depth === 1) topIsArray = text.charCodeAt(i) === 0x5b;
         if (depth > maxDepth) {
           if (depth === 1) return [];
           return topIsArray ? [index] : key === undefined ? [] : [decodeKey(key)];
@@ -181,6 +176,13 @@ export function findDeepNesting(text: string, maxDepth = MAX_BODY_DEPTH): Array<
     }
   }
   return undefined;
+}
+
+/** True when the character at `at` follows an odd number of backslashes. */
+function isEscaped(text: string, at: number): boolean {
+  let n = 0;
+  for (let j = at - 1; j >= 0 && text.charCodeAt(j) === 0x5c; j--) n++;
+  return n % 2 === 1;
 }
 
 /** A key's raw text (between its quotes) as JSON reads it; the raw text when its escapes are not valid. */
