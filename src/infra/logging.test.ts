@@ -28,6 +28,14 @@ describe('redactUrlSecrets (issue 9, point 9)', () => {
       assert.equal(out, `/api/user/verify-email?a=1&${name}=[REDACTED]&b=2`);
     }
   });
+  it('redacts a SCIM filter that names the password attribute, however it is escaped, and no other filter', () => {
+    for (const filter of ['password eq "hunter2-secret"', 'PassWord%20eq%20%22hunter2-secret%22', 'userName eq "a" or %70assword eq "hunter2-secret"']) {
+      const out = redactUrlSecrets(`/scim/v2/Users?startIndex=1&filter=${filter.replace(/ /g, '+')}`);
+      assert.equal(out, '/scim/v2/Users?startIndex=1&filter=[REDACTED]');
+    }
+    const plain = '/scim/v2/Users?filter=userName+eq+%22ada%40example.com%22&count=5';
+    assert.equal(redactUrlSecrets(plain), plain);
+  });
   it('leaves other parameters and URLs without a query as they are', () => {
     for (const url of ['/healthz', '/api/user/email?email=a%40b.com', '/x?tokens=1&mytoken=2&=3&token', '/x?%ZZ=1']) assert.equal(redactUrlSecrets(url), url);
   });

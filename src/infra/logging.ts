@@ -19,6 +19,27 @@ const SECRET_PARAMS: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Query parameters whose values may carry a secret written into them: a SCIM `filter` on the
+ * write-only `password` attribute (refused with a 400, but the request line is logged first).
+ */
+const SECRET_BEARING_PARAMS: ReadonlySet<string> = new Set(['filter']);
+
+/** A value as the query parser reads it ('+' a space, percent escapes decoded); the raw text when it cannot be decoded. */
+function queryValue(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/** True when the value of parameter `name` (as queryParamName reads it) must not be logged. */
+function isSecretParam(name: string, rawValue: string): boolean {
+  if (SECRET_PARAMS.has(name)) return true;
+  return SECRET_BEARING_PARAMS.has(name) && /password/i.test(queryValue(rawValue));
+}
+
+/**
  * A parameter's name as the query parser reads it: '+' is a space, percent escapes are decoded
  * (repeatedly, so a name escaped twice is caught too), case is ignored and a bracket suffix
  * (`token[]`, `token[0]`) names the same parameter.
@@ -41,7 +62,7 @@ export function queryParamName(raw: string): string {
 /**
  * The URL with the value of every secret query parameter replaced by [REDACTED]. Names are read as
  * the query parser reads them (see queryParamName), not matched on the raw text: `?%74oken=` and
- * `?token[]=` are the token too.
+ * `?token[]=` are the token too. A SCIM filter naming the password attribute is redacted whole.
  */
 export function redactUrlSecrets(url: string): string {
   const q = url.indexOf('?');
@@ -52,7 +73,7 @@ export function redactUrlSecrets(url: string): string {
     const pair = pairs[i]!;
     const eq = pair.indexOf('=');
     if (eq < 0) continue;
-    if (SECRET_PARAMS.has(queryParamName(pair.slice(0, eq)))) {
+    if (isSecretParam(queryParamName(pair.slice(0, eq)), pair.slice(eq + 1))) {
       pairs[i] = `${pair.slice(0, eq)}=[REDACTED]`;
       changed = true;
     }

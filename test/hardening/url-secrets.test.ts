@@ -40,4 +40,19 @@ describe('point 9: secrets in the URL', () => {
     for (const l of lines) assert.match(String(l.url), /=\[REDACTED\]$/);
     for (const secret of secrets) assert.ok(!s.out().includes(secret), `a secret (${secret.slice(0, 6)}...) is in the log`);
   });
+
+  it('are redacted on the SCIM routes too: an OAuth access_token parameter, and a filter on the password', async () => {
+    const secrets: string[] = [];
+    for (const query of ['access_token=%s', '%61ccess_token[]=%s', 'api_access_token=%s', 'filter=password+eq+%22%s%22', 'filter=%70assword%20eq%20%22%s%22']) {
+      const secret = randomBytes(24).toString('base64url');
+      secrets.push(secret);
+      const r = await call(s.url, 'GET', `/scim/v2/Users?count=1&${query.replace('%s', secret)}`);
+      assert.equal(r.status, 401, `${query}: ${r.text}`);
+    }
+    const scimLines = () => s.logs().filter((l) => typeof l.url === 'string' && l.url.startsWith('/scim/v2/Users'));
+    for (let i = 0; i < 100 && scimLines().length < secrets.length; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(scimLines().length, secrets.length, 'every request was logged');
+    for (const l of scimLines()) assert.match(String(l.url), /^\/scim\/v2\/Users\?count=1&[^=]+=\[REDACTED\]$/);
+    for (const secret of secrets) assert.ok(!s.out().includes(secret), `a secret (${secret.slice(0, 6)}...) is in the log`);
+  });
 });

@@ -43,7 +43,7 @@ export const SCIM_FEATURES = {
   changePassword: true,
 } as const;
 
-const INVALID_SYNTAX_CODES = new Set(['MALFORMED_JSON', 'VALIDATION_FAILED', 'BAD_REQUEST', 'INVALID_CONTENT_LENGTH']);
+const INVALID_SYNTAX_CODES = new Set(['MALFORMED_JSON', 'VALIDATION_FAILED', 'BAD_REQUEST', 'INVALID_CONTENT_LENGTH', 'JSON_TOO_DEEP']);
 
 /** Anything a SCIM request can throw, as the SCIM error a client gets. */
 export function toScimError(err: unknown): ScimError {
@@ -87,13 +87,15 @@ export const scimRoutes: FastifyPluginAsync<ScimDeps> = async (app, { auth, user
 
   // Bodies: application/scim+json (RFC 7644 §3.1) and application/json. An empty body is no body (a
   // DELETE sent with a content-type).
-  // Roster's one JSON parser (UTF-8 only, well-formed text, finite numbers; see json-body.ts), at any
-  // depth: SCIM keeps only the attributes it knows, and answers a deep one it reads with its own error.
+  // Roster's one JSON parser, with the guards of every API (see json-body.ts): UTF-8 only (another
+  // charset or a Content-Encoding is a 415), well-formed text and finite numbers (400 invalidValue),
+  // at most MAX_BODY_DEPTH levels (400 invalidSyntax; no SCIM body needs more than 6, a /Bulk one
+  // included), at most maxBulkPayloadSize bytes (413). A long body too deep is refused from its
+  // text, before it is parsed.
   useJsonBodies(app, {
     emptyIsNone: true,
     contentTypes: ['application/json', 'application/scim+json'],
     bodyLimit: SCIM_LIMITS.maxBulkPayloadSize,
-    maxDepth: Number.MAX_SAFE_INTEGER,
   });
 
   // Every answer with a body is SCIM JSON, and private.

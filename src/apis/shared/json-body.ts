@@ -4,14 +4,16 @@
  * JSON (400), never decoded into U+FFFD. Fastify's own parser (which refuses __proto__ and
  * constructor.prototype poisoning) turns the text into a value; this one then refuses what the
  * rest of roster must never see: bodies nested deeper than MAX_BODY_DEPTH, strings or keys that
- * are not well-formed Unicode, and numbers that are not finite (1e309 is read as Infinity). Refusals are typed errors, so each API answers them in its own
+ * are not well-formed Unicode, and numbers that are not finite (1e309 is read as Infinity). A long body is
+ * first scanned for depth from its text (findDeepNesting), so a deep one is refused before it is
+ * built. Refusals are typed errors, so each API answers them in its own
  * format (Jelou and Plazbot 400, Chatwoot 422).
  */
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalid, type FieldError } from '../../identity/errors.js';
 import { UnsupportedBody } from './errors.js';
-import { findJsonProblem, MAX_BODY_DEPTH, type JsonProblem } from './json-guard.js';
+import { findDeepNesting, findJsonProblem, MAX_BODY_DEPTH, PRESCAN_MIN_LENGTH, type JsonProblem } from './json-guard.js';
 
 export interface JsonBodyOptions {
   /**
@@ -93,9 +95,13 @@ export function useJsonBodies(app: FastifyInstance, options: JsonBodyOptions = {
     if (typeof body !== 'string' && !isUtf8(body)) return done(malformed(), undefined);
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (options.emptyIsNone && text.trim() === '') return done(null, undefined);
+    const maxDepth = options.maxDepth ?? MAX_BODY_DEPTH;
+    // A long body too deep is refused from its text, before JSON.parse builds it.
+    const deep = text.length >= PRESCAN_MIN_LENGTH ? findDeepNesting(text, maxDepth) : undefined;
+    if (deep) return done(problemError({ kind: 'too_deep', path: deep }), undefined);
     void parse(req, text, (err, value: unknown) => {
       if (err) return done(err, undefined);
-      const problem = findJsonProblem(value, options.maxDepth ?? MAX_BODY_DEPTH);
+      const problem = findJsonProblem(value, maxDepth);
       if (problem) return done(problemError(problem), undefined);
       done(null, value);
     });

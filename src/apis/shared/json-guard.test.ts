@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { nestedArrays, utf16 } from '../../../test/fixtures/arbitraries.js';
-import { checkFreeForm, findJsonProblem, isExactNumber, jsonDepth, MAX_BODY_DEPTH } from './json-guard.js';
+import { checkFreeForm, findDeepNesting, findJsonProblem, isExactNumber, jsonDepth, MAX_BODY_DEPTH } from './json-guard.js';
 
 /** The obvious recursive depth, for values shallow enough to recurse on. */
 function refDepth(v: unknown): number {
@@ -93,6 +93,31 @@ describe('the JSON guard, property-based (issue 9, point 12)', () => {
       }),
       { numRuns: 50 },
     );
+  });
+  it('finds deep nesting from the text exactly where the parsed value is too deep, naming the same top-level member', () => {
+    fc.assert(
+      fc.property(hostileJson, fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 3 }), (v, maxDepth, pad) => {
+        const text = ' '.repeat(pad) + JSON.stringify(v);
+        const found = findDeepNesting(text, maxDepth);
+        assert.equal(found !== undefined, refDepth(v) > maxDepth, text);
+        if (found === undefined || v === null || typeof v !== 'object') return;
+        // The first top-level member (in text order) that takes the value past the limit.
+        const members: Array<[string | number, unknown]> = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+        const first = members.find(([, x]) => 1 + refDepth(x) > maxDepth);
+        assert.deepEqual(found, first === undefined ? [] : [first[0]], text);
+      }),
+      { numRuns: 3000 },
+    );
+    // Brackets and quotes inside strings are text, and malformed text is left to the parser.
+    assert.equal(findDeepNesting(JSON.stringify({ a: '[[[[[[{{{{{{\\"' }), 2), undefined);
+    assert.equal(findDeepNesting('{"a":[1,2', 2), undefined);
+    assert.equal(findDeepNesting('{"a":"[[[[', 2), undefined);
+    // A quote after an even run of backslashes closes the string.
+    assert.deepEqual(findDeepNesting('{"a":"x\\\\","b":[[[1]]]}', 3), ['b']);
+    assert.equal(findDeepNesting('{"a":"x\\"[[[[","b":1}', 3), undefined);
+    assert.deepEqual(findDeepNesting('{"x":1,"k\\u0041":{"b":[[', 3), ['kA']);
+    assert.deepEqual(findDeepNesting('[' + '1,'.repeat(5) + '[[[1]]]]', 3), [5]);
+    assert.deepEqual(findDeepNesting('['.repeat(200_000), MAX_BODY_DEPTH), [0]);
   });
   it('bounds free-form fields by depth, exact numbers, then size', () => {
     const limits = { maxDepth: 4, maxBytes: 200 };

@@ -121,3 +121,76 @@ export function checkFreeForm(value: unknown, limits: FreeFormLimits): 'too_deep
   if (text.length * 3 <= limits.maxBytes) return undefined;
   return Buffer.byteLength(text, 'utf8') > limits.maxBytes ? 'too_large' : undefined;
 }
+
+/**
+ * Bodies at least this long are scanned for depth before they are parsed: a shorter one cannot
+ * nest deep enough to cost anything, and the walk after parsing still checks it.
+ */
+export const PRESCAN_MIN_LENGTH = 1024;
+
+/**
+ * Where JSON text nests deeper than `maxDepth` levels, read from the text before it is parsed: the
+ * path of the top-level member (key or index) that holds the deep part ([] when the top level
+ * itself is too deep), or undefined when it is not too deep. One pass over the characters, no
+ * recursion and no allocation per level, so a 1 MiB body of brackets is refused without building
+ * the million nested values JSON.parse would (about 30 MB of heap). The text need not be valid
+ * JSON: malformed text that is not too deep is left for the parser to refuse.
+ */
+export function findDeepNesting(text: string, maxDepth = MAX_BODY_DEPTH): Array<string | number> | undefined {
+  let depth = 0;
+  let topIsArray = false;
+  let index = 0;
+  let lastString = '';
+  let key: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    switch (text.charCodeAt(i)) {
+      case 0x22: {
+        // A string: jump to its closing quote (one not escaped by an odd run of backslashes).
+        const start = i + 1;
+        let end = text.indexOf('"', start);
+        while (end > 0 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
+        if (end < 0) return undefined; // unterminated: the parser refuses it
+        if (depth === 1 && !topIsArray) lastString = text.slice(start, end);
+        i = end;
+        break;
+      }
+      case 0x7b: // {
+      case 0x5b: // [
+        depth++;
+        if (depth === 1) topIsArray = text.charCodeAt(i) === 0x5b;
+        if (depth > maxDepth) {
+          if (depth === 1) return [];
+          return topIsArray ? [index] : key === undefined ? [] : [decodeKey(key)];
+        }
+        break;
+      case 0x7d: // }
+      case 0x5d: // ]
+        depth--;
+        break;
+      case 0x3a: // :
+        if (depth === 1 && !topIsArray) key = lastString;
+        break;
+      case 0x2c: // ,
+        if (depth === 1 && topIsArray) index++;
+        break;
+    }
+  }
+  return undefined;
+}
+
+/** True when the character at `at` follows an odd number of backslashes. */
+function isEscaped(text: string, at: number): boolean {
+  let n = 0;
+  for (let j = at - 1; j >= 0 && text.charCodeAt(j) === 0x5c; j--) n++;
+  return n % 2 === 1;
+}
+
+/** A key's raw text (between its quotes) as JSON reads it; the raw text when its escapes are not valid. */
+function decodeKey(raw: string): string {
+  if (!raw.includes('\\')) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+}
