@@ -26,6 +26,7 @@ import type { SecretBox } from './infra/secret-box.js';
 import { openSecretBox } from './infra/secret-key.js';
 import { passwordVerifications } from './identity/passwords.js';
 import { webhookOutcomes } from './events/webhook-sender.js';
+import { echoRequestId, requestIdOf } from './infra/request-id.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -80,6 +81,9 @@ export async function buildApp({
   const app = Fastify({
     logger: { level: config.logLevel, serializers, redact },
     bodyLimit: BODY_LIMIT,
+    // X-Request-Id: the client's when sane, else a new one (infra/request-id.ts); logged as requestId (AccessLog).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // A hop count as Fastify's trust function (its types take no number): believe the n nearest hops.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     logController: new AccessLog(metrics),
@@ -111,6 +115,7 @@ export async function buildApp({
     if (closing) void reply.header('connection', 'close');
     return payload;
   });
+  echoRequestId(app);
   app.setValidatorCompiler(makeValidatorCompiler());
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
@@ -168,7 +173,7 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
  */
 class AccessLog extends LogController {
   constructor(private readonly metrics: Metrics | undefined) {
-    super();
+    super({ requestIdLogLabel: 'requestId' });
   }
 
   override incomingRequest(): void {}
