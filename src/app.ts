@@ -26,7 +26,8 @@ import type { SecretBox } from './infra/secret-box.js';
 import { openSecretBox } from './infra/secret-key.js';
 import { passwordVerifications } from './identity/passwords.js';
 import { webhookOutcomes } from './events/webhook-sender.js';
-import { echoRequestId, requestIdOf } from './infra/request-id.js';
+import { echoRequestId, requestIdOf, routerError } from './infra/request-id.js';
+import { registerApiReference } from './infra/api-reference.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -84,6 +85,7 @@ export async function buildApp({
     // X-Request-Id: the client's when sane, else a new one (infra/request-id.ts); logged as requestId (AccessLog).
     requestIdHeader: false,
     genReqId: requestIdOf,
+    frameworkErrors: routerError,
     // A hop count as Fastify's trust function (its types take no number): believe the n nearest hops.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     logController: new AccessLog(metrics),
@@ -139,6 +141,7 @@ export async function buildApp({
   await useSecurityHeaders(app, config.publicUrl);
   await registerOpenApi(app, config.publicUrl);
   await registerOpenApiRoute(app);
+  await registerApiReference(app);
   if (metrics) registerMetricsRoute(app, metrics);
   await app.register(healthRoutes, { db, checks: readiness });
   await app.register(jelouRoutes, { prefix: '/v1', auth, guard, origins: services.corsOrigins, widgetUsers: services.widgetUsers });

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -32,4 +32,17 @@ export function echoRequestId(app: FastifyInstance): void {
     void reply.header(REQUEST_ID_HEADER, req.id);
     done();
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route (and so any API's error
+ * format) is known, a URL it cannot decode (400) or a path parameter over its length limit (414),
+ * answered with Fastify's body as before, and now with the request id like every other answer.
+ */
+export function routerError(err: { statusCode?: number; code?: string; message: string }, req: { id: string }, reply: FastifyReply): void {
+  const statusCode = err.statusCode ?? 400;
+  void reply
+    .code(statusCode)
+    .header(REQUEST_ID_HEADER, req.id)
+    .send({ error: statusCode === 414 ? 'URI Too Long' : 'Bad Request', code: err.code ?? 'FST_ERR_BAD_URL', message: err.message, statusCode });
 }
