@@ -28,6 +28,7 @@ import { passwordVerifications } from './identity/passwords.js';
 import { webhookOutcomes } from './events/webhook-sender.js';
 import { echoRequestId, requestIdOf, routerError } from './infra/request-id.js';
 import { registerApiReference } from './infra/api-reference.js';
+import { prettyLogger } from './infra/log-format.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -80,7 +81,10 @@ export async function buildApp({
       })
     : undefined;
   const app = Fastify({
-    logger: { level: config.logLevel, serializers, redact },
+    // JSON lines; pino-pretty's readable lines when LOG_FORMAT (or a terminal) says so.
+    ...(config.logFormat === 'pretty'
+      ? { loggerInstance: prettyLogger({ level: config.logLevel, serializers, redact }) }
+      : { logger: { level: config.logLevel, serializers, redact } }),
     bodyLimit: BODY_LIMIT,
     // X-Request-Id: the client's when sane, else a new one (infra/request-id.ts); logged as requestId (AccessLog).
     requestIdHeader: false,
