@@ -21,6 +21,5 @@ export function logFormatOf(raw: string | undefined, isTty: boolean): LogFormat 
 
 /** A pino logger writing readable lines to `out` (stdout by default), synchronously. */
 export function prettyLogger(options: LoggerOptions, out: Writable = process.stdout): FastifyBaseLogger {
-  // pino's Logger is a FastifyBaseLogger; their declarations differ only in an optional member.
   return pino(options, pretty({ destination: out, colorize: (out as { isTTY?: boolean }).isTTY === true, translateTime: 'SYS:standard', sync: true }));
 }
