@@ -34,6 +34,8 @@ export function echoRequestId(app: FastifyInstance): void {
   });
 }
 
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 414: 'URI Too Long', 500: 'Internal Server Error' };
+
 /**
  * Fastify's `frameworkErrors`: what the router refuses before any route (and so any API's error
  * format) is known, a URL it cannot decode (400) or a path parameter over its length limit (414),
@@ -44,5 +46,5 @@ export function routerError(err: { statusCode?: number; code?: string; message: 
   void reply
     .code(statusCode)
     .header(REQUEST_ID_HEADER, req.id)
-    .send({ error: statusCode === 414 ? 'URI Too Long' : 'Bad Request', code: err.code ?? 'FST_ERR_BAD_URL', message: err.message, statusCode });
+    .send({ error: STATUS_TEXT[statusCode] ?? 'Bad Request', code: err.code ?? 'FST_ERR_BAD_URL', message: err.message, statusCode });
 }

@@ -98,5 +98,10 @@ describe('request ids', () => {
     assert.equal(r.status, 404);
     assert.equal(r.headers.get('x-request-id'), sent);
     assert.ok((await logLines(sent)).some((l) => l.status === 404));
+    // What the router refuses before any route: a path parameter over its limit (414).
+    const long = await call(s.url, 'GET', `/platform/api/v1/accounts/${'9'.repeat(200)}`, { headers: { 'x-request-id': 'too-long-1' } });
+    assert.equal(long.status, 414);
+    assert.equal(long.headers.get('x-request-id'), 'too-long-1');
+    assert.equal(long.body.code, 'FST_ERR_MAX_PARAM_LENGTH');
   });
 });
