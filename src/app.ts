@@ -26,6 +26,9 @@ import type { SecretBox } from './infra/secret-box.js';
 import { openSecretBox } from './infra/secret-key.js';
 import { passwordVerifications } from './identity/passwords.js';
 import { webhookOutcomes } from './events/webhook-sender.js';
+import { echoRequestId, requestIdOf, routerError } from './infra/request-id.js';
+import { registerApiReference } from './infra/api-reference.js';
+import { prettyLogger } from './infra/log-format.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -78,8 +81,15 @@ export async function buildApp({
       })
     : undefined;
   const app = Fastify({
-    logger: { level: config.logLevel, serializers, redact },
+    // JSON lines; pino-pretty's readable lines when LOG_FORMAT (or a terminal) says so.
+    ...(config.logFormat === 'pretty'
+      ? { loggerInstance: prettyLogger({ level: config.logLevel, serializers, redact }) }
+      : { logger: { level: config.logLevel, serializers, redact } }),
     bodyLimit: BODY_LIMIT,
+    // X-Request-Id: the client's when sane, else a new one (infra/request-id.ts); logged as requestId (AccessLog).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    frameworkErrors: routerError,
     // A hop count as Fastify's trust function (its types take no number): believe the n nearest hops.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     logController: new AccessLog(metrics),
@@ -111,6 +121,7 @@ export async function buildApp({
     if (closing) void reply.header('connection', 'close');
     return payload;
   });
+  echoRequestId(app);
   app.setValidatorCompiler(makeValidatorCompiler());
   // Only JSON bodies: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
@@ -134,6 +145,7 @@ export async function buildApp({
   await useSecurityHeaders(app, config.publicUrl);
   await registerOpenApi(app, config.publicUrl);
   await registerOpenApiRoute(app);
+  await registerApiReference(app);
   if (metrics) registerMetricsRoute(app, metrics);
   await app.register(healthRoutes, { db, checks: readiness });
   await app.register(jelouRoutes, { prefix: '/v1', auth, guard, origins: services.corsOrigins, widgetUsers: services.widgetUsers });
@@ -168,7 +180,7 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
  */
 class AccessLog extends LogController {
   constructor(private readonly metrics: Metrics | undefined) {
-    super();
+    super({ requestIdLogLabel: 'requestId' });
   }
 
   override incomingRequest(): void {}

@@ -3,6 +3,7 @@
  * message that names the variable.
  */
 import { parseSecretKey } from './infra/secret-box.js';
+import { logFormatOf, type LogFormat } from './infra/log-format.js';
 import { parseDatabaseUrl, redactUrl } from './store/db.js';
 
 export interface Config {
@@ -14,6 +15,8 @@ export interface Config {
   /** The web app users log in to: Chatwoot's SSO login links point at `<frontendUrl>/app/login`. */
   frontendUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** JSON lines, or pino-pretty's readable lines (LOG_FORMAT; default: pretty on a terminal). */
+  logFormat: LogFormat;
   /** How long a node trusts a credential lookup; also the most a revocation takes to reach it. */
   credentialCacheTtlMs: number;
   dbPoolSize: number;
@@ -119,6 +122,14 @@ export interface MailConfig {
 }
 
 export class ConfigError extends Error {}
+
+function logFormat(env: Env): LogFormat {
+  try {
+    return logFormatOf(env.LOG_FORMAT, process.stdout.isTTY === true);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
 
 export type Env = Record<string, string | undefined>;
 
@@ -323,6 +334,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     publicUrl,
     frontendUrl,
     logLevel,
+    logFormat: logFormat(env),
     credentialCacheTtlMs: int(env, 'CREDENTIAL_CACHE_TTL_MS', 2000, 0, 60_000),
     dbPoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     dbStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 600_000),

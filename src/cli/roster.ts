@@ -16,6 +16,7 @@ import { registerImport } from './import.js';
 import { registerScim } from './scim.js';
 import { registerAudit } from './audit.js';
 import { registerWebhooks } from './webhooks.js';
+import { registerConfig } from './config.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -107,6 +108,7 @@ registerScim(program, withServices, output);
 registerImport(program, withServices);
 registerWebhooks(program, withServices, output);
 registerAudit(program, withServices, output);
+registerConfig(program, output);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (

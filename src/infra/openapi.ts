@@ -5,9 +5,12 @@
  */
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { expandStatuses, registerApiDocumentRoutes } from './openapi-docs.js';
 
 export async function registerOpenApi(app: FastifyInstance, publicUrl: string): Promise<void> {
   await app.register(swagger, {
+    // Each status an operation answers, written out (openapi-docs.ts).
+    transform: expandStatuses as never,
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -37,4 +40,5 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
 
 export async function registerOpenApiRoute(app: FastifyInstance): Promise<void> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerApiDocumentRoutes(app);
 }

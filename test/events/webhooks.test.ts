@@ -107,6 +107,8 @@ forEachStore('webhooks end to end', (kind) => {
 
   let secret: string;
   const ids: Record<string, string> = {};
+  /** The X-Request-Id each API request sent, by its path. */
+  const sentIds = new Map<string, string>();
 
   it('a receiver that fails twice, then accepts, gets every API signed event, verified with standardwebhooks', async () => {
     await cli('company', 'create', '--code', 'hooks', '--name', 'Hooks Inc');
@@ -122,6 +124,8 @@ forEachStore('webhooks end to end', (kind) => {
       const requestId = `e2e-${path.replace(/\W+/g, '-')}-${Date.now()}`;
       const r = await srv.call(method, path, { headers: { ...headers, 'x-request-id': requestId }, json });
       assert.equal(r.status, 200, r.text);
+      assert.equal(r.headers.get('x-request-id'), requestId);
+      sentIds.set(path, requestId);
       return r.body;
     };
     await send('POST', '/v1/widget/user', { authorization: `${client.clientId}:${client.clientSecret}` }, { user: { id: 'hook-wu-1', names: 'Hook Widget' } });
@@ -209,6 +213,13 @@ forEachStore('webhooks end to end', (kind) => {
       }
     }
     assert.equal(new Set(events.filter((e) => e.requestId).map((e) => e.requestId)).size, 5, 'five requests');
+    // Each event names the X-Request-Id its client sent.
+    const idOf = (type: string, actor: string) => events.find((e) => e.type === type && e.actor.kind === actor)?.requestId;
+    assert.equal(idOf('widget_user.created', 'widget_client'), sentIds.get('/v1/widget/user'));
+    assert.equal(idOf('user.created', 'api_token'), sentIds.get('/api/user'));
+    assert.equal(idOf('account.created', 'platform_app'), sentIds.get('/platform/api/v1/accounts'));
+    assert.equal(idOf('user.created', 'platform_app'), sentIds.get('/platform/api/v1/users'));
+    assert.equal(idOf('account_user.created', 'platform_app'), [...sentIds].find(([p]) => p.endsWith('/account_users'))?.[1]);
     const human = await runCli(['audit', '--company', 'hooks', '--type', 'account_user.created'], env());
     assert.match(human.stdout, /\taccount_user\.created\thooks\taccount_user:\d+\tplatform_app:[0-9a-f]{16}\trequest \S+\t127\.0\.0\.1\n$/);
   });

@@ -1,0 +1,51 @@
+/**
+ * GET /docs: an interactive API reference (Swagger UI, from the `@fastify/swagger-ui` package: its
+ * scripts and styles are served by roster, no CDN). A dropdown picks the document: every API, or
+ * one (/openapi/<api>.json). Scalar's reference was the other candidate; its current packages need
+ * Node 22, and roster runs on Node 20.19.
+ *
+ * Its pages get their own Content-Security-Policy (Swagger UI's scripts and styles from this
+ * origin, inline style attributes, data: images), set by the plugin on its own routes only; every
+ * other answer keeps helmet's strict API policy (default-src 'none').
+ */
+import swaggerUi, { type FastifySwaggerUiOptions } from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { API_DOCUMENTS } from './openapi-docs.js';
+
+export const DOCS_PREFIX = '/docs';
+
+/** The reference's policy: nothing from another origin, no inline script. */
+export const DOCS_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const LABELS: Record<string, string> = {
+  jelou: 'Jelou: widget users',
+  plazbot: 'Plazbot / Wabotify: users',
+  chatwoot: 'Chatwoot: Platform API',
+  scim: 'SCIM 2.0',
+};
+
+export async function registerApiReference(app: FastifyInstance): Promise<void> {
+  const options: FastifySwaggerUiOptions = {
+    routePrefix: DOCS_PREFIX,
+    staticCSP: DOCS_CSP,
+    // No call to validator.swagger.io: the documents are linted in CI (npm run lint:openapi).
+    validatorUrl: false,
+    theme: { title: 'roster API reference' },
+    uiConfig: {
+      urls: [{ url: '/openapi.json', name: 'All APIs' }, ...API_DOCUMENTS.map((a) => ({ url: `/openapi/${a.name}.json`, name: LABELS[a.name] ?? a.name }))],
+      deepLinking: true,
+      docExpansion: 'list',
+    },
+  };
+  await app.register(swaggerUi, options);
+}
