@@ -26,6 +26,7 @@ import type { Db } from './store/db.js';
 import type { SecretBox } from './infra/secret-box.js';
 import { AuditLog } from './events/audit.js';
 import { WebhookService } from './events/webhooks.js';
+import { SecretRotation } from './identity/secret-rotation.js';
 
 export interface ChatwootServices {
   permissions: Permissions;
@@ -67,6 +68,8 @@ export interface Services {
   audit: AuditLog;
   /** Webhook endpoints and their deliveries. */
   webhooks: WebhookService;
+  /** `roster secrets rotate`: re-seals every sealed value under a new key. */
+  secretRotation: SecretRotation;
 }
 
 export interface ServiceDeps {
@@ -107,8 +110,8 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
       permissions,
       accounts: new AccountService(db),
       accountUsers: new AccountUserService(db, permissions),
-      agentBots: new AgentBotService(db, permissions),
-      users: new ChatwootUserService(db, permissions, users, config.frontendUrl),
+      agentBots: new AgentBotService(db, permissions, secrets),
+      users: new ChatwootUserService(db, permissions, users, config.frontendUrl, secrets),
       tokens: new AccessTokens(db),
     },
     scim: { baseUrl: scimBaseUrl, users: new ScimUserService(db, scimBaseUrl), groups: new ScimGroupService(db, scimBaseUrl) },
@@ -116,5 +119,6 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
     imports: new ImportService(db, companies),
     audit: new AuditLog(db),
     webhooks: new WebhookService(db, secrets, companies, { allowPrivate: config.webhooks.allowPrivate }),
+    secretRotation: new SecretRotation(db, secrets),
   };
 }

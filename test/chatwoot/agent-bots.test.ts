@@ -36,7 +36,7 @@ forEachStore('Chatwoot agent bots', (kind) => {
     });
   }
 
-  it('creates a bot, filling outgoing_url with the URL, and shows its token once', async () => {
+  it('creates a bot, filling outgoing_url with the URL, and shows its token in every body', async () => {
     const r = await cw('POST', '/agent_bots', {
       name: 'Helper',
       description: 'Answers FAQs',
@@ -54,7 +54,10 @@ forEachStore('Chatwoot agent bots', (kind) => {
     assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyAgentBotToken(r.body.access_token), r.body.id);
     const shown = await cw('GET', `/agent_bots/${r.body.id}`);
     assert.equal(shown.status, 200);
-    assert.deepEqual(shown.body, { ...r.body, access_token: null });
+    assert.deepEqual(shown.body, r.body);
+    const row = await srv.db.kysely.selectFrom('agent_bots').select('access_token_sealed').where('id', '=', r.body.id).executeTakeFirstOrThrow();
+    assert.match(row.access_token_sealed!, /^v1\./);
+    assert.ok(!row.access_token_sealed!.includes(r.body.access_token.split('.')[1]), 'stored sealed, never in clear');
   });
 
   it('creates a bot without an account or URL', async () => {
@@ -71,7 +74,7 @@ forEachStore('Chatwoot agent bots', (kind) => {
     const ids = (await cw('GET', '/agent_bots')).body.map((b: { id: number }) => b.id);
     assert.ok(ids.includes(mine));
     assert.ok(!ids.includes(theirs));
-    for (const b of (await cw('GET', '/agent_bots')).body) assert.equal(b.access_token, null);
+    for (const b of (await cw('GET', '/agent_bots')).body) assert.match(b.access_token, /^rbt_/);
   });
 
   it('updates with PATCH and PUT', async () => {
@@ -81,7 +84,7 @@ forEachStore('Chatwoot agent bots', (kind) => {
     assert.equal(p.body.name, 'New');
     assert.equal(p.body.outgoing_url, 'https://new.test/hook');
     assert.equal(p.body.account_id, accountId);
-    assert.equal(p.body.access_token, null);
+    assert.equal(p.body.access_token, b.access_token);
     const put = await cw('PUT', `/agent_bots/${b.id}`, { description: 'described', account_id: null });
     assert.equal(put.status, 200);
     assert.equal(put.body.description, 'described');
@@ -93,7 +96,7 @@ forEachStore('Chatwoot agent bots', (kind) => {
     const b = (await cw('POST', '/agent_bots', { name: 'Avatar', avatar_url: 'https://img.test/a.png' })).body;
     const r = await cw('DELETE', `/agent_bots/${b.id}/avatar`);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { ...b, access_token: null });
+    assert.deepEqual(r.body, b);
     const theirs = (await other('POST', '/agent_bots', { name: 'Theirs' })).body;
     assert.equal((await cw('DELETE', `/agent_bots/${theirs.id}/avatar`)).status, 401);
     assert.equal((await api(srv, undefined)('DELETE', `/agent_bots/${b.id}/avatar`)).status, 401);

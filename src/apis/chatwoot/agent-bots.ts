@@ -1,8 +1,10 @@
 /**
  * Agent bots: automated agents an account can hand conversations to, reached at their outgoing URL.
  * A bot belongs to the company of the platform app that created it, optionally to one of its
- * accounts, and has an access token shown once, at creation.
+ * accounts, and has an access token, shown in every body as Chatwoot does (kept sealed under the
+ * installation key beside the digest that token checks look up).
  */
+import type { SecretBox } from '../../infra/secret-box.js';
 import type { Db } from '../../store/db.js';
 import * as store from '../../store/agent-bots.js';
 import { link, unlinkAll } from '../../store/permissibles.js';
@@ -27,7 +29,7 @@ export interface AgentBot {
   description: string | null;
   outgoingUrl: string | null;
   accountId: number | null;
-  /** Shown only in the answer that issued it (create); null everywhere else. */
+  /** The bot's access token; null for a bot from before migration 011 (only its digest was kept). */
   accessToken: string | null;
 }
 
@@ -37,15 +39,6 @@ export interface AgentBotParams {
   outgoing_url?: string | null | undefined;
   account_id?: unknown;
 }
-
-const toAgentBot = (r: AgentBotRow, accessToken: string | null = null): AgentBot => ({
-  id: r.id,
-  name: r.name,
-  description: r.description,
-  outgoingUrl: r.outgoing_url,
-  accountId: r.account_id,
-  accessToken,
-});
 
 export function isHttpUrl(value: string): boolean {
   try {
@@ -65,7 +58,19 @@ export class AgentBotService {
   constructor(
     private readonly db: Db,
     private readonly permissions: Permissions,
+    private readonly secrets: SecretBox,
   ) {}
+
+  private toAgentBot(r: AgentBotRow): AgentBot {
+    return {
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      outgoingUrl: r.outgoing_url,
+      accountId: r.account_id,
+      accessToken: r.access_token_sealed ? this.secrets.open(r.access_token_sealed) : null,
+    };
+  }
 
   private async check(principal: Principal, params: AgentBotParams, creating: boolean) {
     const errors = new RecordErrors();
@@ -104,6 +109,7 @@ export class AgentBotService {
           outgoing_url: cols.outgoing_url ?? null,
           access_token_id: token.id,
           access_token_digest: token.digest,
+          access_token_sealed: this.secrets.seal(token.token),
           created_at: now,
           updated_at: now,
         });
@@ -111,12 +117,12 @@ export class AgentBotService {
         await recordEvent(
           trx,
           principal.acting,
-          { type: 'agent_bot.created', companyId: bot.company_id, target: { kind: 'agent_bot', id: bot.id }, data: eventData.agentBot(toAgentBot(bot)) },
+          { type: 'agent_bot.created', companyId: bot.company_id, target: { kind: 'agent_bot', id: bot.id }, data: eventData.agentBot(this.toAgentBot(bot)) },
           now,
         );
         return bot;
       });
-      return toAgentBot(row, token.token);
+      return this.toAgentBot(row);
     } catch (err) {
       if (isForeignKeyViolation(err)) accountGone();
       throw err;
@@ -124,13 +130,13 @@ export class AgentBotService {
   }
 
   async list(principal: Principal): Promise<AgentBot[]> {
-    return (await store.listAgentBotsForApp(this.db.kysely, appIdOf(principal), principal.companyId)).map((r) => toAgentBot(r));
+    return (await store.listAgentBotsForApp(this.db.kysely, appIdOf(principal), principal.companyId)).map((r) => this.toAgentBot(r));
   }
 
   async get(id: AuthorizedId<'AgentBot'>): Promise<AgentBot> {
     const row = await store.findAgentBot(this.db.kysely, id);
     if (!row) throw recordNotFound();
-    return toAgentBot(row);
+    return this.toAgentBot(row);
   }
 
   async update(principal: Principal, id: AuthorizedId<'AgentBot'>, params: AgentBotParams): Promise<AgentBot> {
@@ -144,7 +150,7 @@ export class AgentBotService {
           await recordEvent(
             trx,
             principal.acting,
-            { type: 'agent_bot.updated', companyId: updated.company_id, target: { kind: 'agent_bot', id }, data: eventData.agentBot(toAgentBot(updated)) },
+            { type: 'agent_bot.updated', companyId: updated.company_id, target: { kind: 'agent_bot', id }, data: eventData.agentBot(this.toAgentBot(updated)) },
             now,
           );
         }
@@ -155,7 +161,7 @@ export class AgentBotService {
       throw err;
     }
     if (!row) throw recordNotFound();
-    return toAgentBot(row);
+    return this.toAgentBot(row);
   }
 
   async delete(acting: Acting, id: AuthorizedId<'AgentBot'>): Promise<void> {
@@ -167,7 +173,7 @@ export class AgentBotService {
           type: 'agent_bot.deleted',
           companyId: bot.company_id,
           target: { kind: 'agent_bot', id },
-          data: eventData.agentBot(toAgentBot(bot)),
+          data: eventData.agentBot(this.toAgentBot(bot)),
         });
       }
     });

@@ -89,7 +89,7 @@ export const UserAccount = Type.Object({
 const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
 
 export const User = Type.Object({
-  access_token: Nullable(Type.String({ description: 'shown only in the answer that issued it: user creation and POST /users/:id/token' })),
+  access_token: Nullable(Type.String({ description: "the user's access token; null until POST /users/:id/token for a user without a readable one" })),
   account_id: Nullable(Type.Integer()),
   available_name: Type.String(),
   avatar_url: Type.String(),
@@ -100,7 +100,7 @@ export const User = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   provider: Type.String(),
-  pubsub_token: Nullable(Type.String({ description: 'shown only in the answer that issued it' })),
+  pubsub_token: Nullable(Type.String({ description: "the user's pubsub token; null until POST /users/:id/token for a user without a readable one" })),
   custom_attributes: Type.Optional(Obj),
   role: Nullable(Type.String()),
   ui_settings: Obj,
@@ -129,7 +129,7 @@ export const AgentBot = Type.Object({
   description: Nullable(Type.String()),
   outgoing_url: Nullable(Type.String()),
   account_id: Nullable(Type.Integer()),
-  access_token: Nullable(Type.String({ description: 'shown only in the answer that created the bot' })),
+  access_token: Nullable(Type.String({ description: "the bot's access token; null for a bot created before migration 011" })),
 });
 export type AgentBot = Static<typeof AgentBot>;
 
