@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { forEachStore } from '../fixtures/databases.js';
 import { withApp } from '../fixtures/server.js';
-import { api, createTenant, newApp, uniqueEmail, type Api, type Tenant } from './helpers.js';
+import { api, createTenant, GOOD_PASSWORD, newApp, uniqueEmail, type Api, type Tenant } from './helpers.js';
 import { servicesOf } from '../fixtures/services.js';
 
 const ROW_KEYS = ['account_id', 'active_at', 'auto_offline', 'availability', 'created_at', 'id', 'inviter_id', 'role', 'updated_at', 'user_id'];
@@ -22,7 +22,8 @@ forEachStore('Chatwoot account users', (kind) => {
     accountId = (await cw('POST', '/accounts', { name: 'Acme' })).body.id;
   });
 
-  const newUser = async (client: Api = cw) => (await client('POST', '/users', { name: 'Agent', email: uniqueEmail() })).body as { id: number; email: string };
+  const newUser = async (client: Api = cw) =>
+    (await client('POST', '/users', { name: 'Agent', email: uniqueEmail(), password: GOOD_PASSWORD })).body as { id: number; email: string };
   const path = (id = accountId) => `/accounts/${id}/account_users`;
   const rows = async (id = accountId) => srv.db.kysely.selectFrom('account_users').selectAll().where('account_id', '=', id).execute();
 
@@ -194,9 +195,21 @@ forEachStore('Chatwoot account users', (kind) => {
     });
   });
 
+  it('takes the Rails enum integers of a role: 1 administrator, 0 agent (also as digits)', async () => {
+    const u = await newUser();
+    const admin = await cw('POST', path(), { user_id: u.id, role: 1 });
+    assert.equal(admin.status, 200, admin.text);
+    assert.equal(admin.body.role, 'administrator');
+    const agent = await cw('POST', path(), { user_id: u.id, role: 0 });
+    assert.equal(agent.body.role, 'agent');
+    assert.equal((await cw('POST', path(), { user_id: u.id, role: '1' })).body.role, 'administrator');
+    const rows = await srv.db.kysely.selectFrom('account_users').select('role').where('user_id', '=', u.id).execute();
+    assert.deepEqual(rows, [{ role: 'administrator' }]);
+  });
+
   it('answers 422 for an unknown role, with the user error too when both are wrong', async () => {
     const u = await newUser();
-    for (const role of ['owner', '', 'ADMINISTRATOR', 1, null, ['agent']]) {
+    for (const role of ['owner', '', 'ADMINISTRATOR', 2, -1, 1.5, '01', null, ['agent']]) {
       const r = await cw('POST', path(), { user_id: u.id, role });
       assert.equal(r.status, 422, JSON.stringify(role));
       assert.deepEqual(r.body, { message: 'Role is not included in the list', attributes: ['role'] });
@@ -213,7 +226,7 @@ forEachStore('Chatwoot account users', (kind) => {
       const body = method === 'GET' ? undefined : { user_id: u.id };
       const missing = await cw(method, path(987654), body);
       assert.equal(missing.status, 404);
-      assert.deepEqual(missing.body, { error: 'Not Found' });
+      assert.deepEqual(missing.body, { status: 404, error: 'Not Found' });
       const foreign = await cw(method, path(theirs), body);
       assert.equal(foreign.status, 401);
       assert.deepEqual(foreign.body, { error: 'Non permissible resource' });

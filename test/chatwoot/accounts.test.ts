@@ -189,7 +189,7 @@ forEachStore('Chatwoot accounts', (kind) => {
         for (const method of ['GET', 'PATCH', 'PUT', 'DELETE']) {
           const r = await cw(method, `/accounts/${id}`, method === 'PATCH' || method === 'PUT' ? { name: 'x' } : undefined);
           assert.equal(r.status, 404, `${method} ${id}: ${r.text}`);
-          assert.deepEqual(r.body, { error: 'Not Found' });
+          assert.deepEqual(r.body, { status: 404, error: 'Not Found' });
         }
       }
     });

@@ -120,7 +120,7 @@ forEachStore('Chatwoot agent bots', (kind) => {
       assert.deepEqual(foreign.body, { error: 'Non permissible resource' });
       const missing = await cw(method, '/agent_bots/987654', body);
       assert.equal(missing.status, 404);
-      assert.deepEqual(missing.body, { error: 'Not Found' });
+      assert.deepEqual(missing.body, { status: 404, error: 'Not Found' });
     }
     assert.equal((await other('GET', `/agent_bots/${theirs.id}`)).body.name, 'Theirs');
   });

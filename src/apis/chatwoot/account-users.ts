@@ -20,6 +20,17 @@ import { eventData } from './present.js';
 
 export const ROLES: readonly AccountRole[] = ['administrator', 'agent'];
 
+/**
+ * A role as Chatwoot's Rails enum takes it: its name, or its integer (`agent: 0, administrator: 1`),
+ * also as digits (a form body sends every value as text). undefined for anything else.
+ */
+export function roleOf(value: unknown): AccountRole | undefined {
+  if (typeof value === 'string' && (ROLES as readonly string[]).includes(value)) return value as AccountRole;
+  if (value === 0 || value === '0') return 'agent';
+  if (value === 1 || value === '1') return 'administrator';
+  return undefined;
+}
+
 export interface AccountUser {
   id: number;
   accountId: number;
@@ -68,8 +79,8 @@ export class AccountUserService {
     if (userId === undefined || !(await this.permissions.isVisible(principal, 'User', userId))) errors.add('user', MESSAGES.mustExist);
     let role: AccountRole | undefined;
     if (params.role !== undefined) {
-      if (typeof params.role === 'string' && (ROLES as readonly string[]).includes(params.role)) role = params.role as AccountRole;
-      else errors.add('role', MESSAGES.inclusion);
+      role = roleOf(params.role);
+      if (role === undefined) errors.add('role', MESSAGES.inclusion);
     }
     if (!errors.empty || userId === undefined) throw errors.toError();
     try {

@@ -47,7 +47,7 @@ describe("Chatwoot's error bodies", () => {
   it("401 and 404: Chatwoot's exact bodies", () => {
     assert.deepEqual(presentError(c({ status: 401, kind: 'unauthorized', code: 'UNAUTHORIZED' })), { error: 'Invalid access_token' });
     assert.deepEqual(presentError(c({ status: 401, kind: 'forbidden', code: 'NON_PERMISSIBLE' })), { error: 'Non permissible resource' });
-    assert.deepEqual(presentError(c({ status: 404, kind: 'route_not_found' })), { error: 'Not Found' });
+    assert.deepEqual(presentError(c({ status: 404, kind: 'route_not_found' })), { status: 404, error: 'Not Found' });
   });
 
   it('others: the reason phrase and a message, never an internal cause', () => {

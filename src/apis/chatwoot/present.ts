@@ -148,7 +148,8 @@ export function presentError(c: Classified): AnyErrorBody {
     };
   }
   if (c.status === 401) return { error: c.code === 'NON_PERMISSIBLE' ? 'Non permissible resource' : 'Invalid access_token' };
-  if (c.status === 404) return { error: 'Not Found' };
+  // Rails' own 404 body (ActiveRecord::RecordNotFound, rescued by Chatwoot's platform controller).
+  if (c.status === 404) return { status: 404, error: 'Not Found' };
   const reason = REASONS[c.status] ?? (c.status >= 500 ? 'Internal Server Error' : 'Bad Request');
   // A 500's message is the generic one: the cause is logged, never sent.
   return c.status >= 500 && c.status !== 503 ? { error: reason } : { error: reason, message: c.message };

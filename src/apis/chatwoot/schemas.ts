@@ -149,7 +149,11 @@ export const UserToken = Type.Object({
 export type UserToken = Static<typeof UserToken>;
 
 /** 401 and 404 bodies, and the others that are not validation errors. */
-export const ErrorBody = Type.Object({ error: Type.String(), message: Type.Optional(Type.String()) });
+export const ErrorBody = Type.Object({
+  status: Type.Optional(Type.Integer({ description: 'on a 404, as Rails answers' })),
+  error: Type.String(),
+  message: Type.Optional(Type.String()),
+});
 /** 422: Rails' full messages joined by ', ', and the attributes they name. */
 export const ValidationErrorBody = Type.Object({ message: Type.String(), attributes: Type.Array(Type.String()) });
 export const AnyErrorBody = Type.Union([ValidationErrorBody, ErrorBody]);

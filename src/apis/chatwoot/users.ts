@@ -189,6 +189,8 @@ export class ChatwootUserService {
     const name = errors.text('name', params.name, { max: LIMITS.name, required: true });
     const displayName = errors.text('display_name', params.display_name, { max: LIMITS.displayName });
     // Hashed before the transaction opens, never inside it.
+    // Devise's validatable: a new user needs a password ("Password can't be blank").
+    if (!params.password) errors.add('password', MESSAGES.blank);
     const passwordHash = params.password ? await this.checkAndHashPassword(principal.companyId, params.password, email, errors) : null;
     if (!errors.empty || typeof name !== 'string') throw errors.toError();
 
