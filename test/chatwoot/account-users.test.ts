@@ -173,26 +173,30 @@ forEachStore('Chatwoot account users', (kind) => {
       assert.equal(r.status, 422);
       assert.deepEqual(r.body, { message: 'User must exist', attributes: ['user'] });
     });
+  });
 
-    it('for a user of this company that the app has not created or linked; linking by email makes it work', async () => {
-      const theirs = await newUser(other);
-      const r = await cw('POST', path(), { user_id: theirs.id });
-      assert.deepEqual(r.body, { message: 'User must exist', attributes: ['user'] });
-      const email = uniqueEmail('plazbot');
-      const plazbot = await servicesOf(srv.db).users.create({
-        companyId: acme.companyId,
-        email,
-        name: 'P',
-        passwordHash: null,
-        emailVerified: true,
-        createdVia: 'plazbot',
-      });
-      assert.equal((await cw('POST', path(), { user_id: plazbot.id })).status, 422);
-      await cw('POST', '/users', { name: 'P', email: theirs.email });
-      await cw('POST', '/users', { name: 'P', email });
-      assert.equal((await cw('POST', path(), { user_id: theirs.id })).status, 200);
-      assert.equal((await cw('POST', path(), { user_id: plazbot.id })).status, 200);
+  it('attaches a user of its company that the app neither created nor linked (Chatwoot spec: create for any user)', async () => {
+    const theirs = await newUser(other);
+    const r = await cw('POST', path(), { user_id: theirs.id });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.user_id, theirs.id);
+    const plazbot = await servicesOf(srv.db).users.create({
+      companyId: acme.companyId,
+      email: uniqueEmail('plazbot'),
+      name: 'P',
+      passwordHash: null,
+      emailVerified: true,
+      createdVia: 'plazbot',
     });
+    const p = await cw('POST', path(), { user_id: plazbot.id, role: 'administrator' });
+    assert.equal(p.status, 200, p.text);
+    assert.equal(p.body.role, 'administrator');
+    assert.equal((await cw('GET', `/users/${plazbot.id}`)).status, 401, 'attaching links nothing: the user stays non-permissible');
+    const events = await srv.db.kysely.selectFrom('events').select(['type', 'target_id']).where('type', '=', 'account_user.created').execute();
+    assert.ok(
+      events.some((e) => String(e.target_id) === String(p.body.id)),
+      'the write is recorded',
+    );
   });
 
   it('takes the Rails enum integers of a role: 1 administrator, 0 agent (also as digits)', async () => {

@@ -1,7 +1,7 @@
 /**
  * Account users: a user's membership of an account, with a role. Find-or-create then set the role,
- * race-free on a unique index. A user can join only accounts of their own company, and only when
- * the calling app may touch them (Chatwoot checks neither: see README, "tenant boundary").
+ * race-free on a unique index. A user can join only accounts of their own company (Chatwoot does
+ * not check it: see docs/api/chatwoot.md, "tenant boundary").
  */
 import type { Db } from '../../store/db.js';
 import * as store from '../../store/account-users.js';
@@ -70,13 +70,13 @@ export class AccountUserService {
   /**
    * POST: finds or creates the membership, then sets the role. An omitted role makes a new member an
    * agent and leaves an existing member's role as it is (Chatwoot's update of the params sent).
-   * The user must exist, be of the account's company and be linked to the app: otherwise 422
-   * "User must exist", whichever of the three failed.
+   * The user must exist and be of the app's company (created by any API, linked to this app or not,
+   * as Chatwoot attaches any user): otherwise 422 "User must exist", whichever of the two failed.
    */
   async add(principal: Principal, accountId: AuthorizedId<'Account'>, params: { user_id?: unknown; role?: unknown }): Promise<AccountUser> {
     const errors = new RecordErrors();
     const userId = parseId(params.user_id);
-    if (userId === undefined || !(await this.permissions.isVisible(principal, 'User', userId))) errors.add('user', MESSAGES.mustExist);
+    if (userId === undefined || !(await this.permissions.isOfCompany(principal, 'User', userId))) errors.add('user', MESSAGES.mustExist);
     let role: AccountRole | undefined;
     if (params.role !== undefined) {
       role = roleOf(params.role);
