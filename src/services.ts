@@ -75,7 +75,7 @@ export interface Services {
 export interface ServiceDeps {
   db: Db;
   secrets: SecretBox;
-  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks'>;
+  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks' | 'mail'>;
   /** Rate-limit counters (in memory, or shared through Redis). Default: this process's memory. */
   counters?: CounterStore;
   /** Woken when a request queues mail (the outbox sender). */
@@ -108,7 +108,7 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
     plazbot: new PlazbotUserService(db, companies, counters, loginPolicy(config.auth), mail),
     chatwoot: {
       permissions,
-      accounts: new AccountService(db),
+      accounts: new AccountService(db, config.mail.from),
       accountUsers: new AccountUserService(db, permissions),
       agentBots: new AgentBotService(db, permissions, secrets),
       users: new ChatwootUserService(db, permissions, users, config.frontendUrl, secrets),

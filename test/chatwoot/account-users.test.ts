@@ -5,7 +5,20 @@ import { withApp } from '../fixtures/server.js';
 import { api, createTenant, GOOD_PASSWORD, newApp, uniqueEmail, type Api, type Tenant } from './helpers.js';
 import { servicesOf } from '../fixtures/services.js';
 
-const ROW_KEYS = ['account_id', 'active_at', 'auto_offline', 'availability', 'created_at', 'id', 'inviter_id', 'role', 'updated_at', 'user_id'];
+const ROW_KEYS = [
+  'account_id',
+  'active_at',
+  'agent_capacity_policy_id',
+  'auto_offline',
+  'availability',
+  'created_at',
+  'custom_role_id',
+  'id',
+  'inviter_id',
+  'role',
+  'updated_at',
+  'user_id',
+];
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 forEachStore('Chatwoot account users', (kind) => {

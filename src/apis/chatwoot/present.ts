@@ -66,6 +66,9 @@ export function presentAccountUser(m: AccountUserRecord): AccountUser {
     active_at: m.activeAt,
     availability: m.availability,
     auto_offline: m.autoOffline,
+    // Chatwoot 4.8's enterprise custom roles and capacity policies: roster has neither.
+    custom_role_id: null,
+    agent_capacity_policy_id: null,
   };
 }
 

@@ -120,6 +120,8 @@ export const AccountUser = Type.Object({
   active_at: Nullable(Type.String()),
   availability: Type.String(),
   auto_offline: Type.Boolean(),
+  custom_role_id: Type.Null({ description: "Chatwoot's custom role (an enterprise feature roster does not have): always null" }),
+  agent_capacity_policy_id: Type.Null({ description: "Chatwoot's agent capacity policy (enterprise): always null" }),
 });
 export type AccountUser = Static<typeof AccountUser>;
 
