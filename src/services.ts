@@ -9,6 +9,7 @@ import { AccountService } from './apis/chatwoot/accounts.js';
 import { AgentBotService } from './apis/chatwoot/agent-bots.js';
 import { Permissions } from './apis/chatwoot/permissions.js';
 import { ChatwootUserService } from './apis/chatwoot/users.js';
+import { AvatarService } from './apis/chatwoot/avatars.js';
 import { presentWidgetUserObject } from './apis/jelou/present.js';
 import { PlazbotUserService, type LoginPolicy } from './apis/plazbot/users.js';
 import { ScimGroupService } from './apis/scim/groups.js';
@@ -35,6 +36,7 @@ export interface ChatwootServices {
   agentBots: AgentBotService;
   users: ChatwootUserService;
   tokens: AccessTokens;
+  avatars: AvatarService;
 }
 
 export interface ScimServices {
@@ -75,7 +77,7 @@ export interface Services {
 export interface ServiceDeps {
   db: Db;
   secrets: SecretBox;
-  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks' | 'mail'>;
+  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks' | 'mail' | 'avatarMaxBytes'>;
   /** Rate-limit counters (in memory, or shared through Redis). Default: this process's memory. */
   counters?: CounterStore;
   /** Woken when a request queues mail (the outbox sender). */
@@ -95,6 +97,7 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
   const companies = new CompanyService(db);
   const users = new UserDirectory(db);
   const permissions = new Permissions(db);
+  const avatars = new AvatarService(db, config.avatarMaxBytes, config.publicUrl);
   const scimBaseUrl = `${config.publicUrl.replace(/\/+$/, '')}${SCIM_PREFIX}`;
   return {
     secrets,
@@ -110,9 +113,10 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
       permissions,
       accounts: new AccountService(db, config.mail.from),
       accountUsers: new AccountUserService(db, permissions),
-      agentBots: new AgentBotService(db, permissions, secrets),
-      users: new ChatwootUserService(db, permissions, users, config.frontendUrl, secrets),
+      agentBots: new AgentBotService(db, permissions, secrets, avatars),
+      users: new ChatwootUserService(db, permissions, users, config.frontendUrl, secrets, avatars),
       tokens: new AccessTokens(db),
+      avatars,
     },
     scim: { baseUrl: scimBaseUrl, users: new ScimUserService(db, scimBaseUrl), groups: new ScimGroupService(db, scimBaseUrl) },
     outbox: new Outbox(db),

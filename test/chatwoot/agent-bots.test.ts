@@ -5,7 +5,7 @@ import { withApp } from '../fixtures/server.js';
 import { api, createTenant, newApp, type Api } from './helpers.js';
 import { servicesOf } from '../fixtures/services.js';
 
-const BOT_KEYS = ['access_token', 'account_id', 'description', 'id', 'name', 'outgoing_url'];
+const BOT_KEYS = ['access_token', 'account_id', 'avatar_url', 'description', 'id', 'name', 'outgoing_url'];
 
 forEachStore('Chatwoot agent bots', (kind) => {
   const srv = withApp(kind, { CREDENTIAL_CACHE_TTL_MS: '0' });
@@ -42,7 +42,7 @@ forEachStore('Chatwoot agent bots', (kind) => {
       description: 'Answers FAQs',
       outgoing_url: 'https://bot.example.test/hook',
       account_id: accountId,
-      avatar_url: 'ignored',
+      avatar_url: 'https://img.example.test/helper.png',
     });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(Object.keys(r.body).sort(), BOT_KEYS);
@@ -50,6 +50,7 @@ forEachStore('Chatwoot agent bots', (kind) => {
     assert.equal(r.body.description, 'Answers FAQs');
     assert.equal(r.body.outgoing_url, 'https://bot.example.test/hook');
     assert.equal(r.body.account_id, accountId);
+    assert.equal(r.body.avatar_url, 'https://img.example.test/helper.png', 'kept as given, never fetched');
     assert.match(r.body.access_token, /^rbt_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
     assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyAgentBotToken(r.body.access_token), r.body.id);
     const shown = await cw('GET', `/agent_bots/${r.body.id}`);
@@ -92,11 +93,11 @@ forEachStore('Chatwoot agent bots', (kind) => {
     assert.equal(put.body.name, 'New');
   });
 
-  it('answers DELETE /agent_bots/:id/avatar with the bot (roster keeps no avatars)', async () => {
+  it('DELETE /agent_bots/:id/avatar removes the avatar and answers the bot', async () => {
     const b = (await cw('POST', '/agent_bots', { name: 'Avatar', avatar_url: 'https://img.test/a.png' })).body;
     const r = await cw('DELETE', `/agent_bots/${b.id}/avatar`);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, b);
+    assert.deepEqual(r.body, { ...b, avatar_url: '' });
     const theirs = (await other('POST', '/agent_bots', { name: 'Theirs' })).body;
     assert.equal((await cw('DELETE', `/agent_bots/${theirs.id}/avatar`)).status, 401);
     assert.equal((await api(srv, undefined)('DELETE', `/agent_bots/${b.id}/avatar`)).status, 401);

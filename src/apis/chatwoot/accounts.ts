@@ -143,7 +143,12 @@ export function mergeFeatures(enabled: Iterable<string>, params: Record<string, 
   return FEATURES.filter((f) => set.has(f));
 }
 
-function checkLimits(limits: Record<string, unknown>, errors: RecordErrors): void {
+/**
+ * Checks the limits and returns them as stored: whole numbers (0 or more) or null. A form body or
+ * query string sends every value as text, so digits are read as the number they write.
+ */
+function checkLimits(raw: Record<string, unknown>, errors: RecordErrors): Record<string, unknown> {
+  const limits = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v]));
   const entries = Object.entries(limits);
   if (entries.length > LIMITS.limitKeys) errors.add('limits', `must have at most ${LIMITS.limitKeys} entries`);
   for (const [key, value] of entries.slice(0, LIMITS.limitKeys)) {
@@ -152,6 +157,7 @@ function checkLimits(limits: Record<string, unknown>, errors: RecordErrors): voi
       errors.add('limits', `${key} must be a whole number, 0 or more`);
     }
   }
+  return limits;
 }
 
 /** The columns a valid params object sets (only those sent), or the validation errors. */
@@ -181,9 +187,7 @@ function checkParams(params: AccountParams, errors: RecordErrors, creating: bool
     else out.status = params.status as AccountStatus;
   }
   if (params.limits !== undefined) {
-    const limits = params.limits ?? {};
-    checkLimits(limits, errors);
-    out.limits = JSON.stringify(limits);
+    out.limits = JSON.stringify(checkLimits(params.limits ?? {}, errors));
   }
   if (params.custom_attributes !== undefined) out.custom_attributes = JSON.stringify(params.custom_attributes ?? {});
   return out;

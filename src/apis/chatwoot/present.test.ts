@@ -69,6 +69,7 @@ const user: PlatformUser = {
   uiSettings: {},
   accounts: [{ id: 1, name: 'Acme', activeAt: null, role: 'agent' }],
   activeAccount: { id: 1, role: 'agent' },
+  avatarUrl: '',
   accessToken: null,
   pubsubToken: null,
 };
@@ -97,7 +98,7 @@ describe('presenters', () => {
   });
 
   it("an agent bot's outgoing_url is its URL, not its name", () => {
-    const b = presentAgentBot({ id: 1, name: 'Bot', description: null, outgoingUrl: 'https://x.test/', accountId: null, accessToken: null });
+    const b = presentAgentBot({ id: 1, name: 'Bot', description: null, outgoingUrl: 'https://x.test/', accountId: null, accessToken: null, avatarUrl: '' });
     assert.equal(b.outgoing_url, 'https://x.test/');
   });
 });

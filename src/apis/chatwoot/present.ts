@@ -27,7 +27,7 @@ export function presentUser(u: PlatformUser): User {
     access_token: u.accessToken,
     account_id: u.activeAccount?.id ?? null,
     available_name: u.displayName || u.name,
-    avatar_url: '',
+    avatar_url: u.avatarUrl,
     confirmed: u.confirmed,
     display_name: u.displayName,
     message_signature: u.messageSignature,
@@ -81,6 +81,7 @@ export function presentAgentBot(b: AgentBotRecord): AgentBot {
     outgoing_url: b.outgoingUrl,
     account_id: b.accountId,
     access_token: b.accessToken,
+    avatar_url: b.avatarUrl,
   };
 }
 

@@ -47,6 +47,8 @@ export const UserParams = body({
     ),
   ),
   custom_attributes: Type.Optional(ObjOrNull),
+  avatar_url: Type.Optional(TextOf('an http(s) URL, kept as given (never fetched)')),
+  avatar: Type.Optional(Type.Unknown({ description: 'an image file (multipart/form-data): PNG, JPEG, GIF or WebP, at most AVATAR_MAX_BYTES' })),
 });
 export type UserParams = Static<typeof UserParams>;
 
@@ -63,6 +65,8 @@ export const AgentBotParams = body({
   description: Type.Optional(Text),
   outgoing_url: Type.Optional(TextOf(`an http(s) URL, at most ${LIMITS.agentBot.outgoingUrl} characters`)),
   account_id: Type.Optional(IdParam),
+  avatar_url: Type.Optional(TextOf('an http(s) URL, kept as given (never fetched)')),
+  avatar: Type.Optional(Type.Unknown({ description: 'an image file (multipart/form-data): PNG, JPEG, GIF or WebP, at most AVATAR_MAX_BYTES' })),
 });
 export type AgentBotParams = Static<typeof AgentBotParams>;
 
@@ -92,7 +96,7 @@ export const User = Type.Object({
   access_token: Nullable(Type.String({ description: "the user's access token; null until POST /users/:id/token for a user without a readable one" })),
   account_id: Nullable(Type.Integer()),
   available_name: Type.String(),
-  avatar_url: Type.String(),
+  avatar_url: Type.String({ description: "the uploaded avatar's URL, else the avatar_url given, else an empty string" }),
   confirmed: Type.Boolean(),
   display_name: Nullable(Type.String()),
   message_signature: Nullable(Type.String()),
@@ -132,6 +136,7 @@ export const AgentBot = Type.Object({
   outgoing_url: Nullable(Type.String()),
   account_id: Nullable(Type.Integer()),
   access_token: Nullable(Type.String({ description: "the bot's access token; null for a bot created before migration 011" })),
+  avatar_url: Type.String({ description: "the uploaded avatar's URL, else the avatar_url given, else an empty string" }),
 });
 export type AgentBot = Static<typeof AgentBot>;
 

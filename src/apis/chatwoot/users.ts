@@ -35,6 +35,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { eventData } from './present.js';
 import type { SecretBox } from '../../infra/secret-box.js';
+import type { AvatarService } from './avatars.js';
 
 const LIMITS = CHATWOOT_LIMITS.user;
 
@@ -73,6 +74,8 @@ export interface PlatformUser {
   accounts: Array<{ id: number; name: string; activeAt: string | null; role: string }>;
   /** The most recently active membership (never active: the oldest); null without any. */
   activeAccount: { id: number; role: string } | null;
+  /** The uploaded avatar's URL, else the avatar_url given, else "". */
+  avatarUrl: string;
   /** The user's access token; null when they have none, or only a digest of one from before migration 011. */
   accessToken: string | null;
   /** The user's pubsub token; null when only its digest is kept (a user created before migration 011 or by another API). */
@@ -85,6 +88,8 @@ export interface UserParams {
   email?: string | null | undefined;
   password?: string | null | undefined;
   custom_attributes?: Record<string, unknown> | null | undefined;
+  avatar_url?: string | null | undefined;
+  avatar?: unknown;
 }
 
 function activeOf(ms: Membership[]): Membership | undefined {
@@ -118,6 +123,7 @@ export class ChatwootUserService {
     private readonly frontendUrl: string,
     /** Seals and opens the tokens Chatwoot shows again. */
     private readonly secrets: SecretBox,
+    private readonly avatars: AvatarService,
   ) {}
 
   /** The user with their memberships and tokens, read on `db` (the open transaction, when there is one). */
@@ -137,6 +143,7 @@ export class ChatwootUserService {
       uiSettings: storedObject(row.ui_settings),
       accounts: memberships.map((m) => ({ id: m.account_id, name: m.account_name, activeAt: m.active_at, role: m.role })),
       activeAccount: active ? { id: active.account_id, role: active.role } : null,
+      avatarUrl: await this.avatars.urlOf(db, { userId: row.id }, row.avatar_url),
       accessToken: sealedAccess ? this.secrets.open(sealedAccess) : null,
       pubsubToken: row.pubsub_token_sealed ? this.secrets.open(row.pubsub_token_sealed) : null,
     };
@@ -188,6 +195,7 @@ export class ChatwootUserService {
 
     const name = errors.text('name', params.name, { max: LIMITS.name, required: true });
     const displayName = errors.text('display_name', params.display_name, { max: LIMITS.displayName });
+    const avatar = this.avatars.check(params, errors);
     // Hashed before the transaction opens, never inside it.
     // Devise's validatable: a new user needs a password ("Password can't be blank").
     if (!params.password) errors.add('password', MESSAGES.blank);
@@ -211,6 +219,7 @@ export class ChatwootUserService {
       pubsubToken,
     );
     row.pubsub_token_sealed = this.secrets.seal(pubsubToken);
+    row.avatar_url = avatar.url ?? null;
     const sealedAccess = { ...access, sealed: this.secrets.seal(access.token) };
     // The user, their access token and the app's link in one transaction; the unique index on email
     // decides a race, and the loser writes nothing.
@@ -218,6 +227,7 @@ export class ChatwootUserService {
       const user = await usersStore.insertUser(trx, row);
       if (!user) return undefined;
       await store.insertUserAccessToken(trx, user.id, sealedAccess, row.created_at);
+      await this.avatars.apply(trx, { userId: user.id }, avatar, row.created_at);
       await link(trx, appIdOf(principal), 'User', user.id, row.created_at);
       await recordEvent(
         trx,
@@ -258,6 +268,8 @@ export class ChatwootUserService {
       const e = checkEmail(params.email, errors);
       if (e !== undefined) email = patch.email = e;
     }
+    const avatar = this.avatars.check(params, errors);
+    if (avatar.url !== undefined) patch.avatar_url = avatar.url;
     if (params.password !== undefined && params.password !== null) {
       if (params.password === '') errors.add('password', MESSAGES.blank);
       else {
@@ -284,12 +296,14 @@ export class ChatwootUserService {
         // In the same transaction: a reset code mailed to the old address, or a session opened with
         // the old password, stops working with the change.
         if (after) {
+          await this.avatars.apply(trx, { userId: id }, avatar, now);
           const passwordChanged = patch.password_hash !== undefined;
           await afterCredentialChange(trx, id, { emailChanged: after.email !== before.email, passwordChanged }, now);
           // user.updated for what a client can see change; user.password_changed for the password.
           const data = eventData.user(await this.view(after, trx));
           const event = { companyId: after.company_id, target: { kind: 'user', id }, data };
-          const profileSent = ['name', 'display_name', 'email'].some((k) => k in patch) || attributes !== undefined;
+          const profileSent =
+            ['name', 'display_name', 'email', 'avatar_url'].some((k) => k in patch) || attributes !== undefined || avatar.upload !== undefined;
           if (profileSent) await recordEvent(trx, principal.acting, { type: 'user.updated', ...event }, now);
           if (passwordChanged) await recordEvent(trx, principal.acting, { type: 'user.password_changed', ...event }, now);
         }

@@ -57,11 +57,11 @@ export const agentBotRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, 
         tags,
         security,
         summary: "Remove an agent bot's avatar",
-        description: 'roster keeps no avatars, so there is nothing to remove: answers the bot, as Chatwoot does after purging it.',
+        description: 'Removes the uploaded avatar (and the avatar_url given), then answers the bot, as Chatwoot does after purging it.',
         response: { 200: AgentBot, ...errorResponses },
       },
     },
-    async (req) => presentAgentBot(await agentBots.get(targetOf(req, 'AgentBot'))),
+    async (req) => presentAgentBot(await agentBots.removeAvatar(req.principal!.acting, targetOf(req, 'AgentBot'))),
   );
 
   app.delete(
