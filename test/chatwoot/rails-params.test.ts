@@ -32,7 +32,7 @@ forEachStore('Chatwoot Rails params and avatars', (kind) => {
     for (const [k, v] of Object.entries(fields)) fd.append(k, v, ...(typeof v === 'string' ? [] : ['avatar.bin']));
     const res = await fetch(srv.url + PREFIX + path, { method, headers: { api_access_token: acme.token }, body: fd });
     const text = await res.text();
-    return { status: res.status, text, body: text ? (JSON.parse(text)) : undefined };
+    return { status: res.status, text, body: text ? JSON.parse(text) : undefined };
   };
 
   it('reads a form body with nested keys and arrays (limits[agents]=5, features[campaigns]=false)', async () => {
