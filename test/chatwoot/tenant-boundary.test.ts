@@ -159,6 +159,10 @@ forEachStore('Chatwoot tenant boundary and hostile input', (kind) => {
       assert.equal(form.status, 200, 'a form body, as Rails reads it');
       const xml = await srv.call('POST', `${PREFIX}/accounts`, { headers: { api_access_token: acme.token, 'content-type': 'application/xml' }, body: '<a/>' });
       assert.equal(xml.status, 415);
+      assert.deepEqual(xml.body, {
+        error: 'Unsupported Media Type',
+        message: 'The body must be JSON, application/x-www-form-urlencoded or multipart/form-data',
+      });
     });
 
     it('marks every answer no-store', async () => {

@@ -155,6 +155,8 @@ export function presentError(c: Classified): AnyErrorBody {
   // Rails' own 404 body (ActiveRecord::RecordNotFound, rescued by Chatwoot's platform controller).
   if (c.status === 404) return { status: 404, error: 'Not Found' };
   const reason = REASONS[c.status] ?? (c.status >= 500 ? 'Internal Server Error' : 'Bad Request');
+  // This API reads forms and multipart too (rails-params.ts), not only JSON.
+  if (c.code === 'UNSUPPORTED_MEDIA_TYPE') return { error: reason, message: 'The body must be JSON, application/x-www-form-urlencoded or multipart/form-data' };
   // A 500's message is the generic one: the cause is logged, never sent.
   return c.status >= 500 && c.status !== 503 ? { error: reason } : { error: reason, message: c.message };
 }
