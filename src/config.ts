@@ -19,6 +19,8 @@ export interface Config {
   logFormat: LogFormat;
   /** How long a node trusts a credential lookup; also the most a revocation takes to reach it. */
   credentialCacheTtlMs: number;
+  /** The largest avatar a Chatwoot client may upload, in bytes (AVATAR_MAX_BYTES). */
+  avatarMaxBytes: number;
   dbPoolSize: number;
   dbStatementTimeoutMs: number;
   /** PostgreSQL: the longest wait for a connection (new, or a free one from a full pool). */
@@ -336,6 +338,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     logLevel,
     logFormat: logFormat(env),
     credentialCacheTtlMs: int(env, 'CREDENTIAL_CACHE_TTL_MS', 2000, 0, 60_000),
+    avatarMaxBytes: int(env, 'AVATAR_MAX_BYTES', 5 * 1024 * 1024, 1024, 50 * 1024 * 1024),
     dbPoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     dbStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 600_000),
     dbConnectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),

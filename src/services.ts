@@ -9,6 +9,7 @@ import { AccountService } from './apis/chatwoot/accounts.js';
 import { AgentBotService } from './apis/chatwoot/agent-bots.js';
 import { Permissions } from './apis/chatwoot/permissions.js';
 import { ChatwootUserService } from './apis/chatwoot/users.js';
+import { AvatarService } from './apis/chatwoot/avatars.js';
 import { presentWidgetUserObject } from './apis/jelou/present.js';
 import { PlazbotUserService, type LoginPolicy } from './apis/plazbot/users.js';
 import { ScimGroupService } from './apis/scim/groups.js';
@@ -26,6 +27,7 @@ import type { Db } from './store/db.js';
 import type { SecretBox } from './infra/secret-box.js';
 import { AuditLog } from './events/audit.js';
 import { WebhookService } from './events/webhooks.js';
+import { SecretRotation } from './identity/secret-rotation.js';
 
 export interface ChatwootServices {
   permissions: Permissions;
@@ -34,6 +36,7 @@ export interface ChatwootServices {
   agentBots: AgentBotService;
   users: ChatwootUserService;
   tokens: AccessTokens;
+  avatars: AvatarService;
 }
 
 export interface ScimServices {
@@ -67,12 +70,14 @@ export interface Services {
   audit: AuditLog;
   /** Webhook endpoints and their deliveries. */
   webhooks: WebhookService;
+  /** `roster secrets rotate`: re-seals every sealed value under a new key. */
+  secretRotation: SecretRotation;
 }
 
 export interface ServiceDeps {
   db: Db;
   secrets: SecretBox;
-  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks'>;
+  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks' | 'mail' | 'avatarMaxBytes'>;
   /** Rate-limit counters (in memory, or shared through Redis). Default: this process's memory. */
   counters?: CounterStore;
   /** Woken when a request queues mail (the outbox sender). */
@@ -92,6 +97,7 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
   const companies = new CompanyService(db);
   const users = new UserDirectory(db);
   const permissions = new Permissions(db);
+  const avatars = new AvatarService(db, config.avatarMaxBytes, config.publicUrl);
   const scimBaseUrl = `${config.publicUrl.replace(/\/+$/, '')}${SCIM_PREFIX}`;
   return {
     secrets,
@@ -105,16 +111,18 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
     plazbot: new PlazbotUserService(db, companies, counters, loginPolicy(config.auth), mail),
     chatwoot: {
       permissions,
-      accounts: new AccountService(db),
+      accounts: new AccountService(db, config.mail.from),
       accountUsers: new AccountUserService(db, permissions),
-      agentBots: new AgentBotService(db, permissions),
-      users: new ChatwootUserService(db, permissions, users, config.frontendUrl),
+      agentBots: new AgentBotService(db, permissions, secrets, avatars),
+      users: new ChatwootUserService(db, permissions, users, config.frontendUrl, secrets, avatars),
       tokens: new AccessTokens(db),
+      avatars,
     },
     scim: { baseUrl: scimBaseUrl, users: new ScimUserService(db, scimBaseUrl), groups: new ScimGroupService(db, scimBaseUrl) },
     outbox: new Outbox(db),
     imports: new ImportService(db, companies),
     audit: new AuditLog(db),
     webhooks: new WebhookService(db, secrets, companies, { allowPrivate: config.webhooks.allowPrivate }),
+    secretRotation: new SecretRotation(db, secrets),
   };
 }

@@ -17,6 +17,7 @@ import { registerScim } from './scim.js';
 import { registerAudit } from './audit.js';
 import { registerWebhooks } from './webhooks.js';
 import { registerConfig } from './config.js';
+import { registerSecrets } from './secrets.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -109,6 +110,7 @@ registerImport(program, withServices);
 registerWebhooks(program, withServices, output);
 registerAudit(program, withServices, output);
 registerConfig(program, output);
+registerSecrets(program, withServices, output);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseSecretKey } from './secret-box.js';
-import { keyFilePath, openSecretBox, SecretKeyError } from './secret-key.js';
+import { parseSecretKey, SecretBox } from './secret-box.js';
+import { commitKeyFile, keyFilePath, openSecretBox, SecretKeyError, stageKeyFile } from './secret-key.js';
 
 describe('the installation secret key', () => {
   it('on SQLite without ROSTER_SECRET_KEY: a 0600 key file beside the database, made once and reused', () => {
@@ -30,5 +30,27 @@ describe('the installation secret key', () => {
     const key = Buffer.alloc(32, 1);
     const box = openSecretBox({ databaseUrl, secretKey: key, previousSecretKeys: [] });
     assert.equal(box.open(box.seal('y')), 'y');
+  });
+
+  it('a staged rotation key (<key file>.new) opens values until it replaces the key file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-key-'));
+    try {
+      const databaseUrl = `sqlite:${join(dir, 'roster.db')}`;
+      const old = openSecretBox({ databaseUrl, secretKey: undefined, previousSecretKeys: [] });
+      const next = Buffer.alloc(32, 4);
+      const staged = stageKeyFile(databaseUrl, next.toString('base64'));
+      assert.equal(statSync(staged).mode & 0o777, 0o600);
+      assert.throws(() => stageKeyFile(databaseUrl, next.toString('base64')), SecretKeyError, 'one rotation at a time');
+      const sealedNew = new SecretBox(next).seal('z');
+      const during = openSecretBox({ databaseUrl, secretKey: undefined, previousSecretKeys: [] });
+      assert.equal(during.keyId, old.keyId, 'the key file still seals');
+      assert.equal(during.open(sealedNew), 'z', 'the staged key opens');
+      commitKeyFile(staged);
+      const afterwards = openSecretBox({ databaseUrl, secretKey: undefined, previousSecretKeys: [] });
+      assert.equal(afterwards.keyId, new SecretBox(next).keyId);
+      assert.equal(statSync(keyFilePath(databaseUrl)!).mode & 0o777, 0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

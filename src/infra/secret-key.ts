@@ -3,7 +3,7 @@
  * key file beside the database, made with mode 0600 at first start. PostgreSQL serves many nodes,
  * which must all hold the same key, so there the key must be given: startup refuses to guess.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseDatabaseUrl } from '../store/db.js';
 import { newSecretKeyText, parseSecretKey, SecretBox } from './secret-box.js';
@@ -41,8 +41,36 @@ export function openSecretBox(opts: { databaseUrl: string; secretKey: Buffer | u
   }
   chmodSync(path, 0o600);
   try {
-    return new SecretBox(parseSecretKey(readFileSync(path, 'utf8')), opts.previousSecretKeys);
+    // A rotation that stopped between its commit and the key file's swap left the new key staged:
+    // it opens what that rotation sealed (see stageKeyFile).
+    const staged = existsSync(`${path}.new`) ? [parseSecretKey(readFileSync(`${path}.new`, 'utf8'))] : [];
+    return new SecretBox(parseSecretKey(readFileSync(path, 'utf8')), [...opts.previousSecretKeys, ...staged]);
   } catch (err) {
     throw new SecretKeyError(`the key file ${path} is unreadable: ${(err as Error).message}`);
   }
+}
+
+/**
+ * For a key rotation on SQLite with a key file: writes the new key beside it as `<key file>.new`
+ * (mode 0600) before the values are re-sealed, so that a rotation cut short after its commit still
+ * has its key on disk (openSecretBox opens with it). Returns the staged file's path.
+ */
+export function stageKeyFile(databaseUrl: string, keyText: string): string {
+  const path = keyFilePath(databaseUrl);
+  if (!path) throw new SecretKeyError('an in-memory database has no key file to rotate');
+  if (existsSync(`${path}.new`)) {
+    throw new SecretKeyError(`${path}.new exists: a rotation did not finish. If the last rotation committed, move it over ${path}; otherwise remove it`);
+  }
+  writeFileSync(`${path}.new`, `${keyText.trim()}\n`, { mode: 0o600, flag: 'wx' });
+  return `${path}.new`;
+}
+
+/** After the re-seal committed: the staged key becomes the key file. */
+export function commitKeyFile(stagedPath: string): void {
+  renameSync(stagedPath, stagedPath.replace(/\.new$/, ''));
+}
+
+/** The re-seal failed: nothing was written, the staged key goes. */
+export function dropStagedKeyFile(stagedPath: string): void {
+  rmSync(stagedPath, { force: true });
 }

@@ -28,7 +28,7 @@ export async function listAgentBotsForApp(db: Kysely<Database>, appId: string, c
     .execute();
 }
 
-export type AgentBotPatch = Pick<Updateable<AgentBotsTable>, 'name' | 'description' | 'outgoing_url' | 'account_id' | 'updated_at'>;
+export type AgentBotPatch = Pick<Updateable<AgentBotsTable>, 'name' | 'description' | 'outgoing_url' | 'account_id' | 'avatar_url' | 'updated_at'>;
 
 /** undefined when there is no such bot; a foreign key violation when account_id was deleted meanwhile. */
 export async function updateAgentBot(db: Kysely<Database>, id: number, patch: AgentBotPatch): Promise<AgentBotRow | undefined> {

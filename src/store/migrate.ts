@@ -10,6 +10,7 @@ import { hardening } from './migrations/006_hardening.js';
 import { events } from './migrations/007_events.js';
 import { scim } from './migrations/009_scim.js';
 import { importLinks } from './migrations/010_import.js';
+import { chatwootRoundTwo } from './migrations/011_chatwoot.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -24,6 +25,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '007_events': events(ctx),
     '009_scim': scim(ctx),
     '010_import': importLinks(ctx),
+    '011_chatwoot': chatwootRoundTwo(ctx),
   };
 }
 

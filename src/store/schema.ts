@@ -120,6 +120,10 @@ export interface UsersTable {
   employee_number: string | null;
   department: string | null;
   manager_id: string | null;
+  /** The pubsub token, sealed (infra/secret-box.ts); null for rows from before migration 011 until the next token call. */
+  pubsub_token_sealed: string | null;
+  /** Chatwoot's `avatar_url` as given (never fetched); an uploaded avatar is a row of `avatars`. */
+  avatar_url: string | null;
 }
 
 /** A Chatwoot account (workspace). */
@@ -171,6 +175,10 @@ export interface AgentBotsTable {
   access_token_digest: string;
   created_at: string;
   updated_at: string;
+  /** The whole access token, sealed (infra/secret-box.ts); null for bots from before migration 011. */
+  access_token_sealed: string | null;
+  /** Chatwoot's `avatar_url` as given (never fetched). */
+  avatar_url: string | null;
 }
 
 export type PermissibleType = 'Account' | 'User' | 'AgentBot';
@@ -191,6 +199,20 @@ export interface UserAccessTokensTable {
   user_id: number;
   /** SHA-256 of the secret half, hex. */
   secret_digest: string;
+  created_at: string;
+  /** The whole token, sealed (infra/secret-box.ts); null for tokens from before migration 011. */
+  token_sealed: string | null;
+}
+
+/** An uploaded avatar image of a user or an agent bot (Chatwoot's `avatar`), served at /avatars/<key>. */
+export interface AvatarsTable {
+  id: Id;
+  key: string;
+  user_id: number | null;
+  agent_bot_id: number | null;
+  content_type: string;
+  byte_size: number;
+  data: Buffer;
   created_at: string;
 }
 
@@ -337,6 +359,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   import_links: ImportLinksTable;
+  avatars: AvatarsTable;
 }
 
 export type EventRow = Selectable<EventsTable>;

@@ -5,30 +5,46 @@ import type { Database } from './schema.js';
 export interface NewTokenDigest {
   id: string;
   digest: string;
+  /** The whole token, sealed (infra/secret-box.ts). */
+  sealed: string;
 }
 
 export async function insertUserAccessToken(db: Kysely<Database>, userId: number, token: NewTokenDigest, now: string): Promise<void> {
-  await db.insertInto('user_access_tokens').values({ id: token.id, user_id: userId, secret_digest: token.digest, created_at: now }).execute();
+  await db
+    .insertInto('user_access_tokens')
+    .values({ id: token.id, user_id: userId, secret_digest: token.digest, token_sealed: token.sealed, created_at: now })
+    .execute();
 }
 
 /** Sets the user's one access token, replacing the one they had. */
 export async function replaceUserAccessToken(db: Kysely<Database>, userId: number, token: NewTokenDigest, now: string): Promise<void> {
   await db
     .insertInto('user_access_tokens')
-    .values({ id: token.id, user_id: userId, secret_digest: token.digest, created_at: now })
+    .values({ id: token.id, user_id: userId, secret_digest: token.digest, token_sealed: token.sealed, created_at: now })
     .onConflict((oc) =>
       oc.column('user_id').doUpdateSet({
         id: (eb) => eb.ref('excluded.id'),
         secret_digest: (eb) => eb.ref('excluded.secret_digest'),
+        token_sealed: (eb) => eb.ref('excluded.token_sealed'),
         created_at: (eb) => eb.ref('excluded.created_at'),
       }),
     )
     .execute();
 }
 
-/** False when there is no such user. */
-export async function setPubsubDigest(db: Kysely<Database>, userId: number, pubsubDigest: string): Promise<boolean> {
-  const res = await db.updateTable('users').set({ pubsub_token_digest: pubsubDigest }).where('id', '=', userId).executeTakeFirst();
+/** The user's access token, sealed; undefined without one, null when it is kept as a digest only. */
+export async function findSealedAccessToken(db: Kysely<Database>, userId: number): Promise<string | null | undefined> {
+  const row = await db.selectFrom('user_access_tokens').select('token_sealed').where('user_id', '=', userId).executeTakeFirst();
+  return row?.token_sealed;
+}
+
+/** Sets the user's pubsub token (digest and sealed). False when there is no such user. */
+export async function setPubsubToken(db: Kysely<Database>, userId: number, pubsub: { digest: string; sealed: string }): Promise<boolean> {
+  const res = await db
+    .updateTable('users')
+    .set({ pubsub_token_digest: pubsub.digest, pubsub_token_sealed: pubsub.sealed })
+    .where('id', '=', userId)
+    .executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
 

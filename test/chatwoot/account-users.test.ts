@@ -2,10 +2,23 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { forEachStore } from '../fixtures/databases.js';
 import { withApp } from '../fixtures/server.js';
-import { api, createTenant, newApp, uniqueEmail, type Api, type Tenant } from './helpers.js';
+import { api, createTenant, GOOD_PASSWORD, newApp, uniqueEmail, type Api, type Tenant } from './helpers.js';
 import { servicesOf } from '../fixtures/services.js';
 
-const ROW_KEYS = ['account_id', 'active_at', 'auto_offline', 'availability', 'created_at', 'id', 'inviter_id', 'role', 'updated_at', 'user_id'];
+const ROW_KEYS = [
+  'account_id',
+  'active_at',
+  'agent_capacity_policy_id',
+  'auto_offline',
+  'availability',
+  'created_at',
+  'custom_role_id',
+  'id',
+  'inviter_id',
+  'role',
+  'updated_at',
+  'user_id',
+];
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 forEachStore('Chatwoot account users', (kind) => {
@@ -22,7 +35,8 @@ forEachStore('Chatwoot account users', (kind) => {
     accountId = (await cw('POST', '/accounts', { name: 'Acme' })).body.id;
   });
 
-  const newUser = async (client: Api = cw) => (await client('POST', '/users', { name: 'Agent', email: uniqueEmail() })).body as { id: number; email: string };
+  const newUser = async (client: Api = cw) =>
+    (await client('POST', '/users', { name: 'Agent', email: uniqueEmail(), password: GOOD_PASSWORD })).body as { id: number; email: string };
   const path = (id = accountId) => `/accounts/${id}/account_users`;
   const rows = async (id = accountId) => srv.db.kysely.selectFrom('account_users').selectAll().where('account_id', '=', id).execute();
 
@@ -172,31 +186,47 @@ forEachStore('Chatwoot account users', (kind) => {
       assert.equal(r.status, 422);
       assert.deepEqual(r.body, { message: 'User must exist', attributes: ['user'] });
     });
+  });
 
-    it('for a user of this company that the app has not created or linked; linking by email makes it work', async () => {
-      const theirs = await newUser(other);
-      const r = await cw('POST', path(), { user_id: theirs.id });
-      assert.deepEqual(r.body, { message: 'User must exist', attributes: ['user'] });
-      const email = uniqueEmail('plazbot');
-      const plazbot = await servicesOf(srv.db).users.create({
-        companyId: acme.companyId,
-        email,
-        name: 'P',
-        passwordHash: null,
-        emailVerified: true,
-        createdVia: 'plazbot',
-      });
-      assert.equal((await cw('POST', path(), { user_id: plazbot.id })).status, 422);
-      await cw('POST', '/users', { name: 'P', email: theirs.email });
-      await cw('POST', '/users', { name: 'P', email });
-      assert.equal((await cw('POST', path(), { user_id: theirs.id })).status, 200);
-      assert.equal((await cw('POST', path(), { user_id: plazbot.id })).status, 200);
+  it('attaches a user of its company that the app neither created nor linked (Chatwoot spec: create for any user)', async () => {
+    const theirs = await newUser(other);
+    const r = await cw('POST', path(), { user_id: theirs.id });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.user_id, theirs.id);
+    const plazbot = await servicesOf(srv.db).users.create({
+      companyId: acme.companyId,
+      email: uniqueEmail('plazbot'),
+      name: 'P',
+      passwordHash: null,
+      emailVerified: true,
+      createdVia: 'plazbot',
     });
+    const p = await cw('POST', path(), { user_id: plazbot.id, role: 'administrator' });
+    assert.equal(p.status, 200, p.text);
+    assert.equal(p.body.role, 'administrator');
+    assert.equal((await cw('GET', `/users/${plazbot.id}`)).status, 401, 'attaching links nothing: the user stays non-permissible');
+    const events = await srv.db.kysely.selectFrom('events').select(['type', 'target_id']).where('type', '=', 'account_user.created').execute();
+    assert.ok(
+      events.some((e) => String(e.target_id) === String(p.body.id)),
+      'the write is recorded',
+    );
+  });
+
+  it('takes the Rails enum integers of a role: 1 administrator, 0 agent (also as digits)', async () => {
+    const u = await newUser();
+    const admin = await cw('POST', path(), { user_id: u.id, role: 1 });
+    assert.equal(admin.status, 200, admin.text);
+    assert.equal(admin.body.role, 'administrator');
+    const agent = await cw('POST', path(), { user_id: u.id, role: 0 });
+    assert.equal(agent.body.role, 'agent');
+    assert.equal((await cw('POST', path(), { user_id: u.id, role: '1' })).body.role, 'administrator');
+    const rows = await srv.db.kysely.selectFrom('account_users').select('role').where('user_id', '=', u.id).execute();
+    assert.deepEqual(rows, [{ role: 'administrator' }]);
   });
 
   it('answers 422 for an unknown role, with the user error too when both are wrong', async () => {
     const u = await newUser();
-    for (const role of ['owner', '', 'ADMINISTRATOR', 1, null, ['agent']]) {
+    for (const role of ['owner', '', 'ADMINISTRATOR', 2, -1, 1.5, '01', null, ['agent']]) {
       const r = await cw('POST', path(), { user_id: u.id, role });
       assert.equal(r.status, 422, JSON.stringify(role));
       assert.deepEqual(r.body, { message: 'Role is not included in the list', attributes: ['role'] });
@@ -213,7 +243,7 @@ forEachStore('Chatwoot account users', (kind) => {
       const body = method === 'GET' ? undefined : { user_id: u.id };
       const missing = await cw(method, path(987654), body);
       assert.equal(missing.status, 404);
-      assert.deepEqual(missing.body, { error: 'Not Found' });
+      assert.deepEqual(missing.body, { status: 404, error: 'Not Found' });
       const foreign = await cw(method, path(theirs), body);
       assert.equal(foreign.status, 401);
       assert.deepEqual(foreign.body, { error: 'Non permissible resource' });

@@ -9,7 +9,7 @@ const ACCOUNT_KEYS = ['custom_attributes', 'domain', 'features', 'id', 'limits',
 const defaultsOn = Object.keys(FEATURE_DEFAULTS).filter((f) => FEATURE_DEFAULTS[f]);
 
 forEachStore('Chatwoot accounts', (kind) => {
-  const srv = withApp(kind, { CREDENTIAL_CACHE_TTL_MS: '0' });
+  const srv = withApp(kind, { CREDENTIAL_CACHE_TTL_MS: '0', MAIL_FROM: 'Acme Desk <desk@acme.test>' });
   let acme: Tenant;
   let cw: Api;
   let other: Api;
@@ -49,7 +49,10 @@ forEachStore('Chatwoot accounts', (kind) => {
     assert.equal(r.body.locale, 'en');
     assert.equal(r.body.status, 'active');
     assert.equal(r.body.domain, null);
-    assert.equal(r.body.support_email, null);
+    assert.equal(r.body.support_email, 'Acme Desk <desk@acme.test>', "the installation's sender address, as Chatwoot's MAILER_SENDER_EMAIL");
+    const stored = await srv.db.kysely.selectFrom('accounts').select('support_email').where('id', '=', r.body.id).executeTakeFirstOrThrow();
+    assert.equal(stored.support_email, null, 'the fallback is not written');
+    assert.equal(r.body.features.campaigns, true, 'Chatwoot 4.8 turned campaigns on');
     assert.deepEqual(r.body.limits, {});
     assert.deepEqual(r.body.custom_attributes, {});
     assert.deepEqual(Object.keys(r.body.features).sort(), [...defaultsOn].sort());
@@ -129,6 +132,18 @@ forEachStore('Chatwoot accounts', (kind) => {
     assert.deepEqual(r.body, created);
   });
 
+  it("takes every flag of Chatwoot 4.8's features.yml (saml, captain_integration_v2, quoted_email_reply)", async () => {
+    const r = await cw('POST', '/accounts', {
+      name: 'Flags',
+      features: { saml: true, captain_integration_v2: true, quoted_email_reply: true, campaigns: false },
+    });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.features.saml, true);
+    assert.equal(r.body.features.captain_integration_v2, true);
+    assert.equal(r.body.features.quoted_email_reply, true);
+    assert.equal('campaigns' in r.body.features, false);
+  });
+
   it('updates with PATCH and PUT: features merge over the current flags, limits and attributes are replaced', async () => {
     const a = (await cw('POST', '/accounts', { name: 'Before', features: { campaigns: true }, limits: { agents: 1 }, custom_attributes: { a: 1 } })).body;
     const p = await cw('PATCH', `/accounts/${a.id}`, {
@@ -189,7 +204,7 @@ forEachStore('Chatwoot accounts', (kind) => {
         for (const method of ['GET', 'PATCH', 'PUT', 'DELETE']) {
           const r = await cw(method, `/accounts/${id}`, method === 'PATCH' || method === 'PUT' ? { name: 'x' } : undefined);
           assert.equal(r.status, 404, `${method} ${id}: ${r.text}`);
-          assert.deepEqual(r.body, { error: 'Not Found' });
+          assert.deepEqual(r.body, { status: 404, error: 'Not Found' });
         }
       }
     });

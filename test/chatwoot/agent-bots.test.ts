@@ -5,7 +5,7 @@ import { withApp } from '../fixtures/server.js';
 import { api, createTenant, newApp, type Api } from './helpers.js';
 import { servicesOf } from '../fixtures/services.js';
 
-const BOT_KEYS = ['access_token', 'account_id', 'description', 'id', 'name', 'outgoing_url'];
+const BOT_KEYS = ['access_token', 'account_id', 'avatar_url', 'description', 'id', 'name', 'outgoing_url'];
 
 forEachStore('Chatwoot agent bots', (kind) => {
   const srv = withApp(kind, { CREDENTIAL_CACHE_TTL_MS: '0' });
@@ -36,13 +36,13 @@ forEachStore('Chatwoot agent bots', (kind) => {
     });
   }
 
-  it('creates a bot, filling outgoing_url with the URL, and shows its token once', async () => {
+  it('creates a bot, filling outgoing_url with the URL, and shows its token in every body', async () => {
     const r = await cw('POST', '/agent_bots', {
       name: 'Helper',
       description: 'Answers FAQs',
       outgoing_url: 'https://bot.example.test/hook',
       account_id: accountId,
-      avatar_url: 'ignored',
+      avatar_url: 'https://img.example.test/helper.png',
     });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(Object.keys(r.body).sort(), BOT_KEYS);
@@ -50,11 +50,15 @@ forEachStore('Chatwoot agent bots', (kind) => {
     assert.equal(r.body.description, 'Answers FAQs');
     assert.equal(r.body.outgoing_url, 'https://bot.example.test/hook');
     assert.equal(r.body.account_id, accountId);
+    assert.equal(r.body.avatar_url, 'https://img.example.test/helper.png', 'kept as given, never fetched');
     assert.match(r.body.access_token, /^rbt_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
     assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyAgentBotToken(r.body.access_token), r.body.id);
     const shown = await cw('GET', `/agent_bots/${r.body.id}`);
     assert.equal(shown.status, 200);
-    assert.deepEqual(shown.body, { ...r.body, access_token: null });
+    assert.deepEqual(shown.body, r.body);
+    const row = await srv.db.kysely.selectFrom('agent_bots').select('access_token_sealed').where('id', '=', r.body.id).executeTakeFirstOrThrow();
+    assert.match(row.access_token_sealed!, /^v1\./);
+    assert.ok(!row.access_token_sealed!.includes(r.body.access_token.split('.')[1]), 'stored sealed, never in clear');
   });
 
   it('creates a bot without an account or URL', async () => {
@@ -71,7 +75,7 @@ forEachStore('Chatwoot agent bots', (kind) => {
     const ids = (await cw('GET', '/agent_bots')).body.map((b: { id: number }) => b.id);
     assert.ok(ids.includes(mine));
     assert.ok(!ids.includes(theirs));
-    for (const b of (await cw('GET', '/agent_bots')).body) assert.equal(b.access_token, null);
+    for (const b of (await cw('GET', '/agent_bots')).body) assert.match(b.access_token, /^rbt_/);
   });
 
   it('updates with PATCH and PUT', async () => {
@@ -81,7 +85,7 @@ forEachStore('Chatwoot agent bots', (kind) => {
     assert.equal(p.body.name, 'New');
     assert.equal(p.body.outgoing_url, 'https://new.test/hook');
     assert.equal(p.body.account_id, accountId);
-    assert.equal(p.body.access_token, null);
+    assert.equal(p.body.access_token, b.access_token);
     const put = await cw('PUT', `/agent_bots/${b.id}`, { description: 'described', account_id: null });
     assert.equal(put.status, 200);
     assert.equal(put.body.description, 'described');
@@ -89,11 +93,11 @@ forEachStore('Chatwoot agent bots', (kind) => {
     assert.equal(put.body.name, 'New');
   });
 
-  it('answers DELETE /agent_bots/:id/avatar with the bot (roster keeps no avatars)', async () => {
+  it('DELETE /agent_bots/:id/avatar removes the avatar and answers the bot', async () => {
     const b = (await cw('POST', '/agent_bots', { name: 'Avatar', avatar_url: 'https://img.test/a.png' })).body;
     const r = await cw('DELETE', `/agent_bots/${b.id}/avatar`);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { ...b, access_token: null });
+    assert.deepEqual(r.body, { ...b, avatar_url: '' });
     const theirs = (await other('POST', '/agent_bots', { name: 'Theirs' })).body;
     assert.equal((await cw('DELETE', `/agent_bots/${theirs.id}/avatar`)).status, 401);
     assert.equal((await api(srv, undefined)('DELETE', `/agent_bots/${b.id}/avatar`)).status, 401);
@@ -117,7 +121,7 @@ forEachStore('Chatwoot agent bots', (kind) => {
       assert.deepEqual(foreign.body, { error: 'Non permissible resource' });
       const missing = await cw(method, '/agent_bots/987654', body);
       assert.equal(missing.status, 404);
-      assert.deepEqual(missing.body, { error: 'Not Found' });
+      assert.deepEqual(missing.body, { status: 404, error: 'Not Found' });
     }
     assert.equal((await other('GET', `/agent_bots/${theirs.id}`)).body.name, 'Theirs');
   });

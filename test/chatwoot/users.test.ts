@@ -116,16 +116,20 @@ forEachStore('Chatwoot users', (kind) => {
 
     const shown = await cw('GET', `/users/${u.id}`);
     assert.equal(shown.status, 200);
-    assert.equal(shown.body.access_token, null, 'a token is shown only when issued');
-    assert.equal(shown.body.pubsub_token, null);
+    assert.equal(shown.body.access_token, u.access_token, 'Chatwoot shows the token in every user body');
+    assert.equal(shown.body.pubsub_token, u.pubsub_token);
+    const sealed = await srv.db.kysely.selectFrom('user_access_tokens').select('token_sealed').where('user_id', '=', u.id).executeTakeFirstOrThrow();
+    assert.match(sealed.token_sealed!, /^v1\.[0-9a-f]{8}\./, 'the token is stored sealed');
+    assert.ok(!sealed.token_sealed!.includes(u.access_token.split('.')[1]), 'never in clear');
+    const stored = await srv.db.kysely.selectFrom('users').select('pubsub_token_sealed').where('id', '=', u.id).executeTakeFirstOrThrow();
+    assert.match(stored.pubsub_token_sealed!, /^v1\./);
+    assert.ok(!stored.pubsub_token_sealed!.includes(u.pubsub_token));
     assert.equal(shown.body.email, email);
     assert.deepEqual(shown.body.custom_attributes, { team: 'blue' }, 'Chatwoot spec: show returns custom_attributes');
   });
 
-  it('creates a user without a password, who cannot log in with one', async () => {
-    const u = await newUser({ password: undefined });
-    const row = await srv.db.kysely.selectFrom('users').select('password_hash').where('id', '=', u.id).executeTakeFirstOrThrow();
-    assert.equal(row.password_hash, null);
+  it('creates a user with custom_attributes only when not empty', async () => {
+    const u = await newUser();
     assert.equal('custom_attributes' in u, false, 'custom_attributes only when not empty');
     assert.equal(u.available_name, 'Daniel');
   });
@@ -136,8 +140,8 @@ forEachStore('Chatwoot users', (kind) => {
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.id, first.id);
     assert.equal(r.body.name, 'Daniel');
-    assert.equal(r.body.access_token, null);
-    assert.equal(r.body.pubsub_token, null);
+    assert.equal(r.body.access_token, first.access_token, 'the existing user body carries their token, as in Chatwoot');
+    assert.equal(r.body.pubsub_token, first.pubsub_token);
     assert.equal((await other('GET', `/users/${first.id}`)).status, 200, 'now linked to the second app');
     const row = await srv.db.kysely.selectFrom('users').select('password_hash').where('id', '=', first.id).executeTakeFirstOrThrow();
     assert.equal(await verifyPassword(row.password_hash!, GOOD_PASSWORD), true, 'the password sent was ignored');
@@ -166,7 +170,7 @@ forEachStore('Chatwoot users', (kind) => {
     const replies = await Promise.all(Array.from({ length: 20 }, () => cw('POST', '/users', { name: 'Racer', email, password: GOOD_PASSWORD })));
     assert.deepEqual([...new Set(replies.map((r) => r.status))], [200]);
     assert.equal(new Set(replies.map((r) => r.body.id)).size, 1);
-    assert.equal(replies.filter((r) => r.body.access_token !== null).length, 1, 'only the creator sees the tokens');
+    assert.equal(new Set(replies.map((r) => r.body.access_token)).size, 1, 'every caller sees the one token');
     const rows = await srv.db.kysely.selectFrom('users').select('id').where('email', '=', email).execute();
     assert.equal(rows.length, 1);
   });
@@ -180,7 +184,7 @@ forEachStore('Chatwoot users', (kind) => {
     assert.equal(r.body.display_name, 'Dani');
     assert.equal(r.body.email, email);
     assert.deepEqual(r.body.custom_attributes, { a: 1, b: 2, c: 3 });
-    assert.equal(r.body.access_token, null);
+    assert.equal(r.body.access_token, u.access_token);
     const put = await cw('PUT', `/users/${u.id}`, { display_name: null, password: 'N3w-Passw0rd!long' });
     assert.equal(put.status, 200, put.text);
     assert.equal(put.body.display_name, null);
@@ -310,7 +314,7 @@ forEachStore('Chatwoot users', (kind) => {
     assert.equal(results.filter(Boolean).length, 1);
   });
 
-  it('issues a new access token and pubsub token, replacing the old ones (token)', async () => {
+  it("returns the user's existing access token and pubsub token (Chatwoot spec: token)", async () => {
     const u = await newUser();
     const r = await cw('POST', `/users/${u.id}/token`);
     assert.equal(r.status, 200, r.text);
@@ -318,11 +322,11 @@ forEachStore('Chatwoot users', (kind) => {
     assert.equal(r.body.expiry, null);
     assert.deepEqual(Object.keys(r.body.user).sort(), ['display_name', 'email', 'id', 'name', 'pubsub_token']);
     assert.equal(r.body.user.id, u.id);
-    assert.match(r.body.access_token, /^rut_/);
-    assert.notEqual(r.body.access_token, u.access_token);
-    assert.notEqual(r.body.user.pubsub_token, u.pubsub_token);
-    assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyUserToken(r.body.access_token), u.id);
-    assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyUserToken(u.access_token), undefined, 'the previous token stops working');
+    assert.equal(r.body.access_token, u.access_token);
+    assert.equal(r.body.user.pubsub_token, u.pubsub_token);
+    const again = await cw('POST', `/users/${u.id}/token`);
+    assert.deepEqual(again.body, r.body, 'the same on every call');
+    assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyUserToken(u.access_token), u.id, 'the token keeps working');
     const row = await srv.db.kysely.selectFrom('users').select('pubsub_token_digest').where('id', '=', u.id).executeTakeFirstOrThrow();
     assert.equal(row.pubsub_token_digest, digest(r.body.user.pubsub_token));
   });
@@ -337,10 +341,16 @@ forEachStore('Chatwoot users', (kind) => {
       emailVerified: true,
       createdVia: 'cli',
     });
-    await cw('POST', '/users', { name: 'x', email });
+    const linked = await cw('POST', '/users', { name: 'x', email });
+    assert.equal(linked.body.access_token, null, 'no token yet');
+    assert.equal(linked.body.pubsub_token, null, 'its pubsub token is kept as a digest only');
     const r = await cw('POST', `/users/${u.id}/token`);
     assert.equal(r.status, 200);
     assert.equal(await servicesOf(srv.db).chatwoot.tokens.verifyUserToken(r.body.access_token), u.id);
+    assert.equal((await cw('POST', `/users/${u.id}/token`)).body.access_token, r.body.access_token, 'then stable');
+    const shown = await cw('GET', `/users/${u.id}`);
+    assert.equal(shown.body.access_token, r.body.access_token);
+    assert.equal(shown.body.pubsub_token, r.body.user.pubsub_token);
   });
 
   it("refuses a user's access token as a platform app token", async () => {
@@ -375,7 +385,7 @@ forEachStore('Chatwoot users', (kind) => {
   });
 
   it("answers 401 Non permissible resource for another app's user on every route (Chatwoot spec)", async () => {
-    const theirs = (await other('POST', '/users', { name: 'Theirs', email: uniqueEmail() })).body;
+    const theirs = (await other('POST', '/users', { name: 'Theirs', email: uniqueEmail(), password: GOOD_PASSWORD })).body;
     for (const [method, path] of [
       ['GET', ''],
       ['PATCH', ''],
@@ -401,7 +411,7 @@ forEachStore('Chatwoot users', (kind) => {
     ] as const) {
       const r = await cw(method, `/users/987654${path}`, method === 'PATCH' ? { name: 'x' } : undefined);
       assert.equal(r.status, 404, `${method} ${path}`);
-      assert.deepEqual(r.body, { error: 'Not Found' });
+      assert.deepEqual(r.body, { status: 404, error: 'Not Found' });
     }
   });
 
@@ -409,9 +419,12 @@ forEachStore('Chatwoot users', (kind) => {
     const cases: Array<[string, Record<string, unknown>, string, string[]]> = [
       ['no email', { name: 'x' }, "Email can't be blank", ['email']],
       ['a bad email', { name: 'x', email: 'not an email' }, 'Email is invalid', ['email']],
-      ['no name', { email: 'EMAIL' }, "Name can't be blank", ['name']],
-      ['a blank name', { name: ' ', email: 'EMAIL' }, "Name can't be blank", ['name']],
-      ['a long name', { name: 'n'.repeat(256), email: 'EMAIL' }, 'Name is too long (maximum is 255 characters)', ['name']],
+      ['no name', { email: 'EMAIL', password: GOOD_PASSWORD }, "Name can't be blank", ['name']],
+      ['no password (Devise validatable)', { name: 'x', email: 'EMAIL' }, "Password can't be blank", ['password']],
+      ['an empty password', { name: 'x', email: 'EMAIL', password: '' }, "Password can't be blank", ['password']],
+      ['neither name nor password', { email: 'EMAIL', password: null }, "Name can't be blank, Password can't be blank", ['name', 'password']],
+      ['a blank name', { name: ' ', email: 'EMAIL', password: GOOD_PASSWORD }, "Name can't be blank", ['name']],
+      ['a long name', { name: 'n'.repeat(256), email: 'EMAIL', password: GOOD_PASSWORD }, 'Name is too long (maximum is 255 characters)', ['name']],
       ['a numeric email', { name: 'x', email: 42 }, 'Email must be a string or null', ['email']],
       ['a short password', { name: 'x', email: 'EMAIL', password: 'Aa1!' }, 'Password must be at least 8 characters', ['password']],
       [
@@ -435,7 +448,7 @@ forEachStore('Chatwoot users', (kind) => {
       ],
       [
         'custom attributes as an array',
-        { name: 'x', email: 'EMAIL', custom_attributes: [1] },
+        { name: 'x', email: 'EMAIL', password: GOOD_PASSWORD, custom_attributes: [1] },
         'Custom attributes must be an object or null',
         ['custom_attributes'],
       ],

@@ -299,7 +299,7 @@ forEachStore('events of the Chatwoot Platform API', (kind) => {
     it('a refused update records nothing', async () => {
       const weak = await write('PATCH', `/users/${userId}`, { password: 'weak' });
       assert.equal(weak.reply.status, 422);
-      const other = await call('POST', '/users', { name: 'Taken', email: uniqueEmail('taken') });
+      const other = await call('POST', '/users', { name: 'Taken', email: uniqueEmail('taken'), password: GOOD_PASSWORD });
       const taken = await write('PATCH', `/users/${userId}`, { email: other.body.email });
       assert.equal(taken.reply.status, 422);
       assert.deepEqual([...weak.events, ...taken.events], []);

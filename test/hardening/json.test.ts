@@ -38,7 +38,7 @@ forEachStore('JSON bodies', (kind) => {
 
   describe('point 2: free-form JSON fields (Chatwoot custom_attributes, limits)', () => {
     it('answers 422 in Chatwoot format, not 500, for 20,000 levels (the overflow starts near 4,100) on every route that takes them', async () => {
-      const user = (await cw('POST', '/users', { name: 'Deep', email: uniqueEmail('deep') })).body;
+      const user = (await cw('POST', '/users', { name: 'Deep', email: uniqueEmail('deep'), password: 'Tr0ub4dor&3-horse' })).body;
       const cases: Array<[string, string, string]> = [
         ['POST', '/accounts', 'custom_attributes'],
         ['POST', '/accounts', 'limits'],
@@ -74,7 +74,9 @@ forEachStore('JSON bodies', (kind) => {
     });
 
     it("keeps a user's merged custom attributes within 16 KiB too", async () => {
-      const u = (await cw('POST', '/users', { name: 'Grower', email: uniqueEmail('grow'), custom_attributes: { a: 'x'.repeat(10_000) } })).body;
+      const u = (
+        await cw('POST', '/users', { name: 'Grower', email: uniqueEmail('grow'), password: 'Tr0ub4dor&3-horse', custom_attributes: { a: 'x'.repeat(10_000) } })
+      ).body;
       const r = await cw('PATCH', `/users/${u.id}`, { custom_attributes: { b: 'y'.repeat(10_000) } });
       assert.equal(r.status, 422, r.text);
       assert.deepEqual(r.body, { message: 'Custom attributes is too large (maximum is 16384 bytes)', attributes: ['custom_attributes'] });
@@ -132,7 +134,7 @@ forEachStore('JSON bodies', (kind) => {
     });
 
     it('refuses them in Chatwoot (422), in values and in keys', async () => {
-      const r = await cw('POST', '/users', { name: 'Bad\ud800', email: uniqueEmail('lone') });
+      const r = await cw('POST', '/users', { name: 'Bad\ud800', email: uniqueEmail('lone'), password: 'Tr0ub4dor&3-horse' });
       assert.equal(r.status, 422, r.text);
       assert.deepEqual(r.body, { message: 'Name is not well-formed Unicode text', attributes: ['name'] });
       const key = await cw('POST', '/accounts', { name: 'Keys', custom_attributes: { 'k\udfff': 1 } });

@@ -192,7 +192,7 @@ describe('roster import chatwoot', { skip: SKIP_POSTGRES }, () => {
           locale: 'es',
           domain: null,
           support_email: account.body.support_email,
-          features: { inbound_emails: true, agent_bots: true, campaigns: true },
+          features: { inbound_emails: true, agent_bots: true, campaigns: true, companies: true },
           custom_attributes: { plan: 'pro' },
           limits: { agents: 5 },
           status: 'active',

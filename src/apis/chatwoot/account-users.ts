@@ -1,7 +1,7 @@
 /**
  * Account users: a user's membership of an account, with a role. Find-or-create then set the role,
- * race-free on a unique index. A user can join only accounts of their own company, and only when
- * the calling app may touch them (Chatwoot checks neither: see README, "tenant boundary").
+ * race-free on a unique index. A user can join only accounts of their own company (Chatwoot does
+ * not check it: see docs/api/chatwoot.md, "tenant boundary").
  */
 import type { Db } from '../../store/db.js';
 import * as store from '../../store/account-users.js';
@@ -19,6 +19,17 @@ import type { Kysely } from 'kysely';
 import { eventData } from './present.js';
 
 export const ROLES: readonly AccountRole[] = ['administrator', 'agent'];
+
+/**
+ * A role as Chatwoot's Rails enum takes it: its name, or its integer (`agent: 0, administrator: 1`),
+ * also as digits (a form body sends every value as text). undefined for anything else.
+ */
+export function roleOf(value: unknown): AccountRole | undefined {
+  if (typeof value === 'string' && (ROLES as readonly string[]).includes(value)) return value as AccountRole;
+  if (value === 0 || value === '0') return 'agent';
+  if (value === 1 || value === '1') return 'administrator';
+  return undefined;
+}
 
 export interface AccountUser {
   id: number;
@@ -59,17 +70,17 @@ export class AccountUserService {
   /**
    * POST: finds or creates the membership, then sets the role. An omitted role makes a new member an
    * agent and leaves an existing member's role as it is (Chatwoot's update of the params sent).
-   * The user must exist, be of the account's company and be linked to the app: otherwise 422
-   * "User must exist", whichever of the three failed.
+   * The user must exist and be of the app's company (created by any API, linked to this app or not,
+   * as Chatwoot attaches any user): otherwise 422 "User must exist", whichever of the two failed.
    */
   async add(principal: Principal, accountId: AuthorizedId<'Account'>, params: { user_id?: unknown; role?: unknown }): Promise<AccountUser> {
     const errors = new RecordErrors();
     const userId = parseId(params.user_id);
-    if (userId === undefined || !(await this.permissions.isVisible(principal, 'User', userId))) errors.add('user', MESSAGES.mustExist);
+    if (userId === undefined || !(await this.permissions.isOfCompany(principal, 'User', userId))) errors.add('user', MESSAGES.mustExist);
     let role: AccountRole | undefined;
     if (params.role !== undefined) {
-      if (typeof params.role === 'string' && (ROLES as readonly string[]).includes(params.role)) role = params.role as AccountRole;
-      else errors.add('role', MESSAGES.inclusion);
+      role = roleOf(params.role);
+      if (role === undefined) errors.add('role', MESSAGES.inclusion);
     }
     if (!errors.empty || userId === undefined) throw errors.toError();
     try {

@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultFeatures, FEATURE_DEFAULTS, FEATURES, LOCALES, mergeFeatures, toAccount } from './accounts.js';
 import { RecordErrors } from './record-errors.js';
+import { CHATWOOT_FEATURE_BITS } from '../../import/chatwoot-enums.js';
 
 describe('account features', () => {
   it('start from the installation defaults, in a stable order', () => {
     const d = defaultFeatures();
     assert.ok(d.includes('inbox_management'));
-    assert.ok(!d.includes('campaigns'));
+    assert.ok(d.includes('campaigns'), 'Chatwoot 4.8 turned campaigns on');
+    assert.ok(!d.includes('saml'));
     assert.deepEqual(
       d,
       FEATURES.filter((f) => FEATURE_DEFAULTS[f]),
@@ -20,6 +22,17 @@ describe('account features', () => {
     assert.deepEqual(out, ['campaigns']);
     assert.equal(e.empty, true);
     assert.deepEqual(mergeFeatures(['labels'], {}, e), ['labels']);
+  });
+
+  it("are Chatwoot 4.8's features.yml, in its order (the import reads the same bits)", () => {
+    assert.deepEqual(FEATURES, CHATWOOT_FEATURE_BITS);
+  });
+
+  it("accept every flag of Chatwoot 4.8's features.yml, and a form body's text forms", () => {
+    const e = new RecordErrors();
+    const out = mergeFeatures([], { saml: true, captain_integration_v2: 'true', quoted_email_reply: '1', campaigns: 'false', labels: '0' }, e);
+    assert.equal(e.empty, true, JSON.stringify(e.list));
+    assert.deepEqual(out, ['captain_integration_v2', 'saml', 'quoted_email_reply']);
   });
 
   it('refuse unknown flags and values that are not booleans', () => {

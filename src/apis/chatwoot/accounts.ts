@@ -123,7 +123,8 @@ export function toAccount(row: AccountRow): Account {
 }
 
 /**
- * Applies `features` params over the enabled set: true enables a flag, false (or null) disables it.
+ * Applies `features` params over the enabled set: true enables a flag, false (or null) disables it;
+ * a form body's text forms count too ("true"/"1" enable, "false"/"0"/"" disable).
  * An unknown flag or a value that is not a boolean is a validation error.
  */
 export function mergeFeatures(enabled: Iterable<string>, params: Record<string, unknown>, errors: RecordErrors): string[] {
@@ -131,9 +132,9 @@ export function mergeFeatures(enabled: Iterable<string>, params: Record<string, 
   for (const [flag, value] of Object.entries(params)) {
     if (!Object.hasOwn(FEATURE_DEFAULTS, flag)) {
       errors.add('features', `${flag.slice(0, 64)} is not a known feature`);
-    } else if (value === true) {
+    } else if (value === true || value === 'true' || value === '1') {
       set.add(flag);
-    } else if (value === false || value === null) {
+    } else if (value === false || value === null || value === 'false' || value === '0' || value === '') {
       set.delete(flag);
     } else {
       errors.add('features', `${flag} must be true or false`);
@@ -142,7 +143,12 @@ export function mergeFeatures(enabled: Iterable<string>, params: Record<string, 
   return FEATURES.filter((f) => set.has(f));
 }
 
-function checkLimits(limits: Record<string, unknown>, errors: RecordErrors): void {
+/**
+ * Checks the limits and returns them as stored: whole numbers (0 or more) or null. A form body or
+ * query string sends every value as text, so digits are read as the number they write.
+ */
+function checkLimits(raw: Record<string, unknown>, errors: RecordErrors): Record<string, unknown> {
+  const limits = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v]));
   const entries = Object.entries(limits);
   if (entries.length > LIMITS.limitKeys) errors.add('limits', `must have at most ${LIMITS.limitKeys} entries`);
   for (const [key, value] of entries.slice(0, LIMITS.limitKeys)) {
@@ -151,6 +157,7 @@ function checkLimits(limits: Record<string, unknown>, errors: RecordErrors): voi
       errors.add('limits', `${key} must be a whole number, 0 or more`);
     }
   }
+  return limits;
 }
 
 /** The columns a valid params object sets (only those sent), or the validation errors. */
@@ -180,16 +187,26 @@ function checkParams(params: AccountParams, errors: RecordErrors, creating: bool
     else out.status = params.status as AccountStatus;
   }
   if (params.limits !== undefined) {
-    const limits = params.limits ?? {};
-    checkLimits(limits, errors);
-    out.limits = JSON.stringify(limits);
+    out.limits = JSON.stringify(checkLimits(params.limits ?? {}, errors));
   }
   if (params.custom_attributes !== undefined) out.custom_attributes = JSON.stringify(params.custom_attributes ?? {});
   return out;
 }
 
 export class AccountService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /**
+     * What `support_email` shows for an account without one: the installation's sender address
+     * (MAIL_FROM), as Chatwoot falls back to MAILER_SENDER_EMAIL.
+     */
+    private readonly senderAddress: string,
+  ) {}
+
+  private toAccount(row: AccountRow): Account {
+    const account = toAccount(row);
+    return { ...account, supportEmail: account.supportEmail ?? this.senderAddress };
+  }
 
   async create(principal: Principal, params: AccountParams): Promise<Account> {
     const errors = new RecordErrors();
@@ -217,22 +234,27 @@ export class AccountService {
       await recordEvent(
         trx,
         principal.acting,
-        { type: 'account.created', companyId: account.company_id, target: { kind: 'account', id: account.id }, data: eventData.account(toAccount(account)) },
+        {
+          type: 'account.created',
+          companyId: account.company_id,
+          target: { kind: 'account', id: account.id },
+          data: eventData.account(this.toAccount(account)),
+        },
         now,
       );
       return account;
     });
-    return toAccount(row);
+    return this.toAccount(row);
   }
 
   async list(principal: Principal): Promise<Account[]> {
-    return (await store.listAccountsForApp(this.db.kysely, appIdOf(principal), principal.companyId)).map(toAccount);
+    return (await store.listAccountsForApp(this.db.kysely, appIdOf(principal), principal.companyId)).map((r) => this.toAccount(r));
   }
 
   async get(id: AuthorizedId<'Account'>): Promise<Account> {
     const row = await store.findAccount(this.db.kysely, id);
     if (!row) throw recordNotFound();
-    return toAccount(row);
+    return this.toAccount(row);
   }
 
   /**
@@ -253,21 +275,21 @@ export class AccountService {
       const now = nowIso();
       const updated = await store.updateAccount(trx, id, {
         ...cols,
-        ...(features && { features: JSON.stringify(mergeFeatures(toAccount(current).features, features, new RecordErrors())) }),
+        ...(features && { features: JSON.stringify(mergeFeatures(this.toAccount(current).features, features, new RecordErrors())) }),
         updated_at: now,
       });
       if (updated) {
         await recordEvent(
           trx,
           acting,
-          { type: 'account.updated', companyId: updated.company_id, target: { kind: 'account', id }, data: eventData.account(toAccount(updated)) },
+          { type: 'account.updated', companyId: updated.company_id, target: { kind: 'account', id }, data: eventData.account(this.toAccount(updated)) },
           now,
         );
       }
       return updated;
     });
     if (!row) throw recordNotFound();
-    return toAccount(row);
+    return this.toAccount(row);
   }
 
   async delete(acting: Acting, id: AuthorizedId<'Account'>): Promise<void> {
@@ -283,7 +305,7 @@ export class AccountService {
           type: 'account.deleted',
           companyId: account.company_id,
           target: { kind: 'account', id },
-          data: eventData.account(toAccount(account)),
+          data: eventData.account(this.toAccount(account)),
         });
       }
     });

@@ -59,4 +59,14 @@ export class Permissions {
     const target = await store.findTarget(this.db.kysely, appIdOf(principal), type, id);
     return target !== undefined && target.permitted && target.companyId === principal.companyId;
   }
+
+  /**
+   * Whether a record exists and is of the app's company, whether or not the app created or linked
+   * it: the users that account_users may attach (Chatwoot attaches any user; roster keeps its tenant
+   * boundary, so another company's user is as unknown as a missing one).
+   */
+  async isOfCompany(principal: Principal, type: PermissibleType, id: number): Promise<boolean> {
+    const target = await store.findTarget(this.db.kysely, appIdOf(principal), type, id);
+    return target !== undefined && target.companyId === principal.companyId;
+  }
 }

@@ -47,7 +47,7 @@ describe("Chatwoot's error bodies", () => {
   it("401 and 404: Chatwoot's exact bodies", () => {
     assert.deepEqual(presentError(c({ status: 401, kind: 'unauthorized', code: 'UNAUTHORIZED' })), { error: 'Invalid access_token' });
     assert.deepEqual(presentError(c({ status: 401, kind: 'forbidden', code: 'NON_PERMISSIBLE' })), { error: 'Non permissible resource' });
-    assert.deepEqual(presentError(c({ status: 404, kind: 'route_not_found' })), { error: 'Not Found' });
+    assert.deepEqual(presentError(c({ status: 404, kind: 'route_not_found' })), { status: 404, error: 'Not Found' });
   });
 
   it('others: the reason phrase and a message, never an internal cause', () => {
@@ -69,6 +69,7 @@ const user: PlatformUser = {
   uiSettings: {},
   accounts: [{ id: 1, name: 'Acme', activeAt: null, role: 'agent' }],
   activeAccount: { id: 1, role: 'agent' },
+  avatarUrl: '',
   accessToken: null,
   pubsubToken: null,
 };
@@ -97,7 +98,7 @@ describe('presenters', () => {
   });
 
   it("an agent bot's outgoing_url is its URL, not its name", () => {
-    const b = presentAgentBot({ id: 1, name: 'Bot', description: null, outgoingUrl: 'https://x.test/', accountId: null, accessToken: null });
+    const b = presentAgentBot({ id: 1, name: 'Bot', description: null, outgoingUrl: 'https://x.test/', accountId: null, accessToken: null, avatarUrl: '' });
     assert.equal(b.outgoing_url, 'https://x.test/');
   });
 });

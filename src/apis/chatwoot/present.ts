@@ -27,7 +27,7 @@ export function presentUser(u: PlatformUser): User {
     access_token: u.accessToken,
     account_id: u.activeAccount?.id ?? null,
     available_name: u.displayName || u.name,
-    avatar_url: '',
+    avatar_url: u.avatarUrl,
     confirmed: u.confirmed,
     display_name: u.displayName,
     message_signature: u.messageSignature,
@@ -66,6 +66,9 @@ export function presentAccountUser(m: AccountUserRecord): AccountUser {
     active_at: m.activeAt,
     availability: m.availability,
     auto_offline: m.autoOffline,
+    // Chatwoot 4.8's enterprise custom roles and capacity policies: roster has neither.
+    custom_role_id: null,
+    agent_capacity_policy_id: null,
   };
 }
 
@@ -78,6 +81,7 @@ export function presentAgentBot(b: AgentBotRecord): AgentBot {
     outgoing_url: b.outgoingUrl,
     account_id: b.accountId,
     access_token: b.accessToken,
+    avatar_url: b.avatarUrl,
   };
 }
 
@@ -148,8 +152,11 @@ export function presentError(c: Classified): AnyErrorBody {
     };
   }
   if (c.status === 401) return { error: c.code === 'NON_PERMISSIBLE' ? 'Non permissible resource' : 'Invalid access_token' };
-  if (c.status === 404) return { error: 'Not Found' };
+  // Rails' own 404 body (ActiveRecord::RecordNotFound, rescued by Chatwoot's platform controller).
+  if (c.status === 404) return { status: 404, error: 'Not Found' };
   const reason = REASONS[c.status] ?? (c.status >= 500 ? 'Internal Server Error' : 'Bad Request');
+  // This API reads forms and multipart too (rails-params.ts), not only JSON.
+  if (c.code === 'UNSUPPORTED_MEDIA_TYPE') return { error: reason, message: 'The body must be JSON, application/x-www-form-urlencoded or multipart/form-data' };
   // A 500's message is the generic one: the cause is logged, never sent.
   return c.status >= 500 && c.status !== 503 ? { error: reason } : { error: reason, message: c.message };
 }

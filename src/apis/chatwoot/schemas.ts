@@ -47,6 +47,8 @@ export const UserParams = body({
     ),
   ),
   custom_attributes: Type.Optional(ObjOrNull),
+  avatar_url: Type.Optional(TextOf('an http(s) URL, kept as given (never fetched)')),
+  avatar: Type.Optional(Type.Unknown({ description: 'an image file (multipart/form-data): PNG, JPEG, GIF or WebP, at most AVATAR_MAX_BYTES' })),
 });
 export type UserParams = Static<typeof UserParams>;
 
@@ -63,6 +65,8 @@ export const AgentBotParams = body({
   description: Type.Optional(Text),
   outgoing_url: Type.Optional(TextOf(`an http(s) URL, at most ${LIMITS.agentBot.outgoingUrl} characters`)),
   account_id: Type.Optional(IdParam),
+  avatar_url: Type.Optional(TextOf('an http(s) URL, kept as given (never fetched)')),
+  avatar: Type.Optional(Type.Unknown({ description: 'an image file (multipart/form-data): PNG, JPEG, GIF or WebP, at most AVATAR_MAX_BYTES' })),
 });
 export type AgentBotParams = Static<typeof AgentBotParams>;
 
@@ -89,10 +93,10 @@ export const UserAccount = Type.Object({
 const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
 
 export const User = Type.Object({
-  access_token: Nullable(Type.String({ description: 'shown only in the answer that issued it: user creation and POST /users/:id/token' })),
+  access_token: Nullable(Type.String({ description: "the user's access token; null until POST /users/:id/token for a user without a readable one" })),
   account_id: Nullable(Type.Integer()),
   available_name: Type.String(),
-  avatar_url: Type.String(),
+  avatar_url: Type.String({ description: "the uploaded avatar's URL, else the avatar_url given, else an empty string" }),
   confirmed: Type.Boolean(),
   display_name: Nullable(Type.String()),
   message_signature: Nullable(Type.String()),
@@ -100,7 +104,7 @@ export const User = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   provider: Type.String(),
-  pubsub_token: Nullable(Type.String({ description: 'shown only in the answer that issued it' })),
+  pubsub_token: Nullable(Type.String({ description: "the user's pubsub token; null until POST /users/:id/token for a user without a readable one" })),
   custom_attributes: Type.Optional(Obj),
   role: Nullable(Type.String()),
   ui_settings: Obj,
@@ -120,6 +124,8 @@ export const AccountUser = Type.Object({
   active_at: Nullable(Type.String()),
   availability: Type.String(),
   auto_offline: Type.Boolean(),
+  custom_role_id: Type.Null({ description: "Chatwoot's custom role (an enterprise feature roster does not have): always null" }),
+  agent_capacity_policy_id: Type.Null({ description: "Chatwoot's agent capacity policy (enterprise): always null" }),
 });
 export type AccountUser = Static<typeof AccountUser>;
 
@@ -129,7 +135,8 @@ export const AgentBot = Type.Object({
   description: Nullable(Type.String()),
   outgoing_url: Nullable(Type.String()),
   account_id: Nullable(Type.Integer()),
-  access_token: Nullable(Type.String({ description: 'shown only in the answer that created the bot' })),
+  access_token: Nullable(Type.String({ description: "the bot's access token; null for a bot created before migration 011" })),
+  avatar_url: Type.String({ description: "the uploaded avatar's URL, else the avatar_url given, else an empty string" }),
 });
 export type AgentBot = Static<typeof AgentBot>;
 
@@ -149,7 +156,11 @@ export const UserToken = Type.Object({
 export type UserToken = Static<typeof UserToken>;
 
 /** 401 and 404 bodies, and the others that are not validation errors. */
-export const ErrorBody = Type.Object({ error: Type.String(), message: Type.Optional(Type.String()) });
+export const ErrorBody = Type.Object({
+  status: Type.Optional(Type.Integer({ description: 'on a 404, as Rails answers' })),
+  error: Type.String(),
+  message: Type.Optional(Type.String()),
+});
 /** 422: Rails' full messages joined by ', ', and the attributes they name. */
 export const ValidationErrorBody = Type.Object({ message: Type.String(), attributes: Type.Array(Type.String()) });
 export const AnyErrorBody = Type.Union([ValidationErrorBody, ErrorBody]);

@@ -2,7 +2,8 @@
  * Users through the Chatwoot Platform API. The identity is the installation's one users table
  * (shared with the Plazbot API: one person, one email, one company); this module adds Chatwoot's
  * rules: its password complexity, confirmed users, get-by-email-and-link on create, merged custom
- * attributes, access and pubsub tokens shown only when issued, and single-use login links.
+ * attributes, stable access and pubsub tokens shown in every body (kept sealed under the
+ * installation key beside the digests token checks look up), and single-use login links.
  */
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../store/db.js';
@@ -13,7 +14,7 @@ import { link, unlinkAll } from '../../store/permissibles.js';
 import { inTransaction } from '../../store/transaction.js';
 import * as store from '../../store/user-tokens.js';
 import * as usersStore from '../../store/users.js';
-import type { UserRow } from '../../store/schema.js';
+import type { NewUser, UserRow } from '../../store/schema.js';
 import type { UserPatch } from '../../store/users.js';
 import { mintToken, USER_TOKEN_PREFIX } from './access-tokens.js';
 import { nowIso } from '../../infra/clock.js';
@@ -33,6 +34,8 @@ import type { Acting } from '../../events/types.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { eventData } from './present.js';
+import type { SecretBox } from '../../infra/secret-box.js';
+import type { AvatarService } from './avatars.js';
 
 const LIMITS = CHATWOOT_LIMITS.user;
 
@@ -71,9 +74,11 @@ export interface PlatformUser {
   accounts: Array<{ id: number; name: string; activeAt: string | null; role: string }>;
   /** The most recently active membership (never active: the oldest); null without any. */
   activeAccount: { id: number; role: string } | null;
-  /** Shown only in the answer that issued it; null everywhere else. */
+  /** The uploaded avatar's URL, else the avatar_url given, else "". */
+  avatarUrl: string;
+  /** The user's access token; null when they have none, or only a digest of one from before migration 011. */
   accessToken: string | null;
-  /** Shown only in the answer that issued it; null everywhere else. */
+  /** The user's pubsub token; null when only its digest is kept (a user created before migration 011 or by another API). */
   pubsubToken: string | null;
 }
 
@@ -83,6 +88,8 @@ export interface UserParams {
   email?: string | null | undefined;
   password?: string | null | undefined;
   custom_attributes?: Record<string, unknown> | null | undefined;
+  avatar_url?: string | null | undefined;
+  avatar?: unknown;
 }
 
 function activeOf(ms: Membership[]): Membership | undefined {
@@ -114,12 +121,16 @@ export class ChatwootUserService {
     private readonly users: UserDirectory,
     /** Login links point at `<frontendUrl>/app/login`. */
     private readonly frontendUrl: string,
+    /** Seals and opens the tokens Chatwoot shows again. */
+    private readonly secrets: SecretBox,
+    private readonly avatars: AvatarService,
   ) {}
 
-  /** The user with their memberships, read on `db` (the open transaction, when there is one). */
-  private async view(row: UserRow, tokens: { accessToken?: string; pubsubToken?: string } = {}, db: Kysely<Database> = this.db.kysely): Promise<PlatformUser> {
+  /** The user with their memberships and tokens, read on `db` (the open transaction, when there is one). */
+  private async view(row: UserRow, db: Kysely<Database> = this.db.kysely): Promise<PlatformUser> {
     const memberships = await membershipsOfUser(db, row.id);
     const active = activeOf(memberships);
+    const sealedAccess = await store.findSealedAccessToken(db, row.id);
     return {
       id: row.id,
       companyId: row.company_id,
@@ -132,8 +143,9 @@ export class ChatwootUserService {
       uiSettings: storedObject(row.ui_settings),
       accounts: memberships.map((m) => ({ id: m.account_id, name: m.account_name, activeAt: m.active_at, role: m.role })),
       activeAccount: active ? { id: active.account_id, role: active.role } : null,
-      accessToken: tokens.accessToken ?? null,
-      pubsubToken: tokens.pubsubToken ?? null,
+      avatarUrl: await this.avatars.urlOf(db, { userId: row.id }, row.avatar_url),
+      accessToken: sealedAccess ? this.secrets.open(sealedAccess) : null,
+      pubsubToken: row.pubsub_token_sealed ? this.secrets.open(row.pubsub_token_sealed) : null,
     };
   }
 
@@ -170,8 +182,8 @@ export class ChatwootUserService {
 
   /**
    * POST /users. A new email creates a confirmed user of the app's company, with an access token and
-   * a pubsub token that this answer shows once; an existing email of the same company returns that
-   * user (no tokens shown) and links them to the app.
+   * a pubsub token (sealed, shown in every body); an existing email of the same company returns that
+   * user unchanged and links them to the app. A new user needs a password (Devise's validatable).
    */
   async createOrLink(principal: Principal, params: UserParams): Promise<{ user: PlatformUser; created: boolean }> {
     const errors = new RecordErrors();
@@ -183,13 +195,16 @@ export class ChatwootUserService {
 
     const name = errors.text('name', params.name, { max: LIMITS.name, required: true });
     const displayName = errors.text('display_name', params.display_name, { max: LIMITS.displayName });
+    const avatar = this.avatars.check(params, errors);
     // Hashed before the transaction opens, never inside it.
+    // Devise's validatable: a new user needs a password ("Password can't be blank").
+    if (!params.password) errors.add('password', MESSAGES.blank);
     const passwordHash = params.password ? await this.checkAndHashPassword(principal.companyId, params.password, email, errors) : null;
     if (!errors.empty || typeof name !== 'string') throw errors.toError();
 
     const pubsubToken = newSecret();
     const access = mintToken(USER_TOKEN_PREFIX);
-    const row = newUserRow(
+    const row: NewUser = newUserRow(
       {
         companyId: principal.companyId,
         email,
@@ -203,22 +218,26 @@ export class ChatwootUserService {
       nowIso(),
       pubsubToken,
     );
+    row.pubsub_token_sealed = this.secrets.seal(pubsubToken);
+    row.avatar_url = avatar.url ?? null;
+    const sealedAccess = { ...access, sealed: this.secrets.seal(access.token) };
     // The user, their access token and the app's link in one transaction; the unique index on email
     // decides a race, and the loser writes nothing.
     const inserted = await inTransaction(this.db.kysely, async (trx) => {
       const user = await usersStore.insertUser(trx, row);
       if (!user) return undefined;
-      await store.insertUserAccessToken(trx, user.id, access, row.created_at);
+      await store.insertUserAccessToken(trx, user.id, sealedAccess, row.created_at);
+      await this.avatars.apply(trx, { userId: user.id }, avatar, row.created_at);
       await link(trx, appIdOf(principal), 'User', user.id, row.created_at);
       await recordEvent(
         trx,
         principal.acting,
-        { type: 'user.created', companyId: user.company_id, target: { kind: 'user', id: user.id }, data: eventData.user(await this.view(user, {}, trx)) },
+        { type: 'user.created', companyId: user.company_id, target: { kind: 'user', id: user.id }, data: eventData.user(await this.view(user, trx)) },
         row.created_at,
       );
       return user;
     });
-    if (inserted) return { user: await this.view(inserted, { accessToken: access.token, pubsubToken }), created: true };
+    if (inserted) return { user: await this.view(inserted), created: true };
 
     // Lost a race for this email: whoever won decides, as if it had existed all along.
     const winner = await this.users.findByEmail(email);
@@ -249,6 +268,8 @@ export class ChatwootUserService {
       const e = checkEmail(params.email, errors);
       if (e !== undefined) email = patch.email = e;
     }
+    const avatar = this.avatars.check(params, errors);
+    if (avatar.url !== undefined) patch.avatar_url = avatar.url;
     if (params.password !== undefined && params.password !== null) {
       if (params.password === '') errors.add('password', MESSAGES.blank);
       else {
@@ -275,12 +296,14 @@ export class ChatwootUserService {
         // In the same transaction: a reset code mailed to the old address, or a session opened with
         // the old password, stops working with the change.
         if (after) {
+          await this.avatars.apply(trx, { userId: id }, avatar, now);
           const passwordChanged = patch.password_hash !== undefined;
           await afterCredentialChange(trx, id, { emailChanged: after.email !== before.email, passwordChanged }, now);
           // user.updated for what a client can see change; user.password_changed for the password.
-          const data = eventData.user(await this.view(after, {}, trx));
+          const data = eventData.user(await this.view(after, trx));
           const event = { companyId: after.company_id, target: { kind: 'user', id }, data };
-          const profileSent = ['name', 'display_name', 'email'].some((k) => k in patch) || attributes !== undefined;
+          const profileSent =
+            ['name', 'display_name', 'email', 'avatar_url'].some((k) => k in patch) || attributes !== undefined || avatar.upload !== undefined;
           if (profileSent) await recordEvent(trx, principal.acting, { type: 'user.updated', ...event }, now);
           if (passwordChanged) await recordEvent(trx, principal.acting, { type: 'user.password_changed', ...event }, now);
         }
@@ -300,7 +323,7 @@ export class ChatwootUserService {
     await inTransaction(this.db.kysely, async (trx) => {
       const user = await usersStore.findUserForUpdate(trx, id);
       // The event holds the user as they were, memberships included.
-      const data = user && eventData.user(await this.view(user, {}, trx));
+      const data = user && eventData.user(await this.view(user, trx));
       await unlinkAll(trx, 'User', [id]);
       if (user && data && (await usersStore.deleteUser(trx, id))) {
         await recordEvent(trx, acting, { type: 'user.deleted', companyId: user.company_id, target: { kind: 'user', id }, data });
@@ -342,20 +365,28 @@ export class ChatwootUserService {
   }
 
   /**
-   * POST /users/:id/token: issues the user a new access token and pubsub token, shown in this answer
-   * only. The previous ones stop working: roster keeps one of each per user, as digests.
+   * POST /users/:id/token: the user's access token and pubsub token, as Chatwoot answers: the ones
+   * they have. Only a user without a readable one (none yet, or a digest-only token from before
+   * migration 011) gets a new one, minted and sealed here; the digest-only one then stops working.
    */
   async issueToken(id: AuthorizedId<'User'>): Promise<PlatformUser> {
-    const access = mintToken(USER_TOKEN_PREFIX);
-    const pubsubToken = newSecret();
-    const done = await inTransaction(this.db.kysely, async (trx) => {
-      if (!(await store.setPubsubDigest(trx, id, digest(pubsubToken)))) return false;
-      await store.replaceUserAccessToken(trx, id, access, nowIso());
-      return true;
+    const row = await inTransaction(this.db.kysely, async (trx) => {
+      const user = await usersStore.findUserForUpdate(trx, id);
+      if (!user) return undefined;
+      if (!(await store.findSealedAccessToken(trx, id))) {
+        const access = mintToken(USER_TOKEN_PREFIX);
+        await store.replaceUserAccessToken(trx, id, { ...access, sealed: this.secrets.seal(access.token) }, nowIso());
+      }
+      if (!user.pubsub_token_sealed) {
+        const pubsubToken = newSecret();
+        const sealed = this.secrets.seal(pubsubToken);
+        await store.setPubsubToken(trx, id, { digest: digest(pubsubToken), sealed });
+        return { ...user, pubsub_token_sealed: sealed };
+      }
+      return user;
     });
-    const row = done ? await this.users.findById(id) : undefined;
     if (!row) throw recordNotFound();
-    return this.view(row, { accessToken: access.token, pubsubToken });
+    return this.view(row);
   }
 }
 

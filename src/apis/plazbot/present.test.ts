@@ -33,6 +33,8 @@ const row: UserRow = {
   employee_number: null,
   department: null,
   manager_id: null,
+  pubsub_token_sealed: null,
+  avatar_url: null,
 };
 
 describe('Plazbot presenters', () => {

@@ -37,6 +37,8 @@ const row: UserRow = {
   employee_number: null,
   department: null,
   manager_id: null,
+  pubsub_token_sealed: null,
+  avatar_url: null,
 };
 
 function scimError(fn: () => unknown, scimType: string): ScimError {

@@ -5,6 +5,7 @@ import type { CredentialGuard } from '../../shared/credential-guard.js';
 import type { AccountUserService } from '../account-users.js';
 import type { AccountService } from '../accounts.js';
 import type { AgentBotService } from '../agent-bots.js';
+import type { AvatarService } from '../avatars.js';
 import type { AuthorizedId, PermissibleType, Permissions } from '../permissions.js';
 import type { ChatwootUserService } from '../users.js';
 import { AnyErrorBody } from '../schemas.js';
@@ -17,6 +18,8 @@ export interface ChatwootDeps {
   accountUsers: AccountUserService;
   agentBots: AgentBotService;
   users: ChatwootUserService;
+  /** Uploaded avatars: their limit, and serving them. */
+  avatars: AvatarService;
   /** Counts failed platform-app token checks per address and per app id (429 past the limits). */
   guard: CredentialGuard;
 }

@@ -20,7 +20,7 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { pe
         security,
         summary: 'Create a user, or link the existing user with this email',
         description:
-          "A new user is confirmed; the answer shows their access and pubsub tokens this once. An existing user of the platform app's company is returned unchanged (no tokens shown) and linked to the app; another company's user is a taken email.",
+          "A new user (a password is required) is confirmed and gets an access and a pubsub token, shown in every user body. An existing user of the platform app's company is returned unchanged and linked to the app; another company's user is a taken email.",
         body: UserParams,
         response: { 200: User, ...errorResponses },
       },
@@ -82,8 +82,9 @@ export const userRoutes: FastifyPluginAsync<ChatwootDeps> = async (fastify, { pe
       schema: {
         tags,
         security,
-        summary: 'Issue the user a new access token',
-        description: 'Shown this once; the previous access and pubsub tokens stop working.',
+        summary: "Get the user's access token",
+        description:
+          'The access and pubsub tokens the user has (the same on every call); a user without a readable one (created by another API, or before migration 011) gets one minted now.',
         response: { 200: UserToken, ...errorResponses },
       },
     },
