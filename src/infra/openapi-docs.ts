@@ -103,6 +103,11 @@ export function errorStatuses(op: Operation): number[] {
       break;
     }
     case 'Platform':
+      // An uploaded avatar: public, no credential; unknown keys are 404.
+      if (/\/avatars\/:key$/.test(op.url)) {
+        add(404);
+        break;
+      }
       // Chatwoot: a token not allowed the record is 401 (not 403), validation and duplicates 422.
       add(401, 429);
       if (op.hasParams) add(404);

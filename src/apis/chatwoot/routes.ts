@@ -12,7 +12,7 @@ import { mergeRailsParams, useRailsBodies } from './rails-params.js';
 import { accountRoutes } from './routes/accounts.js';
 import { accountUserRoutes } from './routes/account-users.js';
 import { agentBotRoutes } from './routes/agent-bots.js';
-import type { ChatwootDeps } from './routes/context.js';
+import { errorResponses, type ChatwootDeps } from './routes/context.js';
 import { chatwootStatus, presentError } from './present.js';
 import { userRoutes } from './routes/users.js';
 
@@ -43,6 +43,13 @@ export const chatwootRoutes: FastifyPluginAsync<ChatwootDeps> = async (app, deps
         summary: 'An uploaded avatar image',
         description: 'PNG, JPEG, GIF or WebP, as checked at upload; the URL a user or agent bot body shows as avatar_url.',
         params: { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] },
+        response: {
+          200: {
+            description: 'The image, with its checked Content-Type',
+            content: { 'image/png': { schema: {} }, 'image/jpeg': { schema: {} }, 'image/gif': { schema: {} }, 'image/webp': { schema: {} } },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (req, reply) => {
