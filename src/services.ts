@@ -15,6 +15,7 @@ import { ScimGroupService } from './apis/scim/groups.js';
 import { ScimUserService } from './apis/scim/users.js';
 import type { Config } from './config.js';
 import { CompanyService } from './identity/companies.js';
+import { OperatorService } from './identity/operators.js';
 import { OriginPolicy } from './identity/cors-origins.js';
 import { Authenticator, CredentialService } from './identity/credentials.js';
 import { UserDirectory } from './identity/users.js';
@@ -67,12 +68,14 @@ export interface Services {
   audit: AuditLog;
   /** Webhook endpoints and their deliveries. */
   webhooks: WebhookService;
+  /** Operators of the admin console (/admin) and their logins. */
+  operators: OperatorService;
 }
 
 export interface ServiceDeps {
   db: Db;
   secrets: SecretBox;
-  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks'>;
+  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks' | 'console'>;
   /** Rate-limit counters (in memory, or shared through Redis). Default: this process's memory. */
   counters?: CounterStore;
   /** Woken when a request queues mail (the outbox sender). */
@@ -116,5 +119,6 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
     imports: new ImportService(db, companies),
     audit: new AuditLog(db),
     webhooks: new WebhookService(db, secrets, companies, { allowPrivate: config.webhooks.allowPrivate }),
+    operators: new OperatorService(db, counters, { ...loginPolicy(config.auth), sessionTtlSeconds: config.console.sessionTtlSeconds }),
   };
 }

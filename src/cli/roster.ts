@@ -13,6 +13,7 @@ import { registerImport } from './import.js';
 import { registerScim } from './scim.js';
 import { registerAudit } from './audit.js';
 import { registerWebhooks } from './webhooks.js';
+import { registerOperators } from './operators.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -102,6 +103,7 @@ registerScim(program, withServices, output);
 registerImport(program, withServices);
 registerWebhooks(program, withServices, output);
 registerAudit(program, withServices, output);
+registerOperators(program, withServices, output);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (

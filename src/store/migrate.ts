@@ -10,6 +10,7 @@ import { hardening } from './migrations/006_hardening.js';
 import { events } from './migrations/007_events.js';
 import { scim } from './migrations/009_scim.js';
 import { importLinks } from './migrations/010_import.js';
+import { consoleOperators } from './migrations/012_console.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -24,6 +25,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '007_events': events(ctx),
     '009_scim': scim(ctx),
     '010_import': importLinks(ctx),
+    '012_console': consoleOperators(ctx),
   };
 }
 
