@@ -16,6 +16,7 @@ import { ScimUserService } from './apis/scim/users.js';
 import type { Config } from './config.js';
 import { CompanyService } from './identity/companies.js';
 import { OperatorService } from './identity/operators.js';
+import { UserAdmin } from './identity/user-admin.js';
 import { OriginPolicy } from './identity/cors-origins.js';
 import { Authenticator, CredentialService } from './identity/credentials.js';
 import { UserDirectory } from './identity/users.js';
@@ -70,6 +71,8 @@ export interface Services {
   webhooks: WebhookService;
   /** Operators of the admin console (/admin) and their logins. */
   operators: OperatorService;
+  /** The console's reads and writes of users and widget users across companies. */
+  userAdmin: UserAdmin;
 }
 
 export interface ServiceDeps {
@@ -120,5 +123,6 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
     audit: new AuditLog(db),
     webhooks: new WebhookService(db, secrets, companies, { allowPrivate: config.webhooks.allowPrivate }),
     operators: new OperatorService(db, counters, { ...loginPolicy(config.auth), sessionTtlSeconds: config.console.sessionTtlSeconds }),
+    userAdmin: new UserAdmin(db, mail),
   };
 }
