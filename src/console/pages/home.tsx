@@ -91,6 +91,11 @@ export async function homeRoutes(app: FastifyInstance, { services, checks }: { s
                 <td>{o.n}</td>
               </tr>
             ))}
+            {outbox.length + webhooks.byStatus.length === 0 && (
+              <tr>
+                <td colspan={3}>Nothing queued: no mail and no webhook delivery yet.</td>
+              </tr>
+            )}
             {webhooks.byStatus.map((w) => (
               <tr>
                 <td>webhook deliveries</td>
