@@ -23,7 +23,21 @@ function SearchForm({ action, label, q, companies, company }: { action: string; 
       <div class="grid">
         <div>
           <label for="q">{label}</label>
-          <input id="q" name="q" type="search" value={q} maxlength={200} />
+          {/* With htmx, results follow the typing (the same page, its results swapped in); without it, the Search button. */}
+          <input
+            id="q"
+            name="q"
+            type="search"
+            value={q}
+            maxlength={200}
+            hx-get={action}
+            hx-include="closest form"
+            hx-trigger="input changed delay:300ms, search"
+            hx-target="#results"
+            hx-select="#results"
+            hx-swap="outerHTML"
+            hx-push-url="true"
+          />
         </div>
         <div>
           <label for="company">Company</label>
@@ -66,32 +80,34 @@ function UsersPage({ ctx, hits, companies, p }: { ctx: PageContext; hits: Hits<U
   return (
     <Layout ctx={ctx} title="Users">
       <SearchForm action="/admin/users" label="Email or name" q={p.q} companies={companies} company={p.company} />
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Name</th>
-            <th scope="col">Company</th>
-            <th scope="col">Verified</th>
-            <th scope="col">Active</th>
-          </tr>
-        </thead>
-        <tbody>
-          {hits.rows.map((u) => (
+      <div id="results" aria-live="polite">
+        <table>
+          <thead>
             <tr>
-              <td>
-                <a href={`/admin/users/${u.id}`}>{u.email}</a>
-              </td>
-              <td>{[u.name, u.lastName].filter(Boolean).join(' ')}</td>
-              <td>{u.companyCode}</td>
-              <td>{yesNo(u.emailVerified)}</td>
-              <td>{yesNo(u.active)}</td>
+              <th scope="col">Email</th>
+              <th scope="col">Name</th>
+              <th scope="col">Company</th>
+              <th scope="col">Verified</th>
+              <th scope="col">Active</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-      {hits.rows.length === 0 && <p>No users found.</p>}
-      <Pager base="/admin/users" params={{ q: p.q, company: p.company }} page={Number(p.page)} more={hits.more} />
+          </thead>
+          <tbody>
+            {hits.rows.map((u) => (
+              <tr>
+                <td>
+                  <a href={`/admin/users/${u.id}`}>{u.email}</a>
+                </td>
+                <td>{[u.name, u.lastName].filter(Boolean).join(' ')}</td>
+                <td>{u.companyCode}</td>
+                <td>{yesNo(u.emailVerified)}</td>
+                <td>{yesNo(u.active)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {hits.rows.length === 0 && <p>No users found.</p>}
+        <Pager base="/admin/users" params={{ q: p.q, company: p.company }} page={Number(p.page)} more={hits.more} />
+      </div>
     </Layout>
   );
 }
@@ -184,36 +200,38 @@ function WidgetUsersPage({
   return (
     <Layout ctx={ctx} title="Widget users">
       <SearchForm action="/admin/widget-users" label="External id or name" q={p.q} companies={companies} company={p.company} />
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">External id</th>
-            <th scope="col">Names</th>
-            <th scope="col">Company</th>
-            <th scope="col">Bot</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {hits.rows.map((w) => (
+      <div id="results" aria-live="polite">
+        <table>
+          <thead>
             <tr>
-              <td>
-                <a href={`/admin/widget-users/${w.id}`}>{w.referenceId}</a>
-              </td>
-              <td>{w.names}</td>
-              <td>{w.companyCode}</td>
-              <td>
-                <code>{w.botId}</code>
-              </td>
-              <td>
-                <Time at={w.createdAt} />
-              </td>
+              <th scope="col">External id</th>
+              <th scope="col">Names</th>
+              <th scope="col">Company</th>
+              <th scope="col">Bot</th>
+              <th scope="col">Created</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-      {hits.rows.length === 0 && <p>No widget users found.</p>}
-      <Pager base="/admin/widget-users" params={{ q: p.q, company: p.company }} page={Number(p.page)} more={hits.more} />
+          </thead>
+          <tbody>
+            {hits.rows.map((w) => (
+              <tr>
+                <td>
+                  <a href={`/admin/widget-users/${w.id}`}>{w.referenceId}</a>
+                </td>
+                <td>{w.names}</td>
+                <td>{w.companyCode}</td>
+                <td>
+                  <code>{w.botId}</code>
+                </td>
+                <td>
+                  <Time at={w.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {hits.rows.length === 0 && <p>No widget users found.</p>}
+        <Pager base="/admin/widget-users" params={{ q: p.q, company: p.company }} page={Number(p.page)} more={hits.more} />
+      </div>
     </Layout>
   );
 }
