@@ -4,7 +4,10 @@ import { before, it } from 'node:test';
 import { CLI } from '../../src/events/types.js';
 import { forEachStore } from '../fixtures/databases.js';
 import { withApp } from '../fixtures/server.js';
-import { servicesOf } from '../fixtures/services.js';
+import { servicesOf, TEST_SECRET_KEY } from '../fixtures/services.js';
+import { loadConfig } from '../../src/config.js';
+import { openSecretBox } from '../../src/infra/secret-key.js';
+import { buildServices } from '../../src/services.js';
 import { ConsoleClient } from './browser-session.js';
 
 const EMAIL = 'pages@example.com';
@@ -136,6 +139,30 @@ forEachStore('admin console pages', (kind) => {
     assert.equal(row.attempts, 0);
     assert.equal((await eventsOf('mail.retried')).length, 1);
     assert.equal((await c.get('/admin/outbox?status=bogus')).status, 400);
+  });
+
+  it("lists a company's webhook deliveries and redelivers one, recorded", async () => {
+    // The graph as the app has it (WEBHOOK_ALLOW_PRIVATE for a local endpoint that is never called).
+    const config = loadConfig({ ROSTER_SECRET_KEY: TEST_SECRET_KEY, WEBHOOK_ALLOW_PRIVATE: 'true' });
+    const s = buildServices({ db: srv.db, config, secrets: openSecretBox({ ...config, databaseUrl: 'sqlite::memory:' }) });
+    const { webhook } = await s.webhooks.add({ companyCode: 'acme', url: 'http://127.0.0.1:9/hook', eventTypes: ['company.updated'] }, CLI);
+    await s.companies.update('acme', { name: 'Acme Hooked' }, CLI);
+    const [d] = await s.webhooks.deliveries({ companyCode: 'acme', limit: 1 });
+    assert.ok(d);
+    await srv.db.kysely.updateTable('webhook_deliveries').set({ status: 'failed', attempts: 8 }).where('id', '=', d.id).execute();
+    const page = await c.get('/admin/companies/acme');
+    assert.ok(page.text.includes(webhook.id));
+    assert.match(page.text, new RegExp(`Redeliver ${d.id}`));
+    const r = await c.post(`/admin/companies/acme/deliveries/${d.id}/redeliver`);
+    assert.equal(r.status, 200);
+    assert.match(r.text, new RegExp(`Delivery ${d.id} queued again`));
+    const row = await srv.db.kysely.selectFrom('webhook_deliveries').selectAll().where('id', '=', d.id).executeTakeFirstOrThrow();
+    assert.equal(row.status, 'pending');
+    assert.equal(row.attempts, 0);
+    assert.equal((await eventsOf('webhook.redelivered')).length, 1);
+    // A delivery of another company is not this company's to redeliver.
+    await s.companies.create({ code: 'other', name: 'Other' });
+    assert.equal((await c.post(`/admin/companies/other/deliveries/${d.id}/redeliver`)).status, 404);
   });
 
   it('deletes a user, recorded', async () => {
