@@ -132,6 +132,24 @@ describe('admin console in a browser', { skip }, () => {
     assert.equal(refused.body.errorCode, 'USER_DEACTIVATED');
   });
 
+  it('logs in and out with the keyboard alone', async () => {
+    const other = await (await browser.newContext()).newPage();
+    await other.goto(`${srv.url}/admin/login`);
+    await other.keyboard.press('Tab');
+    assert.equal(await other.evaluate(() => document.activeElement?.textContent?.trim()), 'Skip to content');
+    await other.keyboard.press('Tab');
+    assert.equal(await other.evaluate(() => document.activeElement?.id), 'email');
+    await other.keyboard.type(EMAIL);
+    await other.keyboard.press('Tab');
+    await other.keyboard.type(PASSWORD);
+    await other.keyboard.press('Enter');
+    await other.getByRole('heading', { level: 1, name: 'Home' }).waitFor();
+    await other.getByRole('button', { name: 'Log out' }).focus();
+    await other.keyboard.press('Enter');
+    await other.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+    await other.context().close();
+  });
+
   it('reads those actions, by the operator, in the audit page', async () => {
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByLabel('Actor kind').selectOption('operator');
