@@ -29,6 +29,8 @@ import { webhookOutcomes } from './events/webhook-sender.js';
 import { echoRequestId, requestIdOf, routerError } from './infra/request-id.js';
 import { registerApiReference } from './infra/api-reference.js';
 import { prettyLogger } from './infra/log-format.js';
+import { consoleRoutes } from './console/plugin.js';
+import { ping } from './store/db.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -152,6 +154,10 @@ export async function buildApp({
   await app.register(chatwootRoutes, { prefix: '/platform/api/v1', auth, guard, ...services.chatwoot });
   await app.register(plazbotRoutes, { prefix: '/api', auth, guard, users: services.plazbot, mail });
   await app.register(scimRoutes, { prefix: SCIM_PREFIX, auth, guard, ...services.scim });
+  // The operators' web console (docs/console.md); ADMIN_CONSOLE=false leaves /admin unrouted.
+  if (config.console.enabled) {
+    await app.register(consoleRoutes, { prefix: '/admin', services, checks: [{ name: 'database', check: () => ping(db) }, ...readiness] });
+  }
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'Not Found', message: `Route ${req.method} ${req.url.split('?')[0]} not found` }));
   return app;

@@ -58,6 +58,15 @@ export interface Config {
   /** How many days events stay in the audit trail (AUDIT_RETENTION_DAYS); 0 keeps them for ever. */
   auditRetentionDays: number;
   webhooks: WebhookConfig;
+  /** The admin console at /admin (docs/console.md). */
+  console: ConsoleConfig;
+}
+
+export interface ConsoleConfig {
+  /** ADMIN_CONSOLE: serve /admin (default true). */
+  enabled: boolean;
+  /** ADMIN_SESSION_TTL_SECONDS: how long an operator's login lasts. */
+  sessionTtlSeconds: number;
 }
 
 export interface WebhookConfig {
@@ -369,5 +378,9 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     mail: mailConfig(env, publicUrl),
     auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 0, 36_500),
     webhooks: webhookConfig(env),
+    console: {
+      enabled: bool(env, 'ADMIN_CONSOLE', true),
+      sessionTtlSeconds: int(env, 'ADMIN_SESSION_TTL_SECONDS', 8 * 3600, 60, 7 * 86_400),
+    },
   };
 }

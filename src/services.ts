@@ -16,6 +16,8 @@ import { ScimGroupService } from './apis/scim/groups.js';
 import { ScimUserService } from './apis/scim/users.js';
 import type { Config } from './config.js';
 import { CompanyService } from './identity/companies.js';
+import { OperatorService } from './identity/operators.js';
+import { UserAdmin } from './identity/user-admin.js';
 import { OriginPolicy } from './identity/cors-origins.js';
 import { Authenticator, CredentialService } from './identity/credentials.js';
 import { UserDirectory } from './identity/users.js';
@@ -72,12 +74,16 @@ export interface Services {
   webhooks: WebhookService;
   /** `roster secrets rotate`: re-seals every sealed value under a new key. */
   secretRotation: SecretRotation;
+  /** Operators of the admin console (/admin) and their logins. */
+  operators: OperatorService;
+  /** The console's reads and writes of users and widget users across companies. */
+  userAdmin: UserAdmin;
 }
 
 export interface ServiceDeps {
   db: Db;
   secrets: SecretBox;
-  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks' | 'mail' | 'avatarMaxBytes'>;
+  config: Pick<Config, 'credentialCacheTtlMs' | 'auth' | 'frontendUrl' | 'publicUrl' | 'webhooks' | 'mail' | 'avatarMaxBytes' | 'console'>;
   /** Rate-limit counters (in memory, or shared through Redis). Default: this process's memory. */
   counters?: CounterStore;
   /** Woken when a request queues mail (the outbox sender). */
@@ -124,5 +130,7 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
     audit: new AuditLog(db),
     webhooks: new WebhookService(db, secrets, companies, { allowPrivate: config.webhooks.allowPrivate }),
     secretRotation: new SecretRotation(db, secrets),
+    operators: new OperatorService(db, counters, { ...loginPolicy(config.auth), sessionTtlSeconds: config.console.sessionTtlSeconds }),
+    userAdmin: new UserAdmin(db, mail),
   };
 }

@@ -18,6 +18,7 @@ import { registerAudit } from './audit.js';
 import { registerWebhooks } from './webhooks.js';
 import { registerConfig } from './config.js';
 import { registerSecrets } from './secrets.js';
+import { registerOperators } from './operators.js';
 
 function port(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number 0-65535');
@@ -111,6 +112,7 @@ registerWebhooks(program, withServices, output);
 registerAudit(program, withServices, output);
 registerConfig(program, output);
 registerSecrets(program, withServices, output);
+registerOperators(program, withServices, output);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (

@@ -30,6 +30,9 @@ export const EVENT_TYPES = [
   'webhook.removed',
   'operator.created',
   'operator.removed',
+  'user.password_reset_requested',
+  'webhook.redelivered',
+  'mail.retried',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

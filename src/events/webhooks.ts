@@ -188,15 +188,28 @@ export class WebhookService {
     return rows.map(toDelivery);
   }
 
-  /** Sends a delivery again, now, with a fresh set of attempts (any status but in flight). */
-  async redeliver(id: number): Promise<Delivery> {
+  /**
+   * Sends a delivery again, now, with a fresh set of attempts (any status but in flight). From the
+   * console (`acting` given) it must be a delivery of `companyId`, and records webhook.redelivered.
+   */
+  async redeliver(id: number, acting?: Acting, companyId?: number): Promise<Delivery> {
     const missing = () => notFound('DELIVERY_NOT_FOUND', `no webhook delivery ${id}`);
     if (!Number.isSafeInteger(id) || id < 1) throw missing();
     const now = nowIso();
     const result = await inTransaction(this.db.kysely, async (trx: Kysely<Database>) => {
-      if (!(await store.findDelivery(trx, id))) return 'missing' as const;
+      const found = await store.findDelivery(trx, id);
+      if (!found || (companyId !== undefined && Number(found.company_id) !== companyId)) return 'missing' as const;
       if (!(await store.requeueDelivery(trx, id, now))) return 'busy' as const;
-      return store.findDelivery(trx, id);
+      const after = await store.findDelivery(trx, id);
+      if (acting && after) {
+        await recordEvent(trx, acting, {
+          type: 'webhook.redelivered',
+          companyId: Number(after.company_id),
+          target: { kind: 'webhook_delivery', id },
+          data: { ...toDelivery(after) },
+        });
+      }
+      return after;
     });
     if (result === 'busy') throw conflict('DELIVERY_IN_FLIGHT', `delivery ${id} is being sent right now; try again when it settles`);
     if (result === 'missing' || result === undefined) throw missing();

@@ -7,7 +7,9 @@ import type { Db } from '../store/db.js';
 import * as store from '../store/cors-origins.js';
 import { nowIso } from '../infra/clock.js';
 import { TtlCache } from '../infra/ttl-cache.js';
-import type { CompanyService } from './companies.js';
+import { companyView, type CompanyService } from './companies.js';
+import { recordEvent } from '../events/log.js';
+import type { Acting } from '../events/types.js';
 import { inTransaction } from '../store/transaction.js';
 import { invalid } from './errors.js';
 
@@ -59,14 +61,26 @@ export class OriginPolicy {
     this.cache = new TtlCache(ttlMs);
   }
 
-  /** Adds and removes a company's allowed origins; its origins afterwards. */
-  async update(companyCode: string, change: { add?: string[] | undefined; remove?: string[] | undefined }): Promise<string[]> {
+  /**
+   * Adds and removes a company's allowed origins; its origins afterwards. With `acting` (the
+   * console) a change records company.updated, the company with its origins as data.
+   */
+  async update(companyCode: string, change: { add?: string[] | undefined; remove?: string[] | undefined }, acting?: Acting): Promise<string[]> {
     const add = checkOrigins(change.add ?? []);
     const remove = checkOrigins(change.remove ?? []);
     const company = await this.companies.get(companyCode);
     await inTransaction(this.db.kysely, async (trx) => {
       await store.removeCorsOrigins(trx, company.id, remove);
       await store.addCorsOrigins(trx, company.id, add, nowIso());
+      if (acting && (add.length > 0 || remove.length > 0)) {
+        const corsOrigins = (await store.listCorsOrigins(trx, company.id)).map((r) => r.origin).sort();
+        await recordEvent(trx, acting, {
+          type: 'company.updated',
+          companyId: company.id,
+          target: { kind: 'company', id: company.code },
+          data: { ...companyView(company), corsOrigins },
+        });
+      }
     });
     return this.of(company.id);
   }

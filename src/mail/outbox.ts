@@ -18,6 +18,10 @@ import type { Database, NewOutboxMessage, OutboxRow, OutboxStatus, OutboxTemplat
 import { nowIso } from '../infra/clock.js';
 import { mintEmailToken, TOKEN_TTL_MS } from '../identity/email-tokens.js';
 import { newUuid } from '../identity/secrets.js';
+import { notFound } from '../identity/errors.js';
+import { recordEvent } from '../events/log.js';
+import type { Acting } from '../events/types.js';
+import { inTransaction } from '../store/transaction.js';
 
 export type { OutboxTemplate, OutboxStatus };
 
@@ -320,6 +324,29 @@ export class Outbox {
       createdAt: r.created_at,
       sentAt: r.sent_at,
     }));
+  }
+
+  /** Sends a failed message again (the console): due now, with a fresh set of attempts; records mail.retried. */
+  async retry(id: number, acting: Acting): Promise<void> {
+    const now = nowIso();
+    const done = await inTransaction(this.db.kysely, async (trx) => {
+      const row = await store.retryFailed(trx, id, now);
+      if (!row) return false;
+      const company = row.user_id === null ? undefined : await findCompanyOfUser(trx, row.user_id);
+      await recordEvent(
+        trx,
+        acting,
+        {
+          type: 'mail.retried',
+          companyId: company ? Number(company.id) : null,
+          target: { kind: 'mail', id: row.id },
+          data: { id: row.id, template: row.template, to: row.to_address, status: row.status },
+        },
+        now,
+      );
+      return true;
+    });
+    if (!done) throw notFound('MAIL_NOT_FOUND', `no failed message ${id}`);
   }
 
   /** Messages per status (pending, sending, sent, failed, cancelled), for metrics. */

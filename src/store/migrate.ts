@@ -11,6 +11,7 @@ import { events } from './migrations/007_events.js';
 import { scim } from './migrations/009_scim.js';
 import { importLinks } from './migrations/010_import.js';
 import { chatwootRoundTwo } from './migrations/011_chatwoot.js';
+import { consoleOperators } from './migrations/012_console.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -26,6 +27,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '009_scim': scim(ctx),
     '010_import': importLinks(ctx),
     '011_chatwoot': chatwootRoundTwo(ctx),
+    '012_console': consoleOperators(ctx),
   };
 }
 

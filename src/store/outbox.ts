@@ -113,3 +113,14 @@ export async function countByStatus(db: Kysely<Database>): Promise<Array<{ statu
     .execute();
   return rows.map((r) => ({ status: String(r.status), n: Number(r.n) }));
 }
+
+/** Queues a failed message again, due now with a fresh set of attempts; the row, or undefined when it is not a failed message. */
+export async function retryFailed(db: Kysely<Database>, id: number, now: string): Promise<OutboxRow | undefined> {
+  return db
+    .updateTable('outbox')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null, claimed_by: null, lease_until: null, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'failed')
+    .returningAll()
+    .executeTakeFirst();
+}

@@ -360,6 +360,8 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   import_links: ImportLinksTable;
   avatars: AvatarsTable;
+  operators: OperatorsTable;
+  operator_sessions: OperatorSessionsTable;
 }
 
 export type EventRow = Selectable<EventsTable>;
@@ -387,3 +389,23 @@ export type NewOutboxMessage = Insertable<OutboxTable>;
 
 /** A column that is written as one type and read as another. Re-exported for store modules. */
 export type { ColumnType };
+
+/** An operator of the admin console (migration 012). */
+export interface OperatorsTable {
+  id: Id;
+  /** Trimmed and lower-cased. */
+  email: string;
+  /** argon2id PHC string. */
+  password_hash: string;
+  created_at: string;
+}
+
+/** A console login: the SHA-256 of the cookie's opaque token, hex. */
+export interface OperatorSessionsTable {
+  token_digest: string;
+  operator_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
+export type OperatorRow = Selectable<OperatorsTable>;

@@ -29,7 +29,10 @@ forEachStore('Chatwoot Rails params and avatars', (kind) => {
 
   const multipart = async (method: string, path: string, fields: Record<string, string | Blob>) => {
     const fd = new FormData();
-    for (const [k, v] of Object.entries(fields)) fd.append(k, v, ...(typeof v === 'string' ? [] : ['avatar.bin']));
+    for (const [k, v] of Object.entries(fields)) {
+      if (typeof v === 'string') fd.append(k, v);
+      else fd.append(k, v, 'avatar.bin');
+    }
     const res = await fetch(srv.url + PREFIX + path, { method, headers: { api_access_token: acme.token }, body: fd });
     const text = await res.text();
     return { status: res.status, text, body: text ? JSON.parse(text) : undefined };

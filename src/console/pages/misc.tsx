@@ -1,0 +1,167 @@
+/** Accounts (Chatwoot) and their members; the mail outbox by status, with a retry of a failed message. */
+import type { FastifyInstance } from 'fastify';
+import type { OutboxStatus } from '../../store/schema.js';
+import { invalid, notFound } from '../../identity/errors.js';
+import type { Services } from '../../services.js';
+import { contextOf, sendPage } from '../http.js';
+import { ActionButton, Layout, Notice, Time } from '../ui.js';
+
+const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'cancelled'];
+
+export async function miscRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  app.get<{ Querystring: { company?: string; page?: string } }>('/accounts', async (req, reply) => {
+    const companies = await services.companies.list();
+    const company = req.query.company ? companies.find((c) => c.code === req.query.company) : undefined;
+    if (req.query.company && !company) throw notFound('COMPANY_NOT_FOUND', 'no such company');
+    const page = req.query.page && /^\d{1,6}$/.test(req.query.page) ? Math.max(1, Number(req.query.page)) : 1;
+    const hits = await services.userAdmin.accounts({ companyId: company?.id, page });
+    const ctx = contextOf(req, reply);
+    return sendPage(
+      reply,
+      <Layout ctx={ctx} title="Accounts">
+        <form method="get" action="/admin/accounts">
+          <label for="company">Company</label>
+          <select id="company" name="company">
+            <option value="">All companies</option>
+            {companies.map((c) => (
+              <option value={c.code} selected={c.code === company?.code}>
+                {c.code}
+              </option>
+            ))}
+          </select>
+          <button type="submit">Show</button>
+        </form>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Id</th>
+              <th scope="col">Name</th>
+              <th scope="col">Company</th>
+              <th scope="col">Status</th>
+              <th scope="col">Members</th>
+            </tr>
+          </thead>
+          <tbody>
+            {hits.rows.map((a) => (
+              <tr>
+                <td>{a.id}</td>
+                <td>
+                  <a href={`/admin/accounts/${a.id}`}>{a.name}</a>
+                </td>
+                <td>{a.company_code}</td>
+                <td>{a.status}</td>
+                <td>{a.members}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {hits.more && <a href={`/admin/accounts?${new URLSearchParams({ company: company?.code ?? '', page: String(page + 1) }).toString()}`}>Next page</a>}
+      </Layout>,
+    );
+  });
+
+  app.get<{ Params: { id: string } }>('/accounts/:id', async (req, reply) => {
+    if (!/^\d{1,15}$/.test(req.params.id)) throw notFound('ACCOUNT_NOT_FOUND', 'no such account');
+    const members = await services.userAdmin.accountMembers(Number(req.params.id));
+    const ctx = contextOf(req, reply);
+    return sendPage(
+      reply,
+      <Layout ctx={ctx} title={`Account ${req.params.id}: members`}>
+        {members.length === 0 && <p>No members.</p>}
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">User</th>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Since</th>
+            </tr>
+          </thead>
+          <tbody>
+            {members.map((m) => (
+              <tr>
+                <td>
+                  <a href={`/admin/users/${m.userId}`}>{m.email}</a>
+                </td>
+                <td>{m.name}</td>
+                <td>{m.role}</td>
+                <td>
+                  <Time at={m.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Layout>,
+    );
+  });
+
+  const outboxPage = async (status: string | undefined, notice?: string) => {
+    if (status && !(OUTBOX_STATUSES as readonly string[]).includes(status))
+      throw invalid('INVALID_STATUS', `status must be one of ${OUTBOX_STATUSES.join(', ')}`);
+    return {
+      status: status as OutboxStatus | undefined,
+      rows: await services.outbox.list({ ...(status && { status: status as OutboxStatus }), limit: 100 }),
+      notice,
+    };
+  };
+
+  app.get<{ Querystring: { status?: string } }>('/outbox', async (req, reply) => {
+    const data = await outboxPage(req.query.status || undefined);
+    const ctx = contextOf(req, reply);
+    return sendPage(
+      reply,
+      <Layout ctx={ctx} title="Mail outbox">
+        {data.notice && <Notice kind="ok">{data.notice}</Notice>}
+        <form method="get" action="/admin/outbox">
+          <label for="status">Status</label>
+          <select id="status" name="status">
+            <option value="">All</option>
+            {OUTBOX_STATUSES.map((s) => (
+              <option value={s} selected={s === data.status}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <button type="submit">Show</button>
+        </form>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Id</th>
+              <th scope="col">Template</th>
+              <th scope="col">To</th>
+              <th scope="col">Status</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Queued</th>
+              <th scope="col">Last error</th>
+              <th scope="col">Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.rows.map((m) => (
+              <tr>
+                <td>{m.id}</td>
+                <td>{m.template}</td>
+                <td>{m.to}</td>
+                <td>{m.status}</td>
+                <td>{m.attempts}</td>
+                <td>
+                  <Time at={m.createdAt} />
+                </td>
+                <td>{m.lastError ?? ''}</td>
+                <td>{m.status === 'failed' && <ActionButton ctx={ctx} action={`/admin/outbox/${m.id}/retry`} label={`Retry ${m.id}`} />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Layout>,
+    );
+  });
+
+  app.post<{ Params: { id: string } }>('/outbox/:id/retry', async (req, reply) => {
+    if (!/^\d{1,15}$/.test(req.params.id)) throw notFound('MAIL_NOT_FOUND', 'no such message');
+    await services.outbox.retry(Number(req.params.id), req.operator!.acting);
+    return reply.redirect('/admin/outbox?status=pending', 303);
+  });
+}

@@ -1,0 +1,349 @@
+/** Users (search across or within companies; a user's page and what an operator does to them) and widget users (search; rooms). */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import type { Company } from '../../identity/companies.js';
+import type { Hits, UserDetail, UserView, WidgetUserView } from '../../identity/user-admin.js';
+import type { RoomRow } from '../../store/schema.js';
+import type { Services } from '../../services.js';
+import { notFound } from '../../identity/errors.js';
+import { contextOf, sendPage } from '../http.js';
+import { ActionButton, Layout, Notice, Time, yesNo, type PageContext } from '../ui.js';
+
+interface SearchParams {
+  q?: string;
+  company?: string;
+  page?: string;
+}
+
+const pageOf = (p: string | undefined) => (p && /^\d{1,6}$/.test(p) ? Math.max(1, Number(p)) : 1);
+
+function SearchForm({ action, label, q, companies, company }: { action: string; label: string; q: string; companies: Company[]; company: string }): VNode {
+  return (
+    <form method="get" action={action} role="search">
+      <div class="grid">
+        <div>
+          <label for="q">{label}</label>
+          {/* With htmx, results follow the typing (the same page, its results swapped in); without it, the Search button. */}
+          <input
+            id="q"
+            name="q"
+            type="search"
+            value={q}
+            maxlength={200}
+            hx-get={action}
+            hx-include="closest form"
+            hx-trigger="input changed delay:300ms, search"
+            hx-target="#results"
+            hx-select="#results"
+            hx-swap="outerHTML"
+            hx-push-url="true"
+          />
+        </div>
+        <div>
+          <label for="company">Company</label>
+          <select id="company" name="company">
+            <option value="">All companies</option>
+            {companies.map((c) => (
+              <option value={c.code} selected={c.code === company}>
+                {c.code} ({c.name})
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <button type="submit">Search</button>
+    </form>
+  );
+}
+
+function Pager({ base, params, page, more }: { base: string; params: Record<string, string>; page: number; more: boolean }): VNode {
+  const link = (p: number) => `${base}?${new URLSearchParams({ ...params, page: String(p) }).toString()}`;
+  return (
+    <nav aria-label="Pages">
+      <ul>
+        {page > 1 && (
+          <li>
+            <a href={link(page - 1)}>Previous page</a>
+          </li>
+        )}
+        {more && (
+          <li>
+            <a href={link(page + 1)}>Next page</a>
+          </li>
+        )}
+      </ul>
+    </nav>
+  );
+}
+
+function UsersPage({ ctx, hits, companies, p }: { ctx: PageContext; hits: Hits<UserView>; companies: Company[]; p: Required<SearchParams> }): VNode {
+  return (
+    <Layout ctx={ctx} title="Users">
+      <SearchForm action="/admin/users" label="Email or name" q={p.q} companies={companies} company={p.company} />
+      <div id="results" aria-live="polite">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Name</th>
+              <th scope="col">Company</th>
+              <th scope="col">Verified</th>
+              <th scope="col">Active</th>
+            </tr>
+          </thead>
+          <tbody>
+            {hits.rows.map((u) => (
+              <tr>
+                <td>
+                  <a href={`/admin/users/${u.id}`}>{u.email}</a>
+                </td>
+                <td>{[u.name, u.lastName].filter(Boolean).join(' ')}</td>
+                <td>{u.companyCode}</td>
+                <td>{yesNo(u.emailVerified)}</td>
+                <td>{yesNo(u.active)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {hits.rows.length === 0 && <p>No users found.</p>}
+        <Pager base="/admin/users" params={{ q: p.q, company: p.company }} page={Number(p.page)} more={hits.more} />
+      </div>
+    </Layout>
+  );
+}
+
+function UserPage({ ctx, d, notice }: { ctx: PageContext; d: UserDetail; notice?: string }): VNode {
+  const u = d.user;
+  const base = `/admin/users/${u.id}`;
+  return (
+    <Layout ctx={ctx} title={`User ${u.email}`}>
+      {notice && <Notice kind="ok">{notice}</Notice>}
+      <h2>Profile</h2>
+      <table>
+        <tbody>
+          {(
+            [
+              ['Id', String(u.id)],
+              ['Email', u.email],
+              ['Name', u.name],
+              ['Last name', u.lastName ?? ''],
+              ['Display name', u.displayName ?? ''],
+              ['Company', u.companyCode],
+              ['Email verified', yesNo(u.emailVerified)],
+              ['Active', yesNo(u.active)],
+              ['Created through', u.createdVia],
+            ] as Array<[string, string]>
+          ).map(([k, v]) => (
+            <tr>
+              <th scope="row">{k}</th>
+              <td>{v}</td>
+            </tr>
+          ))}
+          <tr>
+            <th scope="row">Created</th>
+            <td>
+              <Time at={u.createdAt} />
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      <h2>Accounts and roles</h2>
+      {d.memberships.length === 0 ? (
+        <p>Member of no account.</p>
+      ) : (
+        <ul>
+          {d.memberships.map((m) => (
+            <li>
+              {m.accountName} (account {m.accountId}): {m.role}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Sessions</h2>
+      {d.sessions.length === 0 ? (
+        <p>No live sessions.</p>
+      ) : (
+        <ul>
+          {d.sessions.map((s) => (
+            <li>
+              opened <Time at={s.createdAt} />, expires <Time at={s.expiresAt} />
+            </li>
+          ))}
+        </ul>
+      )}
+      <h2>Actions</h2>
+      <p>
+        {u.active ? (
+          <ActionButton ctx={ctx} action={`${base}/deactivate`} label="Deactivate" danger confirm={`Deactivate ${u.email}? Every login is refused.`} />
+        ) : (
+          <ActionButton ctx={ctx} action={`${base}/reactivate`} label="Reactivate" />
+        )}{' '}
+        <ActionButton ctx={ctx} action={`${base}/end-sessions`} label="End sessions" />{' '}
+        <ActionButton ctx={ctx} action={`${base}/reset-password`} label="Send password reset mail" />{' '}
+        <ActionButton ctx={ctx} action={`${base}/delete`} label="Delete" danger confirm={`Delete ${u.email} for good?`} />
+      </p>
+    </Layout>
+  );
+}
+
+function WidgetUsersPage({
+  ctx,
+  hits,
+  companies,
+  p,
+}: {
+  ctx: PageContext;
+  hits: Hits<WidgetUserView>;
+  companies: Company[];
+  p: Required<SearchParams>;
+}): VNode {
+  return (
+    <Layout ctx={ctx} title="Widget users">
+      <SearchForm action="/admin/widget-users" label="External id or name" q={p.q} companies={companies} company={p.company} />
+      <div id="results" aria-live="polite">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">External id</th>
+              <th scope="col">Names</th>
+              <th scope="col">Company</th>
+              <th scope="col">Bot</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {hits.rows.map((w) => (
+              <tr>
+                <td>
+                  <a href={`/admin/widget-users/${w.id}`}>{w.referenceId}</a>
+                </td>
+                <td>{w.names}</td>
+                <td>{w.companyCode}</td>
+                <td>
+                  <code>{w.botId}</code>
+                </td>
+                <td>
+                  <Time at={w.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {hits.rows.length === 0 && <p>No widget users found.</p>}
+        <Pager base="/admin/widget-users" params={{ q: p.q, company: p.company }} page={Number(p.page)} more={hits.more} />
+      </div>
+    </Layout>
+  );
+}
+
+function WidgetUserPage({ ctx, user, rooms }: { ctx: PageContext; user: WidgetUserView; rooms: RoomRow[] }): VNode {
+  return (
+    <Layout ctx={ctx} title={`Widget user ${user.referenceId}`}>
+      <table>
+        <tbody>
+          {(
+            [
+              ['External id', user.referenceId],
+              ['Names', user.names],
+              ['Legal id', user.legalId ?? ''],
+              ['Company', user.companyCode],
+              ['Bot', user.botId],
+            ] as Array<[string, string]>
+          ).map(([k, v]) => (
+            <tr>
+              <th scope="row">{k}</th>
+              <td>{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Rooms</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Room</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Name</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rooms.map((r) => (
+            <tr>
+              <td>
+                <code>{r.id}</code>
+              </td>
+              <td>{r.kind}</td>
+              <td>{r.name}</td>
+              <td>
+                <Time at={r.created_at} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Layout>
+  );
+}
+
+const userId = (raw: string): number => {
+  if (!/^\d{1,15}$/.test(raw)) throw notFound('USER_NOT_FOUND', `no user ${raw.slice(0, 32)}`);
+  return Number(raw);
+};
+
+export async function userRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const params = async (query: SearchParams) => {
+    const companies = await services.companies.list();
+    const company = query.company ? companies.find((c) => c.code === query.company) : undefined;
+    if (query.company && !company) throw notFound('COMPANY_NOT_FOUND', `no company with code "${query.company.slice(0, 64)}"`);
+    const p = { q: (query.q ?? '').trim(), company: company?.code ?? '', page: String(pageOf(query.page)) };
+    return { companies, p, search: { text: p.q, companyId: company?.id, page: Number(p.page) } };
+  };
+
+  app.get<{ Querystring: SearchParams }>('/users', async (req, reply) => {
+    const { companies, p, search } = await params(req.query);
+    return sendPage(reply, <UsersPage ctx={contextOf(req, reply)} hits={await services.userAdmin.search(search)} companies={companies} p={p} />);
+  });
+
+  app.get<{ Params: { id: string } }>('/users/:id', async (req, reply) =>
+    sendPage(reply, <UserPage ctx={contextOf(req, reply)} d={await services.userAdmin.get(userId(req.params.id))} />),
+  );
+
+  const show = async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, notice: string) =>
+    sendPage(reply, <UserPage ctx={contextOf(req, reply)} d={await services.userAdmin.get(userId(req.params.id))} notice={notice} />);
+
+  app.post<{ Params: { id: string } }>('/users/:id/deactivate', async (req, reply) => {
+    await services.userAdmin.deactivate(userId(req.params.id), req.operator!.acting);
+    return show(req, reply, 'Deactivated: every login is refused and every session ended.');
+  });
+  app.post<{ Params: { id: string } }>('/users/:id/reactivate', async (req, reply) => {
+    await services.userAdmin.reactivate(userId(req.params.id), req.operator!.acting);
+    return show(req, reply, 'Reactivated.');
+  });
+  app.post<{ Params: { id: string } }>('/users/:id/end-sessions', async (req, reply) => {
+    await services.userAdmin.endSessions(userId(req.params.id), req.operator!.acting);
+    return show(req, reply, 'Every session ended.');
+  });
+  app.post<{ Params: { id: string } }>('/users/:id/reset-password', async (req, reply) => {
+    await services.userAdmin.sendPasswordReset(userId(req.params.id), req.operator!.acting);
+    return show(req, reply, 'A password reset mail is queued.');
+  });
+  app.post<{ Params: { id: string } }>('/users/:id/delete', async (req, reply) => {
+    await services.userAdmin.delete(userId(req.params.id), req.operator!.acting);
+    return reply.redirect('/admin/users', 303);
+  });
+
+  app.get<{ Querystring: SearchParams }>('/widget-users', async (req, reply) => {
+    const { companies, p, search } = await params(req.query);
+    return sendPage(
+      reply,
+      <WidgetUsersPage ctx={contextOf(req, reply)} hits={await services.userAdmin.searchWidgetUsers(search)} companies={companies} p={p} />,
+    );
+  });
+
+  app.get<{ Params: { id: string } }>('/widget-users/:id', async (req, reply) => {
+    if (!/^\d{1,15}$/.test(req.params.id)) throw notFound('WIDGET_USER_NOT_FOUND', 'no such widget user');
+    const { user, rooms } = await services.userAdmin.widgetUser(Number(req.params.id));
+    return sendPage(reply, <WidgetUserPage ctx={contextOf(req, reply)} user={user} rooms={rooms} />);
+  });
+}
