@@ -100,6 +100,8 @@ interface Phase {
   p99: number;
   rssMiB: number;
   errors: number;
+  /** The server's own CPU time per request: holds up on a busy machine where req/s does not. */
+  cpuUs: number;
   ratio?: number;
   ratioTo?: string;
 }
@@ -115,17 +117,26 @@ async function drive(url: string, headers: Record<string, string>, body: Body, c
     duration: seconds,
     requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: body() }) }],
   });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, total: r.requests.total };
+}
+
+/** CPU time (user + system) a process has used, in microseconds, from /proc (USER_HZ 100). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
 }
 
 const phases: Phase[] = [];
-async function phase(key: string, name: string, pid: number, go: () => Promise<{ rps: number; p50: number; p99: number; errors: number }>) {
+async function phase(key: string, name: string, pid: number, go: () => Promise<{ rps: number; p50: number; p99: number; errors: number; total: number }>) {
   if (!run(key)) return undefined;
   const peak = rssPeak(pid);
-  const r = await go();
-  const p: Phase = { key, name, ...r, rssMiB: peak() };
+  const cpu0 = cpuMicros(pid);
+  const { total, ...r } = await go();
+  const p: Phase = { key, name, ...r, rssMiB: peak(), cpuUs: (cpuMicros(pid) - cpu0) / Math.max(1, total) };
   phases.push(p);
-  console.error(`${name}: ${Math.round(p.rps)} req/s, p50 ${p.p50} ms, p99 ${p.p99} ms, RSS ${Math.round(p.rssMiB)} MiB, errors ${p.errors}`);
+  console.error(
+    `${name}: ${Math.round(p.rps)} req/s, p50 ${p.p50} ms, p99 ${p.p99} ms, RSS ${Math.round(p.rssMiB)} MiB, ${Math.round(p.cpuUs)} µs CPU/req, errors ${p.errors}`,
+  );
   return p;
 }
 
@@ -256,7 +267,7 @@ async function main(): Promise<void> {
         encoding: 'utf8',
       });
       const r = JSON.parse(out) as { rate: number };
-      raw = { key: 'argon2', name: `raw argon2id, ${SIGNUP_CONNECTIONS} at a time`, rps: r.rate, p50: NaN, p99: NaN, rssMiB: NaN, errors: 0 };
+      raw = { key: 'argon2', name: `raw argon2id, ${SIGNUP_CONNECTIONS} at a time`, rps: r.rate, p50: NaN, p99: NaN, rssMiB: NaN, errors: 0, cpuUs: NaN };
       phases.push(raw);
       console.error(`${raw.name}: ${r.rate.toFixed(1)}/s`);
     }
@@ -302,11 +313,11 @@ async function main(): Promise<void> {
       `roster bench, ${started.toISOString()}, Node ${process.version}, ${availableParallelism()} cores, load average ${load0.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`,
       `${SECONDS} s per phase, ${CONNECTIONS} connections unless named`,
       '',
-      '| phase | req/s | p50 ms | p99 ms | peak RSS MiB | errors | ratio |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+      '| phase | req/s | p50 ms | p99 ms | peak RSS MiB | server CPU µs/req | errors | ratio |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
       ...phases.map(
         (p) =>
-          `| ${p.name} | ${fmt(p.rps)} | ${fmt(p.p50, 1)} | ${fmt(p.p99, 1)} | ${fmt(p.rssMiB)} | ${p.errors} | ${p.ratio === undefined ? '' : `${p.ratio.toFixed(2)} of ${p.ratioTo}`} |`,
+          `| ${p.name} | ${fmt(p.rps)} | ${fmt(p.p50, 1)} | ${fmt(p.p99, 1)} | ${fmt(p.rssMiB)} | ${fmt(p.cpuUs)} | ${p.errors} | ${p.ratio === undefined ? '' : `${p.ratio.toFixed(2)} of ${p.ratioTo}`} |`,
       ),
     ];
     if (bigReadyMs !== undefined)
