@@ -2,6 +2,7 @@
  * Environment (and CLI flags) -> one typed, validated config. A bad value stops startup with a
  * message that names the variable.
  */
+import { availableParallelism } from 'node:os';
 import { parseSecretKey } from './infra/secret-box.js';
 import { parseDatabaseUrl, redactUrl } from './store/db.js';
 
@@ -17,6 +18,8 @@ export interface Config {
   /** How long a node trusts a credential lookup; also the most a revocation takes to reach it. */
   credentialCacheTtlMs: number;
   dbPoolSize: number;
+  /** Password hashes and verifications run at once (identity/passwords.ts). */
+  passwordHashConcurrency: number;
   dbStatementTimeoutMs: number;
   /** PostgreSQL: the longest wait for a connection (new, or a free one from a full pool). */
   dbConnectTimeoutMs: number;
@@ -325,6 +328,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     logLevel,
     credentialCacheTtlMs: int(env, 'CREDENTIAL_CACHE_TTL_MS', 2000, 0, 60_000),
     dbPoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    passwordHashConcurrency: int(env, 'PASSWORD_HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 256),
     dbStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 600_000),
     dbConnectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
     redisUrl: redisUrl(env),
