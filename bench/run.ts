@@ -204,6 +204,7 @@ async function main(): Promise<void> {
 
   try {
     let roster = await start([MAIN, 'serve'], {}, '/healthz', true);
+    console.error(`roster serve ready in ${Math.round(roster.readyMs)} ms on an empty database`);
     const widgetUrl = () => `http://127.0.0.1:${roster.port}/v1/widget/user`;
     const first = await fetch(widgetUrl(), {
       method: 'POST',
