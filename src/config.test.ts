@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -45,6 +46,12 @@ describe('loadConfig', () => {
     });
     assert.deepEqual(c.credentialLimits, { enabled: false, maxFailuresPerIp: 3, maxFailuresPerCredential: 7, windowSeconds: 60 });
     assert.throws(() => loadConfig({ CREDENTIAL_MAX_FAILURES_PER_IP: '0' }), /CREDENTIAL_MAX_FAILURES_PER_IP/);
+  });
+
+  it('bounds password hashing to one core fewer than the machine has by default, configurably (issue 15)', () => {
+    assert.equal(loadConfig({}).passwordHashConcurrency, Math.max(1, availableParallelism() - 1));
+    assert.equal(loadConfig({ PASSWORD_HASH_CONCURRENCY: '3' }).passwordHashConcurrency, 3);
+    assert.throws(() => loadConfig({ PASSWORD_HASH_CONCURRENCY: '0' }), /PASSWORD_HASH_CONCURRENCY/);
   });
 
   it('lets flags override the environment', () => {

@@ -2,6 +2,7 @@
  * Environment (and CLI flags) -> one typed, validated config. A bad value stops startup with a
  * message that names the variable.
  */
+import { availableParallelism } from 'node:os';
 import { parseSecretKey } from './infra/secret-box.js';
 import { logFormatOf, type LogFormat } from './infra/log-format.js';
 import { parseDatabaseUrl, redactUrl } from './store/db.js';
@@ -22,6 +23,8 @@ export interface Config {
   /** The largest avatar a Chatwoot client may upload, in bytes (AVATAR_MAX_BYTES). */
   avatarMaxBytes: number;
   dbPoolSize: number;
+  /** Password hashes and verifications run at once (identity/passwords.ts). */
+  passwordHashConcurrency: number;
   dbStatementTimeoutMs: number;
   /** PostgreSQL: the longest wait for a connection (new, or a free one from a full pool). */
   dbConnectTimeoutMs: number;
@@ -349,6 +352,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     credentialCacheTtlMs: int(env, 'CREDENTIAL_CACHE_TTL_MS', 2000, 0, 60_000),
     avatarMaxBytes: int(env, 'AVATAR_MAX_BYTES', 5 * 1024 * 1024, 1024, 50 * 1024 * 1024),
     dbPoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    passwordHashConcurrency: int(env, 'PASSWORD_HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 256),
     dbStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 600_000),
     dbConnectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
     redisUrl: redisUrl(env),

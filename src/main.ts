@@ -14,6 +14,7 @@ import { buildServices, type Services } from './services.js';
 import { openSecretBox } from './infra/secret-key.js';
 import { openDb, redactUrl, type Db } from './store/db.js';
 import { migrateOnStart } from './store/migrate.js';
+import { setPasswordHashConcurrency } from './identity/passwords.js';
 
 export interface Running {
   app: FastifyInstance;
@@ -32,6 +33,7 @@ const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
 export async function start(config: Config): Promise<Running> {
   // Before anything opens: a PostgreSQL node without the shared key refuses to start.
   const secrets = openSecretBox(config);
+  setPasswordHashConcurrency(config.passwordHashConcurrency);
   const db = openDb(config.databaseUrl, {
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,

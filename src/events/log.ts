@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import * as events from '../store/events.js';
 import type { Database } from '../store/schema.js';
+import type { SyncTrx } from '../store/sync.js';
 import * as webhooks from '../store/webhooks.js';
 import type { Acting, NewEvent } from './types.js';
 
@@ -26,23 +27,37 @@ function wants(eventTypes: string | null, type: string): boolean {
   }
 }
 
+const eventRow = (acting: Acting, event: NewEvent, now: string) => ({
+  type: event.type,
+  occurred_at: now,
+  company_id: event.companyId,
+  actor_kind: acting.actor.kind,
+  actor_id: acting.actor.id,
+  client_ip: acting.clientIp,
+  request_id: acting.requestId,
+  target_kind: event.target.kind,
+  target_id: String(event.target.id),
+  data: JSON.stringify(event.data),
+});
+
 export async function recordEvent(trx: Kysely<Database>, acting: Acting, event: NewEvent, now: string = new Date().toISOString()): Promise<RecordedEvent> {
-  const { actor } = acting;
-  const id = await events.insertEvent(trx, {
-    type: event.type,
-    occurred_at: now,
-    company_id: event.companyId,
-    actor_kind: actor.kind,
-    actor_id: actor.id,
-    client_ip: acting.clientIp,
-    request_id: acting.requestId,
-    target_kind: event.target.kind,
-    target_id: String(event.target.id),
-    data: JSON.stringify(event.data),
-  });
+  const id = await events.insertEvent(trx, eventRow(acting, event, now));
   if (event.companyId === null) return { id, deliveries: 0 };
   const targets = (await webhooks.webhooksFor(trx, event.companyId)).filter((w) => wants(w.event_types, event.type)).map((w) => w.id);
   await webhooks.insertDeliveries(trx, id, targets, now);
+  if (targets.length > 0) acting.deliveriesQueued?.();
+  return { id, deliveries: targets.length };
+}
+
+/** recordEvent in a synchronous SQLite transaction (store/sync.ts): the same rows. */
+export function recordEventSync(trx: SyncTrx, acting: Acting, event: NewEvent, now: string): RecordedEvent {
+  const id = events.insertEventSync(trx, eventRow(acting, event, now));
+  if (event.companyId === null) return { id, deliveries: 0 };
+  const targets = webhooks
+    .webhooksForSync(trx, event.companyId)
+    .filter((w) => wants(w.event_types, event.type))
+    .map((w) => w.id);
+  webhooks.insertDeliveriesSync(trx, id, targets, now);
   if (targets.length > 0) acting.deliveriesQueued?.();
   return { id, deliveries: targets.length };
 }

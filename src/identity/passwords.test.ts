@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { COMMON_PASSWORD_COUNT, checkPassword, hashPassword, parsePolicy, verifyDummy, verifyPassword } from './passwords.js';
+import {
+  COMMON_PASSWORD_COUNT,
+  checkPassword,
+  hashPassword,
+  parsePolicy,
+  passwordHashLoad,
+  setPasswordHashConcurrency,
+  verifyDummy,
+  verifyPassword,
+} from './passwords.js';
 
 describe('checkPassword', () => {
   it('accepts a long, uncommon password', () => {
@@ -37,5 +46,36 @@ describe('argon2id hashing', () => {
     assert.equal(await verifyPassword(h, 'wrong'), false);
     assert.equal(await verifyPassword('not a hash', 'x'), false);
     assert.equal(await verifyDummy('anything'), false);
+  });
+});
+
+describe('bounded password hashing (PASSWORD_HASH_CONCURRENCY)', () => {
+  it('runs at most the set number of hashes and verifications at once; the rest wait, then all finish', async () => {
+    const before = passwordHashLoad().concurrency;
+    setPasswordHashConcurrency(1);
+    try {
+      const stored = await hashPassword('first-Passphrase-1');
+      const work = [
+        hashPassword('a-Passphrase-1'),
+        hashPassword('b-Passphrase-2'),
+        verifyPassword(stored, 'first-Passphrase-1'),
+        verifyPassword(stored, 'wrong'),
+      ];
+      // p-limit starts a queued task on a microtask: look once the queue has settled.
+      await Promise.resolve();
+      assert.deepEqual(passwordHashLoad(), { running: 1, waiting: 3, concurrency: 1 });
+      const [a, b, ok, wrong] = await Promise.all(work);
+      assert.equal(await verifyPassword(a as string, 'a-Passphrase-1'), true);
+      assert.equal(await verifyPassword(b as string, 'b-Passphrase-2'), true);
+      assert.deepEqual([ok, wrong], [true, false]);
+      assert.deepEqual(passwordHashLoad(), { running: 0, waiting: 0, concurrency: 1 });
+      setPasswordHashConcurrency(2);
+      const two = [hashPassword('c-Passphrase-3'), hashPassword('d-Passphrase-4'), hashPassword('e-Passphrase-5')];
+      await Promise.resolve();
+      assert.deepEqual(passwordHashLoad(), { running: 2, waiting: 1, concurrency: 2 });
+      await Promise.all(two);
+    } finally {
+      setPasswordHashConcurrency(before);
+    }
   });
 });

@@ -7,6 +7,8 @@
  */
 import { hash } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
 import { needsRehash, ROSTER_ARGON2, verifyPassword as verifyStoredHash } from './password-hashes.js';
 
 export { needsRehash };
@@ -72,8 +74,28 @@ export function parsePolicy(json: string | null): PasswordPolicy {
   }
 }
 
+/**
+ * How many password hashes and verifications this process runs at once: one core fewer than the
+ * machine has (at least one), so that a flood of sign-ups or logins cannot take every core from the
+ * event loop that serves every other request (issue 15). The rest wait their turn, in order.
+ * PASSWORD_HASH_CONCURRENCY sets it (main.ts).
+ */
+export const DEFAULT_PASSWORD_HASH_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+const hashing = pLimit(DEFAULT_PASSWORD_HASH_CONCURRENCY);
+
+export function setPasswordHashConcurrency(n: number): void {
+  hashing.concurrency = n;
+}
+
+/** Hashes and verifications running now, and waiting for a turn. */
+export const passwordHashLoad = (): { running: number; waiting: number; concurrency: number } => ({
+  running: hashing.activeCount,
+  waiting: hashing.pendingCount,
+  concurrency: hashing.concurrency,
+});
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ROSTER_ARGON2);
+  return hashing(() => hash(password, ROSTER_ARGON2));
 }
 
 let verifications = 0;
@@ -88,7 +110,7 @@ export const passwordVerifications = (): number => verifications;
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
   verifications++;
   try {
-    return await verifyStoredHash(storedHash, password);
+    return await hashing(() => verifyStoredHash(storedHash, password));
   } catch {
     // verifyStoredHash rejects only with HashFormatError.
     return false;

@@ -6,7 +6,8 @@
 import type { Db } from '../store/db.js';
 import * as store from '../store/widget-users.js';
 import { inTransaction } from '../store/transaction.js';
-import { recordEvent, recordEvents } from '../events/log.js';
+import { recordEvent, recordEventSync, recordEvents } from '../events/log.js';
+import { inSyncTransaction } from '../store/sync.js';
 import type { Acting, NewEvent } from '../events/types.js';
 import type { WidgetUserRecord } from '../store/widget-users.js';
 import { nowIso } from '../infra/clock.js';
@@ -73,61 +74,66 @@ export class WidgetUserService {
     check(input);
     const botId = principal.botId;
     if (botId === null) throw new Error('widget principal without a bot');
+    const db = this.db.kysely;
 
-    const existing = await store.findWidgetUser(this.db.kysely, botId, input.id);
+    // On SQLite the lookup, and below the whole create, run in one synchronous step each
+    // (store/sync.ts): no other request's statements wait behind this one's round trips.
+    // Elsewhere (PostgreSQL) the same statements run on Kysely's async path.
+    const found = inSyncTransaction(db, (trx) => store.findWidgetUserSync(trx, botId, input.id));
+    const existing = found ? found.value : await store.findWidgetUser(db, botId, input.id);
     if (existing) return { user: await this.refresh(principal.acting, existing, input), created: false };
 
     const now = nowIso();
-    const groupId = newUuid();
-    const names = roomNames(input.names);
-    const rooms: store.NewRoom[] = [
-      { oid: newObjectId(), id: personalRoomId(botId, input.id), kind: 'personal', name: names.personal, lastMessageAt: now, createdAt: now, updatedAt: now },
-      { oid: newObjectId(), id: groupRoomId(botId, groupId), kind: 'group', name: names.group, lastMessageAt: now, createdAt: now, updatedAt: now },
-    ];
+    const { user: row, rooms } = newWidgetUserRows({ botId, companyId: principal.companyId }, input, now);
+    // What was just written, as findWidgetUser would read it back (no second query).
+    const record = (id: number): WidgetUserRecord => ({
+      id,
+      botId,
+      companyId: row.company_id,
+      referenceId: row.reference_id,
+      names: row.names,
+      legalId: row.legal_id ?? null,
+      socketId: row.socket_id,
+      providerId: row.provider_id,
+      groupId: row.group_id,
+      createdAt: now,
+      updatedAt: now,
+      rooms: { personal: rooms[0]!, group: rooms[1]! },
+    });
+    const event = (user: WidgetUserRecord): NewEvent => ({
+      type: 'widget_user.created',
+      companyId: principal.companyId,
+      target: { kind: 'widget_user', id: input.id },
+      data: this.view(user),
+    });
     // The user, both rooms, their four memberships and the event in one transaction; the unique
     // index on (bot, reference id) decides a race, and the loser writes nothing.
-    const created = await inTransaction(this.db.kysely, async (trx) => {
-      const row = {
-        bot_id: botId,
-        company_id: principal.companyId,
-        reference_id: input.id,
-        names: input.names,
-        legal_id: input.legalId ?? null,
-        socket_id: newUuid(),
-        provider_id: newUuid(),
-        group_id: groupId,
-        created_at: now,
-        updated_at: now,
-      };
-      const id = await store.insertWidgetUser(trx, row);
-      if (id === undefined) return undefined;
-      await store.insertRooms(trx, { id, botId, referenceId: input.id }, rooms);
-      // What was just written, as findWidgetUser would read it back (no second query).
-      const user: WidgetUserRecord = {
-        id,
-        botId,
-        companyId: row.company_id,
-        referenceId: row.reference_id,
-        names: row.names,
-        legalId: row.legal_id,
-        socketId: row.socket_id,
-        providerId: row.provider_id,
-        groupId,
-        createdAt: now,
-        updatedAt: now,
-        rooms: { personal: rooms[0]!, group: rooms[1]! },
-      };
-      await recordEvent(
-        trx,
-        principal.acting,
-        { type: 'widget_user.created', companyId: principal.companyId, target: { kind: 'widget_user', id: input.id }, data: this.view(user) },
-        now,
-      );
-      return user;
-    });
+    const owner = (id: number) => ({ id, botId, referenceId: input.id });
+    const createdSync = inSyncTransaction(
+      db,
+      (trx) => {
+        const id = store.insertWidgetUserSync(trx, row);
+        if (id === undefined) return undefined;
+        store.insertRoomsSync(trx, owner(id), rooms);
+        const user = record(id);
+        recordEventSync(trx, principal.acting, event(user), now);
+        return user;
+      },
+      { immediate: true },
+    );
+    const created = createdSync
+      ? createdSync.value
+      : await inTransaction(db, async (trx) => {
+          const id = await store.insertWidgetUser(trx, row);
+          if (id === undefined) return undefined;
+          await store.insertRooms(trx, owner(id), rooms);
+          const user = record(id);
+          await recordEvent(trx, principal.acting, event(user), now);
+          return user;
+        });
     if (created) return { user: created, created: true };
     // Lost the race: another request created this user first. Its rows stand; apply our profile.
-    const user = await store.findWidgetUser(this.db.kysely, botId, input.id);
+    const user = await store.findWidgetUser(db, botId, input.id);
     if (!user) throw new Error('widget user vanished after get-or-create');
     return { user: await this.refresh(principal.acting, user, input), created: false };
   }

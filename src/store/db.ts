@@ -9,6 +9,7 @@ import { Kysely, sql, PostgresDialect, SqliteDialect, type Dialect } from 'kysel
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { translatingDialect } from './translate.js';
+import { enableSyncTransactions } from './sync.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -88,7 +89,10 @@ function openSqlite(path: string, options: DbOptions): Db {
   // exec, not pragma(): pragma() prepares a throwaway Statement (see pinnedStatements).
   const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   raw.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyTimeout}; PRAGMA foreign_keys = ON;`);
-  const db = new Kysely<Database>({ dialect: translatingDialect(wrap(options, new SqliteDialect({ database: pinnedStatements(raw) }))) });
+  const statements = pinnedStatements(raw);
+  const db = new Kysely<Database>({ dialect: translatingDialect(wrap(options, new SqliteDialect({ database: statements }))) });
+  // A statement hook (tests) sees every statement only on Kysely's path: no synchronous one then.
+  if (options.wrapDialect === undefined) enableSyncTransactions(db, { raw, prepare: statements.prepare });
   return {
     kind: 'sqlite',
     kysely: db,

@@ -2,9 +2,17 @@
 import type { Kysely } from 'kysely';
 import { chunks } from './import-batches.js';
 import type { Database, EventRow, NewEventRow } from './schema.js';
+import type { SyncTrx } from './sync.js';
 
 export async function insertEvent(db: Kysely<Database>, event: Omit<NewEventRow, 'id'>): Promise<number> {
   const row = await db.insertInto('events').values(event).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** insertEvent in a synchronous SQLite transaction (sync.ts). */
+export function insertEventSync(trx: SyncTrx, event: Omit<NewEventRow, 'id'>): number {
+  const row = trx.all(trx.kysely.insertInto('events').values(event).returning('id'))[0];
+  if (row === undefined) throw new Error('insert into events returned no id');
   return row.id;
 }
 

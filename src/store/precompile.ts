@@ -6,12 +6,19 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
+/** A precompiled query: run it (async, on any executor), or get the statement to run it elsewhere (sync.ts). */
+export interface Precompiled<K extends string, R> {
+  (db: Kysely<Database>, values: Record<K, unknown>): Promise<R[]>;
+  /** The compiled statement with these values bound, for `db`'s dialect. */
+  query(db: Kysely<Database>, values: Record<K, unknown>): CompiledQuery<R>;
+}
+
 export function precompile<K extends string, R>(
   names: readonly K[],
   build: (db: Kysely<Database>, placeholders: Record<K, string>) => Compilable<R>,
-): (db: Kysely<Database>, values: Record<K, unknown>) => Promise<R[]> {
+): Precompiled<K, R> {
   const compiled = new WeakMap<Kysely<Database>, { sql: string; order: K[] }>();
-  return async (db, values) => {
+  const query = (db: Kysely<Database>, values: Record<K, unknown>): CompiledQuery<R> => {
     let c = compiled.get(db);
     if (!c) {
       const placeholders = Object.fromEntries(names.map((n, i) => [n, `\u0000placeholder:${i}`])) as Record<K, string>;
@@ -24,12 +31,11 @@ export function precompile<K extends string, R>(
       c = { sql: q.sql, order };
       compiled.set(db, c);
     }
-    const result = await db.executeQuery<R>(
-      CompiledQuery.raw(
-        c.sql,
-        c.order.map((k) => values[k]),
-      ),
+    return CompiledQuery.raw(
+      c.sql,
+      c.order.map((k) => values[k]),
     );
-    return result.rows;
   };
+  const run = async (db: Kysely<Database>, values: Record<K, unknown>): Promise<R[]> => (await db.executeQuery<R>(query(db, values))).rows;
+  return Object.assign(run, { query });
 }

@@ -2,29 +2,44 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookDeliveryStatus, WebhookRow } from './schema.js';
 import { forNoKeyUpdate } from './transaction.js';
+import type { SyncTrx } from './sync.js';
 
 /** The company's endpoints that want events of `type` (event_types null: every type). */
 export async function webhooksFor(db: Kysely<Database>, companyId: number): Promise<Array<Pick<WebhookRow, 'id' | 'event_types'>>> {
-  return db.selectFrom('webhooks').select(['id', 'event_types']).where('company_id', '=', companyId).execute();
+  return webhooksForQuery(db, companyId).execute();
 }
+
+/** webhooksFor in a synchronous SQLite transaction (sync.ts). */
+export function webhooksForSync(trx: SyncTrx, companyId: number): Array<Pick<WebhookRow, 'id' | 'event_types'>> {
+  return trx.all(webhooksForQuery(trx.kysely, companyId));
+}
+
+const webhooksForQuery = (db: Kysely<Database>, companyId: number) =>
+  db.selectFrom('webhooks').select(['id', 'event_types']).where('company_id', '=', companyId);
 
 export async function insertDeliveries(db: Kysely<Database>, eventId: number, webhookIds: string[], now: string): Promise<void> {
   if (webhookIds.length === 0) return;
-  await db
-    .insertInto('webhook_deliveries')
-    .values(
-      webhookIds.map((webhook_id) => ({
-        webhook_id,
-        event_id: eventId,
-        status: 'pending' as const,
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-        updated_at: now,
-      })),
-    )
-    .execute();
+  await insertDeliveriesQuery(db, eventId, webhookIds, now).execute();
 }
+
+/** insertDeliveries in a synchronous SQLite transaction (sync.ts). */
+export function insertDeliveriesSync(trx: SyncTrx, eventId: number, webhookIds: string[], now: string): void {
+  if (webhookIds.length === 0) return;
+  trx.all(insertDeliveriesQuery(trx.kysely, eventId, webhookIds, now));
+}
+
+const insertDeliveriesQuery = (db: Kysely<Database>, eventId: number, webhookIds: string[], now: string) =>
+  db.insertInto('webhook_deliveries').values(
+    webhookIds.map((webhook_id) => ({
+      webhook_id,
+      event_id: eventId,
+      status: 'pending' as const,
+      attempts: 0,
+      next_attempt_at: now,
+      created_at: now,
+      updated_at: now,
+    })),
+  );
 
 export async function insertWebhook(db: Kysely<Database>, w: WebhookRow): Promise<void> {
   await db.insertInto('webhooks').values(w).execute();

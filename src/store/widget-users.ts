@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { precompile } from './precompile.js';
+import type { SyncTrx } from './sync.js';
 import type { Database, NewWidgetUser, RoomKind } from './schema.js';
 
 export interface WidgetUserRecord {
@@ -57,7 +58,15 @@ const selectWidgetUser = precompile(['botId', 'referenceId'], (db, p) =>
 );
 
 export async function findWidgetUser(db: Kysely<Database>, botId: string, referenceId: string): Promise<WidgetUserRecord | undefined> {
-  const rows = await selectWidgetUser(db, { botId, referenceId });
+  return toRecord(botId, referenceId, await selectWidgetUser(db, { botId, referenceId }));
+}
+
+/** findWidgetUser in a synchronous SQLite transaction (sync.ts). */
+export function findWidgetUserSync(trx: SyncTrx, botId: string, referenceId: string): WidgetUserRecord | undefined {
+  return toRecord(botId, referenceId, trx.all(selectWidgetUser.query(trx.kysely, { botId, referenceId })));
+}
+
+function toRecord(botId: string, referenceId: string, rows: Awaited<ReturnType<typeof selectWidgetUser>>): WidgetUserRecord | undefined {
   const first = rows[0];
   if (!first) return undefined;
   const rooms = {} as Record<RoomKind, RoomRecord>;
@@ -94,43 +103,58 @@ export async function findWidgetUser(db: Kysely<Database>, botId: string, refere
  * decides, race-free): the new row's id, or undefined when another request created it first.
  */
 export async function insertWidgetUser(db: Kysely<Database>, user: Omit<NewWidgetUser, 'id'>): Promise<number | undefined> {
-  const inserted = await db
-    .insertInto('widget_users')
-    .values(user)
-    .onConflict((oc) => oc.columns(['bot_id', 'reference_id']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const inserted = await insertWidgetUserQuery(db, user).executeTakeFirst();
   return inserted?.id;
 }
 
-/** Inserts a widget user's rooms, each with two members: the user and the bot. */
-export async function insertRooms(db: Kysely<Database>, owner: { id: number; botId: string; referenceId: string }, rooms: NewRoom[]): Promise<void> {
-  await db
-    .insertInto('rooms')
-    .values(
-      rooms.map((r) => ({
-        oid: r.oid,
-        id: r.id,
-        kind: r.kind,
-        bot_id: owner.botId,
-        widget_user_id: owner.id,
-        name: r.name,
-        last_message_at: r.lastMessageAt,
-        created_at: r.createdAt,
-        updated_at: r.updatedAt,
-      })),
-    )
-    .execute();
-  await db
-    .insertInto('room_members')
-    .values(
-      rooms.flatMap((r) => [
-        { room_oid: r.oid, member_id: owner.referenceId, member_type: 'user' as const, created_at: r.createdAt },
-        { room_oid: r.oid, member_id: owner.botId, member_type: 'bot' as const, created_at: r.createdAt },
-      ]),
-    )
-    .execute();
+/** insertWidgetUser in a synchronous SQLite transaction (sync.ts). */
+export function insertWidgetUserSync(trx: SyncTrx, user: Omit<NewWidgetUser, 'id'>): number | undefined {
+  return trx.all(insertWidgetUserQuery(trx.kysely, user))[0]?.id;
 }
+
+const insertWidgetUserQuery = (db: Kysely<Database>, user: Omit<NewWidgetUser, 'id'>) =>
+  db
+    .insertInto('widget_users')
+    .values(user)
+    .onConflict((oc) => oc.columns(['bot_id', 'reference_id']).doNothing())
+    .returning('id');
+
+type RoomOwner = { id: number; botId: string; referenceId: string };
+
+/** Inserts a widget user's rooms, each with two members: the user and the bot. */
+export async function insertRooms(db: Kysely<Database>, owner: RoomOwner, rooms: NewRoom[]): Promise<void> {
+  await insertRoomsQuery(db, owner, rooms).execute();
+  await insertMembersQuery(db, owner, rooms).execute();
+}
+
+/** insertRooms in a synchronous SQLite transaction (sync.ts). */
+export function insertRoomsSync(trx: SyncTrx, owner: RoomOwner, rooms: NewRoom[]): void {
+  trx.all(insertRoomsQuery(trx.kysely, owner, rooms));
+  trx.all(insertMembersQuery(trx.kysely, owner, rooms));
+}
+
+const insertRoomsQuery = (db: Kysely<Database>, owner: RoomOwner, rooms: NewRoom[]) =>
+  db.insertInto('rooms').values(
+    rooms.map((r) => ({
+      oid: r.oid,
+      id: r.id,
+      kind: r.kind,
+      bot_id: owner.botId,
+      widget_user_id: owner.id,
+      name: r.name,
+      last_message_at: r.lastMessageAt,
+      created_at: r.createdAt,
+      updated_at: r.updatedAt,
+    })),
+  );
+
+const insertMembersQuery = (db: Kysely<Database>, owner: RoomOwner, rooms: NewRoom[]) =>
+  db.insertInto('room_members').values(
+    rooms.flatMap((r) => [
+      { room_oid: r.oid, member_id: owner.referenceId, member_type: 'user' as const, created_at: r.createdAt },
+      { room_oid: r.oid, member_id: owner.botId, member_type: 'bot' as const, created_at: r.createdAt },
+    ]),
+  );
 
 export async function updateWidgetUser(db: Kysely<Database>, id: number, profile: { names: string; legalId: string | null; now: string }): Promise<void> {
   await db.updateTable('widget_users').set({ names: profile.names, legal_id: profile.legalId, updated_at: profile.now }).where('id', '=', id).execute();

@@ -1,0 +1,355 @@
+/**
+ * Every hot path of roster against what this machine can do, in one run (issue 15). Servers run
+ * as child processes; autocannon drives them from this process over loopback; every phase is
+ * bounded in time. Prints one table (req/s, p50, p99, the server's peak RSS during the phase, the
+ * ratio to the phase's reference) and the targets, met or not.
+ *
+ *   npm run bench          (BENCH_SECONDS=10, 1,000,000-user phase included)
+ *   npm run bench:quick    (BENCH_SECONDS=3, no 1,000,000-user phase)
+ *
+ * Knobs: BENCH_SECONDS, BENCH_CONNECTIONS (50), BENCH_SIGNUP_CONNECTIONS (16), BENCH_USERS (10000),
+ * BENCH_BIG_USERS (1000000; 0 skips), BENCH_ONLY (comma list of phase keys), BENCH_PROF=<dir>
+ * (CPU profile of roster), BENCH_JSON=<file> (the rows as JSON), LOG_LEVEL (info: access logs on,
+ * to /dev/null, as in production). The PostgreSQL comparison is bench/widget-postgres.ts (`npm run bench:pg`).
+ */
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SIGNUP_CONNECTIONS = Number(process.env.BENCH_SIGNUP_CONNECTIONS ?? 16);
+const USERS = Number(process.env.BENCH_USERS ?? 10_000);
+const BIG_USERS = Number(process.env.BENCH_BIG_USERS ?? 1_000_000);
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'roster.js');
+const HERE = import.meta.dirname;
+const run = (key: string) => ONLY === undefined || ONLY.includes(key);
+
+const ECHO = `
+const http = require('node:http');
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const out = JSON.stringify({ message: ['ok'], status: 1, data: raw ? JSON.parse(raw) : null });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) });
+    res.end(out);
+  });
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+async function waitFor(child: ChildProcess, url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`server at ${url} did not start`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** Resident memory of a process in MiB, from /proc. */
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Samples a process's RSS every 50 ms until stopped; the peak. */
+function rssPeak(pid: number): () => number {
+  let peak = rssMiB(pid);
+  const t = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssMiB(pid));
+    } catch {
+      /* exited */
+    }
+  }, 50);
+  return () => {
+    clearInterval(t);
+    return peak;
+  };
+}
+
+interface Phase {
+  key: string;
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  rssMiB: number;
+  errors: number;
+  /** The server's own CPU time per request: holds up on a busy machine where req/s does not. */
+  cpuUs: number;
+  ratio?: number;
+  ratioTo?: string;
+}
+
+type Body = () => string;
+
+async function drive(url: string, headers: Record<string, string>, body: Body, connections: number, seconds = SECONDS) {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    connections,
+    duration: seconds,
+    requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: body() }) }],
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, total: r.requests.total };
+}
+
+/** CPU time (user + system) a process has used, in microseconds, from /proc (USER_HZ 100). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+}
+
+const phases: Phase[] = [];
+async function phase(key: string, name: string, pid: number, go: () => Promise<{ rps: number; p50: number; p99: number; errors: number; total: number }>) {
+  if (!run(key)) return undefined;
+  const peak = rssPeak(pid);
+  const cpu0 = cpuMicros(pid);
+  const { total, ...r } = await go();
+  const p: Phase = { key, name, ...r, rssMiB: peak(), cpuUs: (cpuMicros(pid) - cpu0) / Math.max(1, total) };
+  phases.push(p);
+  console.error(
+    `${name}: ${Math.round(p.rps)} req/s, p50 ${p.p50} ms, p99 ${p.p99} ms, RSS ${Math.round(p.rssMiB)} MiB, ${Math.round(p.cpuUs)} µs CPU/req, errors ${p.errors}`,
+  );
+  return p;
+}
+
+/** Copies the template user (with its rooms and their members) `count` times, in one transaction. */
+function seed(dbFile: string, templateRef: string, from: number, count: number): void {
+  const db = new Database(dbFile);
+  db.pragma('busy_timeout = 30000');
+  const t = db.prepare<[string], { id: number }>('select id from widget_users where reference_id = ?').get(templateRef)!;
+  const first = (db.prepare('select max(id) as m from widget_users').get() as { m: number }).m;
+  db.transaction(() => {
+    db.prepare(
+      `with recursive n(i) as (select cast(? as integer) union all select i + 1 from n where i < ?)
+       insert into widget_users (bot_id, company_id, reference_id, names, legal_id, socket_id, provider_id, group_id, created_at, updated_at)
+       select t.bot_id, t.company_id, 'seed-' || n.i, 'Seeded User ' || n.i, t.legal_id, lower(hex(randomblob(16))),
+              lower(hex(randomblob(16))), lower(hex(randomblob(16))), t.created_at, t.updated_at
+       from n, (select * from widget_users where id = ?) as t`,
+    ).run(from, from + count - 1, t.id);
+    db.prepare(
+      `insert into rooms (oid, id, kind, bot_id, widget_user_id, name, last_message_at, created_at, updated_at)
+       select lower(hex(randomblob(12))), 'G:' || bot_id || ':' || reference_id, 'personal', bot_id, id, names, created_at, created_at, created_at
+       from widget_users where id > ?
+       union all
+       select lower(hex(randomblob(12))), 'GR:' || bot_id || ':' || group_id, 'group', bot_id, id, names || ' (group)', created_at, created_at, created_at
+       from widget_users where id > ?`,
+    ).run(first, first);
+    db.prepare(
+      `insert into room_members (room_oid, member_id, member_type, created_at)
+       select r.oid, u.reference_id, 'user', r.created_at from rooms r join widget_users u on u.id = r.widget_user_id where u.id > ?
+       union all
+       select r.oid, r.bot_id, 'bot', r.created_at from rooms r where r.widget_user_id > ?`,
+    ).run(first, first);
+  })();
+  db.close();
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const load0 = loadavg()[0]!;
+  const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
+  const dbFile = join(dir, 'bench.db');
+  const env = { ...process.env, DATABASE_URL: `sqlite:${dbFile}`, SEED_DEMO: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+  const cli = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [MAIN, ...args, '--json'], { env, encoding: 'utf8' })) as Record<string, string>;
+  execFileSync(process.execPath, [MAIN, 'migrate'], { env, stdio: 'ignore' });
+  cli('company', 'create', '--code', 'bench', '--name', 'Bench');
+  const client = cli('client', 'create', '--company', 'bench');
+  const token = cli('token', 'create', '--company', 'bench');
+  const basic = { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` };
+  const bearer = { authorization: `Bearer ${token.token}` };
+
+  const children: ChildProcess[] = [];
+  const start = async (args: string[], extraEnv: Record<string, string>, health: string, prof = false) => {
+    const port = await freePort();
+    const profArgs = prof && process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [...profArgs, ...args], { env: { ...env, ...extraEnv, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(child);
+    await waitFor(child, `http://127.0.0.1:${port}${health}`);
+    return { child, pid: child.pid!, port, readyMs: performance.now() - t0 };
+  };
+  const stop = async (child: ChildProcess) => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGINT');
+    await once(child, 'exit');
+  };
+
+  try {
+    let roster = await start([MAIN, 'serve'], {}, '/healthz', true);
+    console.error(`roster serve ready in ${Math.round(roster.readyMs)} ms on an empty database`);
+    const widgetUrl = () => `http://127.0.0.1:${roster.port}/v1/widget/user`;
+    const first = await fetch(widgetUrl(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...basic },
+      body: JSON.stringify({ user: { id: 'template', names: 'Template User', legalId: '1223334444' } }),
+    });
+    const sample = (await first.json()) as { data: { User: { botId: string }; Room: { bot: { name: string }; company: { id: number; name: string } } } };
+    if (first.status !== 200) throw new Error(`roster answered ${first.status}: ${JSON.stringify(sample)}`);
+    const t0 = performance.now();
+    seed(dbFile, 'template', 1, USERS);
+    console.error(`seeded ${USERS} widget users in ${Math.round(performance.now() - t0)} ms`);
+
+    let i = 0;
+    const returning: Body = () => {
+      const n = (i++ % USERS) + 1;
+      return `{"user":{"id":"seed-${n}","names":"Seeded User ${n}"}}`;
+    };
+    const runId = Date.now().toString(36);
+    const fresh: Body = () => `{"user":{"id":"new-${runId}-${i++}","names":"New User","legalId":"1223334444"}}`;
+    const signup: Body = () => `{"name":"Juan","lastName":"Pérez","email":"u${runId}-${i++}@bench.test","password":"Secure-Passphrase-123!","company":"bench"}`;
+
+    // Warm-up: JIT and statement caches of every server, not measured.
+    const echo = await start(['-e', ECHO], {}, '/');
+    const reference = await start(
+      [join(HERE, 'reference-server.js')],
+      {
+        DB: dbFile,
+        CLIENT_ID: client.clientId!,
+        SECRET_SHA256: createHash('sha256').update(client.clientSecret!).digest('hex'),
+        BOT_ID: sample.data.User.botId,
+        BOT_NAME: sample.data.Room.bot.name,
+        COMPANY_ID: String(sample.data.Room.company.id),
+        COMPANY_NAME: sample.data.Room.company.name,
+      },
+      '/',
+    );
+    const echoUrl = `http://127.0.0.1:${echo.port}/`;
+    const refUrl = `http://127.0.0.1:${reference.port}/`;
+    const check = await fetch(refUrl, { method: 'POST', headers: basic, body: returning() });
+    if (check.status !== 200) throw new Error(`reference server answered ${check.status}: ${await check.text()}`);
+    await drive(echoUrl, {}, returning, 10, 1);
+    await drive(refUrl, basic, returning, 10, 1);
+    await drive(widgetUrl(), basic, returning, 10, 2);
+
+    const echoP = await phase('echo', 'bare node:http echo', echo.pid, () => drive(echoUrl, {}, returning, CONNECTIONS));
+    const ref = await phase('reference', 'reference widget server', reference.pid, () => drive(refUrl, basic, returning, CONNECTIONS));
+    await stop(echo.child);
+    await stop(reference.child);
+    const ret = await phase('returning', `roster widget, returning user (${USERS.toLocaleString('en')} users)`, roster.pid, () =>
+      drive(widgetUrl(), basic, returning, CONNECTIONS),
+    );
+    if (ret && ref) Object.assign(ret, { ratio: ret.rps / ref.rps, ratioTo: 'reference' });
+    if (echoP && ref) Object.assign(ref, { ratio: ref.rps / echoP.rps, ratioTo: 'echo' });
+    const neu = await phase('new', 'roster widget, new user', roster.pid, () => drive(widgetUrl(), basic, fresh, CONNECTIONS));
+    if (neu && ret) Object.assign(neu, { ratio: neu.rps / ret.rps, ratioTo: 'returning' });
+
+    let raw: Phase | undefined;
+    if (run('argon2')) {
+      const out = execFileSync(process.execPath, [join(HERE, 'argon2-raw.js')], {
+        env: { ...process.env, SECONDS: String(SECONDS), CONCURRENCY: String(SIGNUP_CONNECTIONS) },
+        encoding: 'utf8',
+      });
+      const r = JSON.parse(out) as { rate: number };
+      raw = { key: 'argon2', name: `raw argon2id, ${SIGNUP_CONNECTIONS} at a time`, rps: r.rate, p50: NaN, p99: NaN, rssMiB: NaN, errors: 0, cpuUs: NaN };
+      phases.push(raw);
+      console.error(`${raw.name}: ${r.rate.toFixed(1)}/s`);
+    }
+    const sign = await phase('signup', `roster Plazbot sign-up, ${SIGNUP_CONNECTIONS} connections`, roster.pid, () =>
+      drive(`http://127.0.0.1:${roster.port}/api/user`, bearer, signup, SIGNUP_CONNECTIONS),
+    );
+    if (sign && raw) Object.assign(sign, { ratio: sign.rps / raw.rps, ratioTo: 'raw argon2id' });
+
+    const idle = await phase('idle', 'roster widget, 10 connections, idle', roster.pid, () => drive(widgetUrl(), basic, returning, 10));
+    const busy = await phase('flood', 'roster widget, 10 connections, during a sign-up flood', roster.pid, async () => {
+      const flood = drive(`http://127.0.0.1:${roster.port}/api/user`, bearer, signup, SIGNUP_CONNECTIONS, SECONDS + 1);
+      await new Promise((r) => setTimeout(r, 500));
+      const w = await drive(widgetUrl(), basic, returning, 10);
+      await flood;
+      return w;
+    });
+    if (busy && idle) Object.assign(busy, { ratio: busy.rps / idle.rps, ratioTo: 'idle' });
+
+    let bigReadyMs: number | undefined;
+    if (BIG_USERS > USERS && run('big')) {
+      await stop(roster.child);
+      const s0 = performance.now();
+      seed(dbFile, 'template', USERS + 1, BIG_USERS - USERS);
+      console.error(`seeded up to ${BIG_USERS} widget users in ${Math.round((performance.now() - s0) / 1000)} s`);
+      roster = await start([MAIN, 'serve'], {}, '/healthz');
+      bigReadyMs = roster.readyMs;
+      console.error(`roster serve ready in ${Math.round(bigReadyMs)} ms on ${BIG_USERS} widget users`);
+      let j = 0;
+      const spread: Body = () => {
+        // A multiplicative walk over all users, so that the lookups touch the whole index.
+        const n = ((j++ * 7919) % BIG_USERS) + 1;
+        return `{"user":{"id":"seed-${n}","names":"Seeded User ${n}"}}`;
+      };
+      await drive(widgetUrl(), basic, spread, 10, 2);
+      const big = await phase('big', `roster widget, returning user (${BIG_USERS.toLocaleString('en')} users)`, roster.pid, () =>
+        drive(widgetUrl(), basic, spread, CONNECTIONS),
+      );
+      if (big && ret) Object.assign(big, { ratio: big.p50 / ret.p50, ratioTo: `p50 / p50 at ${USERS}` });
+    }
+
+    const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }) : '');
+    const lines = [
+      `roster bench, ${started.toISOString()}, Node ${process.version}, ${availableParallelism()} cores, load average ${load0.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`,
+      `${SECONDS} s per phase, ${CONNECTIONS} connections unless named`,
+      '',
+      '| phase | req/s | p50 ms | p99 ms | peak RSS MiB | server CPU µs/req | errors | ratio |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      ...phases.map(
+        (p) =>
+          `| ${p.name} | ${fmt(p.rps)} | ${fmt(p.p50, 1)} | ${fmt(p.p99, 1)} | ${fmt(p.rssMiB)} | ${fmt(p.cpuUs)} | ${p.errors} | ${p.ratio === undefined ? '' : `${p.ratio.toFixed(2)} of ${p.ratioTo}`} |`,
+      ),
+    ];
+    if (bigReadyMs !== undefined)
+      lines.push('', `roster serve ready (process start to /healthz) on ${BIG_USERS.toLocaleString('en')} widget users: ${Math.round(bigReadyMs)} ms`);
+    const target = (name: string, ok: boolean | undefined) => (ok === undefined ? '' : `- ${ok ? 'met' : 'NOT met'}: ${name}`);
+    const big = phases.find((p) => p.key === 'big');
+    const maxRss = Math.max(...phases.map((p) => p.rssMiB).filter(Number.isFinite));
+    lines.push(
+      '',
+      ...[
+        target('returning >= 0.9 of reference', ret?.ratio === undefined ? undefined : ret.ratio >= 0.9),
+        target('returning p99 <= 10 ms', ret && ret.p99 <= 10),
+        target('new user >= 0.5 of returning', neu?.ratio === undefined ? undefined : neu.ratio >= 0.5),
+        target('sign-up >= 0.9 of raw argon2id', sign?.ratio === undefined ? undefined : sign.ratio >= 0.9),
+        target('widget during sign-ups >= 0.5 of idle req/s', busy?.ratio === undefined ? undefined : busy.ratio >= 0.5),
+        target('widget during sign-ups p99 <= 2x idle', busy && idle ? busy.p99 <= 2 * idle.p99 : undefined),
+        target('1M users p50 <= 1.25x the p50 at 10,000', big?.ratio === undefined ? undefined : big.ratio <= 1.25),
+        target('peak RSS <= 200 MiB in every phase', phases.length ? maxRss <= 200 : undefined),
+        target('serve ready < 1 s on 1M users', bigReadyMs === undefined ? undefined : bigReadyMs < 1000),
+      ].filter(Boolean),
+    );
+    console.log(lines.join('\n'));
+    if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ started, phases, bigReadyMs }, null, 2));
+  } finally {
+    await Promise.all(children.map(stop));
+    if (process.env.BENCH_KEEP) console.error(dir);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
