@@ -81,7 +81,9 @@ describe('PostgreSQL going away under running nodes', { skip: SKIP_POSTGRES }, (
   }
 
   it('serves through the proxy', async () => {
-    await assertServing('at first:');
+    // Warm first (pools fill, statements are prepared): on a loaded machine the first burst can
+    // pass the 1 s statement timeout before any connection was ever cut.
+    await recovers('at first');
   });
 
   it('answers 503 in Jelou’s format while connections are cut and refused; /readyz not ready, /healthz up', async () => {
