@@ -144,7 +144,7 @@ export async function buildApp({
   const { auth } = services;
   const guard = new CredentialGuard(counters, config.credentialLimits, (fields, msg) => app.log.warn(fields, msg));
   // Security headers on every answer (helmet, set for an API).
-  await useSecurityHeaders(app, config.publicUrl);
+  useSecurityHeaders(app, config.publicUrl);
   await registerOpenApi(app, config.publicUrl);
   await registerOpenApiRoute(app);
   await registerApiReference(app);
