@@ -7,7 +7,7 @@ import type { Db } from '../store/db.js';
 import * as store from '../store/widget-users.js';
 import { inTransaction } from '../store/transaction.js';
 import { recordEvent, recordEventSync, recordEvents } from '../events/log.js';
-import { inSyncTransaction } from '../store/sync.js';
+import { inSyncTransaction, readSync } from '../store/sync.js';
 import type { Acting, NewEvent } from '../events/types.js';
 import type { WidgetUserRecord } from '../store/widget-users.js';
 import { nowIso } from '../infra/clock.js';
@@ -76,10 +76,11 @@ export class WidgetUserService {
     if (botId === null) throw new Error('widget principal without a bot');
     const db = this.db.kysely;
 
-    // On SQLite the lookup, and below the whole create, run in one synchronous step each
-    // (store/sync.ts): no other request's statements wait behind this one's round trips.
+    // On SQLite the lookup (one statement, no transaction around it), and below the whole create,
+    // run in one synchronous step each (store/sync.ts): no other request's statements wait behind
+    // this one's round trips.
     // Elsewhere (PostgreSQL) the same statements run on Kysely's async path.
-    const found = inSyncTransaction(db, (trx) => store.findWidgetUserSync(trx, botId, input.id));
+    const found = readSync(db, (trx) => store.findWidgetUserSync(trx, botId, input.id));
     const existing = found ? found.value : await store.findWidgetUser(db, botId, input.id);
     if (existing) return { user: await this.refresh(principal.acting, existing, input), created: false };
 

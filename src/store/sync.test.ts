@@ -4,7 +4,7 @@ import { openTestDb, STORES } from '../../test/fixtures/databases.js';
 import { insertCompany } from './companies.js';
 import type { Db } from './db.js';
 import { isUniqueViolation } from './errors.js';
-import { inSyncTransaction } from './sync.js';
+import { inSyncTransaction, readSync } from './sync.js';
 import { inTransaction } from './transaction.js';
 
 const now = new Date().toISOString();
@@ -62,6 +62,41 @@ describe('inSyncTransaction (sqlite)', () => {
   });
 });
 
+describe('readSync (sqlite)', () => {
+  let t: { db: Db; close(): Promise<void> };
+  before(async () => {
+    t = await openTestDb('sqlite');
+    await insertCompany(t.db.kysely, { code: 'r', name: 'R', requireEmailVerification: false, now });
+  });
+  after(() => t.close());
+
+  it('answers the rows of one statement, with no transaction left open', () => {
+    const r = readSync(t.db.kysely, (trx) => trx.all(trx.kysely.selectFrom('companies').select('code')));
+    assert.deepEqual(r, { value: [{ code: 'r' }] });
+    // Nothing left open: a transaction can start right after.
+    assert.deepEqual(
+      inSyncTransaction(t.db.kysely, () => 'free'),
+      { value: 'free' },
+    );
+  });
+
+  it('reports driver errors as StoreError', () => {
+    assert.throws(
+      () => readSync(t.db.kysely, (trx) => trx.all(trx.kysely.insertInto('companies').values(insert('r')))),
+      (err: unknown) => isUniqueViolation(err),
+    );
+  });
+
+  it('declines (undefined) while a Kysely transaction is open on the connection', async () => {
+    let inside: unknown = 'not called';
+    await inTransaction(t.db.kysely, async (trx) => {
+      await trx.selectFrom('companies').select('code').execute();
+      inside = readSync(t.db.kysely, () => 'joined');
+    });
+    assert.equal(inside, undefined);
+  });
+});
+
 for (const kind of STORES.filter((k) => k !== 'sqlite')) {
   describe(`inSyncTransaction (${kind})`, () => {
     let t: { db: Db; close(): Promise<void> };
@@ -74,6 +109,10 @@ for (const kind of STORES.filter((k) => k !== 'sqlite')) {
     it('declines (undefined): the caller takes the async path', () => {
       assert.equal(
         inSyncTransaction(t.db.kysely, () => 'ran'),
+        undefined,
+      );
+      assert.equal(
+        readSync(t.db.kysely, () => 'ran'),
         undefined,
       );
     });

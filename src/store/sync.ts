@@ -49,7 +49,33 @@ const isCompiled = <R>(q: Compilable<R> | CompiledQuery<R>): q is CompiledQuery<
 export function inSyncTransaction<T>(db: Kysely<Database>, fn: (trx: SyncTrx) => T, options: { immediate?: boolean } = {}): { value: T } | undefined {
   const engine = engines.get(db);
   if (engine === undefined || !engine.raw.open || engine.raw.inTransaction) return undefined;
-  const trx: SyncTrx = {
+  const trx = syncTrx(db, engine);
+  try {
+    const tx = engine.raw.transaction(() => fn(trx));
+    return { value: options.immediate ? tx.immediate() : tx() };
+  } catch (err) {
+    throw translateDriverError(err);
+  }
+}
+
+/**
+ * Runs `fn`, which reads with ONE statement, synchronously and outside an explicit transaction: a
+ * single SQLite statement reads one consistent snapshot on its own, and BEGIN and COMMIT around it
+ * cost as much again as the read (the returning widget user, issue 15). Undefined when this
+ * database cannot (as inSyncTransaction). `fn` must not await, and must not write.
+ */
+export function readSync<T>(db: Kysely<Database>, fn: (trx: SyncTrx) => T): { value: T } | undefined {
+  const engine = engines.get(db);
+  if (engine === undefined || !engine.raw.open || engine.raw.inTransaction) return undefined;
+  try {
+    return { value: fn(syncTrx(db, engine)) };
+  } catch (err) {
+    throw translateDriverError(err);
+  }
+}
+
+function syncTrx(db: Kysely<Database>, engine: SyncEngine): SyncTrx {
+  return {
     kysely: db,
     all<R>(query: Compilable<R> | CompiledQuery<R>): R[] {
       const q = isCompiled(query) ? query : query.compile();
@@ -59,10 +85,4 @@ export function inSyncTransaction<T>(db: Kysely<Database>, fn: (trx: SyncTrx) =>
       return [];
     },
   };
-  try {
-    const tx = engine.raw.transaction(() => fn(trx));
-    return { value: options.immediate ? tx.immediate() : tx() };
-  } catch (err) {
-    throw translateDriverError(err);
-  }
 }
