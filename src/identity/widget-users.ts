@@ -7,7 +7,7 @@ import type { Db } from '../store/db.js';
 import * as store from '../store/widget-users.js';
 import { inTransaction } from '../store/transaction.js';
 import { recordEvent, recordEventSync, recordEvents } from '../events/log.js';
-import { inSyncTransaction, readSync } from '../store/sync.js';
+import { inSyncBatch, readSync } from '../store/sync.js';
 import type { Acting, NewEvent } from '../events/types.js';
 import type { WidgetUserRecord } from '../store/widget-users.js';
 import { nowIso } from '../infra/clock.js';
@@ -110,18 +110,16 @@ export class WidgetUserService {
     // The user, both rooms, their four memberships and the event in one transaction; the unique
     // index on (bot, reference id) decides a race, and the loser writes nothing.
     const owner = (id: number) => ({ id, botId, referenceId: input.id });
-    const createdSync = inSyncTransaction(
-      db,
-      (trx) => {
-        const id = store.insertWidgetUserSync(trx, row);
-        if (id === undefined) return undefined;
-        store.insertRoomsSync(trx, owner(id), rooms);
-        const user = record(id);
-        recordEventSync(trx, principal.acting, event(user), now);
-        return user;
-      },
-      { immediate: true },
-    );
+    // On SQLite, in a group commit with the other new users of this turn of the event loop
+    // (store/sync.ts inSyncBatch): one commit writes the pages they share once.
+    const createdSync = await inSyncBatch(db, (trx) => {
+      const id = store.insertWidgetUserSync(trx, row);
+      if (id === undefined) return undefined;
+      store.insertRoomsSync(trx, owner(id), rooms);
+      const user = record(id);
+      recordEventSync(trx, principal.acting, event(user), now);
+      return user;
+    });
     const created = createdSync
       ? createdSync.value
       : await inTransaction(db, async (trx) => {

@@ -4,7 +4,7 @@ import { openTestDb, STORES } from '../../test/fixtures/databases.js';
 import { insertCompany } from './companies.js';
 import type { Db } from './db.js';
 import { isUniqueViolation } from './errors.js';
-import { inSyncTransaction, readSync } from './sync.js';
+import { inSyncBatch, inSyncTransaction, MAX_BATCH, readSync } from './sync.js';
 import { inTransaction } from './transaction.js';
 
 const now = new Date().toISOString();
@@ -97,6 +97,65 @@ describe('readSync (sqlite)', () => {
   });
 });
 
+describe('inSyncBatch (sqlite): group commit', () => {
+  let t: { db: Db; close(): Promise<void> };
+  before(async () => {
+    t = await openTestDb('sqlite');
+  });
+  after(() => t.close());
+  const add = (code: string) => inSyncBatch(t.db.kysely, (trx) => (trx.all(trx.kysely.insertInto('companies').values(insert(code))), code))!;
+
+  it('commits the units of one turn together; each promise settles after the COMMIT with its own value', async () => {
+    const settled: unknown[] = [];
+    const all = ['g-1', 'g-2', 'g-3'].map((code) =>
+      add(code).then((r) => {
+        // Nothing is open any more when a caller hears back: its rows are committed.
+        settled.push(readSync(t.db.kysely, (trx) => trx.all(trx.kysely.selectFrom('companies').select('code').where('code', '=', code))));
+        return r;
+      }),
+    );
+    assert.deepEqual(await Promise.all(all), [{ value: 'g-1' }, { value: 'g-2' }, { value: 'g-3' }]);
+    assert.deepEqual(settled, [{ value: [{ code: 'g-1' }] }, { value: [{ code: 'g-2' }] }, { value: [{ code: 'g-3' }] }]);
+  });
+
+  it('rolls back only the unit that throws (its promise rejects with a StoreError); the others commit', async () => {
+    const results = await Promise.allSettled([add('h-1'), add('g-1'), add('h-2')]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.ok(results[1].status === 'rejected' && isUniqueViolation(results[1].reason));
+    assert.deepEqual(
+      (await codes(t.db)).filter((c) => c.startsWith('h-')),
+      ['h-1', 'h-2'],
+    );
+  });
+
+  it(`takes more than ${MAX_BATCH} units in several commits, every one written`, async () => {
+    const many = Array.from({ length: MAX_BATCH * 2 + 5 }, (_, i) => `m-${String(i).padStart(3, '0')}`);
+    const results = await Promise.all(many.map(add));
+    assert.equal(results.length, many.length);
+    assert.deepEqual(
+      (await codes(t.db)).filter((c) => c.startsWith('m-')),
+      many,
+    );
+  });
+
+  it('resolves undefined (the caller takes its async path) when a Kysely transaction holds the connection at commit time', async () => {
+    let queued: { value: string } | undefined | 'not settled' = 'not settled';
+    await inTransaction(t.db.kysely, async (trx) => {
+      await trx.insertInto('companies').values(insert('k-1')).execute();
+      queued = await add('k-2');
+      await trx.insertInto('companies').values(insert('k-3')).execute();
+    });
+    assert.equal(queued, undefined);
+    assert.deepEqual(
+      (await codes(t.db)).filter((c) => c.startsWith('k-')),
+      ['k-1', 'k-3'],
+    );
+  });
+});
+
 for (const kind of STORES.filter((k) => k !== 'sqlite')) {
   describe(`inSyncTransaction (${kind})`, () => {
     let t: { db: Db; close(): Promise<void> };
@@ -113,6 +172,10 @@ for (const kind of STORES.filter((k) => k !== 'sqlite')) {
       );
       assert.equal(
         readSync(t.db.kysely, () => 'ran'),
+        undefined,
+      );
+      assert.equal(
+        inSyncBatch(t.db.kysely, () => 'ran'),
         undefined,
       );
     });

@@ -31,12 +31,26 @@ export interface SyncEngine {
   prepare(sql: string): BetterSqlite3.Statement;
 }
 
-const engines = new WeakMap<Kysely<Database>, SyncEngine>();
+interface Job {
+  fn: (trx: SyncTrx) => unknown;
+  resolve(result: { value: unknown } | undefined): void;
+  reject(err: unknown): void;
+}
+
+interface Engine extends SyncEngine {
+  /** Units of work waiting for the next group commit (inSyncBatch). */
+  pending: Job[];
+}
+
+const engines = new WeakMap<Kysely<Database>, Engine>();
 
 /** Called by openSqlite: `db` may run synchronous units of work on `engine`. */
 export function enableSyncTransactions(db: Kysely<Database>, engine: SyncEngine): void {
-  engines.set(db, engine);
+  engines.set(db, { ...engine, pending: [] });
 }
+
+/** The most units of work one group commit takes; the rest go in the next. */
+export const MAX_BATCH = 128;
 
 const isCompiled = <R>(q: Compilable<R> | CompiledQuery<R>): q is CompiledQuery<R> => 'sql' in q && 'parameters' in q;
 
@@ -72,6 +86,67 @@ export function readSync<T>(db: Kysely<Database>, fn: (trx: SyncTrx) => T): { va
   } catch (err) {
     throw translateDriverError(err);
   }
+}
+
+/**
+ * Group commit. Queues `fn` to run, with every other unit of work queued in the same turn of the
+ * event loop, in ONE `BEGIN IMMEDIATE ... COMMIT`, each in a savepoint of its own: a unit that
+ * throws is rolled back alone and its promise rejects (driver errors as StoreError); the others
+ * commit. Every promise settles only after the COMMIT, so no caller answers with rows that are not
+ * yet durable. Why: a commit writes every page the transaction touched to the WAL; units that
+ * insert side by side touch the same pages, so N of them in one commit write far fewer pages than N
+ * commits (issue 15: a new widget user).
+ *
+ * Answers undefined at once when this database cannot run synchronous units (PostgreSQL, a
+ * statement hook), and the promise resolves undefined when it could not at commit time (a Kysely
+ * transaction was open on the connection): the caller then takes its ordinary async path. `fn`
+ * must not await. Whatever `fn` does outside the database (a callback) happens even if the group
+ * commit fails afterwards.
+ */
+export function inSyncBatch<T>(db: Kysely<Database>, fn: (trx: SyncTrx) => T): Promise<{ value: T } | undefined> | undefined {
+  const engine = engines.get(db);
+  if (engine === undefined || !engine.raw.open) return undefined;
+  return new Promise((resolve, reject) => {
+    if (engine.pending.push({ fn, resolve: resolve as Job['resolve'], reject }) === 1) setImmediate(() => commitPending(db, engine));
+  });
+}
+
+function commitPending(db: Kysely<Database>, engine: Engine): void {
+  const jobs = engine.pending.splice(0, MAX_BATCH);
+  if (engine.pending.length > 0) setImmediate(() => commitPending(db, engine));
+  const { raw } = engine;
+  if (!raw.open || raw.inTransaction) {
+    for (const job of jobs) job.resolve(undefined);
+    return;
+  }
+  const trx = syncTrx(db, engine);
+  const outcomes: Array<{ value: unknown } | { err: unknown }> = [];
+  try {
+    raw
+      .transaction(() => {
+        for (const job of jobs) {
+          try {
+            // Nested: better-sqlite3 runs it in a savepoint, rolled back alone when it throws.
+            outcomes.push({ value: raw.transaction(() => job.fn(trx))() });
+          } catch (err) {
+            // Some errors (SQLITE_FULL, an I/O error) make SQLite roll back the whole transaction:
+            // then nothing of this group was written, and every unit fails.
+            if (!raw.inTransaction) throw err;
+            outcomes.push({ err: translateDriverError(err) });
+          }
+        }
+      })
+      .immediate();
+  } catch (err) {
+    const failed = translateDriverError(err);
+    for (const job of jobs) job.reject(failed);
+    return;
+  }
+  jobs.forEach((job, i) => {
+    const outcome = outcomes[i]!;
+    if ('err' in outcome) job.reject(outcome.err);
+    else job.resolve(outcome);
+  });
 }
 
 function syncTrx(db: Kysely<Database>, engine: SyncEngine): SyncTrx {
