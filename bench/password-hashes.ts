@@ -1,5 +1,5 @@
 /**
- * Time of one verifyPassword of each stored-hash format, at the parameters the systems people
+ * Time of one verifyPasswordSync of each stored-hash format, at the parameters the systems people
  * import from use by default and at the upper limits roster accepts (FOREIGN_HASH_LIMITS), on
  * this machine. One verification at a time; the median of BENCH_RUNS (5).
  *
@@ -13,7 +13,7 @@ const bcryptHash = async (password: string, o: { cost: number; version: string }
   (await bcryptjs.hash(password, o.cost)).replace(/^\$2b\$/, `$${o.version}$`);
 import { pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { cpus } from 'node:os';
-import { FOREIGN_HASH_LIMITS, ROSTER_ARGON2, verifyPassword } from '../src/identity/password-hashes.js';
+import { FOREIGN_HASH_LIMITS, ROSTER_ARGON2, verifyPasswordSync } from '../src/identity/password-hashes.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PASSWORD = 'correct horse battery staple';
@@ -64,7 +64,7 @@ for (const [name, make] of cases) {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const start = performance.now();
-    const ok = await verifyPassword(stored, PASSWORD);
+    const ok = verifyPasswordSync(stored, PASSWORD);
     times.push(performance.now() - start);
     if (!ok) throw new Error(`${name}: the password did not verify`);
   }

@@ -48,8 +48,8 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ CREDENTIAL_MAX_FAILURES_PER_IP: '0' }), /CREDENTIAL_MAX_FAILURES_PER_IP/);
   });
 
-  it('bounds password hashing to one core fewer than the machine has by default, configurably (issue 15)', () => {
-    assert.equal(loadConfig({}).passwordHashConcurrency, Math.max(1, availableParallelism() - 1));
+  it('runs one password worker thread per core by default, configurably (issue 15)', () => {
+    assert.equal(loadConfig({}).passwordHashConcurrency, availableParallelism());
     assert.equal(loadConfig({ PASSWORD_HASH_CONCURRENCY: '3' }).passwordHashConcurrency, 3);
     assert.throws(() => loadConfig({ PASSWORD_HASH_CONCURRENCY: '0' }), /PASSWORD_HASH_CONCURRENCY/);
   });

@@ -352,7 +352,7 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     credentialCacheTtlMs: int(env, 'CREDENTIAL_CACHE_TTL_MS', 2000, 0, 60_000),
     avatarMaxBytes: int(env, 'AVATAR_MAX_BYTES', 5 * 1024 * 1024, 1024, 50 * 1024 * 1024),
     dbPoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
-    passwordHashConcurrency: int(env, 'PASSWORD_HASH_CONCURRENCY', Math.max(1, availableParallelism() - 1), 1, 256),
+    passwordHashConcurrency: int(env, 'PASSWORD_HASH_CONCURRENCY', Math.max(1, availableParallelism()), 1, 256),
     dbStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 0, 600_000),
     dbConnectTimeoutMs: int(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
     redisUrl: redisUrl(env),

@@ -17,16 +17,16 @@
  * `pbkdf2:`, passlib's `$pbkdf2-sha256$`, crypt `$1$`/`$5$`/`$6$`, unsalted digests.
  *
  * Parameters are bounded (FOREIGN_HASH_LIMITS) so that a hostile stored hash cannot make one
- * verification take more than a couple of seconds or more than 256 MiB. Every verification runs
- * on libuv's thread pool (node:crypto's async scrypt/pbkdf2, @node-rs/argon2, @node-rs/bcrypt),
+ * verification take more than a couple of seconds or more than 256 MiB. Verification here is
+ * synchronous: it runs in the password worker threads (password-worker.ts, through passwords.ts),
  * never on the event loop, and digests are compared with crypto.timingSafeEqual (argon2's
  * comparison is the library's constant-time one).
  *
  * Nothing here echoes a stored hash in an error message: errors name the format and the reason.
  */
-import { Algorithm, verify as argon2Verify } from '@node-rs/argon2';
-import { verify as bcryptVerify } from '@node-rs/bcrypt';
-import { pbkdf2, scrypt, timingSafeEqual } from 'node:crypto';
+import { Algorithm, verifySync as argon2Verify } from '@node-rs/argon2';
+import { verifySync as bcryptVerify } from '@node-rs/bcrypt';
+import { pbkdf2Sync, scryptSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * roster's own argon2id parameters (OWASP's minimum: 19 MiB, 2 passes, 1 lane, 32-byte hash).
@@ -335,52 +335,45 @@ export function parseForeignHash(stored: string): ParsedHash {
 // ---------------------------------------------------------------------------------------------
 // Verifying
 
-function scryptAsync(password: string, salt: Buffer, keylen: number, logN: number, r: number, p: number): Promise<Buffer> {
+function scryptKey(password: string, salt: Buffer, keylen: number, logN: number, r: number, p: number): Buffer {
   const N = 2 ** logN;
   // OpenSSL's own accounting: the table (128 * r * (N + 2)) plus the p blocks (128 * r * p).
   const maxmem = 128 * r * (N + 2 + p) + 1024;
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, keylen, { N, r, p, maxmem }, (err, key) => (err ? reject(err) : resolve(key)));
-  });
-}
-
-function pbkdf2Async(password: string, salt: Buffer, iterations: number, keylen: number, digest: 'sha256' | 'sha1'): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    pbkdf2(password, salt, iterations, keylen, digest, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  return scryptSync(password, salt, keylen, { N, r, p, maxmem });
 }
 
 const sameBytes = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
 
 /**
  * True when `password` matches the stored hash (any accepted format, roster's argon2id included),
- * false when it does not (or is not a string). Rejects only with HashFormatError, when the stored
- * hash does not parse (see parseForeignHash) or, which parsing is meant to rule out, the
- * hashing library refuses it. The hashing runs on libuv's thread pool.
+ * false when it does not (or is not a string). Throws only HashFormatError, when the stored hash
+ * does not parse (see parseForeignHash) or, which parsing is meant to rule out, the hashing
+ * library refuses it. Synchronous and CPU-bound: call it from a password worker thread
+ * (passwords.ts verifyPassword), never on the event loop.
  */
-export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+export function verifyPasswordSync(stored: string, password: string): boolean {
   const { info, salt, digest } = parse(stored);
   if (typeof password !== 'string') return false;
   try {
     switch (info.format) {
       case 'argon2id':
       case 'argon2i':
-        return await argon2Verify(stored, password);
+        return argon2Verify(stored, password);
       case 'bcrypt': {
         // Hash with the stored salt and cost, then compare the whole 60 characters ourselves.
         // @node-rs/bcrypt 1.10 (2.0.0's platform binaries are not all published, which breaks npm ci):
-        // the library re-hashes with the stored salt and compares in constant time, off the event loop.
-        return await bcryptVerify(password, stored);
+        // the library re-hashes with the stored salt and compares in constant time.
+        return bcryptVerify(password, stored);
       }
       case 'scrypt': {
         if (!salt || !digest) throw new Error('scrypt parse lost its salt');
-        const key = await scryptAsync(password, salt, digest.length, info.logN, info.r, info.p);
+        const key = scryptKey(password, salt, digest.length, info.logN, info.r, info.p);
         return sameBytes(key, digest);
       }
       case 'pbkdf2_sha256':
       case 'pbkdf2_sha1': {
         if (!salt || !digest) throw new Error('pbkdf2 parse lost its salt');
-        const key = await pbkdf2Async(password, salt, info.iterations, digest.length, info.format === 'pbkdf2_sha256' ? 'sha256' : 'sha1');
+        const key = pbkdf2Sync(password, salt, info.iterations, digest.length, info.format === 'pbkdf2_sha256' ? 'sha256' : 'sha1');
         return sameBytes(key, digest);
       }
     }

@@ -1,4 +1,6 @@
+import { hash as bcryptHash } from '@node-rs/bcrypt';
 import assert from 'node:assert/strict';
+import { pbkdf2Sync, randomBytes, scryptSync } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   COMMON_PASSWORD_COUNT,
@@ -6,6 +8,7 @@ import {
   hashPassword,
   parsePolicy,
   passwordHashLoad,
+  passwordThreadNiceness,
   setPasswordHashConcurrency,
   verifyDummy,
   verifyPassword,
@@ -61,7 +64,7 @@ describe('bounded password hashing (PASSWORD_HASH_CONCURRENCY)', () => {
         verifyPassword(stored, 'first-Passphrase-1'),
         verifyPassword(stored, 'wrong'),
       ];
-      // p-limit starts a queued task on a microtask: look once the queue has settled.
+      // Look once the submissions have settled.
       await Promise.resolve();
       assert.deepEqual(passwordHashLoad(), { running: 1, waiting: 3, concurrency: 1 });
       const [a, b, ok, wrong] = await Promise.all(work);
@@ -78,4 +81,36 @@ describe('bounded password hashing (PASSWORD_HASH_CONCURRENCY)', () => {
       setPasswordHashConcurrency(before);
     }
   });
+});
+
+describe('password worker threads', () => {
+  it('hash and verify off the event loop: timers keep firing during each, for every stored format', async () => {
+    const salt = randomBytes(16);
+    const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '');
+    const stored = [
+      await hashPassword('worker-Passphrase-1'),
+      await bcryptHash('worker-Passphrase-1', 10),
+      `$scrypt$ln=15,r=8,p=1$${b64(salt)}$${b64(scryptSync('worker-Passphrase-1', salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }))}`,
+      `pbkdf2_sha256$600000$seasalt$${pbkdf2Sync('worker-Passphrase-1', 'seasalt', 600_000, 32, 'sha256').toString('base64')}`,
+    ];
+    for (const s of stored) {
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 1);
+      try {
+        assert.equal(await verifyPassword(s, 'worker-Passphrase-1'), true, s.slice(0, 12));
+        assert.equal(await verifyPassword(s, 'worker-Passphrase-2'), false, s.slice(0, 12));
+      } finally {
+        clearInterval(timer);
+      }
+      assert.ok(ticks >= 2, `${s.slice(0, 12)}: only ${ticks} timer ticks during two verifications`);
+    }
+  });
+
+  it(
+    'run at the lowest CPU priority (nice 19), so the event loop always gets its core first',
+    { skip: process.platform !== 'linux' && 'Linux only' },
+    async () => {
+      assert.equal(await passwordThreadNiceness(), 19);
+    },
+  );
 });

@@ -1,15 +1,15 @@
 /**
  * Password policy and hashing. New hashes are argon2id at ROSTER_ARGON2 (OWASP's minimum: m=19 MiB,
- * t=2, p=1; defined once, in password-hashes.ts), computed on libuv's thread pool by
- * @node-rs/argon2, never on the event loop. Hash before a transaction opens, not inside it.
- * Verification accepts every stored format password-hashes.ts accepts (roster's own argon2id and
- * the imported bcrypt, argon2i, scrypt and Django pbkdf2 hashes).
+ * t=2, p=1; defined once, in password-hashes.ts), computed by @node-rs/argon2 in the password
+ * worker threads (password-worker.ts), never on the event loop. Hash before a transaction opens,
+ * not inside it. Verification accepts every stored format password-hashes.ts accepts (roster's own
+ * argon2id and the imported bcrypt, argon2i, scrypt and Django pbkdf2 hashes).
  */
-import { hash } from '@node-rs/argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { availableParallelism } from 'node:os';
-import pLimit from 'p-limit';
-import { needsRehash, ROSTER_ARGON2, verifyPassword as verifyStoredHash } from './password-hashes.js';
+import { Piscina } from 'piscina';
+import { needsRehash } from './password-hashes.js';
+import type { PasswordTask } from './password-worker.js';
 
 export { needsRehash };
 
@@ -75,27 +75,59 @@ export function parsePolicy(json: string | null): PasswordPolicy {
 }
 
 /**
- * How many password hashes and verifications this process runs at once: one core fewer than the
- * machine has (at least one), so that a flood of sign-ups or logins cannot take every core from the
- * event loop that serves every other request (issue 15). The rest wait their turn, in order.
- * PASSWORD_HASH_CONCURRENCY sets it (main.ts).
+ * How many password hashes and verifications this process runs at once: one worker thread per core
+ * by default (PASSWORD_HASH_CONCURRENCY sets it, main.ts); the rest wait their turn, in order. The
+ * threads run at the lowest CPU priority (nice 19): a flood of sign-ups or logins uses every core
+ * the event loop leaves idle, and cannot take a core from the event loop that serves every other
+ * request (issue 15). An idle thread ends after a minute; the next hash starts one again.
  */
-export const DEFAULT_PASSWORD_HASH_CONCURRENCY = Math.max(1, availableParallelism() - 1);
-const hashing = pLimit(DEFAULT_PASSWORD_HASH_CONCURRENCY);
+export const DEFAULT_PASSWORD_HASH_CONCURRENCY = Math.max(1, availableParallelism());
+let threads = DEFAULT_PASSWORD_HASH_CONCURRENCY;
+let pool: Piscina<PasswordTask, unknown> | undefined;
+let inFlight = 0;
+
+const workers = (): Piscina<PasswordTask, unknown> =>
+  (pool ??= new Piscina<PasswordTask, unknown>({
+    filename: new URL('./password-worker.js', import.meta.url).href,
+    minThreads: 0,
+    maxThreads: threads,
+    concurrentTasksPerWorker: 1,
+    idleTimeout: 60_000,
+    niceIncrement: 19,
+    // Never refuse: a task waits (the HTTP request's own timeout bounds how long).
+    maxQueue: Infinity,
+  }));
+
+async function inWorker<R>(task: PasswordTask): Promise<R> {
+  inFlight++;
+  try {
+    return (await workers().run(task)) as R;
+  } finally {
+    inFlight--;
+  }
+}
 
 export function setPasswordHashConcurrency(n: number): void {
-  hashing.concurrency = n;
+  if (n === threads) return;
+  threads = n;
+  // Tasks already given to the old threads finish there; new ones go to a pool of the new size.
+  const old = pool;
+  pool = undefined;
+  void old?.close();
 }
 
 /** Hashes and verifications running now, and waiting for a turn. */
 export const passwordHashLoad = (): { running: number; waiting: number; concurrency: number } => ({
-  running: hashing.activeCount,
-  waiting: hashing.pendingCount,
-  concurrency: hashing.concurrency,
+  running: Math.min(inFlight, threads),
+  waiting: Math.max(0, inFlight - threads),
+  concurrency: threads,
 });
 
+/** The nice value of a password worker thread (Linux; null elsewhere): 19 when priorities apply. */
+export const passwordThreadNiceness = (): Promise<number | null> => inWorker<number | null>({ op: 'niceness' });
+
 export function hashPassword(password: string): Promise<string> {
-  return hashing(() => hash(password, ROSTER_ARGON2));
+  return inWorker<string>({ op: 'hash', password });
 }
 
 let verifications = 0;
@@ -109,12 +141,8 @@ export const passwordVerifications = (): number => verifications;
  */
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
   verifications++;
-  try {
-    return await hashing(() => verifyStoredHash(storedHash, password));
-  } catch {
-    // verifyStoredHash rejects only with HashFormatError.
-    return false;
-  }
+  // The worker answers false for a stored hash that does not parse (HashFormatError).
+  return inWorker<boolean>({ op: 'verify', stored: storedHash, password });
 }
 
 let dummy: Promise<string> | undefined;

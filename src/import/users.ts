@@ -22,7 +22,7 @@
  *   workspace) or is ambiguous (two accounts of that name: give the id), or when its external_id
  *   is another user's of the company (or on an earlier line).
  *
- * Plaintext passwords are hashed before the batch's transaction opens, on libuv's thread pool, a
+ * Plaintext passwords are hashed before the batch's transaction opens, in the password threads, a
  * few at a time (p-limit). With `dryRun` everything is checked against the database (emails,
  * accounts, policy) and nothing is hashed or written; the counts say what a run would do.
  */
