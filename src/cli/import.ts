@@ -8,9 +8,10 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { invalid, unavailable } from '../identity/errors.js';
 import { ChatwootSourceError } from '../import/chatwoot-source.js';
 import type { ChatwootImportReport } from '../import/chatwoot.js';
-import { createProgress, formatSummary, formatWarnings } from '../import/progress.js';
+import { createProgress, formatSummary, formatWarnings, type Progress, type ProgressOptions } from '../import/progress.js';
 import { ImportFileError, type ImportFormat } from '../import/read.js';
 import { summaryJson, type ImportReport } from '../import/run.js';
+import type { Services } from '../services.js';
 import type { WithServices } from './context.js';
 
 function format(value: string): ImportFormat {
@@ -95,72 +96,69 @@ function printChatwoot(report: ChatwootImportReport, json: boolean): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** The options of a file import, after the verb's own: the file, its format, and how to run. */
+const withFileOptions = (verb: Command): Command =>
+  verb
+    .requiredOption('--file <path>', 'the file: .csv (with a header row) or .jsonl')
+    .option('--format <format>', 'csv or jsonl (default: from the file name)', format)
+    .option('--dry-run', 'check every row against the database and write nothing')
+    .option('--batch-size <n>', 'rows per transaction (default 1000)', batchSize)
+    .option('--json', 'print one JSON object {created, updated, unchanged, failed}');
+
+/** What a file import is given from its options, reporting to `progress`. */
+const fileImport = (opts: FileOptions, progress: Progress) => ({
+  companyCode: opts.company,
+  source: opts.file,
+  ...(opts.format && { format: opts.format }),
+  dryRun: !!opts.dryRun,
+  ...(opts.batchSize && { batchSize: opts.batchSize }),
+  onProgress: (rows: number, bytes: number) => progress.update(rows, bytes),
+});
+
 export function registerImport(program: Command, withServices: WithServices): void {
+  /**
+   * Runs one import with a progress display, then prints its report. The display is stopped before
+   * the report is printed, and also when the import fails; the import's errors leave as the CLI's.
+   */
+  const run = async <R>(progressOptions: ProgressOptions, work: (s: Services, progress: Progress) => Promise<R>, print: (report: R) => void) => {
+    const progress = createProgress(progressOptions);
+    try {
+      const report = await cliErrors(() => withServices((s) => work(s, progress)));
+      progress.stop();
+      print(report);
+    } finally {
+      progress.stop();
+    }
+  };
+
   const command = program.command('import').description('bring users in: from a users file, a widget users file or a Chatwoot database (docs/import.md)');
 
-  command
-    .command('users')
-    .description('import people who log in (email, names, password hash or password, accounts) into a company from CSV or JSON lines')
-    .requiredOption('--company <code>', 'the company they join')
-    .requiredOption('--file <path>', 'the file: .csv (with a header row) or .jsonl')
-    .option('--format <format>', 'csv or jsonl (default: from the file name)', format)
-    .option('--dry-run', 'check every row against the database and write nothing')
-    .option('--batch-size <n>', 'rows per transaction (default 1000)', batchSize)
-    .option('--json', 'print one JSON object {created, updated, unchanged, failed}')
-    .action(async (opts: FileOptions) => {
-      const progress = createProgress({ totalBytes: fileSize(opts.file), label: 'users' });
-      try {
-        const report = await cliErrors(() =>
-          withServices((s) =>
-            s.imports.users({
-              companyCode: opts.company,
-              source: opts.file,
-              ...(opts.format && { format: opts.format }),
-              dryRun: !!opts.dryRun,
-              ...(opts.batchSize && { batchSize: opts.batchSize }),
-              onProgress: (rows, bytes) => progress.update(rows, bytes),
-            }),
-          ),
-        );
-        progress.stop();
-        printReport(report, !!opts.json);
-      } finally {
-        progress.stop();
-      }
-    });
+  withFileOptions(
+    command
+      .command('users')
+      .description('import people who log in (email, names, password hash or password, accounts) into a company from CSV or JSON lines')
+      .requiredOption('--company <code>', 'the company they join'),
+  ).action((opts: FileOptions) =>
+    run(
+      { totalBytes: fileSize(opts.file), label: 'users' },
+      (s, progress) => s.imports.users(fileImport(opts, progress)),
+      (report) => printReport(report, !!opts.json),
+    ),
+  );
 
-  command
-    .command('widget-users')
-    .description("import a bot's end customers ({id, names, legalId}) with their rooms, as the widget API creates them")
-    .requiredOption('--company <code>', 'the company')
-    .requiredOption('--bot <name>', 'the bot they talk to (as `roster client create --bot` named it)')
-    .requiredOption('--file <path>', 'the file: .csv (with a header row) or .jsonl')
-    .option('--format <format>', 'csv or jsonl (default: from the file name)', format)
-    .option('--dry-run', 'check every row against the database and write nothing')
-    .option('--batch-size <n>', 'rows per transaction (default 1000)', batchSize)
-    .option('--json', 'print one JSON object {created, updated, unchanged, failed}')
-    .action(async (opts: FileOptions & { bot: string }) => {
-      const progress = createProgress({ totalBytes: fileSize(opts.file), label: 'widget users' });
-      try {
-        const report = await cliErrors(() =>
-          withServices((s) =>
-            s.imports.widgetUsers({
-              companyCode: opts.company,
-              bot: opts.bot,
-              source: opts.file,
-              ...(opts.format && { format: opts.format }),
-              dryRun: !!opts.dryRun,
-              ...(opts.batchSize && { batchSize: opts.batchSize }),
-              onProgress: (rows, bytes) => progress.update(rows, bytes),
-            }),
-          ),
-        );
-        progress.stop();
-        printReport(report, !!opts.json);
-      } finally {
-        progress.stop();
-      }
-    });
+  withFileOptions(
+    command
+      .command('widget-users')
+      .description("import a bot's end customers ({id, names, legalId}) with their rooms, as the widget API creates them")
+      .requiredOption('--company <code>', 'the company')
+      .requiredOption('--bot <name>', 'the bot they talk to (as `roster client create --bot` named it)'),
+  ).action((opts: FileOptions & { bot: string }) =>
+    run(
+      { totalBytes: fileSize(opts.file), label: 'widget users' },
+      (s, progress) => s.imports.widgetUsers({ ...fileImport(opts, progress), bot: opts.bot }),
+      (report) => printReport(report, !!opts.json),
+    ),
+  );
 
   command
     .command('chatwoot')
@@ -171,25 +169,19 @@ export function registerImport(program: Command, withServices: WithServices): vo
     .option('--dry-run', 'check everything against the database and write nothing')
     .option('--batch-size <n>', 'records per transaction (default 1000)', batchSize)
     .option('--json', 'print one JSON object {created, updated, unchanged, failed, kinds, idsNotKept, platformApps, notes}')
-    .action(async (opts: { from: string; company: string; platformApps?: boolean; dryRun?: boolean; json?: boolean; batchSize?: number }) => {
-      const progress = createProgress({ label: 'chatwoot' });
-      try {
-        const report = await cliErrors(() =>
-          withServices((s) =>
-            s.imports.chatwoot({
-              companyCode: opts.company,
-              from: opts.from,
-              platformApps: !!opts.platformApps,
-              dryRun: !!opts.dryRun,
-              ...(opts.batchSize && { batchSize: opts.batchSize }),
-              onProgress: (n) => progress.update(n),
-            }),
-          ),
-        );
-        progress.stop();
-        printChatwoot(report, !!opts.json);
-      } finally {
-        progress.stop();
-      }
-    });
+    .action((opts: { from: string; company: string; platformApps?: boolean; dryRun?: boolean; json?: boolean; batchSize?: number }) =>
+      run(
+        { label: 'chatwoot' },
+        (s, progress) =>
+          s.imports.chatwoot({
+            companyCode: opts.company,
+            from: opts.from,
+            platformApps: !!opts.platformApps,
+            dryRun: !!opts.dryRun,
+            ...(opts.batchSize && { batchSize: opts.batchSize }),
+            onProgress: (n) => progress.update(n),
+          }),
+        (report) => printChatwoot(report, !!opts.json),
+      ),
+    );
 }

@@ -141,6 +141,103 @@ export function OnceSecret({ label, value, id }: { label: string; value: string;
   );
 }
 
+/**
+ * A table of `rows` under column headings: `cells` gives a row's cells (its `<td>`s). An empty
+ * list is an empty body: each page says below it what "none" means there.
+ */
+export function DataTable<T>({ columns, rows, cells }: { columns: string[]; rows: readonly T[]; cells: (row: T) => ComponentChildren }): VNode {
+  return (
+    <table>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th scope="col">{c}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr>{cells(r)}</tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A record's fields, a row each: the name as the row's heading, then the value. */
+export function FieldTable({ fields }: { fields: Array<[string, ComponentChildren]> }): VNode {
+  return (
+    <table>
+      <tbody>
+        {fields.map(([name, value]) => (
+          <tr>
+            <th scope="row">{name}</th>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A labelled select of a filter (`id` is also its field name): first "all" (the empty value), then the options as [value, text]. */
+export function FilterSelect({
+  id,
+  label,
+  all,
+  options,
+  selected,
+}: {
+  id: string;
+  label: string;
+  all: string;
+  options: Array<[string, string]>;
+  selected: string | undefined;
+}): VNode {
+  return (
+    <>
+      <label for={id}>{label}</label>
+      <select id={id} name={id}>
+        <option value="">{all}</option>
+        {options.map(([value, text]) => (
+          <option value={value} selected={value === selected}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+/** A list page's filter of one select: a GET form to `action` with a Show button. */
+export const SelectFilterForm = ({ action, ...select }: { action: string } & Parameters<typeof FilterSelect>[0]): VNode => (
+  <form method="get" action={action}>
+    <FilterSelect {...select} />
+    <button type="submit">Show</button>
+  </form>
+);
+
+/** Previous and next page links of a list: `params` are its filters, kept in both. */
+export function Pager({ base, params, page, more }: { base: string; params: Record<string, string>; page: number; more: boolean }): VNode {
+  const link = (p: number) => `${base}?${new URLSearchParams({ ...params, page: String(p) }).toString()}`;
+  return (
+    <nav aria-label="Pages">
+      <ul>
+        {page > 1 && (
+          <li>
+            <a href={link(page - 1)}>Previous page</a>
+          </li>
+        )}
+        {more && (
+          <li>
+            <a href={link(page + 1)}>Next page</a>
+          </li>
+        )}
+      </ul>
+    </nav>
+  );
+}
+
 export const Time = ({ at }: { at: string | null | undefined }): VNode =>
   at ? <time datetime={at}>{at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time> : <span>-</span>;
 

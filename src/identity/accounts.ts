@@ -1,13 +1,70 @@
 /**
  * Accounts (Chatwoot's workspaces) as every API creates them: the Chatwoot Platform API, and SCIM,
  * whose Groups are a company's accounts. What a new account starts with is decided here once.
+ *
+ * The tables of Chatwoot 4.8 that an account's values come from are kept here once too, in
+ * Chatwoot's order, because Chatwoot's database stores their positions: the locales
+ * (`Account.locale` is the index in LANGUAGES_CONFIG) and the feature flags (`accounts.feature_flags`
+ * holds FlagShihTzu bits in config/features.yml order, the first flag the lowest bit). The
+ * Platform API checks names against them; `roster import` reads a Chatwoot database through them.
  */
+
+/**
+ * The locales an account may have: the codes of Chatwoot's LANGUAGES_CONFIG, in its order (ISO
+ * 639-1, with a region for pt_BR, zh_CN and zh_TW); a code's index is what Chatwoot stores. 5 (hi)
+ * and 11 (zh) are disabled in 4.8 but may be stored by older versions, and roster's accounts take both.
+ */
+export const LOCALES = [
+  'en',
+  'ar',
+  'nl',
+  'fr',
+  'de',
+  'hi',
+  'it',
+  'ja',
+  'ko',
+  'pt',
+  'ru',
+  'zh',
+  'es',
+  'ml',
+  'ca',
+  'el',
+  'pt_BR',
+  'ro',
+  'ta',
+  'fa',
+  'zh_TW',
+  'vi',
+  'da',
+  'tr',
+  'cs',
+  'fi',
+  'id',
+  'sv',
+  'hu',
+  'no',
+  'zh_CN',
+  'pl',
+  'sk',
+  'uk',
+  'th',
+  'lv',
+  'is',
+  'he',
+  'lt',
+  'sr',
+  'bg',
+] as const;
+export type Locale = (typeof LOCALES)[number];
 
 /**
  * The feature flags an account can have, and the installation's defaults for a new account: every
  * flag of Chatwoot 4.8's config/features.yml, in its order, with its `enabled` value (deprecated and
  * Chatwoot-internal flags included: Chatwoot accepts their names and seeds ACCOUNT_LEVEL_FEATURE_DEFAULTS
- * from the whole file). 4.8 turned `campaigns` on.
+ * from the whole file). 4.8 turned `campaigns` on. The key order is the bit order of
+ * `accounts.feature_flags`: do not reorder, only append what a later features.yml appends.
  */
 export const FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
   inbound_emails: true,
@@ -69,6 +126,7 @@ export const FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
   quoted_email_reply: false,
   companies: false,
 };
-export const FEATURES = Object.keys(FEATURE_DEFAULTS);
+/** Every flag, in features.yml order: flag i is bit i of Chatwoot's `feature_flags`. */
+export const FEATURES: readonly string[] = Object.keys(FEATURE_DEFAULTS);
 
 export const defaultFeatures = (): string[] => FEATURES.filter((f) => FEATURE_DEFAULTS[f]);

@@ -6,15 +6,15 @@
  */
 import { recordEvent } from '../events/log.js';
 import { actingAs, type Acting, type RequestOrigin } from '../events/types.js';
-import { rateLimitKeyForIp } from '../infra/client-ip.js';
 import { nowIso } from '../infra/clock.js';
 import type { CounterStore } from '../infra/counters.js';
 import type { Db } from '../store/db.js';
 import * as store from '../store/operators.js';
 import type { OperatorRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
-import { conflict, invalid, notFound, rateLimited, unauthorized } from './errors.js';
-import { checkPassword, DEFAULT_PASSWORD_POLICY, hashPassword, verifyDummy, verifyPassword, type PasswordPolicy } from './passwords.js';
+import { conflict, invalid, notFound } from './errors.js';
+import { LoginLimiter } from './login-limiter.js';
+import { checkPassword, DEFAULT_PASSWORD_POLICY, hashPassword, verifyPassword, type PasswordPolicy } from './passwords.js';
 import { digest, newSecret } from './secrets.js';
 import { isValidEmail, normalizeEmail } from './users.js';
 
@@ -52,17 +52,20 @@ export const OPERATOR_TOKEN_RE = /^ros_[A-Za-z0-9_-]{43}$/;
 
 const toOperator = (r: OperatorRow): Operator => ({ id: Number(r.id), email: r.email, createdAt: r.created_at });
 
-const limitKeys = (email: string, ip: string) => ({
-  email: `operator-login-fail:email:${digest(email).slice(0, 32)}`,
-  ip: `operator-login-fail:ip:${rateLimitKeyForIp(ip)}`,
-});
-
 export class OperatorService {
+  private readonly limiter: LoginLimiter;
+
   constructor(
     private readonly db: Db,
-    private readonly counters: CounterStore,
+    counters: CounterStore,
     private readonly policy: OperatorLoginPolicy,
-  ) {}
+  ) {
+    this.limiter = new LoginLimiter(counters, policy, {
+      keyPrefix: 'operator-login-fail',
+      tooMany: { code: 'TOO_MANY_LOGIN_ATTEMPTS', message: 'Too many failed logins; try again later' },
+      invalidCredentials: { code: 'INVALID_CREDENTIALS', message: 'Invalid email or password' },
+    });
+  }
 
   get sessionTtlSeconds(): number {
     return this.policy.sessionTtlSeconds;
@@ -106,26 +109,15 @@ export class OperatorService {
   }
 
   /**
-   * Logs an operator in, as the Plazbot login does (api/plazbot/users.ts): both failure counts are
-   * taken before the password is checked; past either limit the answer is 429 whatever the
-   * password. An unknown email costs one verification all the same.
+   * Logs an operator in under the same failed-login limits as the Plazbot login (LoginLimiter),
+   * counted under keys of their own: past either limit the answer is 429 whatever the password. An
+   * unknown email costs one verification all the same.
    */
   async login(input: { email: string; password: string; ip: string }): Promise<OperatorSession> {
-    const email = normalizeEmail(input.email);
-    const keys = limitKeys(email, input.ip);
-    const tooMany = (resetInMs: number) =>
-      rateLimited('TOO_MANY_LOGIN_ATTEMPTS', 'Too many failed logins; try again later', Math.max(1, Math.ceil(resetInMs / 1000)));
-    const byIp = await this.counters.increment(keys.ip, this.policy.windowMs);
-    if (byIp.count > this.policy.maxFailuresPerIp) throw tooMany(byIp.resetInMs);
-    const byEmail = await this.counters.increment(keys.email, this.policy.windowMs);
-    if (byEmail.count > this.policy.maxFailuresPerEmail) {
-      await this.counters.decrement(keys.ip);
-      throw tooMany(byEmail.resetInMs);
-    }
-    const row = isValidEmail(email) ? await store.findOperatorByEmail(this.db.kysely, email) : undefined;
-    const ok = row ? await verifyPassword(row.password_hash, input.password) : await verifyDummy(input.password);
-    if (!row || !ok) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
-    await Promise.all([this.counters.reset(keys.email), this.counters.decrement(keys.ip)]);
+    const row = await this.limiter.attempt(input, {
+      find: (email) => store.findOperatorByEmail(this.db.kysely, email),
+      verify: (op, password) => verifyPassword(op.password_hash, password),
+    });
 
     const token = `ros_${newSecret()}`;
     const now = new Date();

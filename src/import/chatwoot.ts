@@ -25,6 +25,7 @@
  * in the report of the run that created it, once; integrations switch to it. Its permissibles are
  * linked to the imported accounts and users (agent bots are not imported: their links are skipped).
  */
+import { LOCALES } from '../identity/accounts.js';
 import type { Company } from '../identity/companies.js';
 import { TOKEN_PREFIX } from '../identity/credentials.js';
 import { digest, formatToken, newPublicId, newSecret } from '../identity/secrets.js';
@@ -41,7 +42,7 @@ import * as links from '../store/import-links.js';
 import type { AccountRole, AccountRow, NewAccount, NewUser, UserRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { updateUser, type UserPatch } from '../store/users.js';
-import { CHATWOOT_AVAILABILITY, CHATWOOT_LOCALES, CHATWOOT_ROLES, CHATWOOT_STATUSES, featuresOf } from './chatwoot-enums.js';
+import { CHATWOOT_AVAILABILITY, CHATWOOT_ROLES, CHATWOOT_STATUSES, featuresOf } from './chatwoot-enums.js';
 import {
   ChatwootSource,
   type ChatwootAccount,
@@ -227,7 +228,7 @@ class ChatwootImport {
   // Accounts
 
   private accountFields(a: ChatwootAccount): AccountFields {
-    let locale = a.locale === null ? undefined : CHATWOOT_LOCALES[a.locale];
+    let locale = a.locale === null ? undefined : LOCALES[a.locale];
     if (locale === undefined) {
       this.note(`account ${a.id}: locale ${String(a.locale)} is not a Chatwoot locale; imported as en`);
       locale = 'en';

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultFeatures, FEATURE_DEFAULTS, FEATURES, LOCALES, mergeFeatures, toAccount } from './accounts.js';
+import { defaultFeatures, FEATURE_DEFAULTS, FEATURES, mergeFeatures, toAccount } from './accounts.js';
 import { RecordErrors } from './record-errors.js';
-import { CHATWOOT_FEATURE_BITS } from '../../import/chatwoot-enums.js';
 
 describe('account features', () => {
   it('start from the installation defaults, in a stable order', () => {
@@ -24,10 +23,6 @@ describe('account features', () => {
     assert.deepEqual(mergeFeatures(['labels'], {}, e), ['labels']);
   });
 
-  it("are Chatwoot 4.8's features.yml, in its order (the import reads the same bits)", () => {
-    assert.deepEqual(FEATURES, CHATWOOT_FEATURE_BITS);
-  });
-
   it("accept every flag of Chatwoot 4.8's features.yml, and a form body's text forms", () => {
     const e = new RecordErrors();
     const out = mergeFeatures([], { saml: true, captain_integration_v2: 'true', quoted_email_reply: '1', campaigns: 'false', labels: '0' }, e);
@@ -42,13 +37,6 @@ describe('account features', () => {
       e.list.map((x) => x.message),
       ['teleport is not a known feature', 'sla must be true or false', 'campaigns must be true or false', 'toString is not a known feature'],
     );
-  });
-});
-
-describe('locales', () => {
-  it('include the common ones and no duplicates', () => {
-    for (const l of ['en', 'es', 'pt_BR', 'fr', 'de', 'zh_CN', 'zh_TW']) assert.ok((LOCALES as readonly string[]).includes(l), l);
-    assert.equal(new Set(LOCALES).size, LOCALES.length);
   });
 });
 

@@ -13,66 +13,18 @@ import { appIdOf, recordNotFound, type AuthorizedId } from './permissions.js';
 import { MESSAGES, RecordErrors } from './record-errors.js';
 import { isValidEmail, normalizeEmail } from '../../identity/users.js';
 import { storedObject, storedStrings } from '../../infra/stored-json.js';
-import { defaultFeatures, FEATURE_DEFAULTS, FEATURES } from '../../identity/accounts.js';
+import { defaultFeatures, FEATURE_DEFAULTS, FEATURES, LOCALES } from '../../identity/accounts.js';
 import { LIMITS as CHATWOOT_LIMITS } from './limits.js';
 import { recordEvent } from '../../events/log.js';
 import type { Acting } from '../../events/types.js';
 import { eventData } from './present.js';
 
-/**
- * The locales an account may have: the codes of Chatwoot's LANGUAGES_CONFIG, in its order (ISO
- * 639-1, with a region for pt_BR, zh_CN and zh_TW).
- */
-export const LOCALES = [
-  'en',
-  'ar',
-  'nl',
-  'fr',
-  'de',
-  'hi',
-  'it',
-  'ja',
-  'ko',
-  'pt',
-  'ru',
-  'zh',
-  'es',
-  'ml',
-  'ca',
-  'el',
-  'pt_BR',
-  'ro',
-  'ta',
-  'fa',
-  'zh_TW',
-  'vi',
-  'da',
-  'tr',
-  'cs',
-  'fi',
-  'id',
-  'sv',
-  'hu',
-  'no',
-  'zh_CN',
-  'pl',
-  'sk',
-  'uk',
-  'th',
-  'lv',
-  'is',
-  'he',
-  'lt',
-  'sr',
-  'bg',
-] as const;
-export type Locale = (typeof LOCALES)[number];
 const LOCALE_SET: ReadonlySet<string> = new Set(LOCALES);
 
 export const STATUSES = ['active', 'suspended'] as const;
 export type AccountStatus = (typeof STATUSES)[number];
 
-export { FEATURE_DEFAULTS, FEATURES, defaultFeatures } from '../../identity/accounts.js';
+export { FEATURE_DEFAULTS, FEATURES, LOCALES, defaultFeatures, type Locale } from '../../identity/accounts.js';
 
 const LIMITS = CHATWOOT_LIMITS.account;
 

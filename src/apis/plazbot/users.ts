@@ -20,6 +20,7 @@ import { forbidden, invalid, notFound, rateLimited, unauthorized, unprocessable,
 import { queueMail, queueVerificationUnlessWaiting } from '../../mail/outbox.js';
 import { checkPassword, hashPassword, parsePolicy, type PasswordPolicy } from '../../identity/passwords.js';
 import { checkLoginPassword } from '../../identity/password-login.js';
+import { LoginLimiter } from '../../identity/login-limiter.js';
 import type { CounterStore } from '../../infra/counters.js';
 import type { MailNotifier } from '../../mail/outbox.js';
 import { digest, newSecret } from '../../identity/secrets.js';
@@ -78,11 +79,6 @@ export interface LoginResult {
 
 export const SESSION_TOKEN_RE = /^rss_[A-Za-z0-9_-]{43}$/;
 
-const limitKeys = (email: string, ip: string) => ({
-  email: `login-fail:email:${digest(email).slice(0, 32)}`,
-  ip: `login-fail:ip:${rateLimitKeyForIp(ip)}`,
-});
-
 export type VerifyOutcome = 'verified' | 'invalid' | 'used' | 'expired';
 
 /**
@@ -101,13 +97,21 @@ const badCode = () =>
   ]);
 
 export class PlazbotUserService {
+  private readonly limiter: LoginLimiter;
+
   constructor(
     private readonly db: Db,
     private readonly companies: CompanyService,
     private readonly counters: CounterStore,
     private readonly policy: LoginPolicy,
     private readonly mail: MailNotifier,
-  ) {}
+  ) {
+    this.limiter = new LoginLimiter(counters, policy, {
+      keyPrefix: 'login-fail',
+      tooMany: { code: 'TOO_MANY_LOGIN_ATTEMPTS', message: 'Too many failed logins; try again later' },
+      invalidCredentials: { code: 'INVALID_CREDENTIALS', message: 'Invalid email or password' },
+    });
+  }
 
   /**
    * POST /api/user. The token's company must be the one named; the email must be free across the
@@ -182,30 +186,12 @@ export class PlazbotUserService {
    * the first successful login re-hashes it with roster's argon2id (identity/password-login.ts).
    */
   async login(input: { email: string; password: string; ip: string }): Promise<LoginResult> {
-    const email = normalizeEmail(input.email);
-    const keys = limitKeys(email, input.ip);
-    const tooMany = (resetInMs: number) =>
-      rateLimited('TOO_MANY_LOGIN_ATTEMPTS', 'Too many failed logins; try again later', Math.max(1, Math.ceil(resetInMs / 1000)));
-    // Both counts are taken atomically before the password is checked, so concurrent guesses cannot
-    // all slip in under a limit. The IP comes first: a blocked client touches no email's counter and
-    // opens no new key however many emails it tries. A correct password takes its attempt back from
-    // the IP's count (a busy office behind one address logs in successfully many times) and clears
-    // the email's count.
-    const byIp = await this.counters.increment(keys.ip, this.policy.windowMs);
-    if (byIp.count > this.policy.maxFailuresPerIp) throw tooMany(byIp.resetInMs);
-    const byEmail = await this.counters.increment(keys.email, this.policy.windowMs);
-    if (byEmail.count > this.policy.maxFailuresPerEmail) {
-      // Refused for the email, not for this client's guessing: the attempt does not count on the IP.
-      await this.counters.decrement(keys.ip);
-      throw tooMany(byEmail.resetInMs);
-    }
-
-    const user = isValidEmail(email) ? await usersStore.findUserByEmail(this.db.kysely, email) : undefined;
     // Any accepted hash format (imported bcrypt, scrypt, ...); a correct password upgrades the
     // stored hash to roster's argon2id.
-    const ok = await checkLoginPassword(this.db.kysely, user, input.password);
-    if (!user || !ok) throw unauthorized('INVALID_CREDENTIALS', 'Invalid email or password');
-    await Promise.all([this.counters.reset(keys.email), this.counters.decrement(keys.ip)]);
+    const user = await this.limiter.attempt(input, {
+      find: (email) => usersStore.findUserByEmail(this.db.kysely, email),
+      verify: (found, password) => checkLoginPassword(this.db.kysely, found, password),
+    });
     // Said only to whoever knows the password: a deactivated user (SCIM active: false) is kept, not let in.
     if (!isActive(user)) throw forbidden('USER_DEACTIVATED', 'This user is deactivated');
 
@@ -354,6 +340,6 @@ export class PlazbotUserService {
         if (user.email_verified_at === null) await recordUserEvent(trx, acting, 'user.email_verified', changed, company.code, t);
       }
     });
-    await this.counters.reset(limitKeys(email, '').email);
+    await this.limiter.forgetEmail(email);
   }
 }

@@ -4,7 +4,7 @@ import type { OutboxStatus } from '../../store/schema.js';
 import { invalid, notFound } from '../../identity/errors.js';
 import type { Services } from '../../services.js';
 import { contextOf, sendPage } from '../http.js';
-import { ActionButton, Layout, Notice, Time } from '../ui.js';
+import { ActionButton, DataTable, Layout, Notice, Pager, SelectFilterForm, Time } from '../ui.js';
 
 const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'cancelled'];
 
@@ -19,43 +19,30 @@ export async function miscRoutes(app: FastifyInstance, { services }: { services:
     return sendPage(
       reply,
       <Layout ctx={ctx} title="Accounts">
-        <form method="get" action="/admin/accounts">
-          <label for="company">Company</label>
-          <select id="company" name="company">
-            <option value="">All companies</option>
-            {companies.map((c) => (
-              <option value={c.code} selected={c.code === company?.code}>
-                {c.code}
-              </option>
-            ))}
-          </select>
-          <button type="submit">Show</button>
-        </form>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Id</th>
-              <th scope="col">Name</th>
-              <th scope="col">Company</th>
-              <th scope="col">Status</th>
-              <th scope="col">Members</th>
-            </tr>
-          </thead>
-          <tbody>
-            {hits.rows.map((a) => (
-              <tr>
-                <td>{a.id}</td>
-                <td>
-                  <a href={`/admin/accounts/${a.id}`}>{a.name}</a>
-                </td>
-                <td>{a.company_code}</td>
-                <td>{a.status}</td>
-                <td>{a.members}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {hits.more && <a href={`/admin/accounts?${new URLSearchParams({ company: company?.code ?? '', page: String(page + 1) }).toString()}`}>Next page</a>}
+        <SelectFilterForm
+          action="/admin/accounts"
+          id="company"
+          label="Company"
+          all="All companies"
+          options={companies.map((c) => [c.code, c.code])}
+          selected={company?.code}
+        />
+        <DataTable
+          columns={['Id', 'Name', 'Company', 'Status', 'Members']}
+          rows={hits.rows}
+          cells={(a) => (
+            <>
+              <td>{a.id}</td>
+              <td>
+                <a href={`/admin/accounts/${a.id}`}>{a.name}</a>
+              </td>
+              <td>{a.company_code}</td>
+              <td>{a.status}</td>
+              <td>{a.members}</td>
+            </>
+          )}
+        />
+        <Pager base="/admin/accounts" params={{ company: company?.code ?? '' }} page={page} more={hits.more} />
       </Layout>,
     );
   });
@@ -68,30 +55,22 @@ export async function miscRoutes(app: FastifyInstance, { services }: { services:
       reply,
       <Layout ctx={ctx} title={`Account ${req.params.id}: members`}>
         {members.length === 0 && <p>No members.</p>}
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">User</th>
-              <th scope="col">Name</th>
-              <th scope="col">Role</th>
-              <th scope="col">Since</th>
-            </tr>
-          </thead>
-          <tbody>
-            {members.map((m) => (
-              <tr>
-                <td>
-                  <a href={`/admin/users/${m.userId}`}>{m.email}</a>
-                </td>
-                <td>{m.name}</td>
-                <td>{m.role}</td>
-                <td>
-                  <Time at={m.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          columns={['User', 'Name', 'Role', 'Since']}
+          rows={members}
+          cells={(m) => (
+            <>
+              <td>
+                <a href={`/admin/users/${m.userId}`}>{m.email}</a>
+              </td>
+              <td>{m.name}</td>
+              <td>{m.role}</td>
+              <td>
+                <Time at={m.createdAt} />
+              </td>
+            </>
+          )}
+        />
       </Layout>,
     );
   });
@@ -113,48 +92,25 @@ export async function miscRoutes(app: FastifyInstance, { services }: { services:
       reply,
       <Layout ctx={ctx} title="Mail outbox">
         {data.notice && <Notice kind="ok">{data.notice}</Notice>}
-        <form method="get" action="/admin/outbox">
-          <label for="status">Status</label>
-          <select id="status" name="status">
-            <option value="">All</option>
-            {OUTBOX_STATUSES.map((s) => (
-              <option value={s} selected={s === data.status}>
-                {s}
-              </option>
-            ))}
-          </select>
-          <button type="submit">Show</button>
-        </form>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Id</th>
-              <th scope="col">Template</th>
-              <th scope="col">To</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Queued</th>
-              <th scope="col">Last error</th>
-              <th scope="col">Action</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.rows.map((m) => (
-              <tr>
-                <td>{m.id}</td>
-                <td>{m.template}</td>
-                <td>{m.to}</td>
-                <td>{m.status}</td>
-                <td>{m.attempts}</td>
-                <td>
-                  <Time at={m.createdAt} />
-                </td>
-                <td>{m.lastError ?? ''}</td>
-                <td>{m.status === 'failed' && <ActionButton ctx={ctx} action={`/admin/outbox/${m.id}/retry`} label={`Retry ${m.id}`} />}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <SelectFilterForm action="/admin/outbox" id="status" label="Status" all="All" options={OUTBOX_STATUSES.map((s) => [s, s])} selected={data.status} />
+        <DataTable
+          columns={['Id', 'Template', 'To', 'Status', 'Attempts', 'Queued', 'Last error', 'Action']}
+          rows={data.rows}
+          cells={(m) => (
+            <>
+              <td>{m.id}</td>
+              <td>{m.template}</td>
+              <td>{m.to}</td>
+              <td>{m.status}</td>
+              <td>{m.attempts}</td>
+              <td>
+                <Time at={m.createdAt} />
+              </td>
+              <td>{m.lastError ?? ''}</td>
+              <td>{m.status === 'failed' && <ActionButton ctx={ctx} action={`/admin/outbox/${m.id}/retry`} label={`Retry ${m.id}`} />}</td>
+            </>
+          )}
+        />
       </Layout>,
     );
   });

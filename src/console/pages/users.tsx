@@ -1,13 +1,13 @@
 /** Users (search across or within companies; a user's page and what an operator does to them) and widget users (search; rooms). */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
+import type { ComponentChildren, VNode } from 'preact';
 import type { Company } from '../../identity/companies.js';
 import type { Hits, UserDetail, UserView, WidgetUserView } from '../../identity/user-admin.js';
 import type { RoomRow } from '../../store/schema.js';
 import type { Services } from '../../services.js';
 import { notFound } from '../../identity/errors.js';
 import { contextOf, sendPage } from '../http.js';
-import { ActionButton, Layout, Notice, Time, yesNo, type PageContext } from '../ui.js';
+import { ActionButton, DataTable, FieldTable, FilterSelect, Layout, Notice, Pager, Time, yesNo, type PageContext } from '../ui.js';
 
 interface SearchParams {
   q?: string;
@@ -40,15 +40,7 @@ function SearchForm({ action, label, q, companies, company }: { action: string; 
           />
         </div>
         <div>
-          <label for="company">Company</label>
-          <select id="company" name="company">
-            <option value="">All companies</option>
-            {companies.map((c) => (
-              <option value={c.code} selected={c.code === company}>
-                {c.code} ({c.name})
-              </option>
-            ))}
-          </select>
+          <FilterSelect id="company" label="Company" all="All companies" options={companies.map((c) => [c.code, `${c.code} (${c.name})`])} selected={company} />
         </div>
       </div>
       <button type="submit">Search</button>
@@ -56,61 +48,67 @@ function SearchForm({ action, label, q, companies, company }: { action: string; 
   );
 }
 
-function Pager({ base, params, page, more }: { base: string; params: Record<string, string>; page: number; more: boolean }): VNode {
-  const link = (p: number) => `${base}?${new URLSearchParams({ ...params, page: String(p) }).toString()}`;
+/** A search page: the search form, then the hits (the part htmx swaps as the operator types) and their pages. */
+function SearchPage<T>({
+  ctx,
+  title,
+  action,
+  label,
+  none,
+  columns,
+  cells,
+  hits,
+  companies,
+  p,
+}: {
+  ctx: PageContext;
+  title: string;
+  action: string;
+  label: string;
+  /** Said when nothing is found. */
+  none: string;
+  columns: string[];
+  cells: (row: T) => ComponentChildren;
+  hits: Hits<T>;
+  companies: Company[];
+  p: Required<SearchParams>;
+}): VNode {
   return (
-    <nav aria-label="Pages">
-      <ul>
-        {page > 1 && (
-          <li>
-            <a href={link(page - 1)}>Previous page</a>
-          </li>
-        )}
-        {more && (
-          <li>
-            <a href={link(page + 1)}>Next page</a>
-          </li>
-        )}
-      </ul>
-    </nav>
-  );
-}
-
-function UsersPage({ ctx, hits, companies, p }: { ctx: PageContext; hits: Hits<UserView>; companies: Company[]; p: Required<SearchParams> }): VNode {
-  return (
-    <Layout ctx={ctx} title="Users">
-      <SearchForm action="/admin/users" label="Email or name" q={p.q} companies={companies} company={p.company} />
+    <Layout ctx={ctx} title={title}>
+      <SearchForm action={action} label={label} q={p.q} companies={companies} company={p.company} />
       <div id="results" aria-live="polite">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Name</th>
-              <th scope="col">Company</th>
-              <th scope="col">Verified</th>
-              <th scope="col">Active</th>
-            </tr>
-          </thead>
-          <tbody>
-            {hits.rows.map((u) => (
-              <tr>
-                <td>
-                  <a href={`/admin/users/${u.id}`}>{u.email}</a>
-                </td>
-                <td>{[u.name, u.lastName].filter(Boolean).join(' ')}</td>
-                <td>{u.companyCode}</td>
-                <td>{yesNo(u.emailVerified)}</td>
-                <td>{yesNo(u.active)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {hits.rows.length === 0 && <p>No users found.</p>}
-        <Pager base="/admin/users" params={{ q: p.q, company: p.company }} page={Number(p.page)} more={hits.more} />
+        <DataTable columns={columns} rows={hits.rows} cells={cells} />
+        {hits.rows.length === 0 && <p>{none}</p>}
+        <Pager base={action} params={{ q: p.q, company: p.company }} page={Number(p.page)} more={hits.more} />
       </div>
     </Layout>
   );
 }
+
+const UsersPage = ({ ctx, hits, companies, p }: { ctx: PageContext; hits: Hits<UserView>; companies: Company[]; p: Required<SearchParams> }): VNode => (
+  <SearchPage
+    ctx={ctx}
+    title="Users"
+    action="/admin/users"
+    label="Email or name"
+    none="No users found."
+    columns={['Email', 'Name', 'Company', 'Verified', 'Active']}
+    cells={(u) => (
+      <>
+        <td>
+          <a href={`/admin/users/${u.id}`}>{u.email}</a>
+        </td>
+        <td>{[u.name, u.lastName].filter(Boolean).join(' ')}</td>
+        <td>{u.companyCode}</td>
+        <td>{yesNo(u.emailVerified)}</td>
+        <td>{yesNo(u.active)}</td>
+      </>
+    )}
+    hits={hits}
+    companies={companies}
+    p={p}
+  />
+);
 
 function UserPage({ ctx, d, notice }: { ctx: PageContext; d: UserDetail; notice?: string }): VNode {
   const u = d.user;
@@ -119,34 +117,20 @@ function UserPage({ ctx, d, notice }: { ctx: PageContext; d: UserDetail; notice?
     <Layout ctx={ctx} title={`User ${u.email}`}>
       {notice && <Notice kind="ok">{notice}</Notice>}
       <h2>Profile</h2>
-      <table>
-        <tbody>
-          {(
-            [
-              ['Id', String(u.id)],
-              ['Email', u.email],
-              ['Name', u.name],
-              ['Last name', u.lastName ?? ''],
-              ['Display name', u.displayName ?? ''],
-              ['Company', u.companyCode],
-              ['Email verified', yesNo(u.emailVerified)],
-              ['Active', yesNo(u.active)],
-              ['Created through', u.createdVia],
-            ] as Array<[string, string]>
-          ).map(([k, v]) => (
-            <tr>
-              <th scope="row">{k}</th>
-              <td>{v}</td>
-            </tr>
-          ))}
-          <tr>
-            <th scope="row">Created</th>
-            <td>
-              <Time at={u.createdAt} />
-            </td>
-          </tr>
-        </tbody>
-      </table>
+      <FieldTable
+        fields={[
+          ['Id', String(u.id)],
+          ['Email', u.email],
+          ['Name', u.name],
+          ['Last name', u.lastName ?? ''],
+          ['Display name', u.displayName ?? ''],
+          ['Company', u.companyCode],
+          ['Email verified', yesNo(u.emailVerified)],
+          ['Active', yesNo(u.active)],
+          ['Created through', u.createdVia],
+          ['Created', <Time at={u.createdAt} />],
+        ]}
+      />
       <h2>Accounts and roles</h2>
       {d.memberships.length === 0 ? (
         <p>Member of no account.</p>
@@ -186,7 +170,7 @@ function UserPage({ ctx, d, notice }: { ctx: PageContext; d: UserDetail; notice?
   );
 }
 
-function WidgetUsersPage({
+const WidgetUsersPage = ({
   ctx,
   hits,
   companies,
@@ -196,92 +180,64 @@ function WidgetUsersPage({
   hits: Hits<WidgetUserView>;
   companies: Company[];
   p: Required<SearchParams>;
-}): VNode {
-  return (
-    <Layout ctx={ctx} title="Widget users">
-      <SearchForm action="/admin/widget-users" label="External id or name" q={p.q} companies={companies} company={p.company} />
-      <div id="results" aria-live="polite">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">External id</th>
-              <th scope="col">Names</th>
-              <th scope="col">Company</th>
-              <th scope="col">Bot</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {hits.rows.map((w) => (
-              <tr>
-                <td>
-                  <a href={`/admin/widget-users/${w.id}`}>{w.referenceId}</a>
-                </td>
-                <td>{w.names}</td>
-                <td>{w.companyCode}</td>
-                <td>
-                  <code>{w.botId}</code>
-                </td>
-                <td>
-                  <Time at={w.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {hits.rows.length === 0 && <p>No widget users found.</p>}
-        <Pager base="/admin/widget-users" params={{ q: p.q, company: p.company }} page={Number(p.page)} more={hits.more} />
-      </div>
-    </Layout>
-  );
-}
+}): VNode => (
+  <SearchPage
+    ctx={ctx}
+    title="Widget users"
+    action="/admin/widget-users"
+    label="External id or name"
+    none="No widget users found."
+    columns={['External id', 'Names', 'Company', 'Bot', 'Created']}
+    cells={(w) => (
+      <>
+        <td>
+          <a href={`/admin/widget-users/${w.id}`}>{w.referenceId}</a>
+        </td>
+        <td>{w.names}</td>
+        <td>{w.companyCode}</td>
+        <td>
+          <code>{w.botId}</code>
+        </td>
+        <td>
+          <Time at={w.createdAt} />
+        </td>
+      </>
+    )}
+    hits={hits}
+    companies={companies}
+    p={p}
+  />
+);
 
 function WidgetUserPage({ ctx, user, rooms }: { ctx: PageContext; user: WidgetUserView; rooms: RoomRow[] }): VNode {
   return (
     <Layout ctx={ctx} title={`Widget user ${user.referenceId}`}>
-      <table>
-        <tbody>
-          {(
-            [
-              ['External id', user.referenceId],
-              ['Names', user.names],
-              ['Legal id', user.legalId ?? ''],
-              ['Company', user.companyCode],
-              ['Bot', user.botId],
-            ] as Array<[string, string]>
-          ).map(([k, v]) => (
-            <tr>
-              <th scope="row">{k}</th>
-              <td>{v}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <FieldTable
+        fields={[
+          ['External id', user.referenceId],
+          ['Names', user.names],
+          ['Legal id', user.legalId ?? ''],
+          ['Company', user.companyCode],
+          ['Bot', user.botId],
+        ]}
+      />
       <h2>Rooms</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Room</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Name</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rooms.map((r) => (
-            <tr>
-              <td>
-                <code>{r.id}</code>
-              </td>
-              <td>{r.kind}</td>
-              <td>{r.name}</td>
-              <td>
-                <Time at={r.created_at} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        columns={['Room', 'Kind', 'Name', 'Created']}
+        rows={rooms}
+        cells={(r) => (
+          <>
+            <td>
+              <code>{r.id}</code>
+            </td>
+            <td>{r.kind}</td>
+            <td>{r.name}</td>
+            <td>
+              <Time at={r.created_at} />
+            </td>
+          </>
+        )}
+      />
     </Layout>
   );
 }
