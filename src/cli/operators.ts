@@ -1,8 +1,7 @@
 /** `roster operator`: the people who may log in to the admin console (/admin). */
-import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { CLI } from '../events/types.js';
-import type { Operator } from '../identity/operators.js';
+import { generateOperatorPassword, type Operator } from '../identity/operators.js';
 import type { Output, WithServices } from './context.js';
 
 /** Reads the whole of stdin; the password is its first line (a trailing newline is not part of it). */
@@ -23,7 +22,7 @@ export function registerOperators(program: Command, withServices: WithServices, 
     .option('--password-stdin', 'read the password from the first line of stdin (at least 12 characters)')
     .option('--json', 'print one JSON object')
     .action(async (opts: { email: string; passwordStdin?: boolean }, cmd: Command) => {
-      const generated = opts.passwordStdin ? undefined : randomBytes(18).toString('base64url');
+      const generated = opts.passwordStdin ? undefined : generateOperatorPassword(opts.email);
       const password = generated ?? (await readPassword());
       const o = await withServices((s) => s.operators.create({ email: opts.email, password }, CLI));
       out(cmd).print(

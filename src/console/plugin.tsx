@@ -99,7 +99,7 @@ export async function consoleRoutes(app: FastifyInstance, { services, checks }: 
 
   // The console's own headers over the API's: its CSP allows its own scripts and styles.
   app.addHook('onRoute', (route) => {
-    route.config = { ...(route.config ?? {}), helmet: { contentSecurityPolicy: CONSOLE_CSP } } as typeof route.config;
+    route.config = { ...(route.config ?? {}), helmet: { contentSecurityPolicy: CONSOLE_CSP } };
     // Pages, not API: kept out of the OpenAPI document.
     route.schema = { ...(route.schema ?? {}), hide: true };
   });

@@ -4,6 +4,7 @@
  * failed-login limits as the Plazbot login, counted under keys of their own) and get an opaque
  * session token, stored as its SHA-256 digest, that ends on logout or at its expiry.
  */
+import { randomBytes } from 'node:crypto';
 import { recordEvent } from '../events/log.js';
 import { actingAs, type Acting, type RequestOrigin } from '../events/types.js';
 import { nowIso } from '../infra/clock.js';
@@ -26,6 +27,17 @@ export interface Operator {
 
 /** An operator's password: the default policy, at least 12 characters. */
 export const OPERATOR_PASSWORD_POLICY: PasswordPolicy = { ...DEFAULT_PASSWORD_POLICY, minLength: 12 };
+
+/**
+ * A password for a new operator (`roster operator create` without one): 144 random bits, drawn
+ * again until the policy accepts it (a random string can happen to contain the email's local part).
+ */
+export function generateOperatorPassword(email: string, random: () => string = () => randomBytes(18).toString('base64url')): string {
+  for (;;) {
+    const password = random();
+    if (checkPassword(password, email, OPERATOR_PASSWORD_POLICY) === undefined) return password;
+  }
+}
 
 export interface OperatorLoginPolicy {
   maxFailuresPerEmail: number;
