@@ -5,7 +5,8 @@
  * not inside it. Verification accepts every stored format password-hashes.ts accepts (roster's own
  * argon2id and the imported bcrypt, argon2i, scrypt and Django pbkdf2 hashes).
  */
-import { dictionary } from '@zxcvbn-ts/language-common';
+import type { dictionary as Dictionary } from '@zxcvbn-ts/language-common';
+import { lazyRequire } from '../infra/lazy-require.js';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { needsRehash } from './password-hashes.js';
@@ -36,9 +37,11 @@ export interface PasswordViolation {
   message: string;
 }
 
+/** zxcvbn-ts's word lists (~15 MiB in memory), loaded when the first password is checked. */
+const commonList = lazyRequire<{ dictionary: typeof Dictionary }>('@zxcvbn-ts/language-common');
 let common: Set<string> | undefined;
 function commonPasswords(): Set<string> {
-  common ??= new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()));
+  common ??= new Set(commonList().dictionary['passwords-common'].map((p) => p.toLowerCase()));
   return common;
 }
 
@@ -145,13 +148,17 @@ export async function verifyPassword(storedHash: string, password: string): Prom
   return inWorker<boolean>({ op: 'verify', stored: storedHash, password });
 }
 
-let dummy: Promise<string> | undefined;
 /**
- * Spends the same time as a real verification, for an unknown email, so that a login cannot tell
- * "no such user" from "wrong password" by its timing.
+ * What an unknown email's login is verified against, so that it costs what a real verification
+ * costs and a login cannot tell "no such user" from "wrong password" by its timing: an argon2id
+ * hash at ROSTER_ARGON2 of a random password that was thrown away (no secret: nothing verifies
+ * against it). A constant, so that no hash is computed at start; passwords.test.ts checks that its
+ * parameters are roster's.
  */
+export const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$yZdCgviItYtGWxvZ00K8uw$tRkDULy703zWr0mjC8tkWBZ35EJqan8QN5Xf7D+CJGQ';
+
+/** Spends the time of a real verification, for an unknown email; always false. */
 export async function verifyDummy(password: string): Promise<false> {
-  dummy ??= hashPassword('roster-dummy-password-for-timing');
-  await verifyPassword(await dummy, password);
+  await verifyPassword(DUMMY_HASH, password);
   return false;
 }

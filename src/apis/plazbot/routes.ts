@@ -8,7 +8,6 @@ import type { Authenticator } from '../../identity/credentials.js';
 import { unauthorized } from '../../identity/errors.js';
 import type { MailNotifier } from '../../mail/outbox.js';
 import type { PlazbotUserService, VerifyOutcome } from './users.js';
-import { verifyDummy } from '../../identity/passwords.js';
 import { anonymousActing, parseBearer, originOf, tokenIdOf } from '../shared/auth.js';
 import type { CredentialGuard } from '../shared/credential-guard.js';
 import { useErrorFormat } from '../shared/error-format.js';
@@ -78,10 +77,6 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     return payload;
   });
   // The dummy hash an unknown email is checked against is made now, not on the first login.
-  app.addHook('onReady', async () => {
-    await verifyDummy('warm-up');
-  });
-
   app.post(
     '/user',
     {
