@@ -5,8 +5,12 @@
  * takes, and nothing written to Chatwoot). Timestamps are read as UTC ISO text (Rails stores UTC
  * in `timestamp without time zone`), bigints as text (a feature_flags value can pass 2^53).
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyRequire } from '../infra/lazy-require.js';
 import { redactUrl } from '../store/db.js';
+
+/** PostgreSQL's driver, loaded when a Chatwoot database is read. */
+const pgDriver = lazyRequire<typeof pg>('pg');
 
 export class ChatwootSourceError extends Error {
   override readonly name = 'ChatwootSourceError';
@@ -119,7 +123,7 @@ export class ChatwootSource {
   static async open(url: string, options: { platformApps?: boolean; connectTimeoutMs?: number } = {}): Promise<ChatwootSource> {
     if (!/^postgres(ql)?:\/\//.test(url))
       throw new ChatwootSourceError('BAD_URL', '--from must be a postgres:// or postgresql:// URL of the Chatwoot database');
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000 });
+    const client = new (pgDriver().Client)({ connectionString: url, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000 });
     client.on('error', () => {});
     try {
       await client.connect();

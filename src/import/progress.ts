@@ -10,7 +10,11 @@
  * Summary: `{ created, updated, unchanged, failed }` as human text (the `--json` form is that
  * object as it is).
  */
-import cliProgress from 'cli-progress';
+import type cliProgressModule from 'cli-progress';
+import { lazyRequire } from '../infra/lazy-require.js';
+
+/** cli-progress, loaded when an import draws its bar. */
+const cliProgress = lazyRequire<typeof cliProgressModule>('cli-progress');
 import type { ColumnWarning } from './rows.js';
 import type { RowError } from './types.js';
 
@@ -87,7 +91,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
   let lastPush = 0;
   let stopped = false;
 
-  const bar = new cliProgress.SingleBar({
+  const bar = new (cliProgress().SingleBar)({
     stream,
     fps: 5,
     etaBuffer: 50,
@@ -101,7 +105,7 @@ export function createProgress(options: ProgressOptions = {}): Progress {
       const state: ProgressState = { label, rows, elapsedMs: now() - started };
       if (total !== undefined) {
         state.fraction = params.progress;
-        state.bar = cliProgress.Format.BarFormat(params.progress, opts);
+        state.bar = cliProgress().Format.BarFormat(params.progress, opts);
         if (eta !== undefined && bytes > 0) state.etaSeconds = eta;
       }
       return progressLine(state);

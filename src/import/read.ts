@@ -32,7 +32,12 @@ import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { CsvError, parse as parseCsv, type Options as CsvOptions } from 'csv-parse/sync';
+import type * as CsvSync from 'csv-parse/sync';
+import type { Options as CsvOptions } from 'csv-parse/sync';
+import { lazyRequire } from '../infra/lazy-require.js';
+
+/** csv-parse, loaded when an import reads its file. */
+const csv = lazyRequire<typeof CsvSync>('csv-parse/sync');
 import type { RawRecord, ReadItem } from './types.js';
 
 export type ImportFormat = 'csv' | 'jsonl';
@@ -196,7 +201,7 @@ const CSV_OPTIONS: CsvOptions = {
 };
 
 function csvMessage(err: unknown): string {
-  switch (err instanceof CsvError ? err.code : undefined) {
+  switch (err instanceof csv().CsvError ? err.code : undefined) {
     case 'CSV_INVALID_CLOSING_QUOTE':
       return 'is not valid CSV: a closing quote must be followed by a comma or the end of the record';
     case 'INVALID_OPENING_QUOTE':
@@ -213,7 +218,7 @@ function parseRecords(pieces: Buffer[]): string[][] | undefined {
   const joined: Buffer[] = [];
   for (const p of pieces) joined.push(p, NEWLINE);
   try {
-    const rows = parseCsv(Buffer.concat(joined), CSV_OPTIONS);
+    const rows = csv().parse(Buffer.concat(joined), CSV_OPTIONS);
     return rows.length === pieces.length ? rows : undefined;
   } catch {
     return undefined;
@@ -223,7 +228,7 @@ const NEWLINE = Buffer.from('\n');
 
 function parseOne(bytes: Buffer): { fields: string[]; error?: undefined } | { error: string } {
   try {
-    const rows = parseCsv(Buffer.concat([bytes, NEWLINE]), CSV_OPTIONS);
+    const rows = csv().parse(Buffer.concat([bytes, NEWLINE]), CSV_OPTIONS);
     const [fields] = rows;
     return rows.length === 1 && fields ? { fields } : { error: 'is not valid CSV' };
   } catch (err) {

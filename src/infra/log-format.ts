@@ -5,7 +5,11 @@
 import { Writable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import pino, { type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import type prettyModule from 'pino-pretty';
+import { lazyRequire } from './lazy-require.js';
+
+/** pino-pretty, loaded when the readable format is chosen. */
+const pretty = lazyRequire<typeof prettyModule>('pino-pretty');
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -21,5 +25,5 @@ export function logFormatOf(raw: string | undefined, isTty: boolean): LogFormat 
 
 /** A pino logger writing readable lines to `out` (stdout by default), synchronously. */
 export function prettyLogger(options: LoggerOptions, out: Writable = process.stdout): FastifyBaseLogger {
-  return pino(options, pretty({ destination: out, colorize: (out as { isTTY?: boolean }).isTTY === true, translateTime: 'SYS:standard', sync: true }));
+  return pino(options, pretty()({ destination: out, colorize: (out as { isTTY?: boolean }).isTTY === true, translateTime: 'SYS:standard', sync: true }));
 }

@@ -7,7 +7,11 @@
  * queued while disconnected and time out after `commandTimeoutMs`; the caller decides what a
  * failure means (see ResilientCounterStore).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyRequire } from './lazy-require.js';
+
+/** ioredis, loaded when REDIS_URL is set. */
+const ioredis = lazyRequire<typeof import('ioredis')>('ioredis');
 import type { CounterStore, CounterWindow } from './counters.js';
 
 const INCREMENT = `
@@ -57,7 +61,7 @@ export class RedisCounterStore implements CounterStore {
 
   constructor(url: string, options: RedisCounterOptions = {}) {
     this.prefix = options.prefix ?? 'roster:';
-    this.redis = new Redis(url, {
+    this.redis = new (ioredis().Redis)(url, {
       connectTimeout: options.connectTimeoutMs ?? 2000,
       commandTimeout: options.commandTimeoutMs ?? 1000,
       // Fail at once while disconnected rather than queue: a request must not wait on Redis.

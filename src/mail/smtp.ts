@@ -1,5 +1,6 @@
 /** The SMTP transport of the outbox sender, through nodemailer. */
-import nodemailer from 'nodemailer';
+import type nodemailerModule from 'nodemailer';
+import { lazyRequire } from '../infra/lazy-require.js';
 import { PermanentMailError, type MailTransport, type OutgoingMail } from './outbox.js';
 
 export interface SmtpOptions {
@@ -12,8 +13,11 @@ export interface SmtpOptions {
   timeoutMs?: number;
 }
 
+/** nodemailer, loaded when an SMTP transport is made (SMTP_URL set). */
+const nodemailer = lazyRequire<typeof nodemailerModule>('nodemailer');
+
 export function smtpTransport({ url, from, timeoutMs = 30_000 }: SmtpOptions): MailTransport {
-  const transporter = nodemailer.createTransport({
+  const transporter = nodemailer().createTransport({
     url,
     // Connecting and the greeting share the budget with the exchange that follows.
     connectionTimeout: Math.min(Math.floor(timeoutMs / 4), 10_000),

@@ -6,7 +6,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, sql, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
-import pg from 'pg';
+import type pgModule from 'pg';
+import { createRequire } from 'node:module';
 import type { Database } from './schema.js';
 import { translatingDialect } from './translate.js';
 import { enableSyncTransactions } from './sync.js';
@@ -138,10 +139,18 @@ function pinnedStatements(raw: SqliteDatabase.Database) {
   };
 }
 
+/**
+ * PostgreSQL's driver, loaded when a postgres:// database is opened: on SQLite `roster serve` starts
+ * without it (issue 15; infra/lazy-require.ts does the same above the store).
+ */
+let pgLoaded: typeof pgModule | undefined;
+const pgDriver = () => (pgLoaded ??= createRequire(import.meta.url)('pg') as typeof pgModule);
+
 const INT8_OID = 20;
 function bigintsAsNumbers(oid: number, format?: 'text' | 'binary'): unknown {
   if (oid === INT8_OID) return (v: string) => Number(v);
-  return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+  const { types } = pgDriver();
+  return format === 'binary' ? types.getTypeParser(oid, 'binary') : types.getTypeParser(oid, 'text');
 }
 
 /**
@@ -150,22 +159,27 @@ function bigintsAsNumbers(oid: number, format?: 'text' | 'binary'): unknown {
  * of that pooled client behind an answer that never comes. Destroying the socket makes the client
  * unqueryable, so the pool drops it on release and opens a fresh one.
  */
-class DroppingClient extends pg.Client {
-  override query(...args: unknown[]): never {
-    const result = (super.query as (...a: unknown[]) => unknown).apply(this, args);
-    if (result instanceof Promise) {
-      return result.catch((err: unknown) => {
-        if ((err as Error | undefined)?.message === 'Query read timeout') {
-          (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-        }
-        throw err;
-      }) as never;
+const droppingClient = (pg: typeof pgModule) =>
+  class DroppingClient extends pg.Client {
+    override query(...args: unknown[]): never {
+      const result = (super.query as (...a: unknown[]) => unknown).apply(this, args);
+      if (result instanceof Promise) {
+        return result.catch((err: unknown) => {
+          if ((err as Error | undefined)?.message === 'Query read timeout') {
+            (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+          }
+          throw err;
+        }) as never;
+      }
+      return result as never;
     }
-    return result as never;
-  }
-}
+  };
+
+let DroppingClient: ReturnType<typeof droppingClient> | undefined;
 
 function openPostgres(url: string, options: DbOptions): Db {
+  const pg = pgDriver();
+  DroppingClient ??= droppingClient(pg);
   const statementTimeoutMs = options.statementTimeoutMs ?? 0;
   const pool = new pg.Pool({
     connectionString: url,
