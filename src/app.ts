@@ -17,6 +17,7 @@ import { redact, redactUrlSecrets, serializers } from './infra/logging.js';
 import { Metrics, registerMetricsRoute } from './infra/metrics.js';
 import { limitConnectionsPerAddress } from './infra/connection-limit.js';
 import { makeValidatorCompiler } from './apis/shared/validation.js';
+import { lazySerializerFactory } from './apis/shared/serialization.js';
 import { useJsonBodies } from './apis/shared/json-body.js';
 import { CredentialGuard } from './apis/shared/credential-guard.js';
 import { useSecurityHeaders } from './apis/shared/browser.js';
@@ -83,6 +84,8 @@ export async function buildApp({
       })
     : undefined;
   const app = Fastify({
+    // Response serializers compiled on first use (apis/shared/serialization.ts).
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
     // JSON lines; pino-pretty's readable lines when LOG_FORMAT (or a terminal) says so.
     ...(config.logFormat === 'pretty'
       ? { loggerInstance: prettyLogger({ level: config.logLevel, serializers, redact }) }
