@@ -197,7 +197,9 @@ async function main(): Promise<void> {
     return { child, pid: child.pid!, port, readyMs: performance.now() - t0 };
   };
   const stop = async (child: ChildProcess) => {
-    if (child.exitCode !== null) return;
+    // A child killed by a signal has a signalCode and no exitCode; waiting for its exit again
+    // would never end (and the run would leave the event loop empty: exit 0, no error, no cleanup).
+    if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGINT');
     await once(child, 'exit');
   };
