@@ -48,9 +48,17 @@ const FIND = `select u.id as u_id, u.company_id, u.names, u.legal_id, u.socket_i
   from widget_users as u inner join rooms as r on r.widget_user_id = u.id
   where u.bot_id = $1 and u.reference_id = $2`;
 
+/**
+ * The lookup as roster sends it: a named prepared statement (roster's precompiled queries are,
+ * src/store/precompile.ts), parsed once per connection. BENCH_RAW_UNNAMED=1 sends it unnamed, as
+ * this loop did before roster named its statements (pg then parses and plans it on every call).
+ */
+const find = (botId: string, ref: string) =>
+  env.BENCH_RAW_UNNAMED === '1' ? { text: FIND, values: [botId, ref] } : { name: 'find_widget_user', text: FIND, values: [botId, ref] };
+
 /** The raw loop's get-or-create: the statements roster runs, without roster. */
 async function rawGetOrCreate(pool: pg.Pool, botId: string, companyId: number, ref: string): Promise<void> {
-  const found = await pool.query(FIND, [botId, ref]);
+  const found = await pool.query(find(botId, ref));
   if (found.rows.length === 2) return;
   const client = await pool.connect();
   try {
@@ -84,7 +92,7 @@ async function rawGetOrCreate(pool: pg.Pool, botId: string, companyId: number, r
   } finally {
     client.release();
   }
-  await pool.query(FIND, [botId, ref]);
+  await pool.query(find(botId, ref));
 }
 
 /** CONNECTIONS workers calling `op` back to back for DURATION_S; latencies in ms. */
@@ -136,7 +144,8 @@ async function main(): Promise<void> {
   const dbUrl = url.toString();
   const store = openDb(dbUrl, { poolSize: 2 });
   const port = await freePort();
-  const roster = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+  const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const roster = spawn(process.execPath, [...prof, CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
     env: {
       ...env,
       DATABASE_URL: dbUrl,

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import type { Database } from './schema.js';
 import { translatingDialect } from './translate.js';
 import { enableSyncTransactions } from './sync.js';
+import { preparedName } from './precompile.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -154,7 +155,8 @@ function bigintsAsNumbers(oid: number, format?: 'text' | 'binary'): unknown {
 }
 
 /**
- * A pg client that gives up on a connection whose query got no answer within query_timeout: pg
+ * A pg client that runs precompiled queries as named prepared statements, and gives up on a
+ * connection whose query got no answer within query_timeout: pg
  * itself only fails the query and keeps the connection, which would then hold every later query
  * of that pooled client behind an answer that never comes. Destroying the socket makes the client
  * unqueryable, so the pool drops it on release and opens a fresh one.
@@ -162,6 +164,10 @@ function bigintsAsNumbers(oid: number, format?: 'text' | 'binary'): unknown {
 const droppingClient = (pg: typeof pgModule) =>
   class DroppingClient extends pg.Client {
     override query(...args: unknown[]): never {
+      // A precompiled query (precompile.ts) runs as a named prepared statement: pg parses it once
+      // per connection, then sends only its parameters.
+      const name = typeof args[0] === 'string' ? preparedName(args[0]) : undefined;
+      if (name !== undefined) args = [{ name, text: args[0], values: args[1] }, ...args.slice(2)];
       const result = (super.query as (...a: unknown[]) => unknown).apply(this, args);
       if (result instanceof Promise) {
         return result.catch((err: unknown) => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { openTestDb, STORES } from '../../test/fixtures/databases.js';
 import { insertCompany } from './companies.js';
 import type { Db } from './db.js';
-import { precompile } from './precompile.js';
+import { precompile, preparedName } from './precompile.js';
 
 const byCodeAndName = precompile(['code', 'name'], (db, p) =>
   db.selectFrom('companies').select(['id', 'code']).where('name', '=', p.name).where('code', '=', p.code),
@@ -30,6 +31,26 @@ for (const kind of STORES) {
       );
       assert.deepEqual(await byCodeAndName(t.db.kysely, { code: 'a', name: 'Name b' }), []);
     });
+
+    it('names its statement (prepared on PostgreSQL); other queries stay unnamed', () => {
+      const name = preparedName(byCodeAndName.query(t.db.kysely, { code: 'a', name: 'x' }).sql);
+      assert.match(name ?? '', /^roster_\d+$/);
+      assert.equal(preparedName(t.db.kysely.selectFrom('companies').select('id').compile().sql), undefined);
+    });
+
+    if (kind !== 'sqlite') {
+      it('runs as a named prepared statement on PostgreSQL, parsed once per connection', async () => {
+        const text = byCodeAndName.query(t.db.kysely, { code: 'a', name: 'x' }).sql;
+        const prepared = await t.db.kysely.connection().execute(async (conn) => {
+          for (const code of ['a', 'b', 'a']) await byCodeAndName(conn, { code, name: `Name ${code}` });
+          return (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(conn)).rows;
+        });
+        assert.deepEqual(
+          prepared.filter((p) => p.statement === text).map((p) => p.name),
+          [preparedName(text)],
+        );
+      });
+    }
 
     it('refuses a query whose parameters are not all placeholders', async () => {
       const bad = precompile(['code'], (db, p) => db.selectFrom('companies').select('id').where('code', '=', p.code).where('name', '=', 'fixed'));
