@@ -97,6 +97,9 @@ const workers = (): Piscina<PasswordTask, unknown> =>
     concurrentTasksPerWorker: 1,
     idleTimeout: 60_000,
     niceIncrement: 19,
+    // A hashing thread runs no JavaScript to speak of: a small heap keeps each one's memory to
+    // little more than argon2id's own 19 MiB (issue 15: peak RSS during a sign-up flood).
+    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 2 },
     // Never refuse: a task waits (the HTTP request's own timeout bounds how long).
     maxQueue: Infinity,
   }));
