@@ -4,7 +4,7 @@ import { openTestDb, STORES } from '../../test/fixtures/databases.js';
 import { insertCompany } from './companies.js';
 import type { Db } from './db.js';
 import { isUniqueViolation } from './errors.js';
-import { inSyncBatch, inSyncTransaction, MAX_BATCH, readSync } from './sync.js';
+import { inSyncBatch, MAX_BATCH, readSync } from './sync.js';
 import { inTransaction } from './transaction.js';
 
 const now = new Date().toISOString();
@@ -17,51 +17,6 @@ const codes = (db: Db) =>
     .then((rows) => rows.map((r) => r.code));
 const insert = (code: string) => ({ code, name: `Name ${code}`, require_email_verification: 0, created_at: now, updated_at: now });
 
-describe('inSyncTransaction (sqlite)', () => {
-  let t: { db: Db; close(): Promise<void> };
-  before(async () => {
-    t = await openTestDb('sqlite');
-  });
-  after(() => t.close());
-
-  it('commits what the unit of work wrote, and answers its value', async () => {
-    const r = inSyncTransaction(t.db.kysely, (trx) => {
-      trx.all(trx.kysely.insertInto('companies').values(insert('sync-a')));
-      return trx.all(trx.kysely.selectFrom('companies').select('code').where('code', '=', 'sync-a'));
-    });
-    assert.deepEqual(r, { value: [{ code: 'sync-a' }] });
-    assert.deepEqual(await codes(t.db), ['sync-a']);
-  });
-
-  it('rolls everything back when the unit of work throws, with driver errors as StoreError', async () => {
-    assert.throws(
-      () =>
-        inSyncTransaction(t.db.kysely, (trx) => {
-          trx.all(trx.kysely.insertInto('companies').values(insert('sync-b')));
-          trx.all(trx.kysely.insertInto('companies').values(insert('sync-a')));
-        }),
-      (err: unknown) => isUniqueViolation(err),
-    );
-    assert.deepEqual(await codes(t.db), ['sync-a']);
-  });
-
-  it('declines (undefined) while a Kysely transaction is open on the connection, which then commits alone', async () => {
-    let inside: unknown = 'not called';
-    await inTransaction(t.db.kysely, async (trx) => {
-      await trx.insertInto('companies').values(insert('async-c')).execute();
-      inside = inSyncTransaction(t.db.kysely, () => 'joined');
-      await trx.insertInto('companies').values(insert('async-d')).execute();
-    });
-    assert.equal(inside, undefined);
-    assert.deepEqual(await codes(t.db), ['async-c', 'async-d', 'sync-a']);
-    // And is available again once it has ended.
-    assert.deepEqual(
-      inSyncTransaction(t.db.kysely, () => 'ran'),
-      { value: 'ran' },
-    );
-  });
-});
-
 describe('readSync (sqlite)', () => {
   let t: { db: Db; close(): Promise<void> };
   before(async () => {
@@ -73,9 +28,9 @@ describe('readSync (sqlite)', () => {
   it('answers the rows of one statement, with no transaction left open', () => {
     const r = readSync(t.db.kysely, (trx) => trx.all(trx.kysely.selectFrom('companies').select('code')));
     assert.deepEqual(r, { value: [{ code: 'r' }] });
-    // Nothing left open: a transaction can start right after.
+    // Nothing left open: another synchronous read can run right after (it declines inside a transaction).
     assert.deepEqual(
-      inSyncTransaction(t.db.kysely, () => 'free'),
+      readSync(t.db.kysely, () => 'free'),
       { value: 'free' },
     );
   });
@@ -119,7 +74,12 @@ describe('inSyncBatch (sqlite): group commit', () => {
   });
 
   it('rolls back only the unit that throws (its promise rejects with a StoreError); the others commit', async () => {
-    const results = await Promise.allSettled([add('h-1'), add('g-1'), add('h-2')]);
+    // The failing unit writes a row, then collides: its savepoint takes back both.
+    const twice = inSyncBatch(t.db.kysely, (trx) => {
+      trx.all(trx.kysely.insertInto('companies').values(insert('h-x')));
+      trx.all(trx.kysely.insertInto('companies').values(insert('g-1')));
+    })!;
+    const results = await Promise.allSettled([add('h-1'), twice, add('h-2')]);
     assert.deepEqual(
       results.map((r) => r.status),
       ['fulfilled', 'rejected', 'fulfilled'],
@@ -157,7 +117,7 @@ describe('inSyncBatch (sqlite): group commit', () => {
 });
 
 for (const kind of STORES.filter((k) => k !== 'sqlite')) {
-  describe(`inSyncTransaction (${kind})`, () => {
+  describe(`synchronous units (${kind})`, () => {
     let t: { db: Db; close(): Promise<void> };
     before(async () => {
       t = await openTestDb(kind);
@@ -166,10 +126,6 @@ for (const kind of STORES.filter((k) => k !== 'sqlite')) {
     after(() => t.close());
 
     it('declines (undefined): the caller takes the async path', () => {
-      assert.equal(
-        inSyncTransaction(t.db.kysely, () => 'ran'),
-        undefined,
-      );
       assert.equal(
         readSync(t.db.kysely, () => 'ran'),
         undefined,

@@ -8,7 +8,7 @@
  * functions), then run on the same prepared statements, inside better-sqlite3's own transaction,
  * with no await between BEGIN and COMMIT: nothing else can run in the middle.
  *
- * inSyncTransaction answers undefined when that is not possible and the caller takes its
+ * readSync and inSyncBatch answer undefined when that is not possible and the caller takes its
  * ordinary async path: on PostgreSQL, when the database was opened with a statement hook (tests),
  * and while a Kysely transaction is open on the connection (its statements must not be joined).
  * Driver errors are translated into StoreError, as translate.ts does for Kysely's path.
@@ -55,28 +55,10 @@ export const MAX_BATCH = 128;
 const isCompiled = <R>(q: Compilable<R> | CompiledQuery<R>): q is CompiledQuery<R> => 'sql' in q && 'parameters' in q;
 
 /**
- * Runs `fn` in one synchronous SQLite transaction (committed when it returns, rolled back when it
- * throws): `{ value }`, or undefined when this database cannot (see above). `fn` must not await.
- * `immediate`: take the write lock at BEGIN (a transaction that reads, then writes, cannot then
- * find that another process wrote in between: SQLite would fail it with SQLITE_BUSY).
- */
-export function inSyncTransaction<T>(db: Kysely<Database>, fn: (trx: SyncTrx) => T, options: { immediate?: boolean } = {}): { value: T } | undefined {
-  const engine = engines.get(db);
-  if (engine === undefined || !engine.raw.open || engine.raw.inTransaction) return undefined;
-  const trx = syncTrx(db, engine);
-  try {
-    const tx = engine.raw.transaction(() => fn(trx));
-    return { value: options.immediate ? tx.immediate() : tx() };
-  } catch (err) {
-    throw translateDriverError(err);
-  }
-}
-
-/**
  * Runs `fn`, which reads with ONE statement, synchronously and outside an explicit transaction: a
  * single SQLite statement reads one consistent snapshot on its own, and BEGIN and COMMIT around it
  * cost as much again as the read (the returning widget user, issue 15). Undefined when this
- * database cannot (as inSyncTransaction). `fn` must not await, and must not write.
+ * database cannot (see above). `fn` must not await, and must not write.
  */
 export function readSync<T>(db: Kysely<Database>, fn: (trx: SyncTrx) => T): { value: T } | undefined {
   const engine = engines.get(db);
