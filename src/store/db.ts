@@ -161,14 +161,44 @@ function bigintsAsNumbers(oid: number, format?: 'text' | 'binary'): unknown {
  * of that pooled client behind an answer that never comes. Destroying the socket makes the client
  * unqueryable, so the pool drops it on release and opens a fresh one.
  */
+/**
+ * Errors that say the server no longer has a named statement as this connection prepared it: a
+ * migration changed the type of a column it returns (0A000, "cached plan must not change result
+ * type"), a pooler reset the server connection (26000, DEALLOCATE ALL) or handed this client
+ * another server connection that already has the name (42P05, PgBouncer in transaction mode).
+ */
+function isStaleStatement(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  return code === '26000' || code === '42P05' || (code === '0A000' && typeof message === 'string' && message.includes('cached plan'));
+}
+
 const droppingClient = (pg: typeof pgModule) =>
   class DroppingClient extends pg.Client {
+    /** Set after a stale named statement: this connection runs every query unnamed from then on. */
+    #unnamed = false;
+
     override query(...args: unknown[]): never {
+      const run = (...a: unknown[]): unknown => (super.query as (...q: unknown[]) => unknown).apply(this, a);
+      const [text, values] = args;
       // A precompiled query (precompile.ts) runs as a named prepared statement: pg parses it once
-      // per connection, then sends only its parameters.
-      const name = typeof args[0] === 'string' ? preparedName(args[0]) : undefined;
-      if (name !== undefined) args = [{ name, text: args[0], values: args[1] }, ...args.slice(2)];
-      const result = (super.query as (...a: unknown[]) => unknown).apply(this, args);
+      // per connection, then sends only its parameters. Only the (text, values) form Kysely uses.
+      const name =
+        !this.#unnamed && typeof text === 'string' && args.length <= 2 && (values === undefined || Array.isArray(values)) ? preparedName(text) : undefined;
+      if (name === undefined) return this.#dropOnTimeout(run(...args));
+      const named = run({ name, text, values }) as Promise<unknown>;
+      return this.#dropOnTimeout(
+        named.catch((err: unknown) => {
+          if (!isStaleStatement(err)) throw err;
+          // Correct first, fast second: this query again, unnamed, and no names on this
+          // connection any more (a new connection prepares afresh). Inside a transaction the
+          // failed statement has aborted it, and the retry fails as the transaction would.
+          this.#unnamed = true;
+          return run(text, values);
+        }),
+      );
+    }
+
+    #dropOnTimeout(result: unknown): never {
       if (result instanceof Promise) {
         return result.catch((err: unknown) => {
           if ((err as Error | undefined)?.message === 'Query read timeout') {

@@ -50,6 +50,27 @@ for (const kind of STORES) {
           [preparedName(text)],
         );
       });
+
+      it('still answers when the server no longer has the statement as prepared: a pooler reset, a migration', async () => {
+        const codes = await t.db.kysely.connection().execute(async (conn) => {
+          const answers: string[] = [];
+          const ask = async () => answers.push(...(await byCodeAndName(conn, { code: 'a', name: 'Name a' })).map((r) => r.code));
+          await ask();
+          // What PgBouncer sends when it resets a server connection: the name is gone (26000).
+          await sql`deallocate all`.execute(conn);
+          await ask();
+          await ask();
+          // Another process migrates a selected column's type: "cached plan must not change result type" (0A000).
+          await t.db.kysely.connection().execute(async (other) => {
+            await byCodeAndName(other, { code: 'b', name: 'Name b' });
+            await sql`alter table companies alter column code type varchar(200)`.execute(t.db.kysely);
+            await byCodeAndName(other, { code: 'b', name: 'Name b' });
+          });
+          await ask();
+          return answers;
+        });
+        assert.deepEqual(codes, ['a', 'a', 'a', 'a']);
+      });
     }
 
     it('refuses a query whose parameters are not all placeholders', async () => {
