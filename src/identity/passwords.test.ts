@@ -88,6 +88,22 @@ describe('bounded password hashing (PASSWORD_HASH_CONCURRENCY)', () => {
       setPasswordHashConcurrency(before);
     }
   });
+
+  it('finishes every task already queued when the number changes, the first included', async () => {
+    const before = passwordHashLoad().concurrency;
+    setPasswordHashConcurrency(1);
+    try {
+      const queued = ['f-Passphrase-1', 'g-Passphrase-2', 'h-Passphrase-3', 'i-Passphrase-4'].map((p) => hashPassword(p));
+      setPasswordHashConcurrency(2);
+      const later = hashPassword('j-Passphrase-5');
+      const hashes = await Promise.all([...queued, later]);
+      assert.equal(hashes.length, 5);
+      assert.equal(await verifyPassword(hashes[3]!, 'i-Passphrase-4'), true);
+      assert.deepEqual(passwordHashLoad(), { running: 0, waiting: 0, concurrency: 2 });
+    } finally {
+      setPasswordHashConcurrency(before);
+    }
+  });
 });
 
 describe('password worker threads', () => {

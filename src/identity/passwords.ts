@@ -86,11 +86,14 @@ export function parsePolicy(json: string | null): PasswordPolicy {
  */
 export const DEFAULT_PASSWORD_HASH_CONCURRENCY = Math.max(1, availableParallelism());
 let threads = DEFAULT_PASSWORD_HASH_CONCURRENCY;
-let pool: Piscina<PasswordTask, unknown> | undefined;
+type Pool = Piscina<PasswordTask, unknown>;
+let pool: Pool | undefined;
 let inFlight = 0;
+/** Tasks given to each pool and not yet settled: a pool is closed only once it has none. */
+const given = new Map<Pool, number>();
 
-const workers = (): Piscina<PasswordTask, unknown> =>
-  (pool ??= new Piscina<PasswordTask, unknown>({
+function newPool(): Pool {
+  const made = new Piscina<PasswordTask, unknown>({
     filename: new URL('./password-worker.js', import.meta.url).href,
     minThreads: 0,
     maxThreads: threads,
@@ -102,24 +105,41 @@ const workers = (): Piscina<PasswordTask, unknown> =>
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 2 },
     // Never refuse: a task waits (the HTTP request's own timeout bounds how long).
     maxQueue: Infinity,
-  }));
+  });
+  // A task's own failure rejects its run(); this hears the pool's (a thread that could not start),
+  // which would otherwise be an unhandled 'error' event.
+  made.on('error', () => {});
+  return made;
+}
+
+/** Ends a pool that no task waits on any more (close() would reject the queued ones). */
+function retire(old: Pool): void {
+  given.delete(old);
+  old.close().catch(() => {});
+}
 
 async function inWorker<R>(task: PasswordTask): Promise<R> {
+  const p = (pool ??= newPool());
+  given.set(p, (given.get(p) ?? 0) + 1);
   inFlight++;
   try {
-    return (await workers().run(task)) as R;
+    return (await p.run(task)) as R;
   } finally {
     inFlight--;
+    const left = given.get(p)! - 1;
+    given.set(p, left);
+    if (left === 0 && p !== pool) retire(p);
   }
 }
 
 export function setPasswordHashConcurrency(n: number): void {
   if (n === threads) return;
   threads = n;
-  // Tasks already given to the old threads finish there; new ones go to a pool of the new size.
+  // New tasks go to a pool of the new size; the old one finishes every task it was given, queued
+  // ones included, and is closed after its last.
   const old = pool;
   pool = undefined;
-  void old?.close();
+  if (old !== undefined && !given.get(old)) retire(old);
 }
 
 /** Hashes and verifications running now, and waiting for a turn. */
