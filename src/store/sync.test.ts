@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import { openTestDb, STORES } from '../../test/fixtures/databases.js';
 import { insertCompany } from './companies.js';
@@ -89,6 +90,33 @@ describe('inSyncBatch (sqlite): group commit', () => {
       (await codes(t.db)).filter((c) => c.startsWith('h-')),
       ['h-1', 'h-2'],
     );
+  });
+
+  it('writes nothing outside the transaction when SQLite rolls all of it back, even for a unit that catches the error', async () => {
+    await sql`create trigger refuse_boom before insert on companies when new.code = 'boom' begin select raise(rollback, 'boom refused'); end`.execute(
+      t.db.kysely,
+    );
+    try {
+      const stubborn = inSyncBatch(t.db.kysely, (trx) => {
+        try {
+          trx.all(trx.kysely.insertInto('companies').values(insert('boom')));
+        } catch {
+          // Swallowed: the group's transaction is gone with it.
+        }
+        trx.all(trx.kysely.insertInto('companies').values(insert('x-after')));
+      })!;
+      const results = await Promise.allSettled([add('x-before'), stubborn, add('x-next')]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['rejected', 'rejected', 'rejected'],
+      );
+      assert.deepEqual(
+        (await codes(t.db)).filter((c) => c.startsWith('x-') || c === 'boom'),
+        [],
+      );
+    } finally {
+      await sql`drop trigger refuse_boom`.execute(t.db.kysely);
+    }
   });
 
   it(`takes more than ${MAX_BATCH} units in several commits, every one written`, async () => {

@@ -101,7 +101,9 @@ function commitPending(db: Kysely<Database>, engine: Engine): void {
     for (const job of jobs) job.resolve(undefined);
     return;
   }
-  const trx = syncTrx(db, engine);
+  // A unit that caught a driver error after SQLite rolled the whole transaction back must not go
+  // on writing outside it, in autocommit: its next statement throws instead.
+  const trx = syncTrx(db, engine, true);
   const outcomes: Array<{ value: unknown } | { err: unknown }> = [];
   try {
     raw
@@ -131,10 +133,11 @@ function commitPending(db: Kysely<Database>, engine: Engine): void {
   });
 }
 
-function syncTrx(db: Kysely<Database>, engine: SyncEngine): SyncTrx {
+function syncTrx(db: Kysely<Database>, engine: SyncEngine, inTransaction = false): SyncTrx {
   return {
     kysely: db,
     all<R>(query: Compilable<R> | CompiledQuery<R>): R[] {
+      if (inTransaction && !engine.raw.inTransaction) throw new Error('the group commit was rolled back: no statement may run outside it');
       const q = isCompiled(query) ? query : query.compile();
       const stmt = engine.prepare(q.sql);
       if (stmt.reader) return stmt.all(q.parameters) as R[];
