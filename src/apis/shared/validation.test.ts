@@ -26,4 +26,13 @@ describe('makeValidatorCompiler', () => {
     assert.equal(query(data), true);
     assert.deepEqual(data, { n: 1 });
   });
+
+  it('lets Ajv replace a coerced root value in its parent, as Fastify asks of a function with a schemaEnv', () => {
+    const compile = makeValidatorCompiler();
+    const validate = compile(route({ type: 'integer' }, 'params')) as ((data: unknown, cxt?: object) => boolean) & { schemaEnv?: unknown };
+    assert.ok(validate.schemaEnv);
+    const parent = { id: '42' as unknown };
+    assert.equal(validate(parent.id, { parentData: parent, parentDataProperty: 'id', rootData: parent, dynamicAnchors: {} }), true);
+    assert.equal(parent.id, 42);
+  });
 });

@@ -4,6 +4,9 @@
  * by nature and are coerced.
  */
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
+
+/** What Fastify passes a validator beside the data (Ajv's DataValidationCxt, not exported by its index). */
+type DataValidationCxt = Parameters<ValidateFunction>[1];
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 
@@ -25,14 +28,17 @@ export function makeValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const strings = ajv({ coerceTypes: 'array', removeAdditional: true });
   return ({ schema, httpPart }) => {
     let compiled: ValidateFunction | undefined;
-    // Fastify reads `errors` off the function it was given, after calling it.
-    const validate = (data: unknown): boolean => {
+    // Fastify reads `errors` off the function it was given, after calling it; and passes the
+    // parent object (so Ajv may replace a root value it coerces) when the function has a
+    // `schemaEnv`, as every Ajv-compiled function does.
+    const validate = (data: unknown, parent?: DataValidationCxt): boolean => {
       compiled ??= (httpPart === 'body' ? bodies : strings).compile(schema as object);
-      const ok = compiled(data);
+      const ok = compiled(data, parent);
       validate.errors = compiled.errors;
       return ok;
     };
     validate.errors = undefined as ValidateFunction['errors'];
+    validate.schemaEnv = true;
     return validate;
   };
 }
