@@ -1,17 +1,42 @@
 /** The event log: one row per write, in the writer's transaction. */
 import type { Kysely } from 'kysely';
 import { chunks } from './import-batches.js';
+import { precompile } from './precompile.js';
 import type { Database, EventRow, NewEventRow } from './schema.js';
 import type { SyncTrx } from './sync.js';
 
+const EVENT_COLUMNS = ['type', 'occurred_at', 'company_id', 'actor_kind', 'actor_id', 'client_ip', 'request_id', 'target_kind', 'target_id', 'data'] as const;
+
+/** An event's insert, compiled once (precompile.ts): every write records one (issue 15). */
+const insertEventStatement = precompile(EVENT_COLUMNS, (db, p) =>
+  db
+    .insertInto('events')
+    .values(p as unknown as Omit<NewEventRow, 'id'>)
+    .returning('id'),
+);
+
+const eventValues = (e: Omit<NewEventRow, 'id'>): Record<(typeof EVENT_COLUMNS)[number], unknown> => ({
+  type: e.type,
+  occurred_at: e.occurred_at,
+  company_id: e.company_id ?? null,
+  actor_kind: e.actor_kind,
+  actor_id: e.actor_id ?? null,
+  client_ip: e.client_ip ?? null,
+  request_id: e.request_id ?? null,
+  target_kind: e.target_kind,
+  target_id: e.target_id,
+  data: e.data,
+});
+
 export async function insertEvent(db: Kysely<Database>, event: Omit<NewEventRow, 'id'>): Promise<number> {
-  const row = await db.insertInto('events').values(event).returning('id').executeTakeFirstOrThrow();
+  const row = (await insertEventStatement(db, eventValues(event)))[0];
+  if (row === undefined) throw new Error('insert into events returned no id');
   return row.id;
 }
 
 /** insertEvent in a synchronous SQLite transaction (sync.ts). */
 export function insertEventSync(trx: SyncTrx, event: Omit<NewEventRow, 'id'>): number {
-  const row = trx.all(trx.kysely.insertInto('events').values(event).returning('id'))[0];
+  const row = trx.all(insertEventStatement.query(trx.kysely, eventValues(event)))[0];
   if (row === undefined) throw new Error('insert into events returned no id');
   return row.id;
 }

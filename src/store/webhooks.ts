@@ -3,10 +3,11 @@ import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookDeliveryStatus, WebhookRow } from './schema.js';
 import { forNoKeyUpdate } from './transaction.js';
 import type { SyncTrx } from './sync.js';
+import { precompile } from './precompile.js';
 
 /** The company's endpoints that want events of `type` (event_types null: every type). */
 export async function webhooksFor(db: Kysely<Database>, companyId: number): Promise<Array<Pick<WebhookRow, 'id' | 'event_types'>>> {
-  return webhooksForQuery(db, companyId).execute();
+  return webhooksForStatement(db, { companyId });
 }
 
 /** webhooksFor in a synchronous SQLite transaction (sync.ts). */
@@ -14,8 +15,14 @@ export function webhooksForSync(trx: SyncTrx, companyId: number): Array<Pick<Web
   return trx.all(webhooksForQuery(trx.kysely, companyId));
 }
 
-const webhooksForQuery = (db: Kysely<Database>, companyId: number) =>
-  db.selectFrom('webhooks').select(['id', 'event_types']).where('company_id', '=', companyId);
+/** Compiled once (precompile.ts): every event of a company looks its endpoints up (issue 15). */
+const webhooksForStatement = precompile(['companyId'], (db, p) =>
+  db
+    .selectFrom('webhooks')
+    .select(['id', 'event_types'])
+    .where('company_id', '=', p.companyId as unknown as number),
+);
+const webhooksForQuery = (db: Kysely<Database>, companyId: number) => webhooksForStatement.query(db, { companyId });
 
 export async function insertDeliveries(db: Kysely<Database>, eventId: number, webhookIds: string[], now: string): Promise<void> {
   if (webhookIds.length === 0) return;
