@@ -11,7 +11,7 @@ describe('config view', () => {
     assert.equal(maskUrl('http://127.0.0.1:3000'), 'http://127.0.0.1:3000');
   });
 
-  it('masks keys, secrets and passwords by name, Buffers always; says null when unset', () => {
+  it('masks keys, secrets and passwords by name (not numbers or booleans about them), Buffers always; says null when unset', () => {
     const view = configView({
       port: 3000,
       secretKey: Buffer.alloc(32, 1),
@@ -21,6 +21,8 @@ describe('config view', () => {
       mail: { smtpUrl: 'smtp://u:pw@h:25', from: 'a@b' },
       redisUrl: undefined,
       nested: { apiToken: 'tok', password: '' },
+      passwordHashConcurrency: 2,
+      tokenRotation: true,
     });
     assert.deepEqual(view, {
       port: 3000,
@@ -31,6 +33,8 @@ describe('config view', () => {
       mail: { smtpUrl: 'smtp://u:***@h:25', from: 'a@b' },
       redisUrl: null,
       nested: { apiToken: '***', password: null },
+      passwordHashConcurrency: 2,
+      tokenRotation: true,
     });
     assert.deepEqual(configLines({ a: 1, b: { c: 'x' } }), ['a = 1', 'b.c = "x"']);
   });

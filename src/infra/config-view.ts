@@ -28,7 +28,10 @@ export function maskUrl(value: string): string {
 }
 
 function mask(name: string, value: unknown): unknown {
-  if (SECRET_NAME.test(name) && !/(prefix|ttl|seconds|ms|max|limit|cache)/i.test(name)) {
+  // A number or a boolean is a setting about a secret (how many password threads, whether tokens
+  // expire), never the secret itself: PASSWORD_HASH_CONCURRENCY showed as *** before.
+  const secretName = typeof value !== 'number' && typeof value !== 'boolean' && SECRET_NAME.test(name);
+  if (secretName && !/(prefix|ttl|seconds|ms|max|limit|cache|concurrency)/i.test(name)) {
     if (Array.isArray(value)) return value.map(() => MASK);
     return value === undefined || value === null || value === '' ? null : MASK;
   }
