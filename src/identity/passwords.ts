@@ -37,7 +37,7 @@ export interface PasswordViolation {
   message: string;
 }
 
-/** zxcvbn-ts's word lists (~15 MiB in memory), loaded when the first password is checked. */
+/** zxcvbn-ts's word lists (about 4 MiB with the set built from them), loaded when the first password is checked. */
 const commonList = lazyRequire<{ dictionary: typeof Dictionary }>('@zxcvbn-ts/language-common');
 let common: Set<string> | undefined;
 function commonPasswords(): Set<string> {
@@ -88,7 +88,6 @@ export const DEFAULT_PASSWORD_HASH_CONCURRENCY = Math.max(1, availableParallelis
 let threads = DEFAULT_PASSWORD_HASH_CONCURRENCY;
 type Pool = Piscina<PasswordTask, unknown>;
 let pool: Pool | undefined;
-let inFlight = 0;
 /** Tasks given to each pool and not yet settled: a pool is closed only once it has none. */
 const given = new Map<Pool, number>();
 
@@ -121,11 +120,9 @@ function retire(old: Pool): void {
 async function inWorker<R>(task: PasswordTask): Promise<R> {
   const p = (pool ??= newPool());
   given.set(p, (given.get(p) ?? 0) + 1);
-  inFlight++;
   try {
     return (await p.run(task)) as R;
   } finally {
-    inFlight--;
     const left = given.get(p)! - 1;
     given.set(p, left);
     if (left === 0 && p !== pool) retire(p);
@@ -143,11 +140,11 @@ export function setPasswordHashConcurrency(n: number): void {
 }
 
 /** Hashes and verifications running now, and waiting for a turn. */
-export const passwordHashLoad = (): { running: number; waiting: number; concurrency: number } => ({
-  running: Math.min(inFlight, threads),
-  waiting: Math.max(0, inFlight - threads),
-  concurrency: threads,
-});
+export function passwordHashLoad(): { running: number; waiting: number; concurrency: number } {
+  let inFlight = 0;
+  for (const n of given.values()) inFlight += n;
+  return { running: Math.min(inFlight, threads), waiting: Math.max(0, inFlight - threads), concurrency: threads };
+}
 
 /** The nice value of a password worker thread (Linux; null elsewhere): 19 when priorities apply. */
 export const passwordThreadNiceness = (): Promise<number | null> => inWorker<number | null>({ op: 'niceness' });
