@@ -76,7 +76,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
     if (reply.statusCode === 401 && bearerRoutes.has(req.routeOptions.url ?? '')) void reply.header('www-authenticate', 'Bearer realm="roster"');
     return payload;
   });
-  // The dummy hash an unknown email is checked against is made now, not on the first login.
+
   app.post(
     '/user',
     {
