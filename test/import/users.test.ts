@@ -330,7 +330,8 @@ forEachStore('roster import users', (kind) => {
       const whole = files.write('twice.csv', [...more, ''].join('\n'));
       assert.equal((await imports().users({ companyCode: 'acme', source: half })).created, 11);
       const r = await imports().users({ companyCode: 'acme', source: whole });
-      assert.deepEqual([r.created, r.unchanged], [12, 11]);
+      // Seen once under load in CI (11 created, one row neither created nor unchanged): say which.
+      assert.deepEqual([r.created, r.unchanged], [12, 11], JSON.stringify({ updated: r.updated, failed: r.failed }));
     });
   });
 });
