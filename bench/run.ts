@@ -108,6 +108,8 @@ interface Phase {
   errors: number;
   /** The server's own CPU time per request: holds up on a busy machine where req/s does not. */
   cpuUs: number;
+  /** Of which the main thread's (the event loop's): the rest is the password-hashing threads'. */
+  loopCpuUs: number;
   ratio?: number;
   ratioTo?: string;
 }
@@ -127,8 +129,10 @@ async function drive(url: string, headers: Record<string, string>, body: Body, c
 }
 
 /** CPU time (user + system) a process has used, in microseconds, from /proc (USER_HZ 100). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+function cpuMicros(pid: number, thread?: number): number {
+  const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
+    .split(') ')[1]!
+    .split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
 }
 
@@ -137,11 +141,14 @@ async function phase(key: string, name: string, pid: number, go: () => Promise<{
   if (!run(key)) return undefined;
   const peak = rssPeak(pid);
   const cpu0 = cpuMicros(pid);
+  // The main thread's id is the process id.
+  const loop0 = cpuMicros(pid, pid);
   const { total, ...r } = await go();
-  const p: Phase = { key, name, ...r, rssMiB: peak(), cpuUs: (cpuMicros(pid) - cpu0) / Math.max(1, total) };
+  const n = Math.max(1, total);
+  const p: Phase = { key, name, ...r, rssMiB: peak(), cpuUs: (cpuMicros(pid) - cpu0) / n, loopCpuUs: (cpuMicros(pid, pid) - loop0) / n };
   phases.push(p);
   console.error(
-    `${name}: ${Math.round(p.rps)} req/s, p50 ${p.p50} ms, p99 ${p.p99} ms, RSS ${Math.round(p.rssMiB)} MiB, ${Math.round(p.cpuUs)} µs CPU/req, errors ${p.errors}`,
+    `${name}: ${Math.round(p.rps)} req/s, p50 ${p.p50} ms, p99 ${p.p99} ms, RSS ${Math.round(p.rssMiB)} MiB, ${Math.round(p.cpuUs)} µs CPU/req (event loop ${Math.round(p.loopCpuUs)}), errors ${p.errors}`,
   );
   return p;
 }
@@ -277,7 +284,17 @@ async function main(): Promise<void> {
         encoding: 'utf8',
       });
       const r = JSON.parse(out) as { rate: number };
-      raw = { key: 'argon2', name: `raw argon2id, ${SIGNUP_CONNECTIONS} at a time`, rps: r.rate, p50: NaN, p99: NaN, rssMiB: NaN, errors: 0, cpuUs: NaN };
+      raw = {
+        key: 'argon2',
+        name: `raw argon2id, ${SIGNUP_CONNECTIONS} at a time`,
+        rps: r.rate,
+        p50: NaN,
+        p99: NaN,
+        rssMiB: NaN,
+        errors: 0,
+        cpuUs: NaN,
+        loopCpuUs: NaN,
+      };
       phases.push(raw);
       console.error(`${raw.name}: ${r.rate.toFixed(1)}/s`);
     }
@@ -343,11 +360,11 @@ async function main(): Promise<void> {
       `roster bench, ${started.toISOString()}, Node ${process.version}, ${availableParallelism()} cores, load average ${load0.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`,
       `${SECONDS} s per phase, ${CONNECTIONS} connections unless named`,
       '',
-      '| phase | req/s | p50 ms | p99 ms | peak RSS MiB | server CPU µs/req | errors | ratio |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      '| phase | req/s | p50 ms | p99 ms | peak RSS MiB | server CPU µs/req | of which event loop | errors | ratio |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
       ...phases.map(
         (p) =>
-          `| ${p.name} | ${fmt(p.rps)} | ${fmt(p.p50, 1)} | ${fmt(p.p99, 1)} | ${fmt(p.rssMiB)} | ${fmt(p.cpuUs)} | ${p.errors} | ${p.ratio === undefined ? '' : `${p.ratio.toFixed(2)} of ${p.ratioTo}`} |`,
+          `| ${p.name} | ${fmt(p.rps)} | ${fmt(p.p50, 1)} | ${fmt(p.p99, 1)} | ${fmt(p.rssMiB)} | ${fmt(p.cpuUs)} | ${fmt(p.loopCpuUs)} | ${p.errors} | ${p.ratio === undefined ? '' : `${p.ratio.toFixed(2)} of ${p.ratioTo}`} |`,
       ),
     ];
     if (sign && ba)

@@ -5,6 +5,7 @@ import { nowIso } from '../infra/clock.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { parsePolicy, type PasswordPolicy } from './passwords.js';
 import { inTransaction } from '../store/transaction.js';
+import { readSync } from '../store/sync.js';
 import { recordEvent } from '../events/log.js';
 import { SYSTEM, type Acting } from '../events/types.js';
 
@@ -111,7 +112,10 @@ export class CompanyService {
   /** No company can have a code outside CODE_RE: such a code is answered without a query. */
   private async findRow(code: string) {
     const c = normalizeCompanyCode(code);
-    return CODE_RE.test(c) ? store.findCompanyByCode(this.db.kysely, c) : undefined;
+    if (!CODE_RE.test(c)) return undefined;
+    // On SQLite one synchronous statement (store/sync.ts); elsewhere Kysely's async path.
+    const found = readSync(this.db.kysely, (trx) => store.findCompanyByCodeSync(trx, c));
+    return found ? found.value : store.findCompanyByCode(this.db.kysely, c);
   }
 
   async get(code: string): Promise<Company> {

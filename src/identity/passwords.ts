@@ -99,6 +99,8 @@ function newPool(): Pool {
     concurrentTasksPerWorker: 1,
     idleTimeout: 60_000,
     niceIncrement: 19,
+    // No run/wait-time histograms: nothing reads them, and they cost the event loop per task.
+    recordTiming: false,
     // A hashing thread runs no JavaScript to speak of: a small heap keeps each one's memory to
     // little more than argon2id's own 19 MiB (issue 15: peak RSS during a sign-up flood).
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 2 },

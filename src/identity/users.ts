@@ -3,7 +3,7 @@
  * them. A user belongs to one company.
  */
 import type { Db } from '../store/db.js';
-import type { NewUser, UserCreatedVia, UserRow } from '../store/schema.js';
+import type { UserCreatedVia, UserRow } from '../store/schema.js';
 import * as store from '../store/users.js';
 import { nowIso } from '../infra/clock.js';
 import { conflict } from './errors.js';
@@ -59,7 +59,7 @@ export const emailTaken = () => conflict('EMAIL_TAKEN', 'A user with this email 
  * The row a new user is stored as. The pubsub token is a bearer capability: only its digest is
  * kept. Pass one to show it to the caller once; by default a fresh one nobody sees is drawn.
  */
-export function newUserRow(input: NewUserInput, now: string, pubsubToken: string = newSecret()): NewUser {
+export function newUserRow(input: NewUserInput, now: string, pubsubToken: string = newSecret()): store.BaseNewUser {
   return {
     company_id: input.companyId,
     email: normalizeEmail(input.email),
@@ -88,7 +88,7 @@ export class UserDirectory {
    * email succeeds, the others get EMAIL_TAKEN. Hash the password before calling this.
    */
   async create(input: NewUserInput): Promise<UserRow> {
-    const row = await store.insertUser(this.db.kysely, newUserRow(input, nowIso()));
+    const row = await store.insertBaseUser(this.db.kysely, newUserRow(input, nowIso()));
     if (!row) throw emailTaken();
     return row;
   }

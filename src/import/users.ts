@@ -39,7 +39,7 @@ import { nowIso } from '../infra/clock.js';
 import type { Db } from '../store/db.js';
 import { StoreError } from '../store/errors.js';
 import * as batches from '../store/import-batches.js';
-import type { AccountRole, UserRow } from '../store/schema.js';
+import type { AccountRole, NewUser, UserRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import type { UserPatch } from '../store/users.js';
 import { updateUser } from '../store/users.js';
@@ -339,7 +339,7 @@ export class UsersImport {
     const creates = plans.filter((p) => !p.user);
     const newRows = creates.map((p) => {
       const r = p.row;
-      const row = newUserRow(
+      const row: NewUser = newUserRow(
         {
           companyId: company.id,
           email: r.email,

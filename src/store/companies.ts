@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { precompile } from './precompile.js';
+import type { SyncTrx } from './sync.js';
 import type { CompanyRow, Database } from './schema.js';
 
 export interface NewCompany {
@@ -24,8 +26,16 @@ export async function insertCompany(db: Kysely<Database>, c: NewCompany): Promis
     .executeTakeFirst();
 }
 
+/** Compiled once (precompile.ts): every Plazbot sign-up looks its company up by code. */
+const selectCompanyByCode = precompile(['code'], (db, p) => db.selectFrom('companies').selectAll().where('code', '=', p.code));
+
 export async function findCompanyByCode(db: Kysely<Database>, code: string): Promise<CompanyRow | undefined> {
-  return db.selectFrom('companies').selectAll().where('code', '=', code).executeTakeFirst();
+  return (await selectCompanyByCode(db, { code }))[0];
+}
+
+/** findCompanyByCode as one synchronous SQLite statement (sync.ts readSync). */
+export function findCompanyByCodeSync(trx: SyncTrx, code: string): CompanyRow | undefined {
+  return trx.all(selectCompanyByCode.query(trx.kysely, { code }))[0];
 }
 
 export async function findCompanyById(db: Kysely<Database>, id: number): Promise<CompanyRow | undefined> {

@@ -92,6 +92,25 @@ describe('inSyncBatch (sqlite): group commit', () => {
     );
   });
 
+  it('rolls back a unit alone in its turn (no savepoint then) when it throws after writing', async () => {
+    const alone = inSyncBatch(t.db.kysely, (trx) => {
+      trx.all(trx.kysely.insertInto('companies').values(insert('a-x')));
+      trx.all(trx.kysely.insertInto('companies').values(insert('g-1')));
+    })!;
+    await assert.rejects(alone, isUniqueViolation);
+    const thrown = inSyncBatch(t.db.kysely, (trx) => {
+      trx.all(trx.kysely.insertInto('companies').values(insert('a-y')));
+      throw new Error('not a driver error');
+    })!;
+    await assert.rejects(thrown, { message: 'not a driver error' });
+    assert.deepEqual(
+      (await codes(t.db)).filter((c) => c.startsWith('a-')),
+      [],
+    );
+    // The connection is free again: the next unit commits.
+    assert.deepEqual(await add('a-1'), { value: 'a-1' });
+  });
+
   it('writes nothing outside the transaction when SQLite rolls all of it back, even for a unit that catches the error', async () => {
     await sql`create trigger refuse_boom before insert on companies when new.code = 'boom' begin select raise(rollback, 'boom refused'); end`.execute(
       t.db.kysely,

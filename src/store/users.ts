@@ -1,6 +1,54 @@
 import type { Kysely, Updateable } from 'kysely';
+import { precompile } from './precompile.js';
+import type { SyncTrx } from './sync.js';
 import type { Database, NewUser, UserRow, UsersTable } from './schema.js';
 import { forUpdate } from './transaction.js';
+
+/** The columns every new user is given (identity/users.ts newUserRow); the others keep their defaults. */
+export const BASE_USER_COLUMNS = [
+  'company_id',
+  'email',
+  'name',
+  'last_name',
+  'display_name',
+  'password_hash',
+  'email_verified_at',
+  'default_start_week',
+  'is_external_creation',
+  'custom_attributes',
+  'ui_settings',
+  'message_signature',
+  'pubsub_token_digest',
+  'created_via',
+  'created_at',
+  'updated_at',
+] as const;
+
+/** A new user with exactly the base columns, each given (null where empty). */
+export type BaseNewUser = { [K in (typeof BASE_USER_COLUMNS)[number]]-?: Exclude<NewUser[K], undefined> };
+
+/**
+ * A base user's insert, compiled once (precompile.ts; a named statement on PostgreSQL): a Plazbot
+ * sign-up's one write besides its event, built per request otherwise (issue 15). `ON CONFLICT DO
+ * NOTHING`: the unique index on email decides a race.
+ */
+const insertBaseUserStatement = precompile(BASE_USER_COLUMNS, (db, p) =>
+  db
+    .insertInto('users')
+    .values(p as unknown as BaseNewUser)
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returningAll(),
+);
+
+/** insertUser for a row of the base columns, on the precompiled statement. */
+export async function insertBaseUser(db: Kysely<Database>, user: BaseNewUser): Promise<UserRow | undefined> {
+  return (await insertBaseUserStatement(db, user))[0];
+}
+
+/** insertBaseUser in a synchronous SQLite transaction (sync.ts). */
+export function insertBaseUserSync(trx: SyncTrx, user: BaseNewUser): UserRow | undefined {
+  return trx.all(insertBaseUserStatement.query(trx.kysely, user))[0];
+}
 
 /** Inserts a user; undefined when the email is taken (the unique index decides, race-free). */
 export async function insertUser(db: Kysely<Database>, user: NewUser): Promise<UserRow | undefined> {
