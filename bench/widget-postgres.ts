@@ -13,6 +13,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import { SERVE_NODE_FLAGS } from './serve-flags.js';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
   const store = openDb(dbUrl, { poolSize: 2 });
   const port = await freePort();
   const prof = process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-  const roster = spawn(process.execPath, [...prof, CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+  const roster = spawn(process.execPath, [...SERVE_NODE_FLAGS, ...prof, CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
     env: {
       ...env,
       DATABASE_URL: dbUrl,
