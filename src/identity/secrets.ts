@@ -2,7 +2,7 @@
  * Random identifiers and API secrets. Secrets are 256-bit random values, stored only as SHA-256
  * digests and compared in constant time.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 export const newUuid = (): string => randomUUID();
 
@@ -20,11 +20,12 @@ export const newSecret = (): string => randomBytes(32).toString('base64url');
 /** A short public id: 16 hex characters. */
 export const newPublicId = (): string => randomBytes(8).toString('hex');
 
-export const digest = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+/** SHA-256, hex. One-shot `hash`: no Hash object per call (a credential is checked on every request). */
+export const digest = (secret: string): string => hash('sha256', secret, 'hex');
 
 /** Constant-time comparison of a presented secret with a stored digest. */
 export function secretMatches(secret: string, storedDigest: string): boolean {
-  const a = Buffer.from(digest(secret), 'hex');
+  const a = hash('sha256', secret, 'buffer');
   const b = Buffer.from(storedDigest, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }

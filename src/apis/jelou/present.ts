@@ -1,5 +1,5 @@
 /** Domain records -> Jelou's JSON. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Principal } from '../../identity/credentials.js';
 import type { WidgetUserRecord } from '../../identity/widget-users.js';
 import type { Classified } from '../shared/errors.js';
@@ -9,7 +9,8 @@ import type { CreateWidgetUserResponse, ErrorBody } from './schemas.js';
 export const DEFAULT_AVATAR = 'https://s3.us-west-2.amazonaws.com/cdn.devlabs.tech/default_avatar.jpeg';
 
 const COLORS = ['#F5A623', '#4A90E2', '#7ED321', '#BD10E0', '#50E3C2', '#D0021B', '#9013FE', '#417505'];
-const colorFor = (id: string) => COLORS[createHash('sha1').update(id).digest()[0]! % COLORS.length]!;
+/** A member's color: fixed per user id (SHA-1's first byte); one-shot `hash`, no Hash object (issue 15). */
+const colorFor = (id: string) => COLORS[hash('sha1', id, 'buffer')[0]! % COLORS.length]!;
 
 /** How each of roster's rooms is labelled (Jelou does not document the values). */
 const ROOM_LABELS = {
@@ -19,7 +20,7 @@ const ROOM_LABELS = {
 
 type Room = CreateWidgetUserResponse['data']['Room'];
 
-function room(user: WidgetUserRecord, principal: Principal, kind: 'personal' | 'group'): Room {
+function room(user: WidgetUserRecord, principal: Principal, kind: 'personal' | 'group', color: string): Room {
   const r = user.rooms[kind];
   const botName = principal.botName ?? '';
   return {
@@ -36,7 +37,7 @@ function room(user: WidgetUserRecord, principal: Principal, kind: 'personal' | '
         state: 1,
         type: 'user',
         roomId: user.rooms.personal.id,
-        color: colorFor(user.referenceId),
+        color,
         avatar: DEFAULT_AVATAR,
         referenceId: user.referenceId,
         createdAt: user.createdAt,
@@ -81,6 +82,7 @@ export function presentWidgetUserObject(user: WidgetUserRecord): CreateWidgetUse
 }
 
 export function presentWidgetUser(user: WidgetUserRecord, principal: Principal): CreateWidgetUserResponse {
+  const color = colorFor(user.referenceId);
   return {
     // The same text whether the user was created or found, as the page shows: clients match on it.
     message: ['User created successfully!'],
@@ -88,8 +90,8 @@ export function presentWidgetUser(user: WidgetUserRecord, principal: Principal):
     status: 1,
     data: {
       User: presentWidgetUserObject(user),
-      Room: room(user, principal, 'personal'),
-      groupRoom: room(user, principal, 'group'),
+      Room: room(user, principal, 'personal', color),
+      groupRoom: room(user, principal, 'group', color),
     },
   };
 }
