@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     const measure = async (key: string, name: string, url: string, headers: Record<string, string>, body: Body, warmup: number, amount: number) => {
       if (!run(key)) return;
       await drive(url, headers, body, warmup);
-      control('--dump=discard');
+      control('--zero');
       control('--instr=on');
       await drive(url, headers, body, amount);
       control('--instr=off');

@@ -109,7 +109,7 @@ interface Phase {
   errors: number;
   /** The server's own CPU time per request: holds up on a busy machine where req/s does not. */
   cpuUs: number;
-  /** Of which the main thread's (the event loop's): the rest is the password-hashing threads'. */
+  /** Of which the main thread's (the event loop's); the rest is the other threads': password hashing, V8's GC and compiler helpers, libuv's pool. */
   loopCpuUs: number;
   ratio?: number;
   ratioTo?: string;
@@ -297,7 +297,9 @@ async function main(): Promise<void> {
       const rate = (rawBefore.rate + rawAfter.rate) / 2;
       raw = {
         key: 'argon2',
-        name: `raw argon2id, ${SIGNUP_CONNECTIONS} at a time (${Math.round(rawBefore.rate)} before the sign-ups, ${Math.round(rawAfter.rate)} after)`,
+        name: sign
+          ? `raw argon2id, ${SIGNUP_CONNECTIONS} at a time (${Math.round(rawBefore.rate)} before the sign-ups, ${Math.round(rawAfter.rate)} after)`
+          : `raw argon2id, ${SIGNUP_CONNECTIONS} at a time (one run)`,
         rps: rate,
         p50: NaN,
         p99: NaN,

@@ -1,6 +1,7 @@
 /**
  * The Node.js flags `npm start` runs `roster serve` with (package.json's start script), so that
  * the benchmarks measure the server as it is run: `node <flags> dist/src/cli/roster.js serve`.
+ * Only `--flag` and `--flag=value` forms are taken (a flag whose value is a separate word is not).
  */
 import { readFileSync } from 'node:fs';
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { precompile } from './precompile.js';
+import { precompile, type MissingColumns } from './precompile.js';
 import type { SyncTrx } from './sync.js';
-import type { CompanyRow, Database } from './schema.js';
+import type { CompaniesTable, CompanyRow, Database } from './schema.js';
 
 export interface NewCompany {
   code: string;
@@ -26,8 +26,20 @@ export async function insertCompany(db: Kysely<Database>, c: NewCompany): Promis
     .executeTakeFirst();
 }
 
+/** Every column of companies, by name: see USER_COLUMNS in users.ts for why not `*`. */
+const COMPANY_COLUMNS = [
+  'id',
+  'code',
+  'name',
+  'require_email_verification',
+  'password_policy',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof CompaniesTable)[];
+const _everyCompanyColumn: MissingColumns<CompaniesTable, typeof COMPANY_COLUMNS> extends never ? true : never = true;
+
 /** Compiled once (precompile.ts): every Plazbot sign-up looks its company up by code. */
-const selectCompanyByCode = precompile(['code'], (db, p) => db.selectFrom('companies').selectAll().where('code', '=', p.code));
+const selectCompanyByCode = precompile(['code'], (db, p) => db.selectFrom('companies').select(COMPANY_COLUMNS).where('code', '=', p.code));
 
 export async function findCompanyByCode(db: Kysely<Database>, code: string): Promise<CompanyRow | undefined> {
   return (await selectCompanyByCode(db, { code }))[0];

@@ -7,6 +7,7 @@
  * lookup (issue 15). Only these: their texts are few and fixed, so what each connection keeps
  * prepared is bounded.
  */
+import { hash } from 'node:crypto';
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -16,6 +17,9 @@ export interface Precompiled<K extends string, R> {
   /** The compiled statement with these values bound, for `db`'s dialect. */
   query(db: Kysely<Database>, values: Record<K, unknown>): CompiledQuery<R>;
 }
+
+/** The columns of table `T` that the list `L` does not name: never when it names them all. */
+export type MissingColumns<T, L extends readonly unknown[]> = Exclude<keyof T, L[number]>;
 
 /** The SQL text of every precompiled query, and the name it is prepared under on PostgreSQL. */
 const preparedNames = new Map<string, string>();
@@ -40,7 +44,9 @@ export function precompile<K extends string, R>(
       });
       c = { sql: q.sql, order };
       compiled.set(db, c);
-      if (!preparedNames.has(c.sql)) preparedNames.set(c.sql, `roster_${preparedNames.size + 1}`);
+      // Named from the SQL text, so that a name means the same statement in every process: behind
+      // a pooler, a server connection may hold another node's statement under that name.
+      if (!preparedNames.has(c.sql)) preparedNames.set(c.sql, `roster_${hash('sha1', c.sql, 'hex').slice(0, 16)}`);
     }
     return CompiledQuery.raw(
       c.sql,

@@ -72,8 +72,9 @@ export function readSync<T>(db: Kysely<Database>, fn: (trx: SyncTrx) => T): { va
 
 /**
  * Group commit. Queues `fn` to run, with every other unit of work queued in the same turn of the
- * event loop, in ONE `BEGIN IMMEDIATE ... COMMIT`, each in a savepoint of its own: a unit that
- * throws is rolled back alone and its promise rejects (driver errors as StoreError); the others
+ * event loop, in ONE `BEGIN IMMEDIATE ... COMMIT`, each in a savepoint of its own (a unit alone in
+ * its batch needs none: its failure rolls back the transaction, which is its own writes only): a
+ * unit that throws is rolled back alone and its promise rejects (driver errors as StoreError); the others
  * commit. Every promise settles only after the COMMIT, so no caller answers with rows that are not
  * yet durable. Why: a commit writes every page the transaction touched to the WAL; units that
  * insert side by side touch the same pages, so N of them in one commit write far fewer pages than N

@@ -1,5 +1,5 @@
 import type { Kysely, Updateable } from 'kysely';
-import { precompile } from './precompile.js';
+import { precompile, type MissingColumns } from './precompile.js';
 import type { SyncTrx } from './sync.js';
 import type { Database, NewUser, UserRow, UsersTable } from './schema.js';
 import { forUpdate } from './transaction.js';
@@ -24,8 +24,53 @@ export const BASE_USER_COLUMNS = [
   'updated_at',
 ] as const;
 
-/** A new user with exactly the base columns, each given (null where empty). */
-export type BaseNewUser = { [K in (typeof BASE_USER_COLUMNS)[number]]-?: Exclude<NewUser[K], undefined> };
+/**
+ * A new user with exactly the base columns, each given (null where empty). Any other column is
+ * refused at compile time: insertBaseUser's statement binds only these, and would drop it.
+ */
+export type BaseNewUser = { [K in (typeof BASE_USER_COLUMNS)[number]]-?: Exclude<NewUser[K], undefined> } & {
+  [K in Exclude<keyof NewUser, (typeof BASE_USER_COLUMNS)[number]>]?: never;
+};
+
+/**
+ * Every column of users, by name, for the precompiled statements that return a whole user: on
+ * PostgreSQL a prepared `RETURNING *` changes its result's shape when a migration adds a column,
+ * and the server then refuses it ("cached plan must not change result type"); a named list
+ * does not change.
+ */
+const USER_COLUMNS = [
+  'id',
+  'company_id',
+  'email',
+  'name',
+  'last_name',
+  'display_name',
+  'password_hash',
+  'email_verified_at',
+  'default_start_week',
+  'is_external_creation',
+  'custom_attributes',
+  'ui_settings',
+  'message_signature',
+  'pubsub_token_digest',
+  'credential_version',
+  'created_via',
+  'created_at',
+  'updated_at',
+  'active',
+  'user_name',
+  'user_name_key',
+  'external_id',
+  'name_formatted',
+  'email_type',
+  'employee_number',
+  'department',
+  'manager_id',
+  'pubsub_token_sealed',
+  'avatar_url',
+] as const satisfies readonly (keyof UsersTable)[];
+/** Compile-time: USER_COLUMNS names every column of users (a new column must be added to it). */
+const _everyUserColumn: MissingColumns<UsersTable, typeof USER_COLUMNS> extends never ? true : never = true;
 
 /**
  * A base user's insert, compiled once (precompile.ts; a named statement on PostgreSQL): a Plazbot
@@ -37,7 +82,7 @@ const insertBaseUserStatement = precompile(BASE_USER_COLUMNS, (db, p) =>
     .insertInto('users')
     .values(p as unknown as BaseNewUser)
     .onConflict((oc) => oc.column('email').doNothing())
-    .returningAll(),
+    .returning(USER_COLUMNS),
 );
 
 /** insertUser for a row of the base columns, on the precompiled statement. */

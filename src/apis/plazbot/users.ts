@@ -163,7 +163,8 @@ export class PlazbotUserService {
     );
     // On SQLite, a verified user (no mail to queue) is written in a group commit with the other
     // sign-ups of this turn of the event loop (store/sync.ts): no promise per statement, one commit
-    // for the group. The event loop's CPU is taken from the hashing threads (issue 15).
+    // for the group. Every microsecond the event loop does not spend is left to the hashing threads,
+    // which take only the CPU it leaves (issue 15).
     const grouped = verified
       ? inSyncBatch(this.db.kysely, (trx) => {
           const user = usersStore.insertBaseUserSync(trx, row);
