@@ -11,11 +11,14 @@
  * thread 1; the others are V8's and libuv's helpers and the password hashing threads. Valgrind runs
  * every thread on one core and about 50 times slower, so absolute times mean nothing here.
  *
- * Knobs: INSTR_REQUESTS (1000), INSTR_WARMUP (2000), INSTR_CONNECTIONS (10),
- * INSTR_ONLY (comma list of phases: returning, new, signup; sign-up warms up with 40 and counts 100).
+ * Knobs: INSTR_REQUESTS (1000), INSTR_WARMUP (2000), INSTR_CONNECTIONS (10), INSTR_CACHE=1 (callgrind's
+ * cache simulation: L1 and last-level misses per request on the event loop), INSTR_KEEP=1,
+ * INSTR_ONLY (comma list of phases: returning, new, signup, reference; sign-up warms up with 40 and
+ * counts 100; reference is bench/reference-server.ts on the same users, the limit bench/run.ts uses).
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -26,6 +29,8 @@ import { SERVE_NODE_FLAGS } from './serve-flags.js';
 const REQUESTS = Number(process.env.INSTR_REQUESTS ?? 1000);
 const WARMUP = Number(process.env.INSTR_WARMUP ?? 2000);
 const CONNECTIONS = Number(process.env.INSTR_CONNECTIONS ?? 10);
+/** Also simulate the caches (slower): misses per request, the memory stalls instructions do not show. */
+const CACHE = process.env.INSTR_CACHE === '1';
 const ONLY = process.env.INSTR_ONLY?.split(',').map((s) => s.trim());
 const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'roster.js');
 const run = (key: string) => ONLY === undefined || ONLY.includes(key);
@@ -70,15 +75,18 @@ async function drive(url: string, headers: Record<string, string>, body: Body, a
   if (failed > 0) throw new Error(`${failed} of ${amount} requests failed`);
 }
 
-/** Instructions (Ir) by thread number in callgrind's dumps for `key` (one file per thread and dump). */
-function counts(dir: string, key: string): Map<number, number> {
-  const byThread = new Map<number, number>();
+/** Callgrind's event totals (Ir; with INSTR_CACHE also cache misses) by thread number in the dumps for `key` (one file per thread and dump). */
+function counts(dir: string, key: string): Map<number, Record<string, number>> {
+  const byThread = new Map<number, Record<string, number>>();
   for (const file of readdirSync(dir).filter((f) => f.startsWith('cg.'))) {
     const text = readFileSync(join(dir, file), 'utf8');
     if (!text.includes(`desc: Trigger: dump ${key}\n`)) continue;
     const thread = Number(/^thread: (\d+)/m.exec(text)?.[1] ?? 1);
-    const total = Number(/^totals: (\d+)/m.exec(text)?.[1] ?? 0);
-    byThread.set(thread, (byThread.get(thread) ?? 0) + total);
+    const names = (/^events: (.+)$/m.exec(text)?.[1] ?? 'Ir').trim().split(/\s+/);
+    const values = (/^totals: (.+)$/m.exec(text)?.[1] ?? '').trim().split(/\s+/).map(Number);
+    const mine = byThread.get(thread) ?? {};
+    names.forEach((n, j) => (mine[n] = (mine[n] ?? 0) + (values[j] ?? 0)));
+    byThread.set(thread, mine);
   }
   return byThread;
 }
@@ -94,76 +102,132 @@ async function main(): Promise<void> {
   const basic = { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` };
   const bearer = { authorization: `Bearer ${token.token}` };
 
-  const port = await freePort();
-  const out = join(dir, 'cg');
-  const child = spawn(
-    'valgrind',
-    [
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      '--separate-threads=yes',
-      // V8 writes the machine code it runs: valgrind must notice code that changes.
-      '--smc-check=all-non-file',
-      `--callgrind-out-file=${out}.%p`,
-      process.execPath,
-      ...SERVE_NODE_FLAGS,
-      MAIN,
-      'serve',
-    ],
-    { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'ignore'] },
-  );
-  const control = (...args: string[]) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
+  /** A node program under callgrind, instrumentation off until a phase turns it on. */
+  const valgrind = async (args: string[], extraEnv: Record<string, string>) => {
+    const port = await freePort();
+    const child = spawn(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        '--instr-atstart=no',
+        '--separate-threads=yes',
+        // V8 writes the machine code it runs: valgrind must notice code that changes.
+        '--smc-check=all-non-file',
+        ...(CACHE ? ['--cache-sim=yes'] : []),
+        `--callgrind-out-file=${join(dir, 'cg')}.%p`,
+        process.execPath,
+        ...args,
+      ],
+      { env: { ...env, ...extraEnv, PORT: String(port) }, stdio: ['ignore', 'ignore', 'ignore'] },
+    );
+    children.push(child);
+    const control = (...a: string[]) => execFileSync('callgrind_control', [...a, String(child.pid)], { stdio: 'ignore' });
+    return { child, port, control };
+  };
+  const children: ChildProcess[] = [];
   const rows: string[] = [];
+  const loops = new Map<string, number>();
+  let i = 0;
+  /** Warms `url` up, then counts the instructions of `amount` requests to it. */
+  const measure = async (
+    server: { control: (...a: string[]) => void },
+    key: string,
+    name: string,
+    url: string,
+    headers: Record<string, string>,
+    body: Body,
+    warmup: number,
+    amount: number,
+  ) => {
+    await drive(url, headers, body, warmup);
+    server.control('--zero');
+    server.control('--instr=on');
+    await drive(url, headers, body, amount);
+    server.control('--instr=off');
+    server.control(`--dump=${key}`);
+    // The dump is written at the server's next valgrind scheduling point: give it time.
+    await new Promise((r) => setTimeout(r, 2000));
+    const byThread = counts(dir, key);
+    const main = byThread.get(1) ?? {};
+    const loop = (main.Ir ?? NaN) / amount;
+    let all = 0;
+    for (const t of byThread.values()) all += t.Ir ?? 0;
+    loops.set(key, loop);
+    const fmt = (n: number) => Math.round(n).toLocaleString('en');
+    // Last-level cache misses (instruction reads, data reads and writes), simulated: memory stalls.
+    const llMisses = ((main.ILmr ?? 0) + (main.DLmr ?? 0) + (main.DLmw ?? 0)) / amount;
+    const l1Misses = ((main.I1mr ?? 0) + (main.D1mr ?? 0) + (main.D1mw ?? 0)) / amount;
+    rows.push(`| ${name} | ${amount} | ${fmt(loop)} | ${fmt(all / amount)} |${CACHE ? ` ${fmt(l1Misses)} | ${fmt(llMisses)} |` : ''}`);
+    console.error(rows.at(-1));
+  };
+  const stop = async (child: ChildProcess) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGINT');
+    await once(child, 'exit');
+  };
+
   try {
+    const roster = await valgrind([...SERVE_NODE_FLAGS, MAIN, 'serve'], {});
     const t0 = performance.now();
-    await waitFor(child, `http://127.0.0.1:${port}/healthz`);
+    await waitFor(roster.child, `http://127.0.0.1:${roster.port}/healthz`);
     console.error(`roster serve ready under valgrind in ${Math.round((performance.now() - t0) / 1000)} s`);
-    const widget = `http://127.0.0.1:${port}/v1/widget/user`;
+    const widget = `http://127.0.0.1:${roster.port}/v1/widget/user`;
     const runId = Date.now().toString(36);
-    let i = 0;
     const USERS = 500;
     const returning: Body = () => `{"user":{"id":"u-${i++ % USERS}","names":"User ${i % USERS}"}}`;
     const fresh: Body = () => `{"user":{"id":"new-${runId}-${i++}","names":"New User","legalId":"1223334444"}}`;
     const signup: Body = () => `{"name":"Juan","lastName":"Pérez","email":"u${runId}-${i++}@bench.test","password":"Secure-Passphrase-123!","company":"bench"}`;
 
-    const measure = async (key: string, name: string, url: string, headers: Record<string, string>, body: Body, warmup: number, amount: number) => {
-      if (!run(key)) return;
-      await drive(url, headers, body, warmup);
-      control('--zero');
-      control('--instr=on');
-      await drive(url, headers, body, amount);
-      control('--instr=off');
-      control(`--dump=${key}`);
-      // The dump is written asynchronously by the server's next valgrind scheduling point.
-      await new Promise((r) => setTimeout(r, 2000));
-      const byThread = counts(dir, key);
-      const loop = byThread.get(1) ?? NaN;
-      let all = 0;
-      for (const n of byThread.values()) all += n;
-      rows.push(`| ${name} | ${amount} | ${Math.round(loop / amount).toLocaleString('en')} | ${Math.round(all / amount).toLocaleString('en')} |`);
-      console.error(rows.at(-1));
-    };
+    // The users the returning phases find, created (and the new-user path warmed) first.
+    const first = await fetch(widget, { method: 'POST', headers: { 'content-type': 'application/json', ...basic }, body: returning() });
+    const sample = (await first.json()) as { data: { User: { botId: string }; Room: { bot: { name: string }; company: { id: number; name: string } } } };
+    await drive(widget, basic, returning, USERS - 1, 1);
+    if (run('returning')) await measure(roster, 'returning', 'roster widget, returning user', widget, basic, returning, WARMUP, REQUESTS);
+    if (run('new')) await measure(roster, 'new', 'roster widget, new user', widget, basic, fresh, WARMUP, REQUESTS);
+    if (run('signup')) await measure(roster, 'signup', 'roster Plazbot sign-up', `http://127.0.0.1:${roster.port}/api/user`, bearer, signup, 40, 100);
+    await stop(roster.child);
 
-    // The users the returning phase finds, created (and the new-user path warmed) first.
-    await drive(widget, basic, () => `{"user":{"id":"u-${i++ % USERS}","names":"User ${i % USERS}"}}`, USERS, 1);
-    await measure('returning', 'widget, returning user', widget, basic, returning, WARMUP, REQUESTS);
-    await measure('new', 'widget, new user', widget, basic, fresh, WARMUP, REQUESTS);
-    await measure('signup', 'Plazbot sign-up', `http://127.0.0.1:${port}/api/user`, bearer, signup, 40, 100);
-  } finally {
-    if (child.exitCode === null) {
-      child.kill('SIGINT');
-      await once(child, 'exit');
+    if (run('reference')) {
+      // bench/reference-server.ts, the hand-written limit bench/run.ts compares the returning user with.
+      const reference = await valgrind([join(import.meta.dirname, 'reference-server.js')], {
+        DB: join(dir, 'bench.db'),
+        CLIENT_ID: client.clientId!,
+        SECRET_SHA256: createHash('sha256').update(client.clientSecret!).digest('hex'),
+        BOT_ID: sample.data.User.botId,
+        BOT_NAME: sample.data.Room.bot.name,
+        COMPANY_ID: String(sample.data.Room.company.id),
+        COMPANY_NAME: sample.data.Room.company.name,
+      });
+      await waitFor(reference.child, `http://127.0.0.1:${reference.port}/`);
+      await measure(
+        reference,
+        'reference',
+        'reference widget server, returning user',
+        `http://127.0.0.1:${reference.port}/`,
+        basic,
+        returning,
+        WARMUP,
+        REQUESTS,
+      );
+      await stop(reference.child);
     }
+  } finally {
+    await Promise.all(children.map(stop));
     if (process.env.INSTR_KEEP) console.error(dir);
     else rmSync(dir, { recursive: true, force: true });
   }
+  const ref = loops.get('reference');
+  const ret = loops.get('returning');
   console.log(
     [
       `instructions per request (valgrind callgrind), ${new Date().toISOString()}, Node ${process.version}, ${CONNECTIONS} connections`,
       '',
-      '| phase | requests counted | event loop (thread 1) | all threads |',
-      '| --- | ---: | ---: | ---: |',
+      `| phase | requests counted | event loop (thread 1) | all threads |${CACHE ? ' event loop L1 misses | event loop LL misses |' : ''}`,
+      `| --- | ---: | ---: | ---: |${CACHE ? ' ---: | ---: |' : ''}`,
       ...rows,
+      ...(ref !== undefined && ret !== undefined
+        ? ['', `returning user: the reference server's event loop runs ${(ref / ret).toFixed(2)} of roster's instructions per request`]
+        : []),
     ].join('\n'),
   );
 }
