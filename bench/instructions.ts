@@ -21,10 +21,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SERVE_NODE_FLAGS } from './serve-flags.js';
+import { freePort, SERVE_NODE_FLAGS, waitFor } from './servers.js';
 
 const REQUESTS = Number(process.env.INSTR_REQUESTS ?? 1000);
 const WARMUP = Number(process.env.INSTR_WARMUP ?? 2000);
@@ -33,31 +32,9 @@ const CONNECTIONS = Number(process.env.INSTR_CONNECTIONS ?? 10);
 const CACHE = process.env.INSTR_CACHE === '1';
 const ONLY = process.env.INSTR_ONLY?.split(',').map((s) => s.trim());
 const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'roster.js');
+/** A server under valgrind takes half a minute or more to start. */
+const UNDER_VALGRIND = { timeoutMs: 600_000, intervalMs: 500 };
 const run = (key: string) => ONLY === undefined || ONLY.includes(key);
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-async function waitFor(child: ChildProcess, url: string): Promise<void> {
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`server at ${url} did not start`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
 
 type Body = () => string;
 
@@ -169,7 +146,7 @@ async function main(): Promise<void> {
   try {
     const roster = await valgrind([...SERVE_NODE_FLAGS, MAIN, 'serve'], {});
     const t0 = performance.now();
-    await waitFor(roster.child, `http://127.0.0.1:${roster.port}/healthz`);
+    await waitFor(roster.child, `http://127.0.0.1:${roster.port}/healthz`, UNDER_VALGRIND);
     console.error(`roster serve ready under valgrind in ${Math.round((performance.now() - t0) / 1000)} s`);
     const widget = `http://127.0.0.1:${roster.port}/v1/widget/user`;
     const runId = Date.now().toString(36);
@@ -198,7 +175,7 @@ async function main(): Promise<void> {
         COMPANY_ID: String(sample.data.Room.company.id),
         COMPANY_NAME: sample.data.Room.company.name,
       });
-      await waitFor(reference.child, `http://127.0.0.1:${reference.port}/`);
+      await waitFor(reference.child, `http://127.0.0.1:${reference.port}/`, UNDER_VALGRIND);
       await measure(
         reference,
         'reference',

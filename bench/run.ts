@@ -22,10 +22,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SERVE_NODE_FLAGS } from './serve-flags.js';
+import { cpuMicros, freePort, SERVE_NODE_FLAGS, waitFor } from './servers.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -52,30 +51,6 @@ http.createServer((req, res) => {
   });
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as { port: number }).port;
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-async function waitFor(child: ChildProcess, url: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`server at ${url} did not start`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
 
 /** Resident memory of a process in MiB, from /proc. */
 function rssMiB(pid: number): number {
@@ -127,14 +102,6 @@ async function drive(url: string, headers: Record<string, string>, body: Body, c
     requests: [{ method: 'POST', setupRequest: (req) => ({ ...req, body: body() }) }],
   });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, total: r.requests.total };
-}
-
-/** CPU time (user + system) a process has used, in microseconds, from /proc (USER_HZ 100). */
-function cpuMicros(pid: number, thread?: number): number {
-  const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8')
-    .split(') ')[1]!
-    .split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
 }
 
 const phases: Phase[] = [];

@@ -13,9 +13,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { SERVE_NODE_FLAGS } from './serve-flags.js';
+import { freePort, SERVE_NODE_FLAGS } from './servers.js';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
@@ -124,14 +123,6 @@ async function loop(name: string, op: (i: number) => Promise<void>): Promise<Fig
 
 function fromAutocannon(name: string, r: Result): Figures {
   return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, failed: r.non2xx + r.errors + r.timeouts };
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 async function main(): Promise<void> {
