@@ -23,7 +23,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, SERVE_NODE_FLAGS, waitFor } from './servers.js';
+import { freePort, ROSTER_MAIN, SERVE_NODE_FLAGS, waitFor } from './servers.js';
 
 const REQUESTS = Number(process.env.INSTR_REQUESTS ?? 1000);
 const WARMUP = Number(process.env.INSTR_WARMUP ?? 2000);
@@ -31,7 +31,7 @@ const CONNECTIONS = Number(process.env.INSTR_CONNECTIONS ?? 10);
 /** Also simulate the caches (slower): misses per request, the memory stalls instructions do not show. */
 const CACHE = process.env.INSTR_CACHE === '1';
 const ONLY = process.env.INSTR_ONLY?.split(',').map((s) => s.trim());
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'roster.js');
+const MAIN = ROSTER_MAIN;
 /** A server under valgrind takes half a minute or more to start. */
 const UNDER_VALGRIND = { timeoutMs: 600_000, intervalMs: 500 };
 const run = (key: string) => ONLY === undefined || ONLY.includes(key);

@@ -23,8 +23,8 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { cpuMicros, freePort, SERVE_NODE_FLAGS, waitFor } from './servers.js';
+import { join, relative } from 'node:path';
+import { cpuMicros, freePort, ROSTER_MAIN, SERVE_NODE_FLAGS, waitFor } from './servers.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -32,7 +32,7 @@ const SIGNUP_CONNECTIONS = Number(process.env.BENCH_SIGNUP_CONNECTIONS ?? 16);
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const BIG_USERS = Number(process.env.BENCH_BIG_USERS ?? 1_000_000);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'roster.js');
+const MAIN = ROSTER_MAIN;
 const HERE = import.meta.dirname;
 const run = (key: string) => ONLY === undefined || ONLY.includes(key);
 /** The better-auth version bench/better-auth-server.ts runs (its package.json, next to its entry point). */
@@ -335,7 +335,7 @@ async function main(): Promise<void> {
     const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }) : '');
     const lines = [
       `roster bench, ${started.toISOString()}, Node ${process.version}, ${availableParallelism()} cores, load average ${load0.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`,
-      `${SECONDS} s per phase, ${CONNECTIONS} connections unless named; roster runs as npm start runs it: node ${SERVE_NODE_FLAGS.join(' ')} roster.js serve`,
+      `${SECONDS} s per phase, ${CONNECTIONS} connections unless named; roster runs as npm start runs it: node ${SERVE_NODE_FLAGS.join(' ')} ${relative(process.cwd(), MAIN)} serve`,
       '',
       '| phase | req/s | p50 ms | p99 ms | peak RSS MiB | server CPU µs/req | of which event loop | errors | ratio |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',

@@ -6,18 +6,21 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
 
+const startWords = pkg.scripts.start.split(/\s+/).slice(1);
+
 /**
  * The flags of package.json's start script, so that the benchmarks measure the server as it is
- * run: `node <flags> dist/src/cli/roster.js serve`. Only `--flag` and `--flag=value` forms are
+ * run: `node <flags> dist/bundle/roster.js serve`. Only `--flag` and `--flag=value` forms are
  * taken (a flag whose value is a separate word is not).
  */
-export const SERVE_NODE_FLAGS: string[] = pkg.scripts.start
-  .split(/\s+/)
-  .slice(1)
-  .filter((arg) => arg.startsWith('--'));
+export const SERVE_NODE_FLAGS: string[] = startWords.filter((arg) => arg.startsWith('--'));
+
+/** The script the start script runs (the bundle, scripts/bundle.mjs), as an absolute path. */
+export const ROSTER_MAIN: string = fileURLToPath(new URL(`../../${startWords.find((arg) => !arg.startsWith('-'))}`, import.meta.url));
 
 /** A port nothing listens on right now, on 127.0.0.1. */
 export async function freePort(): Promise<number> {

@@ -13,17 +13,16 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { freePort, SERVE_NODE_FLAGS } from './servers.js';
+import { freePort, ROSTER_MAIN, SERVE_NODE_FLAGS } from './servers.js';
 import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
 import { openDb } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { servicesOf } from '../test/fixtures/services.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/roster.js', import.meta.url));
+const CLI = ROSTER_MAIN;
 const env = process.env;
 const ADMIN = env.BENCH_DATABASE_URL ?? env.DATABASE_URL_TEST;
 const DURATION_S = Number(env.BENCH_DURATION_S ?? 10);

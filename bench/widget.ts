@@ -13,12 +13,12 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMicros, freePort, waitFor } from './servers.js';
+import { cpuMicros, freePort, ROSTER_MAIN, waitFor } from './servers.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'roster.js');
+const MAIN = ROSTER_MAIN;
 
 const ECHO = `
 const http = require('node:http');
