@@ -38,6 +38,8 @@ export async function start(config: Config): Promise<Running> {
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     connectTimeoutMs: config.dbConnectTimeoutMs,
+    // SQLite: checkpoints off the event loop (store/checkpoints.ts).
+    backgroundCheckpoints: true,
   });
   // Logged once the server's logger exists.
   let log: FastifyInstance['log'] | undefined;

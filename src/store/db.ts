@@ -8,6 +8,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, sql, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
 import type pgModule from 'pg';
 import { createRequire } from 'node:module';
+import { checkpointInBackground } from './checkpoints.js';
 import type { Database } from './schema.js';
 import { translatingDialect } from './translate.js';
 import { enableSyncTransactions } from './sync.js';
@@ -27,6 +28,8 @@ export interface DbOptions {
   connectTimeoutMs?: number;
   /** SQLite: how long a write waits for another process's lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /** SQLite in a file: WAL checkpoints in a thread of their own (store/checkpoints.ts); `roster serve` sets it. */
+  backgroundCheckpoints?: boolean;
   /** Wraps the driver's dialect (inside error translation): tests interpose on statements with it. */
   wrapDialect?: (dialect: Dialect) => Dialect;
 }
@@ -95,13 +98,23 @@ function openSqlite(path: string, options: DbOptions): Db {
   const db = new Kysely<Database>({ dialect: translatingDialect(wrap(options, new SqliteDialect({ database: statements }))) });
   // A statement hook (tests) sees every statement only on Kysely's path: no synchronous one then.
   if (options.wrapDialect === undefined) enableSyncTransactions(db, { raw, prepare: statements.prepare });
-  return {
+  const opened: Db = {
     kind: 'sqlite',
     kysely: db,
     safeUrl: `sqlite:${path}`,
     onConnectionError: () => {},
     close: () => db.destroy(),
   };
+  if (options.backgroundCheckpoints && !memory) {
+    const checkpoints = checkpointInBackground(raw, path, {
+      onError: (err) => opened.onConnectionError(new Error(`the WAL checkpoint thread stopped; checkpoints are back on the event loop: ${err.message}`)),
+    });
+    opened.close = async () => {
+      await checkpoints.close();
+      await db.destroy();
+    };
+  }
+  return opened;
 }
 
 /**
