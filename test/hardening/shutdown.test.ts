@@ -50,8 +50,10 @@ describe('point 4: roster serve stops within SHUTDOWN_TIMEOUT_MS whatever client
     const s = await start();
     const c = await open(s.url);
     const body = JSON.stringify({ email: 'nobody@example.com', password: 'Some-Password-1' });
-    c.write(jsonHead('POST', '/api/user/login', body.length, { Connection: 'keep-alive' }) + body.slice(0, 10));
-    await new Promise((r) => setTimeout(r, 200));
+    // Expect: 100-continue makes the server say when it has parsed the head: from then on the
+    // request is in flight, not an idle connection (a fixed sleep lost that race under load).
+    c.write(jsonHead('POST', '/api/user/login', body.length, { Connection: 'keep-alive', Expect: '100-continue' }) + body.slice(0, 10));
+    assert.equal((await c.response()).status, 100);
     const stopping = s.stop();
     await new Promise((r) => setTimeout(r, 300));
     c.write(body.slice(10));
