@@ -18,12 +18,11 @@
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, ROSTER_MAIN, SERVE_NODE_FLAGS, waitFor } from './servers.js';
+import { freePort, referenceServerEnv, ROSTER_MAIN, SERVE_NODE_FLAGS, seedBenchTenant, sqliteEnv, waitFor, type WidgetSample } from './servers.js';
 
 const REQUESTS = Number(process.env.INSTR_REQUESTS ?? 1000);
 const WARMUP = Number(process.env.INSTR_WARMUP ?? 2000);
@@ -70,14 +69,8 @@ function counts(dir: string, key: string): Map<number, Record<string, number>> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-instr-'));
-  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, SEED_DEMO: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-  const cli = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [MAIN, ...args, '--json'], { env, encoding: 'utf8' })) as Record<string, string>;
-  execFileSync(process.execPath, [MAIN, 'migrate'], { env, stdio: 'ignore' });
-  cli('company', 'create', '--code', 'bench', '--name', 'Bench');
-  const client = cli('client', 'create', '--company', 'bench');
-  const token = cli('token', 'create', '--company', 'bench');
-  const basic = { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` };
-  const bearer = { authorization: `Bearer ${token.token}` };
+  const env = sqliteEnv(join(dir, 'bench.db'));
+  const { client, basic, bearer } = seedBenchTenant(env);
 
   /** A node program under callgrind, instrumentation off until a phase turns it on. */
   const valgrind = async (args: string[], extraEnv: Record<string, string>) => {
@@ -157,7 +150,7 @@ async function main(): Promise<void> {
 
     // The users the returning phases find, created (and the new-user path warmed) first.
     const first = await fetch(widget, { method: 'POST', headers: { 'content-type': 'application/json', ...basic }, body: returning() });
-    const sample = (await first.json()) as { data: { User: { botId: string }; Room: { bot: { name: string }; company: { id: number; name: string } } } };
+    const sample = (await first.json()) as WidgetSample;
     await drive(widget, basic, returning, USERS - 1, 1);
     if (run('returning')) await measure(roster, 'returning', 'roster widget, returning user', widget, basic, returning, WARMUP, REQUESTS);
     if (run('new')) await measure(roster, 'new', 'roster widget, new user', widget, basic, fresh, WARMUP, REQUESTS);
@@ -166,15 +159,7 @@ async function main(): Promise<void> {
 
     if (run('reference')) {
       // bench/reference-server.ts, the hand-written limit bench/run.ts compares the returning user with.
-      const reference = await valgrind([join(import.meta.dirname, 'reference-server.js')], {
-        DB: join(dir, 'bench.db'),
-        CLIENT_ID: client.clientId!,
-        SECRET_SHA256: createHash('sha256').update(client.clientSecret!).digest('hex'),
-        BOT_ID: sample.data.User.botId,
-        BOT_NAME: sample.data.Room.bot.name,
-        COMPANY_ID: String(sample.data.Room.company.id),
-        COMPANY_NAME: sample.data.Room.company.name,
-      });
+      const reference = await valgrind([join(import.meta.dirname, 'reference-server.js')], referenceServerEnv(join(dir, 'bench.db'), client, sample));
       await waitFor(reference.child, `http://127.0.0.1:${reference.port}/`, UNDER_VALGRIND);
       await measure(
         reference,

@@ -19,12 +19,22 @@
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { cpuMicros, freePort, ROSTER_MAIN, SERVE_NODE_FLAGS, waitFor } from './servers.js';
+import {
+  cpuMicros,
+  ECHO_SERVER,
+  freePort,
+  referenceServerEnv,
+  ROSTER_MAIN,
+  SERVE_NODE_FLAGS,
+  seedBenchTenant,
+  sqliteEnv,
+  waitFor,
+  type WidgetSample,
+} from './servers.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -37,20 +47,6 @@ const HERE = import.meta.dirname;
 const run = (key: string) => ONLY === undefined || ONLY.includes(key);
 /** The better-auth version bench/better-auth-server.ts runs (its package.json, next to its entry point). */
 const BETTER_AUTH_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('better-auth')), 'utf8')) as { version: string }).version;
-
-const ECHO = `
-const http = require('node:http');
-http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const out = JSON.stringify({ message: ['ok'], status: 1, data: raw ? JSON.parse(raw) : null });
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) });
-    res.end(out);
-  });
-}).listen(Number(process.env.PORT), '127.0.0.1');
-`;
 
 /** Resident memory of a process in MiB, from /proc. */
 function rssMiB(pid: number): number {
@@ -158,14 +154,8 @@ async function main(): Promise<void> {
   const load0 = loadavg()[0]!;
   const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
   const dbFile = join(dir, 'bench.db');
-  const env = { ...process.env, DATABASE_URL: `sqlite:${dbFile}`, SEED_DEMO: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-  const cli = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [MAIN, ...args, '--json'], { env, encoding: 'utf8' })) as Record<string, string>;
-  execFileSync(process.execPath, [MAIN, 'migrate'], { env, stdio: 'ignore' });
-  cli('company', 'create', '--code', 'bench', '--name', 'Bench');
-  const client = cli('client', 'create', '--company', 'bench');
-  const token = cli('token', 'create', '--company', 'bench');
-  const basic = { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` };
-  const bearer = { authorization: `Bearer ${token.token}` };
+  const env = sqliteEnv(dbFile);
+  const { client, basic, bearer } = seedBenchTenant(env);
 
   const children: ChildProcess[] = [];
   const start = async (args: string[], extraEnv: Record<string, string>, health: string, prof = false) => {
@@ -194,7 +184,7 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json', ...basic },
       body: JSON.stringify({ user: { id: 'template', names: 'Template User', legalId: '1223334444' } }),
     });
-    const sample = (await first.json()) as { data: { User: { botId: string }; Room: { bot: { name: string }; company: { id: number; name: string } } } };
+    const sample = (await first.json()) as WidgetSample;
     if (first.status !== 200) throw new Error(`roster answered ${first.status}: ${JSON.stringify(sample)}`);
     const t0 = performance.now();
     seed(dbFile, 'template', 1, USERS);
@@ -211,20 +201,8 @@ async function main(): Promise<void> {
     const baSignup: Body = () => `{"name":"Juan Pérez","email":"u${runId}-${i++}@bench.test","password":"Secure-Passphrase-123!"}`;
 
     // Warm-up: JIT and statement caches of every server, not measured.
-    const echo = await start(['-e', ECHO], {}, '/');
-    const reference = await start(
-      [join(HERE, 'reference-server.js')],
-      {
-        DB: dbFile,
-        CLIENT_ID: client.clientId!,
-        SECRET_SHA256: createHash('sha256').update(client.clientSecret!).digest('hex'),
-        BOT_ID: sample.data.User.botId,
-        BOT_NAME: sample.data.Room.bot.name,
-        COMPANY_ID: String(sample.data.Room.company.id),
-        COMPANY_NAME: sample.data.Room.company.name,
-      },
-      '/',
-    );
+    const echo = await start(['-e', ECHO_SERVER], {}, '/');
+    const reference = await start([join(HERE, 'reference-server.js')], referenceServerEnv(dbFile, client, sample), '/');
     const echoUrl = `http://127.0.0.1:${echo.port}/`;
     const refUrl = `http://127.0.0.1:${reference.port}/`;
     const check = await fetch(refUrl, { method: 'POST', headers: basic, body: returning() });

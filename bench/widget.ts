@@ -13,27 +13,12 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMicros, freePort, ROSTER_MAIN, waitFor } from './servers.js';
+import { cpuMicros, ECHO_SERVER, freePort, ROSTER_MAIN, waitFor } from './servers.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const MAIN = ROSTER_MAIN;
-
-const ECHO = `
-const http = require('node:http');
-http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const body = raw ? JSON.parse(raw) : null;
-    const out = JSON.stringify({ message: ['ok'], status: 1, data: body });
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(out) });
-    res.end(out);
-  });
-}).listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
-`;
 
 /**
  * Requests/s, and the server's own CPU per request: the second is robust to a busy machine and to
@@ -63,7 +48,7 @@ async function main(): Promise<void> {
   const body = JSON.stringify({ user: { id: 'returning-user-1', names: 'Returning User', legalId: '1223334444' } });
 
   const echoPort = await freePort();
-  const echo = spawn(process.execPath, ['-e', ECHO], { env: { ...process.env, PORT: String(echoPort) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const echo = spawn(process.execPath, ['-e', ECHO_SERVER], { env: { ...process.env, PORT: String(echoPort) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const rosterPort = await freePort();
   // Access logs stay on, as in production; they go to /dev/null rather than a terminal.
   const roster = spawn(
