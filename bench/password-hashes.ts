@@ -34,7 +34,10 @@ function django(iterations: number, digest: 'sha256' | 'sha1'): string {
 
 const L = FOREIGN_HASH_LIMITS;
 const cases: Array<[string, () => Promise<string> | string]> = [
-  ["argon2id, roster's own (m=19456, t=2, p=1)", () => argon2Hash(PASSWORD, ROSTER_ARGON2)],
+  [
+    `argon2id, roster's own (m=${ROSTER_ARGON2.memoryCost}, t=${ROSTER_ARGON2.timeCost}, p=${ROSTER_ARGON2.parallelism})`,
+    () => argon2Hash(PASSWORD, ROSTER_ARGON2),
+  ],
   ['argon2id, PHP default (m=65536, t=4, p=1)', () => argon2Hash(PASSWORD, { algorithm: Algorithm.Argon2id, memoryCost: 65536, timeCost: 4 })],
   [
     'argon2id, Django default (m=102400, t=2, p=8)',

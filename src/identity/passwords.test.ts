@@ -46,7 +46,7 @@ describe('checkPassword', () => {
 describe('argon2id hashing', () => {
   it('hashes with argon2id at OWASP parameters and verifies', async () => {
     const h = await hashPassword('s3cret-enough-pw');
-    assert.match(h, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    assert.match(h, /^\$argon2id\$v=19\$m=12288,t=3,p=1\$/);
     assert.equal(await verifyPassword(h, 's3cret-enough-pw'), true);
     assert.equal(await verifyPassword(h, 'wrong'), false);
     assert.equal(await verifyPassword('not a hash', 'x'), false);

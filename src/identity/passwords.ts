@@ -1,6 +1,6 @@
 /**
- * Password policy and hashing. New hashes are argon2id at ROSTER_ARGON2 (OWASP's minimum: m=19 MiB,
- * t=2, p=1; defined once, in password-hashes.ts), computed by @node-rs/argon2 in the password
+ * Password policy and hashing. New hashes are argon2id at ROSTER_ARGON2 (m=12 MiB, t=3, p=1, one of
+ * OWASP's recommended configurations; defined once, in password-hashes.ts), computed by @node-rs/argon2 in the password
  * worker threads (password-worker.ts), never on the event loop. Hash before a transaction opens,
  * not inside it. Verification accepts every stored format password-hashes.ts accepts (roster's own
  * argon2id and the imported bcrypt, argon2i, scrypt and Django pbkdf2 hashes).
@@ -102,7 +102,7 @@ function newPool(): Pool {
     // No run/wait-time histograms: nothing reads them, and they cost the event loop per task.
     recordTiming: false,
     // A hashing thread runs no JavaScript to speak of: a small heap keeps each one's memory to
-    // little more than argon2id's own 19 MiB (issue 15: peak RSS during a sign-up flood).
+    // little more than argon2id's own 12 MiB (issue 15: peak RSS during a sign-up flood).
     resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16, codeRangeSizeMb: 2 },
     // Never refuse: a task waits (the HTTP request's own timeout bounds how long).
     maxQueue: Infinity,
@@ -177,7 +177,7 @@ export async function verifyPassword(storedHash: string, password: string): Prom
  * against it). A constant, so that no hash is computed at start; passwords.test.ts checks that its
  * parameters are roster's.
  */
-export const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$yZdCgviItYtGWxvZ00K8uw$tRkDULy703zWr0mjC8tkWBZ35EJqan8QN5Xf7D+CJGQ';
+export const DUMMY_HASH = '$argon2id$v=19$m=12288,t=3,p=1$Y9+uyG5SUjzPVMd10tXhsQ$2VXMSX018qDxm3ce+d+sVRatGPflMc8tYZ0ZZW7IHg0';
 
 /** Spends the time of a real verification, for an unknown email; always false. */
 export async function verifyDummy(password: string): Promise<false> {

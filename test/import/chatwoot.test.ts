@@ -11,7 +11,8 @@ import { createTestDatabase, openTestDb, SKIP_POSTGRES, STORES, type TestDatabas
 import { withApp } from '../fixtures/server.js';
 import { servicesOf } from '../fixtures/services.js';
 import { CHATWOOT_DDL, onChatwoot } from './chatwoot-schema.js';
-import { countRows, deviseBcrypt, insertAccount, ROSTER_HASH, userByEmail } from './helpers.js';
+import { ROSTER_HASH } from '../fixtures/passwords.js';
+import { countRows, deviseBcrypt, insertAccount, userByEmail } from './helpers.js';
 
 const ALICE_PASSWORD = 'Alice-Passw0rd!';
 const T = '2020-01-02 03:04:05.678';

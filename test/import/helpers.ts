@@ -34,9 +34,6 @@ export function djangoPbkdf2(password: string, iterations = 60_000): string {
   return `pbkdf2_sha256$${iterations}$${salt}$${pbkdf2Sync(password, salt, iterations, 32, 'sha256').toString('base64')}`;
 }
 
-/** roster's own argon2id (ROSTER_ARGON2) in a stored hash. */
-export const ROSTER_HASH = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/;
-
 /** A temp folder for the enclosing describe's files, removed after it. */
 export function tempFiles(): { write(name: string, text: string): string } {
   const dir = mkdtempSync(join(tmpdir(), 'roster-import-test-'));

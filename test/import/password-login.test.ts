@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { checkLoginPassword } from '../../src/identity/password-login.js';
-import { hashPassword, passwordVerifications } from '../../src/identity/passwords.js';
+import { hashPassword, passwordVerifications, verifyPassword } from '../../src/identity/passwords.js';
+import { formerRosterHash, ROSTER_HASH } from '../fixtures/passwords.js';
 import { forEachStore, withDb } from '../fixtures/databases.js';
 import { servicesOf } from '../fixtures/services.js';
-import { deviseBcrypt, ROSTER_HASH, userByEmail } from './helpers.js';
+import { deviseBcrypt, userByEmail } from './helpers.js';
 
 forEachStore('checkLoginPassword', (kind) => {
   const t = withDb(kind);
@@ -32,6 +33,14 @@ forEachStore('checkLoginPassword', (kind) => {
     await t.db.kysely.updateTable('users').set({ password_hash: changed }).where('id', '=', user.id).execute();
     assert.equal(await checkLoginPassword(t.db.kysely, user, 'Old-Passw0rd'), true);
     assert.equal((await userByEmail(t.db, user.email))!.password_hash, changed);
+  });
+
+  it("re-hashes a hash at roster's former parameters (m=19 MiB, t=2) at roster's own", async () => {
+    const user = await newUser('former@login.test', formerRosterHash('Former-Passw0rd'));
+    assert.equal(await checkLoginPassword(t.db.kysely, user, 'Former-Passw0rd'), true);
+    const stored = (await userByEmail(t.db, user.email))!.password_hash!;
+    assert.match(stored, ROSTER_HASH);
+    assert.equal(await verifyPassword(stored, 'Former-Passw0rd'), true);
   });
 
   it('leaves roster argon2id hashes alone', async () => {

@@ -7,7 +7,8 @@ import { ImportFileError } from '../../src/import/read.js';
 import { forEachStore } from '../fixtures/databases.js';
 import { withApp } from '../fixtures/server.js';
 import { servicesOf } from '../fixtures/services.js';
-import { countRows, csv, deviseBcrypt, djangoPbkdf2, foreignArgon2id, insertAccount, passlibScrypt, ROSTER_HASH, tempFiles, userByEmail } from './helpers.js';
+import { countRows, csv, deviseBcrypt, djangoPbkdf2, foreignArgon2id, insertAccount, passlibScrypt, tempFiles, userByEmail } from './helpers.js';
+import { ROSTER_HASH } from '../fixtures/passwords.js';
 
 const COLUMNS = ['email', 'name', 'lastName', 'displayName', 'password_hash', 'password', 'email_verified', 'external_id', 'created_at', 'accounts'];
 

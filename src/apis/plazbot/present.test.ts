@@ -12,7 +12,7 @@ const row: UserRow = {
   name: 'Juan',
   last_name: null,
   display_name: null,
-  password_hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+  password_hash: '$argon2id$v=19$m=12288,t=3,p=1$c2FsdA$aGFzaA',
   email_verified_at: null,
   default_start_week: 1,
   is_external_creation: 0,
