@@ -2,7 +2,8 @@
  * Random identifiers and API secrets. Secrets are 256-bit random values, stored only as SHA-256
  * digests and compared in constant time.
  */
-import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { secureRandomBytes } from '../infra/random.js';
 
 export const newUuid = (): string => randomUUID();
 
@@ -11,14 +12,14 @@ export function newObjectId(now = Date.now()): string {
   const time = Math.floor(now / 1000)
     .toString(16)
     .padStart(8, '0');
-  return time + randomBytes(8).toString('hex');
+  return time + secureRandomBytes(8).toString('hex');
 }
 
 /** 256 random bits, base64url (43 characters: letters, digits, '-' and '_'). */
-export const newSecret = (): string => randomBytes(32).toString('base64url');
+export const newSecret = (): string => secureRandomBytes(32).toString('base64url');
 
 /** A short public id: 16 hex characters. */
-export const newPublicId = (): string => randomBytes(8).toString('hex');
+export const newPublicId = (): string => secureRandomBytes(8).toString('hex');
 
 /** SHA-256, hex. One-shot `hash`: no Hash object per call (a credential is checked on every request). */
 export const digest = (secret: string): string => hash('sha256', secret, 'hex');

@@ -8,6 +8,7 @@
  * the previous key while it re-seals them with the new one.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { secureRandomBytes } from './random.js';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -42,7 +43,7 @@ export class SecretBox {
 
   seal(plaintext: string): string {
     const key = this.keys.get(this.keyId)!;
-    const iv = randomBytes(IV_BYTES);
+    const iv = secureRandomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const body = Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
     return `v1.${this.keyId}.${body.toString('base64url')}`;
