@@ -15,7 +15,7 @@ import type { OperatorRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { LoginLimiter } from './login-limiter.js';
-import { checkPassword, DEFAULT_PASSWORD_POLICY, hashPassword, verifyPassword, type PasswordPolicy } from './passwords.js';
+import { checkPassword, DEFAULT_PASSWORD_POLICY, hashPassword, needsRehash, verifyPassword, type PasswordPolicy } from './passwords.js';
 import { digest, newSecret } from './secrets.js';
 import { isValidEmail, normalizeEmail } from './users.js';
 
@@ -123,13 +123,19 @@ export class OperatorService {
   /**
    * Logs an operator in under the same failed-login limits as the Plazbot login (LoginLimiter),
    * counted under keys of their own: past either limit the answer is 429 whatever the password. An
-   * unknown email costs one verification all the same.
+   * unknown email costs one verification all the same. A hash that is not at roster's own argon2id
+   * parameters (an operator from before they changed) is replaced after a successful login, as a
+   * user's is (password-login.ts); if that fails, the login stands and the next one tries again.
    */
   async login(input: { email: string; password: string; ip: string }): Promise<OperatorSession> {
     const row = await this.limiter.attempt(input, {
       find: (email) => store.findOperatorByEmail(this.db.kysely, email),
       verify: (op, password) => verifyPassword(op.password_hash, password),
     });
+    if (needsRehash(row.password_hash)) {
+      const next = await hashPassword(input.password);
+      await store.replaceOperatorPasswordHash(this.db.kysely, row.id, row.password_hash, next).catch(() => false);
+    }
 
     const token = `ros_${newSecret()}`;
     const now = new Date();

@@ -1,9 +1,10 @@
 /**
- * The password check of every login (the Plazbot login, the admin console): verifies the password
- * against the user's stored hash in whatever accepted format it is (roster's argon2id, or a bcrypt,
- * argon2i, scrypt or Django pbkdf2 hash brought by `roster import`), and after a successful check
- * of a hash that is not roster's own argon2id at ROSTER_ARGON2, stores the password re-hashed with
- * it. An unknown email, or a user without a password, costs one verification all the same.
+ * The password check of every user's login (the Plazbot login; console operators, a table of their
+ * own, get the same re-hash in OperatorService.login): verifies the password against the user's
+ * stored hash in whatever accepted format it is (roster's argon2id, or a bcrypt, argon2i, scrypt or
+ * Django pbkdf2 hash brought by `roster import`), and after a successful check of a hash that is
+ * not roster's own argon2id at ROSTER_ARGON2, stores the password re-hashed with it. An unknown
+ * email, or a user without a password, costs one verification all the same.
  */
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../store/schema.js';

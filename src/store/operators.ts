@@ -20,6 +20,15 @@ export async function listOperators(db: Kysely<Database>): Promise<OperatorRow[]
   return db.selectFrom('operators').selectAll().orderBy('id').execute();
 }
 
+/**
+ * Replaces an operator's password hash only if the stored one is still `expected` (a conditional
+ * UPDATE, as replacePasswordHash for users). True when it was replaced.
+ */
+export async function replaceOperatorPasswordHash(db: Kysely<Database>, id: number, expected: string, next: string): Promise<boolean> {
+  const res = await db.updateTable('operators').set({ password_hash: next }).where('id', '=', id).where('password_hash', '=', expected).executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
 /** Deletes an operator (their sessions go with them); the row deleted, or undefined. */
 export async function deleteOperator(db: Kysely<Database>, id: number): Promise<OperatorRow | undefined> {
   return db.deleteFrom('operators').where('id', '=', id).returningAll().executeTakeFirst();

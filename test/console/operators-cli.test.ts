@@ -4,6 +4,7 @@ import { after, before, it } from 'node:test';
 import { openDb, type Db } from '../../src/store/db.js';
 import { runCli } from '../fixtures/cli.js';
 import { createTestDatabase, forEachStore, type TestDatabase } from '../fixtures/databases.js';
+import { formerRosterHash, ROSTER_HASH } from '../fixtures/passwords.js';
 import { servicesOf, TEST_SECRET_KEY } from '../fixtures/services.js';
 
 forEachStore('roster operator', (kind) => {
@@ -30,7 +31,7 @@ forEachStore('roster operator', (kind) => {
     assert.deepEqual(Object.keys(o).sort(), ['createdAt', 'email', 'id']);
     assert.equal(o.email, 'ops@example.com');
     const row = await db.kysely.selectFrom('operators').selectAll().where('id', '=', o.id).executeTakeFirstOrThrow();
-    assert.match(row.password_hash, /^\$argon2id\$/);
+    assert.match(row.password_hash, ROSTER_HASH);
     const s = servicesOf(db);
     const session = await s.operators.login({ email: 'ops@example.com', password: 'correct horse battery', ip: '192.0.2.1' });
     assert.match(session.token, /^ros_/);
@@ -39,6 +40,19 @@ forEachStore('roster operator', (kind) => {
     assert.equal(events.length, 1);
     assert.equal(events[0]?.actor_kind, 'cli');
     assert.doesNotMatch(events[0]?.data ?? '', /argon2|horse/);
+  });
+
+  it("re-hashes an operator's hash at roster's former parameters at its own on a successful login, not on a failed one", async () => {
+    const o = await json(['operator', 'create', '--email', 'former@example.com', '--password-stdin'], 'an old long password\n');
+    const former = formerRosterHash('an old long password');
+    await db.kysely.updateTable('operators').set({ password_hash: former }).where('id', '=', o.id).execute();
+    const stored = async () => (await db.kysely.selectFrom('operators').select('password_hash').where('id', '=', o.id).executeTakeFirstOrThrow()).password_hash;
+    const s = servicesOf(db);
+    await assert.rejects(s.operators.login({ email: 'former@example.com', password: 'not the password', ip: '192.0.2.4' }), /Invalid/);
+    assert.equal(await stored(), former);
+    await s.operators.login({ email: 'former@example.com', password: 'an old long password', ip: '192.0.2.4' });
+    assert.match(await stored(), ROSTER_HASH);
+    await s.operators.login({ email: 'former@example.com', password: 'an old long password', ip: '192.0.2.4' });
   });
 
   it('generates a password shown once when none is given, and refuses a duplicate or a short password', async () => {
