@@ -3,7 +3,7 @@
  * digests and compared in constant time.
  */
 import { hash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { secureRandomBytes } from '../infra/random.js';
+import { secureRandomString } from '../infra/random.js';
 
 export const newUuid = (): string => randomUUID();
 
@@ -12,14 +12,14 @@ export function newObjectId(now = Date.now()): string {
   const time = Math.floor(now / 1000)
     .toString(16)
     .padStart(8, '0');
-  return time + secureRandomBytes(8).toString('hex');
+  return time + secureRandomString(8, 'hex');
 }
 
 /** 256 random bits, base64url (43 characters: letters, digits, '-' and '_'). */
-export const newSecret = (): string => secureRandomBytes(32).toString('base64url');
+export const newSecret = (): string => secureRandomString(32, 'base64url');
 
 /** A short public id: 16 hex characters. */
-export const newPublicId = (): string => secureRandomBytes(8).toString('hex');
+export const newPublicId = (): string => secureRandomString(8, 'hex');
 
 /** SHA-256, hex. One-shot `hash`: no Hash object per call (a credential is checked on every request). */
 export const digest = (secret: string): string => hash('sha256', secret, 'hex');
