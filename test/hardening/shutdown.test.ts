@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -40,6 +40,24 @@ describe('point 4: roster serve stops within SHUTDOWN_TIMEOUT_MS whatever client
     // A process that does not stop within the bound and the slack is killed: the test fails.
     return { ...s, stop: () => s.stop(SHUTDOWN_TIMEOUT_MS + SLACK_MS + 5000) };
   };
+  /** Resolves once a new connection to `url` is refused (the server has stopped listening). */
+  const refusedWithin = async (url: string, ms: number) => {
+    const u = new URL(url);
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const probe = connect({ host: u.hostname, port: Number(u.port) });
+        probe.once('connect', () => {
+          probe.destroy();
+          resolve(false);
+        });
+        probe.once('error', () => resolve(true));
+      });
+      if (refused) return;
+      if (Date.now() > deadline) throw new Error(`${url} still accepts connections ${ms} ms after SIGTERM`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
   const open = async (url: string) => {
     const c = await RawClient.open(url);
     clients.push(c);
@@ -55,7 +73,9 @@ describe('point 4: roster serve stops within SHUTDOWN_TIMEOUT_MS whatever client
     c.write(jsonHead('POST', '/api/user/login', body.length, { Connection: 'keep-alive', Expect: '100-continue' }) + body.slice(0, 10));
     assert.equal((await c.response()).status, 100);
     const stopping = s.stop();
-    await new Promise((r) => setTimeout(r, 300));
+    // Fastify runs the preClose hooks (from then on every answer closes its connection), then stops
+    // listening: a refused connection says the server is past that point.
+    await refusedWithin(s.url, 10_000);
     c.write(body.slice(10));
     const r = await c.response();
     assert.equal(r.status, 401, r.body);
