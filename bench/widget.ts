@@ -8,12 +8,12 @@
  * Loopback only; every run is bounded in time.
  */
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMicros, ECHO_SERVER, freePort, ROSTER_MAIN, waitFor } from './servers.js';
+import { cpuMicros, ECHO_SERVER, freePort, ROSTER_MAIN, seedBenchTenant, sqliteEnv, waitFor } from './servers.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -40,11 +40,8 @@ async function load(url: string, pid: number, headers: Record<string, string>, b
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'roster-bench-'));
-  const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`, SEED_DEMO: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-  const cli = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [MAIN, ...args, '--json'], { env, encoding: 'utf8' })) as Record<string, string>;
-  cli('company', 'create', '--code', 'bench', '--name', 'Bench');
-  const client = cli('client', 'create', '--company', 'bench');
-  const auth = { authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}` };
+  const env = sqliteEnv(join(dir, 'bench.db'));
+  const { basic: auth } = seedBenchTenant(env);
   const body = JSON.stringify({ user: { id: 'returning-user-1', names: 'Returning User', legalId: '1223334444' } });
 
   const echoPort = await freePort();
