@@ -15,7 +15,8 @@ import type { OperatorRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { LoginLimiter } from './login-limiter.js';
-import { checkPassword, DEFAULT_PASSWORD_POLICY, hashPassword, needsRehash, verifyPassword, type PasswordPolicy } from './passwords.js';
+import { rehashIfNeeded } from './password-login.js';
+import { checkPassword, DEFAULT_PASSWORD_POLICY, hashPassword, verifyPassword, type PasswordPolicy } from './passwords.js';
 import { digest, newSecret } from './secrets.js';
 import { isValidEmail, normalizeEmail } from './users.js';
 
@@ -132,10 +133,7 @@ export class OperatorService {
       find: (email) => store.findOperatorByEmail(this.db.kysely, email),
       verify: (op, password) => verifyPassword(op.password_hash, password),
     });
-    if (needsRehash(row.password_hash)) {
-      const next = await hashPassword(input.password);
-      await store.replaceOperatorPasswordHash(this.db.kysely, row.id, row.password_hash, next).catch(() => false);
-    }
+    await rehashIfNeeded(row.password_hash, input.password, (next) => store.replaceOperatorPasswordHash(this.db.kysely, row.id, row.password_hash, next));
 
     const token = `ros_${newSecret()}`;
     const now = new Date();

@@ -35,12 +35,26 @@ export async function checkLoginPassword(
   const stored = user?.password_hash;
   if (!user || !stored) return verifyDummy(password);
   const ok = await verifyPassword(stored, password);
-  if (ok && needsRehash(stored)) {
-    try {
-      await replacePasswordHash(db, user.id, stored, await hashPassword(password));
-    } catch (err) {
-      options.onRehashError?.(err);
-    }
-  }
+  if (ok) await rehashIfNeeded(stored, password, (next) => replacePasswordHash(db, user.id, stored, next), options.onRehashError);
   return ok;
+}
+
+/**
+ * After a successful login: when `stored` is not roster's own argon2id at ROSTER_ARGON2, hashes the
+ * password at it and hands the new hash to `replace` (a conditional UPDATE of whichever table holds
+ * it: users here, operators in OperatorService.login). A failure to store it leaves the login
+ * standing; the next one tries again.
+ */
+export async function rehashIfNeeded(
+  stored: string,
+  password: string,
+  replace: (next: string) => Promise<unknown>,
+  onError: (err: unknown) => void = () => {},
+): Promise<void> {
+  if (!needsRehash(stored)) return;
+  try {
+    await replace(await hashPassword(password));
+  } catch (err) {
+    onError(err);
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * Password policy and hashing. New hashes are argon2id at ROSTER_ARGON2 (m=12 MiB, t=3, p=1, one of
- * OWASP's recommended configurations; defined once, in password-hashes.ts), computed by @node-rs/argon2 in the password
- * worker threads (password-worker.ts), never on the event loop. Hash before a transaction opens,
- * not inside it. Verification accepts every stored format password-hashes.ts accepts (roster's own
- * argon2id and the imported bcrypt, argon2i, scrypt and Django pbkdf2 hashes).
+ * OWASP's recommended configurations; defined once, in password-hashes.ts), computed by
+ * @node-rs/argon2 in the password worker threads (password-worker.ts), never on the event loop.
+ * Hash before a transaction opens, not inside it. Verification accepts every stored format
+ * password-hashes.ts accepts (roster's own argon2id and the imported bcrypt, argon2i, scrypt and
+ * Django pbkdf2 hashes).
  */
 import type { dictionary as Dictionary } from '@zxcvbn-ts/language-common';
 import { lazyRequire } from '../infra/lazy-require.js';
