@@ -13,6 +13,7 @@ import type { Database } from './schema.js';
 import { translatingDialect } from './translate.js';
 import { enableSyncTransactions } from './sync.js';
 import { preparedName } from './precompile.js';
+import { rowStatement, type RowStatement, type SchemaGeneration } from './sqlite-rows.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -138,14 +139,16 @@ const NEVER_COLLECTED: unknown[] = [];
  * Kysely runs statements with `.all()` or `.run()`, never `.get()` (see DESIGN's known traps).
  */
 function pinnedStatements(raw: SqliteDatabase.Database) {
-  const cache = new Map<string, SqliteDatabase.Statement>();
+  const cache = new Map<string, RowStatement>();
+  const schema: SchemaGeneration = { value: 0 };
   NEVER_COLLECTED.push(raw, cache);
   return {
     close: () => raw.close(),
-    prepare: (sql: string) => {
+    prepare: (sql: string): RowStatement => {
       let stmt = cache.get(sql);
       if (stmt === undefined) {
-        stmt = raw.prepare(sql);
+        // Rows built in JavaScript, not by better-sqlite3's C++ (sqlite-rows.ts).
+        stmt = rowStatement(raw.prepare(sql), schema);
         cache.set(sql, stmt);
       }
       return stmt;

@@ -16,6 +16,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CompiledQuery, Compilable, Kysely } from 'kysely';
 import { translateDriverError } from './errors.js';
+import type { RowStatement } from './sqlite-rows.js';
 import type { Database } from './schema.js';
 
 export interface SyncTrx {
@@ -28,7 +29,7 @@ export interface SyncTrx {
 export interface SyncEngine {
   raw: BetterSqlite3.Database;
   /** The store's statement cache (db.ts pinnedStatements). */
-  prepare(sql: string): BetterSqlite3.Statement;
+  prepare(sql: string): RowStatement;
 }
 
 interface Job {
