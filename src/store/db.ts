@@ -147,8 +147,10 @@ function pinnedStatements(raw: SqliteDatabase.Database) {
     prepare: (sql: string): RowStatement => {
       let stmt = cache.get(sql);
       if (stmt === undefined) {
+        const prepared = raw.prepare(sql);
+        NEVER_COLLECTED.push(prepared);
         // Rows built in JavaScript, not by better-sqlite3's C++ (sqlite-rows.ts).
-        stmt = rowStatement(raw.prepare(sql), schema);
+        stmt = rowStatement(prepared, schema);
         cache.set(sql, stmt);
       }
       return stmt;

@@ -15,8 +15,14 @@
  *
  * A column list is fixed when the statement is prepared, but SQLite re-prepares a statement after a
  * schema change, and `select *` then names the new columns. So every DDL statement run through this
- * connection (migrations) marks the builders stale, and a row of another length rebuilds its
- * statement's builder too (a column added by another process).
+ * connection (migrations), and every ROLLBACK (which can undo one), marks the builders stale, and a
+ * row of another length rebuilds its statement's builder too (a column another process added or
+ * dropped). Not seen: another process renaming a column while this one runs, which only
+ * `select *` would notice (roster's store names its columns, except where it reads whole rows of
+ * its own tables; a rename is a migration, and `roster migrate` runs before the new `roster serve`).
+ *
+ * `iterate` (Kysely's stream(), unused on the hot paths) takes better-sqlite3's own objects: a
+ * statement's mode cannot change while it is being iterated.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -35,7 +41,8 @@ export interface SchemaGeneration {
   value: number;
 }
 
-const DDL = /^\s*(create|alter|drop)\b/i;
+/** Statements that may change column lists: DDL, ATTACH/DETACH, and ROLLBACK (of DDL), after any leading comments. */
+const SCHEMA_CHANGE = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:create|alter|drop|attach|detach|rollback)\b/i;
 
 /**
  * A column name an object literal states as an own data property, as better-sqlite3's own rows
@@ -46,20 +53,26 @@ const faithful = (name: string) => name !== '__proto__';
 /**
  * The builder for one column list: `(v) => ({ "a": v[0], "b": v[1] })`. Keys are JSON string
  * literals, so any name is quoted safely; a repeated name keeps its first position and its last
- * value, as better-sqlite3's objects do.
+ * value, as better-sqlite3's objects do. Undefined where code cannot be generated from strings
+ * (node --disallow-code-generation-from-strings): rows then stay better-sqlite3's.
  */
-export function rowBuilder(names: readonly string[]): Build {
+export function rowBuilder(names: readonly string[]): Build | undefined {
+  if (!names.every(faithful)) return undefined;
   const fields = names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ');
-  // Code generated from the statement's own column names, once per statement: the one way to give
-  // V8 an object literal whose shape it knows before the first row (see the header).
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('v', `return { ${fields} };`) as Build;
+  try {
+    // Code generated from the statement's own column names, once per statement: the one way to give
+    // V8 an object literal whose shape it knows before the first row (see the header).
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    return new Function('v', `return { ${fields} };`) as Build;
+  } catch {
+    return undefined;
+  }
 }
 
-/** `stmt` with its rows built in JavaScript; `stmt` itself when it returns none or cannot. */
+/** `stmt` with its rows built in JavaScript; `stmt` itself when it returns none. */
 export function rowStatement(stmt: BetterSqlite3.Statement, schema: SchemaGeneration): RowStatement {
   if (!stmt.reader) {
-    if (!DDL.test(stmt.source)) return stmt;
+    if (!SCHEMA_CHANGE.test(stmt.source)) return stmt;
     return {
       reader: false,
       all: (parameters) => stmt.all(parameters),
@@ -73,13 +86,21 @@ export function rowStatement(stmt: BetterSqlite3.Statement, schema: SchemaGenera
   let names: string[] = [];
   let build: Build | undefined;
   let generation = schema.value;
+  /** Whether the statement is in raw mode now (iterate turns it off for its run). */
+  let arrays = false;
+  const setRaw = (on: boolean) => {
+    if (arrays !== on) stmt.raw(on);
+    arrays = on;
+  };
   // The columns as SQLite has them now. After a schema change, call it only once the statement has
-  // stepped: SQLite re-prepares a statement at its first step after a schema change.
+  // stepped (SQLite re-prepares a statement at its first step after a schema change), and never
+  // while it is being iterated (better-sqlite3 refuses).
   const refresh = () => {
     generation = schema.value;
     names = stmt.columns().map((c) => c.name);
-    build = names.every(faithful) ? rowBuilder(names) : undefined;
-    stmt.raw(build !== undefined);
+    const made = rowBuilder(names);
+    setRaw(made !== undefined);
+    build = made;
   };
   refresh();
   const stale = () => generation !== schema.value;
@@ -91,20 +112,16 @@ export function rowStatement(stmt: BetterSqlite3.Statement, schema: SchemaGenera
   return {
     reader: true,
     all(parameters) {
-      const arrays = build !== undefined;
+      setRaw(build !== undefined);
       const rows = stmt.all(parameters);
-      if (!arrays) {
-        if (stale()) refresh();
-        return rows;
-      }
-      for (let i = 0; i < rows.length; i++) rows[i] = toObject(rows[i] as unknown[]);
+      if (arrays) for (let i = 0; i < rows.length; i++) rows[i] = toObject(rows[i] as unknown[]);
       if (stale()) refresh();
       return rows;
     },
     run: (parameters) => stmt.run(parameters),
     *iterate(parameters) {
-      const arrays = build !== undefined;
-      for (const row of stmt.iterate(parameters)) yield arrays ? toObject(row as unknown[]) : row;
+      setRaw(false);
+      yield* stmt.iterate(parameters);
       if (stale()) refresh();
     },
   };
