@@ -148,6 +148,7 @@ function pinnedStatements(raw: SqliteDatabase.Database) {
       let stmt = cache.get(sql);
       if (stmt === undefined) {
         const prepared = raw.prepare(sql);
+        // Pinned on its own as well: kept even if wrapping it below were to throw.
         NEVER_COLLECTED.push(prepared);
         // Rows built in JavaScript, not by better-sqlite3's C++ (sqlite-rows.ts).
         stmt = rowStatement(prepared, schema);

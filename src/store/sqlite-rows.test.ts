@@ -106,9 +106,13 @@ describe('rowStatement', () => {
     assert.deepStrictEqual(Object.keys(prepare(all).all([])[0] as object), ['id', 'name', 'score', 'data', 'note']);
   });
 
-  it('keeps better-sqlite3 rows for a column named __proto__', () => {
-    const text = 'select 1 as "__proto__", 2 as b';
-    assert.deepStrictEqual(prepare(text).all([]), own(text));
+  it('treats a column named __proto__ as better-sqlite3 does (null sets the prototype, a number does not)', () => {
+    for (const text of ['select null as "__proto__", 2 as b', 'select 1 as "__proto__", 2 as b']) {
+      const [row] = prepare(text).all([]);
+      const [theirs] = own(text);
+      assert.deepStrictEqual(row, theirs, text);
+      assert.equal(Object.getPrototypeOf(row), Object.getPrototypeOf(theirs), text);
+    }
   });
 });
 
