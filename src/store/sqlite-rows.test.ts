@@ -106,7 +106,7 @@ describe('rowStatement', () => {
     assert.deepStrictEqual(Object.keys(prepare(all).all([])[0] as object), ['id', 'name', 'score', 'data', 'note']);
   });
 
-  it('treats a column named __proto__ as better-sqlite3 does (null sets the prototype, a number does not)', () => {
+  it('keeps better-sqlite3 rows for a column named __proto__ (whose treatment differs by Node version)', () => {
     for (const text of ['select null as "__proto__", 2 as b', 'select 1 as "__proto__", 2 as b']) {
       const [row] = prepare(text).all([]);
       const [theirs] = own(text);

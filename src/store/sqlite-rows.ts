@@ -10,8 +10,8 @@
  * Here a statement that returns rows runs in better-sqlite3's raw mode (each row an array), and a
  * builder compiled once per statement turns each array into an object literal with the columns as
  * its keys, in their order: the same objects, built by JIT-compiled code whose object shape V8
- * knows in advance. (A column named `__proto__` sets the prototype in a literal as better-sqlite3's
- * property set does: to a null value, and not to any other.)
+ * knows in advance. A statement whose columns this cannot name faithfully keeps better-sqlite3's
+ * own objects.
  *
  * A column list is fixed when the statement is prepared, but SQLite re-prepares a statement after a
  * schema change, and `select *` then names the new columns. So every DDL statement run through this
@@ -45,12 +45,21 @@ export interface SchemaGeneration {
 const SCHEMA_CHANGE = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:create|alter|drop|attach|detach|rollback)\b/i;
 
 /**
+ * A column name an object literal states as an own data property. `__proto__` would set the
+ * prototype instead, and better-sqlite3's own rows differ by Node version (on Node 20 its property
+ * set gives a null prototype, on Node 24 an own `__proto__` property): such a statement keeps
+ * better-sqlite3's rows.
+ */
+const faithful = (name: string) => name !== '__proto__';
+
+/**
  * The builder for one column list: `(v) => ({ "a": v[0], "b": v[1] })`. Keys are JSON string
  * literals, so any name is quoted safely; a repeated name keeps its first position and its last
  * value, as better-sqlite3's objects do. Undefined where code cannot be generated from strings
  * (node --disallow-code-generation-from-strings): rows then stay better-sqlite3's.
  */
 export function rowBuilder(names: readonly string[]): Build | undefined {
+  if (!names.every(faithful)) return undefined;
   const fields = names.map((name, i) => `${JSON.stringify(name)}: v[${i}]`).join(', ');
   try {
     // Code generated from the statement's own column names, once per statement: the one way to give
@@ -97,14 +106,10 @@ export function rowStatement(stmt: BetterSqlite3.Statement, schema: SchemaGenera
   };
   refresh();
   const stale = () => generation !== schema.value;
-  // A row read in raw mode, as an object (by assignment, as better-sqlite3 sets its properties,
-  // for the rows already read as arrays when a refresh finds no builder).
+  // A row read in raw mode, as an object.
   const toObject = (values: unknown[]): unknown => {
     if (values.length !== names.length || stale()) refresh();
-    if (build) return build(values);
-    const row: Record<string, unknown> = {};
-    names.forEach((name, i) => (row[name] = values[i]));
-    return row;
+    return build ? build(values) : Object.fromEntries(names.map((n, i) => [n, values[i]]));
   };
   return {
     reader: true,
