@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import DataLoader from 'dataloader';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { precompile } from './precompile.js';
 import type { SyncTrx } from './sync.js';
 import type { Database, NewWidgetUser, RoomKind } from './schema.js';
@@ -30,34 +31,131 @@ export interface RoomRecord {
 
 export type NewRoom = RoomRecord;
 
+/** What a lookup reads: the user's columns and one room's, one row per room. */
+const USER_AND_ROOM = [
+  'u.id as u_id',
+  'u.company_id',
+  'u.names',
+  'u.legal_id',
+  'u.socket_id',
+  'u.provider_id',
+  'u.group_id',
+  'u.created_at as u_created_at',
+  'u.updated_at as u_updated_at',
+  'r.oid',
+  'r.id as r_id',
+  'r.kind',
+  'r.name as r_name',
+  'r.last_message_at',
+  'r.created_at as r_created_at',
+  'r.updated_at as r_updated_at',
+] as const;
+
 /** The user and both rooms in one query (two rows, one per room); compiled once, it is the hot path. */
 const selectWidgetUser = precompile(['botId', 'referenceId'], (db, p) =>
   db
     .selectFrom('widget_users as u')
     .innerJoin('rooms as r', 'r.widget_user_id', 'u.id')
-    .select([
-      'u.id as u_id',
-      'u.company_id',
-      'u.names',
-      'u.legal_id',
-      'u.socket_id',
-      'u.provider_id',
-      'u.group_id',
-      'u.created_at as u_created_at',
-      'u.updated_at as u_updated_at',
-      'r.oid',
-      'r.id as r_id',
-      'r.kind',
-      'r.name as r_name',
-      'r.last_message_at',
-      'r.created_at as r_created_at',
-      'r.updated_at as r_updated_at',
-    ])
+    .select(USER_AND_ROOM)
     .where('u.bot_id', '=', p.botId)
     .where('u.reference_id', '=', p.referenceId),
 );
 
+/**
+ * PostgreSQL only: the users and rooms of many (bot, reference id) pairs in one query. The pairs go
+ * as two arrays, so the text is one fixed prepared statement whatever their number.
+ */
+const selectWidgetUsers = precompile(['botIds', 'referenceIds'], (db, p) =>
+  db
+    .selectFrom('widget_users as u')
+    .innerJoin('rooms as r', 'r.widget_user_id', 'u.id')
+    .select([...USER_AND_ROOM, 'u.bot_id', 'u.reference_id'])
+    .where(sql<boolean>`(u.bot_id, u.reference_id) in (select * from unnest(${p.botIds}::text[], ${p.referenceIds}::text[]))`),
+);
+
+interface Lookup {
+  botId: string;
+  referenceId: string;
+}
+
+/**
+ * How many coalesced lookups one PostgreSQL database has on the wire at once. While they are
+ * out, the lookups that arrive wait and go together in the next (issue 15): under load one query
+ * answers many requests, and the database parses, plans and answers once for all of them (one
+ * write and one wake-up each way instead of one per request). When lookups arrive one at a time,
+ * each goes at once, alone, as before.
+ */
+export const LOOKUP_QUERIES_IN_FLIGHT = 2;
+/** The most lookups one query takes. */
+export const MAX_LOOKUPS_PER_QUERY = 100;
+
+function lookupLoader(db: Kysely<Database>): DataLoader<Lookup, WidgetUserRecord | undefined> {
+  /** Queries sent or about to be (a slot each), and the batches waiting for a slot. */
+  let active = 0;
+  const parked: Array<() => void> = [];
+  return new DataLoader<Lookup, WidgetUserRecord | undefined>(
+    async (keys) => {
+      try {
+        if (keys.length === 1) {
+          const { botId, referenceId } = keys[0]!;
+          return [toRecord(botId, referenceId, await selectWidgetUser(db, { botId, referenceId }))];
+        }
+        const rows = await selectWidgetUsers(db, { botIds: keys.map((k) => k.botId), referenceIds: keys.map((k) => k.referenceId) });
+        // Grouped by bot, then by reference id: no key string to build, and no separator that an
+        // id could contain.
+        type Rows = typeof rows;
+        const byBot = new Map<string, Map<string, Rows>>();
+        for (const row of rows) {
+          let byRef = byBot.get(row.bot_id);
+          if (byRef === undefined) byBot.set(row.bot_id, (byRef = new Map<string, Rows>()));
+          const own = byRef.get(row.reference_id);
+          if (own === undefined) byRef.set(row.reference_id, [row]);
+          else own.push(row);
+        }
+        return keys.map((k) => toRecord(k.botId, k.referenceId, byBot.get(k.botId)?.get(k.referenceId) ?? []));
+      } finally {
+        // The slot passes to the next waiting batch, if any.
+        const next = parked.shift();
+        if (next === undefined) active--;
+        else next();
+      }
+    },
+    {
+      // Every lookup reads the database: nothing is remembered between requests.
+      cache: false,
+      maxBatchSize: MAX_LOOKUPS_PER_QUERY,
+      batchScheduleFn: (dispatch) => {
+        if (active >= LOOKUP_QUERIES_IN_FLIGHT) {
+          parked.push(dispatch);
+          return;
+        }
+        active++;
+        // After this turn's I/O callbacks: the lookups of every request read in this turn go together.
+        setImmediate(dispatch);
+      },
+    },
+  );
+}
+
+const loaders = new WeakMap<Kysely<Database>, DataLoader<Lookup, WidgetUserRecord | undefined> | null>();
+
+/** The coalescing loader of a PostgreSQL database; null for any other (and for a transaction). */
+function loaderOf(db: Kysely<Database>): DataLoader<Lookup, WidgetUserRecord | undefined> | null {
+  let loader = loaders.get(db);
+  if (loader === undefined) {
+    loader = !db.isTransaction && db.getExecutor().adapter instanceof PostgresAdapter ? lookupLoader(db) : null;
+    loaders.set(db, loader);
+  }
+  return loader;
+}
+
+/**
+ * A widget user and both rooms. On PostgreSQL the lookups of concurrent requests are coalesced into
+ * one query (lookupLoader); elsewhere, and in a transaction, it is one query of its own.
+ */
 export async function findWidgetUser(db: Kysely<Database>, botId: string, referenceId: string): Promise<WidgetUserRecord | undefined> {
+  const loader = loaderOf(db);
+  if (loader !== null) return loader.load({ botId, referenceId });
   return toRecord(botId, referenceId, await selectWidgetUser(db, { botId, referenceId }));
 }
 
@@ -66,7 +164,7 @@ export function findWidgetUserSync(trx: SyncTrx, botId: string, referenceId: str
   return toRecord(botId, referenceId, trx.all(selectWidgetUser.query(trx.kysely, { botId, referenceId })));
 }
 
-function toRecord(botId: string, referenceId: string, rows: Awaited<ReturnType<typeof selectWidgetUser>>): WidgetUserRecord | undefined {
+function toRecord(botId: string, referenceId: string, rows: readonly Awaited<ReturnType<typeof selectWidgetUser>>[number][]): WidgetUserRecord | undefined {
   const first = rows[0];
   if (!first) return undefined;
   const rooms = {} as Record<RoomKind, RoomRecord>;

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, STORES, type TestDatabase } from '../../test/fixtures/databases.js';
+import { hookedDialect } from '../../test/fixtures/statement-hook.js';
+import { insertCompany } from './companies.js';
+import { findOrCreateBot } from './credentials.js';
+import { openDb, type Db } from './db.js';
+import { migrateToLatest } from './migrate.js';
+import { inTransaction } from './transaction.js';
+import { findWidgetUser, insertRooms, insertWidgetUser, MAX_LOOKUPS_PER_QUERY, type NewRoom } from './widget-users.js';
+
+const now = new Date().toISOString();
+
+/** Reference ids a client may send: array syntax, quotes, backslashes, spaces, non-ASCII. */
+const REFS = ['plain', 'a,b', '{braces}', '"quoted"', 'back\\slash', 'with space', ' leading space', 'NULL', 'ñandú 🐦', "it's", ''.padEnd(255, 'x')];
+
+async function addUser(db: Db, botId: string, companyId: number, ref: string, n: number): Promise<void> {
+  const id = await insertWidgetUser(db.kysely, {
+    bot_id: botId,
+    company_id: companyId,
+    reference_id: ref,
+    names: `Names ${n}`,
+    legal_id: n % 2 ? null : `L${n}`,
+    socket_id: `s-${botId}-${n}`,
+    provider_id: `p-${botId}-${n}`,
+    group_id: `g-${botId}-${n}`,
+    created_at: now,
+    updated_at: now,
+  });
+  assert.ok(id !== undefined);
+  const room = (kind: 'personal' | 'group'): NewRoom => ({
+    oid: `${kind}-${botId}-${n}`,
+    id: `${kind}:${botId}:${n}`,
+    kind,
+    name: `${kind} ${n}`,
+    lastMessageAt: now,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await insertRooms(db.kysely, { id, botId, referenceId: ref }, [room('personal'), room('group')]);
+}
+
+for (const kind of STORES) {
+  describe(`findWidgetUser (${kind})`, () => {
+    let t: TestDatabase;
+    let db: Db;
+    /** Statements that read widget users by many keys at once, and whether the next one fails. */
+    let coalesced = 0;
+    let failNext = false;
+    before(async () => {
+      t = await createTestDatabase(kind);
+      db = openDb(t.url, {
+        poolSize: 10,
+        wrapDialect: (d) =>
+          hookedDialect(d, async (text) => {
+            if (!text.includes('unnest(')) return;
+            coalesced++;
+            if (failNext) {
+              failNext = false;
+              throw new Error('injected failure');
+            }
+          }),
+      });
+      await migrateToLatest(db);
+      const companyId = (await insertCompany(db.kysely, { code: 'c', name: 'C', requireEmailVerification: false, now }))!.id;
+      let n = 0;
+      for (const bot of ['bot-a', 'bot-b']) {
+        await findOrCreateBot(db.kysely, { id: bot, companyId, name: bot, now });
+        for (const ref of REFS) await addUser(db, bot, companyId, ref, n++);
+      }
+      // bot-b has one more user, whose id bot-a does not have.
+      await addUser(db, 'bot-b', companyId, 'only-b', n++);
+    });
+    after(async () => {
+      await db.close();
+      await t.drop();
+    });
+
+    /** Every key, known or not, twice, in an order that mixes the bots. */
+    const keys = (): Array<[string, string]> => {
+      const all: Array<[string, string]> = [];
+      for (const ref of [...REFS, 'only-b', 'nobody', 'Plain']) for (const bot of ['bot-b', 'bot-a', 'no-such-bot']) all.push([bot, ref]);
+      return [...all, ...all.reverse()];
+    };
+
+    it('answers lookups made together exactly as the same lookups made one at a time', async () => {
+      const alone = [];
+      for (const [bot, ref] of keys()) alone.push(await findWidgetUser(db.kysely, bot, ref));
+      const before = coalesced;
+      const together = await Promise.all(keys().map(([bot, ref]) => findWidgetUser(db.kysely, bot, ref)));
+      assert.deepEqual(together, alone);
+      // Known users come back whole; unknown ones (another bot's, another case) do not.
+      const found = alone.filter((u) => u !== undefined);
+      assert.equal(found.length, 2 * (REFS.length * 2 + 1));
+      for (const u of found) assert.deepEqual(Object.keys(u.rooms).sort(), ['group', 'personal']);
+      assert.equal(alone[keys().findIndex(([bot, ref]) => bot === 'bot-a' && ref === 'only-b')], undefined);
+      if (kind === 'postgres') {
+        // Coalesced on PostgreSQL: far fewer queries than lookups. One at a time, none was.
+        const queries = coalesced - before;
+        assert.ok(queries >= 1 && queries <= 4, `${keys().length} lookups took ${queries} coalesced queries`);
+      } else {
+        assert.equal(coalesced, 0);
+      }
+    });
+
+    it('takes at most MAX_LOOKUPS_PER_QUERY lookups in one query', async () => {
+      const many = Array.from({ length: MAX_LOOKUPS_PER_QUERY * 2 + 1 }, (_, i) => REFS[i % REFS.length]!);
+      const before = coalesced;
+      const users = await Promise.all(many.map((ref) => findWidgetUser(db.kysely, 'bot-a', ref)));
+      assert.deepEqual(
+        users.map((u) => u?.referenceId),
+        many,
+      );
+      // 201 lookups cannot go in one query of at most 100 (a lone leftover goes as the one-user lookup).
+      if (kind === 'postgres') assert.ok(coalesced - before >= 2, `${many.length} lookups took ${coalesced - before} coalesced queries`);
+    });
+
+    it('fails every lookup of a failed query, and the next lookups succeed', async () => {
+      if (kind !== 'postgres') return;
+      failNext = true;
+      const failed = await Promise.allSettled(REFS.map((ref) => findWidgetUser(db.kysely, 'bot-a', ref)));
+      assert.ok(failed.length > 1);
+      assert.ok(failed.every((r) => r.status === 'rejected'));
+      // The failed query gave its slot back: later lookups are not stuck behind it.
+      for (let round = 0; round < 3; round++) {
+        const users = await Promise.all(REFS.map((ref) => findWidgetUser(db.kysely, 'bot-a', ref)));
+        assert.deepEqual(
+          users.map((u) => u?.referenceId),
+          REFS,
+        );
+      }
+    });
+
+    it('reads inside a transaction on the transaction itself: its own uncommitted user is found, and nobody else sees it', async () => {
+      const companyId = (await db.kysely.selectFrom('companies').select('id').executeTakeFirstOrThrow()).id;
+      await inTransaction(db.kysely, async (trx) => {
+        const id = await insertWidgetUser(trx, {
+          bot_id: 'bot-a',
+          company_id: companyId,
+          reference_id: 'uncommitted',
+          names: 'U',
+          legal_id: null,
+          socket_id: 's',
+          provider_id: 'p',
+          group_id: 'g',
+          created_at: now,
+          updated_at: now,
+        });
+        const room = (kind: 'personal' | 'group'): NewRoom => ({
+          oid: `u-${kind}`,
+          id: `u:${kind}`,
+          kind,
+          name: kind,
+          lastMessageAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await insertRooms(trx, { id: id!, botId: 'bot-a', referenceId: 'uncommitted' }, [room('personal'), room('group')]);
+        assert.equal((await findWidgetUser(trx, 'bot-a', 'uncommitted'))?.referenceId, 'uncommitted');
+        if (kind === 'postgres') assert.equal(await findWidgetUser(db.kysely, 'bot-a', 'uncommitted'), undefined);
+      });
+      assert.equal((await findWidgetUser(db.kysely, 'bot-a', 'uncommitted'))?.referenceId, 'uncommitted');
+    });
+  });
+}
