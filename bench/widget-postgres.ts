@@ -13,6 +13,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { freePort, ROSTER_MAIN, SERVE_NODE_FLAGS } from './servers.js';
 import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
@@ -169,17 +170,21 @@ async function main(): Promise<void> {
     const headers = { authorization: `${client.clientId}:${client.clientSecret}`, 'content-type': 'application/json' };
     const body = (id: string) => JSON.stringify({ user: { id, names: id } });
 
-    // Returning users, created through the API, identical for both sides.
-    for (let i = 0; i < USERS; i += 50) {
-      await Promise.all(
-        Array.from({ length: Math.min(50, USERS - i) }, (_, j) =>
-          fetch(`${base}/v1/widget/user`, { method: 'POST', headers, body: body(`returning-${i + j}`) }).then((r) => {
-            if (!r.ok) throw new Error(`seeding: ${r.status}`);
-            return r.arrayBuffer();
-          }),
-        ),
-      );
-    }
+    // Returning users, created through the API, identical for both sides. At most 50 connections,
+    // closed afterwards: roster caps the connections one client holds open (100 by default), and
+    // fetch's pool would keep more than 50 open into the measured phases.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+    const seed = (id: string) =>
+      new Promise<void>((resolve, reject) => {
+        const req = http.request(`${base}/v1/widget/user`, { method: 'POST', headers, agent }, (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`seeding: ${res.statusCode}`))));
+        });
+        req.on('error', reject);
+        req.end(body(id));
+      });
+    for (let i = 0; i < USERS; i += 50) await Promise.all(Array.from({ length: Math.min(50, USERS - i) }, (_, j) => seed(`returning-${i + j}`)));
+    agent.destroy();
 
     let k = 0;
     const results: Array<Figures & { round: number }> = [];

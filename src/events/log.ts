@@ -69,10 +69,17 @@ export function recordEventSync(trx: SyncTrx, acting: Acting, event: NewEvent, n
  * are written in multi-row statements.
  */
 export async function recordEvents(trx: Kysely<Database>, acting: Acting, list: readonly NewEvent[], now: string = new Date().toISOString()): Promise<void> {
-  const { actor } = acting;
+  await recordEventsOf(
+    trx,
+    list.map((event) => ({ acting, event, now })),
+  );
+}
+
+/** recordEvents for events of different requests (a group commit): each with its own acting and time. */
+export async function recordEventsOf(trx: Kysely<Database>, list: ReadonlyArray<{ acting: Acting; event: NewEvent; now: string }>): Promise<void> {
   const endpoints = new Map<number, Array<{ event_types: string | null }>>();
   let pending: Array<Parameters<typeof events.insertEvents>[1][number]> = [];
-  for (const event of list) {
+  for (const { acting, event, now } of list) {
     if (event.companyId !== null) {
       let mine = endpoints.get(event.companyId);
       if (mine === undefined) {
@@ -86,18 +93,7 @@ export async function recordEvents(trx: Kysely<Database>, acting: Acting, list: 
         continue;
       }
     }
-    pending.push({
-      type: event.type,
-      occurred_at: now,
-      company_id: event.companyId,
-      actor_kind: actor.kind,
-      actor_id: actor.id,
-      client_ip: acting.clientIp,
-      request_id: acting.requestId,
-      target_kind: event.target.kind,
-      target_id: String(event.target.id),
-      data: JSON.stringify(event.data),
-    });
+    pending.push(eventRow(acting, event, now));
   }
   await events.insertEvents(trx, pending);
 }

@@ -6,7 +6,8 @@
 import type { Db } from '../store/db.js';
 import * as store from '../store/widget-users.js';
 import { inTransaction } from '../store/transaction.js';
-import { recordEvent, recordEventSync, recordEvents } from '../events/log.js';
+import { recordEvent, recordEventSync, recordEvents, recordEventsOf } from '../events/log.js';
+import { coalescing, type Coalesced } from '../store/coalesce.js';
 import { inSyncBatch, readSync } from '../store/sync.js';
 import type { Acting, NewEvent } from '../events/types.js';
 import type { WidgetUserRecord } from '../store/widget-users.js';
@@ -64,11 +65,41 @@ const roomNames = (names: string) => ({ personal: names, group: `${names} (group
  */
 export type WidgetUserView = (user: WidgetUserRecord) => Record<string, unknown>;
 
+/** A new user on its way to the store: the rows to write, and who asked. */
+interface NewUnit {
+  acting: Acting;
+  companyId: number;
+  input: WidgetUserInput;
+  row: Omit<NewWidgetUser, 'id'>;
+  rooms: store.NewRoom[];
+  now: string;
+}
+
+const owner = (unit: NewUnit, id: number) => ({ id, botId: unit.row.bot_id, referenceId: unit.row.reference_id });
+
+/** PostgreSQL: group commits of new widget users on the wire at once, and the most users in one. */
+export const CREATES_IN_FLIGHT = 2;
+export const MAX_CREATES_PER_COMMIT = 50;
+/** How long creates wait for a free slot before their transaction goes anyway (store/coalesce.ts). */
+export const CREATES_MAX_WAIT_MS = 200;
+
 export class WidgetUserService {
+  /** PostgreSQL: concurrent creates coalesced into group commits (createMany); null elsewhere. */
+  private readonly creates: Coalesced<NewUnit, WidgetUserRecord | undefined> | null;
+
   constructor(
     private readonly db: Db,
     private readonly view: WidgetUserView,
-  ) {}
+  ) {
+    this.creates =
+      db.kind === 'postgres'
+        ? coalescing((units: readonly NewUnit[]) => this.createMany(units), {
+            inFlight: CREATES_IN_FLIGHT,
+            maxBatch: MAX_CREATES_PER_COMMIT,
+            maxWaitMs: CREATES_MAX_WAIT_MS,
+          })
+        : null;
+  }
 
   async getOrCreate(principal: Principal, input: WidgetUserInput): Promise<{ user: WidgetUserRecord; created: boolean }> {
     check(input);
@@ -86,10 +117,32 @@ export class WidgetUserService {
 
     const now = nowIso();
     const { user: row, rooms } = newWidgetUserRows({ botId, companyId: principal.companyId }, input, now);
-    // What was just written, as findWidgetUser would read it back (no second query).
-    const record = (id: number): WidgetUserRecord => ({
+    const unit: NewUnit = { acting: principal.acting, companyId: principal.companyId, input, row, rooms, now };
+    // On SQLite, in a group commit with the other new users of this turn of the event loop
+    // (store/sync.ts inSyncBatch): one commit writes the pages they share once.
+    const createdSync = await inSyncBatch(db, (trx) => {
+      const id = store.insertWidgetUserSync(trx, row);
+      if (id === undefined) return undefined;
+      store.insertRoomsSync(trx, owner(unit, id), rooms);
+      const user = this.record(unit, id);
+      recordEventSync(trx, principal.acting, this.createdEvent(unit, user), now);
+      return user;
+    });
+    // On PostgreSQL, in a group commit of the creates that arrive while others are out (createMany).
+    const created = createdSync ? createdSync.value : this.creates ? await this.creates.load(unit) : await this.createOne(unit);
+    if (created) return { user: created, created: true };
+    // Lost the race: another request created this user first. Its rows stand; apply our profile.
+    const user = await store.findWidgetUser(db, botId, input.id);
+    if (!user) throw new Error('widget user vanished after get-or-create');
+    return { user: await this.refresh(principal.acting, user, input), created: false };
+  }
+
+  /** What was just written, as findWidgetUser would read it back (no second query). */
+  private record(unit: NewUnit, id: number): WidgetUserRecord {
+    const { row, rooms, now } = unit;
+    return {
       id,
-      botId,
+      botId: row.bot_id,
       companyId: row.company_id,
       referenceId: row.reference_id,
       names: row.names,
@@ -100,41 +153,71 @@ export class WidgetUserService {
       createdAt: now,
       updatedAt: now,
       rooms: { personal: rooms[0]!, group: rooms[1]! },
-    });
-    const event = (user: WidgetUserRecord): NewEvent => ({
-      type: 'widget_user.created',
-      companyId: principal.companyId,
-      target: { kind: 'widget_user', id: input.id },
-      data: this.view(user),
-    });
-    // The user, both rooms, their four memberships and the event in one transaction; the unique
-    // index on (bot, reference id) decides a race, and the loser writes nothing.
-    const owner = (id: number) => ({ id, botId, referenceId: input.id });
-    // On SQLite, in a group commit with the other new users of this turn of the event loop
-    // (store/sync.ts inSyncBatch): one commit writes the pages they share once.
-    const createdSync = await inSyncBatch(db, (trx) => {
-      const id = store.insertWidgetUserSync(trx, row);
+    };
+  }
+
+  private createdEvent(unit: NewUnit, user: WidgetUserRecord): NewEvent {
+    return { type: 'widget_user.created', companyId: unit.companyId, target: { kind: 'widget_user', id: unit.input.id }, data: this.view(user) };
+  }
+
+  /**
+   * One new user in a transaction of its own: the user, both rooms, their four memberships and the
+   * event; the unique index on (bot, reference id) decides a race, and the loser writes nothing
+   * (undefined).
+   */
+  private createOne(unit: NewUnit): Promise<WidgetUserRecord | undefined> {
+    return inTransaction(this.db.kysely, async (trx) => {
+      const id = await store.insertWidgetUser(trx, unit.row);
       if (id === undefined) return undefined;
-      store.insertRoomsSync(trx, owner(id), rooms);
-      const user = record(id);
-      recordEventSync(trx, principal.acting, event(user), now);
+      await store.insertRooms(trx, owner(unit, id), unit.rooms);
+      const user = this.record(unit, id);
+      await recordEvent(trx, unit.acting, this.createdEvent(unit, user), unit.now);
       return user;
     });
-    const created = createdSync
-      ? createdSync.value
-      : await inTransaction(db, async (trx) => {
-          const id = await store.insertWidgetUser(trx, row);
-          if (id === undefined) return undefined;
-          await store.insertRooms(trx, owner(id), rooms);
-          const user = record(id);
-          await recordEvent(trx, principal.acting, event(user), now);
-          return user;
+  }
+
+  /**
+   * PostgreSQL's group commit (issue 15): the new users that arrived while other creates were out,
+   * in one transaction of a few statements whatever their number (insertWidgetUsersMany, then the
+   * events), where one each costs seven round trips. Each answers as createOne would: its user, or
+   * undefined when the bot already had one with its id (a second create of the same id in the
+   * batch included: it is read back by its caller, as a lost race is). When the transaction
+   * fails, nothing of it is written and each user is tried again alone, so that one bad create
+   * fails only itself.
+   */
+  private async createMany(units: readonly NewUnit[]): Promise<Array<WidgetUserRecord | undefined | Error>> {
+    if (units.length === 1) return [await this.createOne(units[0]!)];
+    const first: number[] = [];
+    const seen = new Map<string, Set<string>>();
+    units.forEach((u, i) => {
+      let refs = seen.get(u.row.bot_id);
+      if (refs === undefined) seen.set(u.row.bot_id, (refs = new Set()));
+      if (refs.has(u.row.reference_id)) return;
+      refs.add(u.row.reference_id);
+      first.push(i);
+    });
+    try {
+      return await inTransaction(this.db.kysely, async (trx) => {
+        const ids = await store.insertWidgetUsersMany(
+          trx,
+          first.map((i) => ({ user: units[i]!.row, rooms: units[i]!.rooms })),
+        );
+        const out: Array<WidgetUserRecord | undefined> = units.map(() => undefined);
+        const events: Array<{ acting: Acting; event: NewEvent; now: string }> = [];
+        first.forEach((i, k) => {
+          const id = ids[k];
+          if (id === undefined) return;
+          const unit = units[i]!;
+          const user = this.record(unit, id);
+          out[i] = user;
+          events.push({ acting: unit.acting, event: this.createdEvent(unit, user), now: unit.now });
         });
-    if (created) return { user: created, created: true };
-    // Lost the race: another request created this user first. Its rows stand; apply our profile.
-    const user = await store.findWidgetUser(db, botId, input.id);
-    if (!user) throw new Error('widget user vanished after get-or-create');
-    return { user: await this.refresh(principal.acting, user, input), created: false };
+        await recordEventsOf(trx, events);
+        return out;
+      });
+    } catch {
+      return Promise.all(units.map((u) => this.createOne(u).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+    }
   }
 
   private async refresh(acting: Acting, user: WidgetUserRecord, input: WidgetUserInput): Promise<WidgetUserRecord> {

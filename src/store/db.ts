@@ -221,6 +221,10 @@ const droppingClient = (pg: typeof pgModule) =>
       if (result instanceof Promise) {
         return result.catch((err: unknown) => {
           if ((err as Error | undefined)?.message === 'Query read timeout') {
+            // Unqueryable at once, so that pg-pool drops the client when it is released: pg marks
+            // it so only when the socket's close event fires, after the release, and the pool
+            // would hand the dead client to the next query meanwhile.
+            (this as unknown as { _queryable: boolean })._queryable = false;
             (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
           }
           throw err;

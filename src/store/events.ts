@@ -1,5 +1,5 @@
 /** The event log: one row per write, in the writer's transaction. */
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { chunks } from './import-batches.js';
 import { precompile } from './precompile.js';
 import type { Database, EventRow, NewEventRow } from './schema.js';
@@ -86,7 +86,40 @@ export async function pruneEvents(db: Kysely<Database>, before: string, batch: n
   return Number(res.numDeletedRows);
 }
 
-/** Inserts many events in multi-row statements (ids are not returned: see events/log.ts recordEvents). */
+const EVENT_TYPES: Record<(typeof EVENT_COLUMNS)[number], string> = {
+  type: 'text',
+  occurred_at: 'text',
+  company_id: 'bigint',
+  actor_kind: 'text',
+  actor_id: 'text',
+  client_ip: 'text',
+  request_id: 'text',
+  target_kind: 'text',
+  target_id: 'text',
+  data: 'text',
+};
+
+/**
+ * PostgreSQL: any number of events in one statement, each column as one array (one fixed prepared
+ * text); they take their ids in the order given.
+ */
+const insertEventsUnnest = precompile(EVENT_COLUMNS, (db, p) =>
+  db
+    .insertInto('events')
+    .columns([...EVENT_COLUMNS])
+    .expression(sql`select * from unnest(${sql.join(EVENT_COLUMNS.map((c) => sql`${p[c]}::${sql.raw(EVENT_TYPES[c])}[]`))})`),
+);
+
+/** Inserts many events, in order (ids are not returned: see events/log.ts recordEvents). */
 export async function insertEvents(db: Kysely<Database>, rows: ReadonlyArray<Omit<NewEventRow, 'id'>>): Promise<void> {
+  if (rows.length === 0) return;
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    const values = rows.map(eventValues);
+    const columns = {} as Record<(typeof EVENT_COLUMNS)[number], unknown[]>;
+    for (const c of EVENT_COLUMNS) columns[c] = values.map((v) => v[c]);
+    await insertEventsUnnest(db, columns);
+    return;
+  }
+  // SQLite: multi-row statements of a few fixed sizes (import-batches.ts chunks).
   for (const part of chunks(rows)) await db.insertInto('events').values(part).execute();
 }

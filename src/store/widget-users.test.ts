@@ -7,12 +7,33 @@ import { findOrCreateBot } from './credentials.js';
 import { openDb, type Db } from './db.js';
 import { migrateToLatest } from './migrate.js';
 import { inTransaction } from './transaction.js';
-import { findWidgetUser, insertRooms, insertWidgetUser, MAX_LOOKUPS_PER_QUERY, type NewRoom } from './widget-users.js';
+import {
+  findWidgetUser,
+  insertRooms,
+  insertWidgetUser,
+  LOOKUP_MAX_WAIT_MS,
+  LOOKUP_QUERIES_IN_FLIGHT,
+  MAX_LOOKUPS_PER_QUERY,
+  type NewRoom,
+} from './widget-users.js';
 
 const now = new Date().toISOString();
 
 /** Reference ids a client may send: array syntax, quotes, backslashes, spaces, non-ASCII. */
-const REFS = ['plain', 'a,b', '{braces}', '"quoted"', 'back\\slash', 'with space', ' leading space', 'NULL', 'ñandú 🐦', "it's", ''.padEnd(255, 'x')];
+const REFS = [
+  'plain',
+  'a,b',
+  '{braces}',
+  '"quoted"',
+  'back\\slash',
+  'with space',
+  ' leading space',
+  'NULL',
+  'ñandú 🐦',
+  "it's",
+  'lone \ud800 surrogate',
+  ''.padEnd(255, 'x'),
+];
 
 async function addUser(db: Db, botId: string, companyId: number, ref: string, n: number): Promise<void> {
   const id = await insertWidgetUser(db.kysely, {
@@ -44,20 +65,29 @@ for (const kind of STORES) {
   describe(`findWidgetUser (${kind})`, () => {
     let t: TestDatabase;
     let db: Db;
-    /** Statements that read widget users by many keys at once, and whether the next one fails. */
+    /** Statements that read widget users by many keys at once, the most keys one took, how many of the next fail, and how many of the next hang until `release`. */
     let coalesced = 0;
-    let failNext = false;
+    let largest = 0;
+    let failing = 0;
+    let hanging = 0;
+    let release: () => void = () => {};
+    let released = new Promise<void>((r) => (release = r));
     before(async () => {
       t = await createTestDatabase(kind);
       db = openDb(t.url, {
         poolSize: 10,
         wrapDialect: (d) =>
-          hookedDialect(d, async (text) => {
-            if (!text.includes('unnest(')) return;
+          hookedDialect(d, async (text, parameters) => {
+            if (!text.includes('unnest(') || !text.includes('"rooms"') || text.startsWith('insert')) return;
             coalesced++;
-            if (failNext) {
-              failNext = false;
+            largest = Math.max(largest, (parameters[0] as unknown[]).length);
+            if (failing > 0) {
+              failing--;
               throw new Error('injected failure');
+            }
+            if (hanging > 0) {
+              hanging--;
+              await released;
             }
           }),
       });
@@ -112,23 +142,50 @@ for (const kind of STORES) {
         many,
       );
       // 201 lookups cannot go in one query of at most 100 (a lone leftover goes as the one-user lookup).
-      if (kind === 'postgres') assert.ok(coalesced - before >= 2, `${many.length} lookups took ${coalesced - before} coalesced queries`);
+      if (kind === 'postgres') {
+        assert.ok(coalesced - before >= 2, `${many.length} lookups took ${coalesced - before} coalesced queries`);
+        assert.equal(largest, MAX_LOOKUPS_PER_QUERY);
+      }
     });
 
-    it('fails every lookup of a failed query, and the next lookups succeed', async () => {
+    /** Lookups of every REFS user, which must all answer within `ms`. */
+    const answersWithin = async (ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      const users = await Promise.race([
+        Promise.all(REFS.map((ref) => findWidgetUser(db.kysely, 'bot-a', ref))),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`lookups got no answer in ${ms} ms`)), ms))),
+      ]).finally(() => clearTimeout(timer));
+      assert.deepEqual(
+        users.map((u) => u?.referenceId),
+        REFS,
+      );
+    };
+
+    it('fails every lookup of a failed query; the failed queries give their slots back', async () => {
       if (kind !== 'postgres') return;
-      failNext = true;
-      const failed = await Promise.allSettled(REFS.map((ref) => findWidgetUser(db.kysely, 'bot-a', ref)));
-      assert.ok(failed.length > 1);
+      // Every slot's query fails: a slot kept by a failed query would leave later lookups waiting
+      // for LOOKUP_MAX_WAIT_MS each time, and slots kept by all of them, forever.
+      failing = LOOKUP_QUERIES_IN_FLIGHT;
+      const failed = await Promise.allSettled(
+        Array.from({ length: MAX_LOOKUPS_PER_QUERY * LOOKUP_QUERIES_IN_FLIGHT }, (_, i) => findWidgetUser(db.kysely, 'bot-a', REFS[i % REFS.length]!)),
+      );
+      assert.equal(failing, 0);
       assert.ok(failed.every((r) => r.status === 'rejected'));
-      // The failed query gave its slot back: later lookups are not stuck behind it.
-      for (let round = 0; round < 3; round++) {
-        const users = await Promise.all(REFS.map((ref) => findWidgetUser(db.kysely, 'bot-a', ref)));
-        assert.deepEqual(
-          users.map((u) => u?.referenceId),
-          REFS,
-        );
-      }
+      for (let round = 0; round < 3; round++) await answersWithin(LOOKUP_MAX_WAIT_MS / 2);
+    });
+
+    it('sends waiting lookups anyway once they have waited LOOKUP_MAX_WAIT_MS for queries that never answer', async () => {
+      if (kind !== 'postgres') return;
+      hanging = LOOKUP_QUERIES_IN_FLIGHT;
+      const stuck = Array.from({ length: MAX_LOOKUPS_PER_QUERY * LOOKUP_QUERIES_IN_FLIGHT }, (_, i) =>
+        findWidgetUser(db.kysely, 'bot-a', REFS[i % REFS.length]!),
+      );
+      for (let waited = 0; hanging > 0 && waited < 2000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(hanging, 0);
+      await answersWithin(LOOKUP_MAX_WAIT_MS * 10);
+      release();
+      released = new Promise<void>((r) => (release = r));
+      assert.equal((await Promise.all(stuck)).length, stuck.length);
     });
 
     it('reads inside a transaction on the transaction itself: its own uncommitted user is found, and nobody else sees it', async () => {

@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { coalescing, type Coalesced } from './coalesce.js';
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { precompile } from './precompile.js';
 import type { SyncTrx } from './sync.js';
@@ -63,14 +63,22 @@ const selectWidgetUser = precompile(['botId', 'referenceId'], (db, p) =>
 
 /**
  * PostgreSQL only: the users and rooms of many (bot, reference id) pairs in one query. The pairs go
- * as two arrays, so the text is one fixed prepared statement whatever their number.
+ * as two arrays, so the text is one fixed prepared statement whatever their number; each row
+ * carries the position of its pair (`k.i`, from 1), so rows are matched to lookups by position,
+ * never by comparing strings the database may have stored differently (a lone surrogate).
  */
 const selectWidgetUsers = precompile(['botIds', 'referenceIds'], (db, p) =>
   db
-    .selectFrom('widget_users as u')
+    .selectFrom(
+      sql<{
+        bot_id: string;
+        reference_id: string;
+        i: number;
+      }>`(select * from unnest(${p.botIds}::text[], ${p.referenceIds}::text[]) with ordinality as t(bot_id, reference_id, i))`.as('k'),
+    )
+    .innerJoin('widget_users as u', (j) => j.onRef('u.bot_id', '=', 'k.bot_id').onRef('u.reference_id', '=', 'k.reference_id'))
     .innerJoin('rooms as r', 'r.widget_user_id', 'u.id')
-    .select([...USER_AND_ROOM, 'u.bot_id', 'u.reference_id'])
-    .where(sql<boolean>`(u.bot_id, u.reference_id) in (select * from unnest(${p.botIds}::text[], ${p.referenceIds}::text[]))`),
+    .select([...USER_AND_ROOM, 'k.i']),
 );
 
 interface Lookup {
@@ -80,70 +88,43 @@ interface Lookup {
 
 /**
  * How many coalesced lookups one PostgreSQL database has on the wire at once. While they are
- * out, the lookups that arrive wait and go together in the next (issue 15): under load one query
- * answers many requests, and the database parses, plans and answers once for all of them (one
- * write and one wake-up each way instead of one per request). When lookups arrive one at a time,
- * each goes at once, alone, as before.
+ * out, the lookups that arrive wait and go together in the next (coalesce.ts, issue 15): under load
+ * one query answers many requests, and the database parses, plans and answers once for all of them
+ * (one write and one wake-up each way instead of one per request). When lookups arrive one at a
+ * time, each goes at once, alone, as before.
  */
 export const LOOKUP_QUERIES_IN_FLIGHT = 2;
 /** The most lookups one query takes. */
 export const MAX_LOOKUPS_PER_QUERY = 100;
+/** How long lookups wait for a free slot before their query goes anyway (coalesce.ts). */
+export const LOOKUP_MAX_WAIT_MS = 200;
 
-function lookupLoader(db: Kysely<Database>): DataLoader<Lookup, WidgetUserRecord | undefined> {
-  /** Queries sent or about to be (a slot each), and the batches waiting for a slot. */
-  let active = 0;
-  const parked: Array<() => void> = [];
-  return new DataLoader<Lookup, WidgetUserRecord | undefined>(
-    async (keys) => {
-      try {
-        if (keys.length === 1) {
-          const { botId, referenceId } = keys[0]!;
-          return [toRecord(botId, referenceId, await selectWidgetUser(db, { botId, referenceId }))];
-        }
-        const rows = await selectWidgetUsers(db, { botIds: keys.map((k) => k.botId), referenceIds: keys.map((k) => k.referenceId) });
-        // Grouped by bot, then by reference id: no key string to build, and no separator that an
-        // id could contain.
-        type Rows = typeof rows;
-        const byBot = new Map<string, Map<string, Rows>>();
-        for (const row of rows) {
-          let byRef = byBot.get(row.bot_id);
-          if (byRef === undefined) byBot.set(row.bot_id, (byRef = new Map<string, Rows>()));
-          const own = byRef.get(row.reference_id);
-          if (own === undefined) byRef.set(row.reference_id, [row]);
-          else own.push(row);
-        }
-        return keys.map((k) => toRecord(k.botId, k.referenceId, byBot.get(k.botId)?.get(k.referenceId) ?? []));
-      } finally {
-        // The slot passes to the next waiting batch, if any.
-        const next = parked.shift();
-        if (next === undefined) active--;
-        else next();
-      }
-    },
-    {
-      // Every lookup reads the database: nothing is remembered between requests.
-      cache: false,
-      maxBatchSize: MAX_LOOKUPS_PER_QUERY,
-      batchScheduleFn: (dispatch) => {
-        if (active >= LOOKUP_QUERIES_IN_FLIGHT) {
-          parked.push(dispatch);
-          return;
-        }
-        active++;
-        // After this turn's I/O callbacks: the lookups of every request read in this turn go together.
-        setImmediate(dispatch);
-      },
-    },
-  );
+async function lookUpMany(db: Kysely<Database>, keys: readonly Lookup[]): Promise<Array<WidgetUserRecord | undefined>> {
+  if (keys.length === 1) {
+    const { botId, referenceId } = keys[0]!;
+    return [toRecord(botId, referenceId, await selectWidgetUser(db, { botId, referenceId }))];
+  }
+  const rows = await selectWidgetUsers(db, { botIds: keys.map((k) => k.botId), referenceIds: keys.map((k) => k.referenceId) });
+  const byKey: Array<typeof rows> = keys.map(() => []);
+  // ordinality counts from 1 (bigint: a number here, db.ts)
+  for (const row of rows) byKey[Number(row.i) - 1]?.push(row);
+  return keys.map((k, n) => toRecord(k.botId, k.referenceId, byKey[n]!));
 }
 
-const loaders = new WeakMap<Kysely<Database>, DataLoader<Lookup, WidgetUserRecord | undefined> | null>();
+const loaders = new WeakMap<Kysely<Database>, Coalesced<Lookup, WidgetUserRecord | undefined> | null>();
 
 /** The coalescing loader of a PostgreSQL database; null for any other (and for a transaction). */
-function loaderOf(db: Kysely<Database>): DataLoader<Lookup, WidgetUserRecord | undefined> | null {
+function loaderOf(db: Kysely<Database>): Coalesced<Lookup, WidgetUserRecord | undefined> | null {
   let loader = loaders.get(db);
   if (loader === undefined) {
-    loader = !db.isTransaction && db.getExecutor().adapter instanceof PostgresAdapter ? lookupLoader(db) : null;
+    loader =
+      !db.isTransaction && db.getExecutor().adapter instanceof PostgresAdapter
+        ? coalescing((keys: readonly Lookup[]) => lookUpMany(db, keys), {
+            inFlight: LOOKUP_QUERIES_IN_FLIGHT,
+            maxBatch: MAX_LOOKUPS_PER_QUERY,
+            maxWaitMs: LOOKUP_MAX_WAIT_MS,
+          })
+        : null;
     loaders.set(db, loader);
   }
   return loader;
@@ -317,6 +298,129 @@ export function insertRoomsSync(trx: SyncTrx, owner: RoomOwner, rooms: readonly 
   const values = roomValues(owner, rooms);
   trx.all(insertRoomsStatement.query(trx.kysely, values));
   trx.all(insertMembersStatement.query(trx.kysely, values));
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL: many new users in three statements (a group commit of concurrent creates,
+// identity/widget-users.ts). Each column goes as one array, so each statement is one fixed prepared
+// text whatever the number of users.
+
+/** `select * from unnest($1::type[], ...)`: the rows of the column arrays. */
+const unnestRows = <K extends string>(columns: readonly K[], types: Record<K, string>, p: Record<K, string>) =>
+  sql<Record<K, unknown>>`select * from unnest(${sql.join(columns.map((c) => sql`${p[c]}::${sql.raw(types[c])}[]`))})`;
+
+const USER_TYPES: Record<(typeof USER_COLUMNS)[number], string> = {
+  bot_id: 'text',
+  company_id: 'bigint',
+  reference_id: 'text',
+  names: 'text',
+  legal_id: 'text',
+  socket_id: 'text',
+  provider_id: 'text',
+  group_id: 'text',
+  created_at: 'text',
+  updated_at: 'text',
+};
+const ROOM_COLUMNS = ['oid', 'id', 'kind', 'bot_id', 'widget_user_id', 'name', 'last_message_at', 'created_at', 'updated_at'] as const;
+const ROOM_TYPES: Record<(typeof ROOM_COLUMNS)[number], string> = {
+  oid: 'text',
+  id: 'text',
+  kind: 'text',
+  bot_id: 'text',
+  widget_user_id: 'bigint',
+  name: 'text',
+  last_message_at: 'text',
+  created_at: 'text',
+  updated_at: 'text',
+};
+const MEMBER_COLUMNS = ['room_oid', 'member_id', 'member_type', 'created_at'] as const;
+const MEMBER_TYPES: Record<(typeof MEMBER_COLUMNS)[number], string> = { room_oid: 'text', member_id: 'text', member_type: 'text', created_at: 'text' };
+
+const insertUsersMany = precompile(USER_COLUMNS, (db, p) =>
+  db
+    .insertInto('widget_users')
+    .columns([...USER_COLUMNS])
+    .expression(unnestRows(USER_COLUMNS, USER_TYPES, p))
+    .onConflict((oc) => oc.columns(['bot_id', 'reference_id']).doNothing())
+    .returning(['id', 'bot_id', 'reference_id']),
+);
+const insertRoomsMany = precompile(ROOM_COLUMNS, (db, p) =>
+  db
+    .insertInto('rooms')
+    .columns([...ROOM_COLUMNS])
+    .expression(unnestRows(ROOM_COLUMNS, ROOM_TYPES, p)),
+);
+const insertMembersMany = precompile(MEMBER_COLUMNS, (db, p) =>
+  db
+    .insertInto('room_members')
+    .columns([...MEMBER_COLUMNS])
+    .expression(unnestRows(MEMBER_COLUMNS, MEMBER_TYPES, p)),
+);
+
+/** Rows as one array per column. */
+function columnsOf<K extends string>(columns: readonly K[], rows: ReadonlyArray<Record<K, unknown>>): Record<K, unknown[]> {
+  const out = {} as Record<K, unknown[]>;
+  for (const c of columns) out[c] = rows.map((r) => r[c] ?? null);
+  return out;
+}
+
+/**
+ * PostgreSQL only, in the caller's transaction: inserts new widget users, each with its personal and
+ * group room and their members (the user and the bot), as insertWidgetUser and insertRooms do for
+ * one. A user its bot already has (the unique index decides) is skipped with its rooms. The new
+ * ids, in the order of `users`; undefined where skipped. No two may share a bot and reference id.
+ */
+export async function insertWidgetUsersMany(
+  trx: Kysely<Database>,
+  users: ReadonlyArray<{ user: Omit<NewWidgetUser, 'id'>; rooms: readonly NewRoom[] }>,
+): Promise<Array<number | undefined>> {
+  const inserted = await insertUsersMany(
+    trx,
+    columnsOf(
+      USER_COLUMNS,
+      users.map((u) => userValues(u.user)),
+    ),
+  );
+  const byBot = new Map<string, Map<string, number>>();
+  for (const r of inserted) {
+    let byRef = byBot.get(r.bot_id);
+    if (byRef === undefined) byBot.set(r.bot_id, (byRef = new Map<string, number>()));
+    byRef.set(r.reference_id, r.id);
+  }
+  const ids = users.map((u) => byBot.get(u.user.bot_id)?.get(u.user.reference_id));
+  // Every inserted row must be one of ours, found by the strings we sent: were one stored as
+  // something else (a string the database altered), its rooms would be missing. Throwing rolls
+  // the whole insert back; the caller then writes each user alone (insertWidgetUser's path).
+  if (ids.filter((id) => id !== undefined).length !== inserted.length) throw new Error('insertWidgetUsersMany: an inserted row matches no user');
+  const rooms: Array<Record<(typeof ROOM_COLUMNS)[number], unknown>> = [];
+  const members: Array<Record<(typeof MEMBER_COLUMNS)[number], unknown>> = [];
+  users.forEach((u, i) => {
+    const id = ids[i];
+    if (id === undefined) return;
+    const values = roomValues({ id, botId: u.user.bot_id, referenceId: u.user.reference_id }, u.rooms);
+    for (const k of ['personal', 'group'] as const) {
+      rooms.push({
+        oid: values[`${k}_oid`],
+        id: values[`${k}_id`],
+        kind: values[`${k}_kind`],
+        bot_id: u.user.bot_id,
+        widget_user_id: id,
+        name: values[`${k}_name`],
+        last_message_at: values[`${k}_last_message_at`],
+        created_at: values[`${k}_created_at`],
+        updated_at: values[`${k}_updated_at`],
+      });
+      members.push(
+        { room_oid: values[`${k}_oid`], member_id: u.user.reference_id, member_type: 'user', created_at: values[`${k}_created_at`] },
+        { room_oid: values[`${k}_oid`], member_id: u.user.bot_id, member_type: 'bot', created_at: values[`${k}_created_at`] },
+      );
+    }
+  });
+  if (rooms.length > 0) {
+    await insertRoomsMany(trx, columnsOf(ROOM_COLUMNS, rooms));
+    await insertMembersMany(trx, columnsOf(MEMBER_COLUMNS, members));
+  }
+  return ids;
 }
 
 export async function updateWidgetUser(db: Kysely<Database>, id: number, profile: { names: string; legalId: string | null; now: string }): Promise<void> {

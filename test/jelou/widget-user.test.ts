@@ -129,6 +129,52 @@ forEachStore('Jelou POST /v1/widget/user', (kind) => {
     assert.equal(members.length, 4);
   });
 
+  it("creates many new users at once (a group commit on PostgreSQL): each once, with its rooms, members and its own request's event", async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `many-${i}`);
+    // Each id twice at once: the second of a pair answers with the first's user.
+    const replies = await Promise.all([...ids, ...ids].map((id) => post(basic, { user: { id, names: `Name ${id}` } })));
+    assert.deepEqual([...new Set(replies.map((r) => r.status))], [200]);
+    for (const id of ids) {
+      const mine = replies.filter((r) => r.body.data.User.id === id);
+      assert.equal(mine.length, 2);
+      assert.equal(mine[0]!.body.data.User.databaseId, mine[1]!.body.data.User.databaseId);
+      assert.equal(mine[0]!.body.data.Room._id, mine[1]!.body.data.Room._id);
+      assert.equal(mine[0]!.body.data.User.names, `Name ${id}`);
+    }
+    const users = await srv.db.kysely.selectFrom('widget_users').select(['id', 'reference_id']).where('reference_id', 'in', ids).execute();
+    assert.equal(users.length, ids.length);
+    const rooms = await srv.db.kysely
+      .selectFrom('rooms')
+      .select(['oid', 'widget_user_id'])
+      .where(
+        'widget_user_id',
+        'in',
+        users.map((u) => u.id),
+      )
+      .execute();
+    assert.equal(rooms.length, 2 * ids.length);
+    const members = await srv.db.kysely
+      .selectFrom('room_members')
+      .select('room_oid')
+      .where(
+        'room_oid',
+        'in',
+        rooms.map((r) => r.oid),
+      )
+      .execute();
+    assert.equal(members.length, 4 * ids.length);
+    const events = await srv.db.kysely
+      .selectFrom('events')
+      .select(['target_id', 'request_id', 'data'])
+      .where('type', '=', 'widget_user.created')
+      .where('target_id', 'in', ids)
+      .execute();
+    assert.deepEqual(events.map((e) => e.target_id).sort(), [...ids].sort());
+    // Each event carries the request that created its user, not another of its group.
+    assert.equal(new Set(events.map((e) => e.request_id)).size, ids.length);
+    for (const e of events) assert.equal((JSON.parse(e.data) as { names: string }).names, `Name ${e.target_id}`);
+  });
+
   it("serves user ids that look like another user's groupId, or like the bot id", async () => {
     const a = (await post(raw, { user: { id: 'collide-a', names: 'A' } })).body.data;
     for (const id of [a.User.groupId, a.groupRoom.id, botId, a.Room.id]) {
