@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { classifyError } from '../apis/shared/errors.js';
 import { openDb, redactUrl } from './db.js';
 import { isUnavailable, StoreError } from './errors.js';
 import { migrateToLatest } from './migrate.js';
+import { createTestDatabase, SKIP_POSTGRES } from '../../test/fixtures/databases.js';
 
 describe('SQLite under another process’s write lock', () => {
   it('waits busy_timeout, then fails as unavailable (503), and works once the lock is gone', async () => {
@@ -51,5 +53,53 @@ describe('redactUrl', () => {
     assert.equal(redactUrl('postgres://u:hunter2@h:5432/db'), 'postgres://u:***@h:5432/db');
     assert.equal(redactUrl('redis://:hunter2@h:6379'), 'redis://:***@h:6379');
     assert.ok(!redactUrl('not a url //u:hunter2@h').includes('hunter2'));
+  });
+});
+
+describe('PostgreSQL: a connection whose query got no answer', { skip: SKIP_POSTGRES }, () => {
+  it('is dropped at once: a query sent as soon as the timeout is reported gets a live connection', async () => {
+    // A TCP proxy in front of PostgreSQL that goes silent, both ways, on a connection once it
+    // carries the word FREEZEME: a server that stopped answering.
+    const proxy = createServer((client) => {
+      const server = connect(Number(new URL(process.env.DATABASE_URL_TEST!).port || 5432), new URL(process.env.DATABASE_URL_TEST!).hostname);
+      let frozen = false;
+      client.on('data', (buf) => {
+        if (buf.includes('FREEZEME')) frozen = true;
+        if (!frozen) server.write(buf);
+      });
+      server.on('data', (buf) => {
+        if (!frozen) client.write(buf);
+      });
+      for (const [a, b] of [
+        [client, server],
+        [server, client],
+      ] as const) {
+        a.on('error', () => b.destroy());
+        a.on('close', () => b.destroy());
+      }
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const t = await createTestDatabase('postgres');
+    const url = new URL(t.url);
+    url.hostname = '127.0.0.1';
+    url.port = String((proxy.address() as AddressInfo).port);
+    const db = openDb(url.toString(), { poolSize: 5, statementTimeoutMs: 300 });
+    try {
+      await sql`select 1`.execute(db.kysely);
+      // The next query asks the pool in the same tick as the timeout's rejection, before the dead
+      // socket's close event: it must not get the dead client back.
+      const next = await sql`select 'FREEZEME'`.execute(db.kysely).then(
+        () => assert.fail('the frozen query should have timed out'),
+        (err: unknown) => {
+          assert.match(String((err as Error).message), /timeout/i);
+          return sql<{ two: number }>`select 2 as two`.execute(db.kysely);
+        },
+      );
+      assert.deepEqual(next.rows, [{ two: 2 }]);
+    } finally {
+      await db.close();
+      proxy.close();
+      await t.drop();
+    }
   });
 });
