@@ -12,20 +12,29 @@ for (const kind of STORES) {
     let t: TestDatabase;
     let db: Db;
     let principal: Principal;
-    /** How many of the next group inserts of widget users fail, and how many ran. */
+    /** How many of the next group inserts of widget users fail (and with what), how many ran, and the reference ids of the last. */
     let failing = 0;
+    let failure: () => Error = () => new Error('injected failure');
     let grouped = 0;
+    let lastRefs: string[] = [];
+    /** Single-user inserts of widget users. */
+    let alone = 0;
     before(async () => {
       t = await createTestDatabase(kind);
       db = openDb(t.url, {
         poolSize: 10,
         wrapDialect: (d) =>
-          hookedDialect(d, async (text) => {
-            if (!text.startsWith('insert into "widget_users"') || !text.includes('unnest(')) return;
+          hookedDialect(d, async (text, parameters) => {
+            if (!text.startsWith('insert into "widget_users"')) return;
+            if (!text.includes('unnest(')) {
+              alone++;
+              return;
+            }
             grouped++;
+            lastRefs = parameters[2] as string[];
             if (failing > 0) {
               failing--;
-              throw new Error('injected failure');
+              throw failure();
             }
           }),
       });
@@ -86,14 +95,41 @@ for (const kind of STORES) {
       else assert.equal(grouped, before);
     });
 
+    it('inserts a group in the order of its reference ids, whatever order they came in (one lock order for every group)', async () => {
+      if (kind !== 'postgres') return;
+      const ids = Array.from({ length: 30 }, (_, i) => `order-${String(29 - i).padStart(2, '0')}`);
+      await createAll(ids);
+      assert.ok(lastRefs.length > 1);
+      assert.deepEqual(lastRefs, [...lastRefs].sort());
+    });
+
     it('writes every user of a group commit that failed, each alone', async () => {
       if (kind !== 'postgres') return;
       const ids = Array.from({ length: 30 }, (_, i) => `retried-${i}`);
       failing = 1;
+      const before = alone;
       const results = await createAll(ids);
       assert.equal(failing, 0, 'a group commit failed');
+      assert.ok(alone - before >= 2, 'its users were written alone');
       assert.ok(results.every((r) => r.created));
       assert.deepEqual(await stored(ids), { users: ids.length, rooms: 2 * ids.length, events: ids.length });
+    });
+
+    it('fails every user of a group commit the database could not take, without trying each again', async () => {
+      if (kind !== 'postgres') return;
+      const ids = Array.from({ length: 30 }, (_, i) => `unavailable-${i}`);
+      failing = 1;
+      failure = () => Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+      const before = alone;
+      const widgetUsers = servicesOf(db).widgetUsers;
+      const results = await Promise.allSettled(ids.map((id) => widgetUsers.getOrCreate(principal, { id, names: id })));
+      failure = () => new Error('injected failure');
+      assert.equal(failing, 0, 'a group commit failed');
+      assert.deepEqual([...new Set(results.map((r) => r.status))], ['rejected']);
+      assert.equal(alone - before, 0, `${alone - before} users of the failed group were tried again`);
+      // Nothing of the failed group was written: the next try creates every one.
+      assert.deepEqual(await stored(ids), { users: 0, rooms: 0, events: 0 });
+      assert.ok((await createAll(ids)).every((r) => r.created));
     });
   });
 }

@@ -16,7 +16,7 @@ import type { Principal } from './credentials.js';
 import { invalid, type FieldError } from './errors.js';
 import { newObjectId, newUuid } from './secrets.js';
 import * as batchStore from '../store/import-batches.js';
-import { StoreError } from '../store/errors.js';
+import { isUnavailable, StoreError } from '../store/errors.js';
 import type { NewWidgetUser } from '../store/schema.js';
 
 export type { WidgetUserRecord };
@@ -74,6 +74,9 @@ interface NewUnit {
   rooms: store.NewRoom[];
   now: string;
 }
+
+/** Code-unit order: the same in every process, whatever the database's collation. */
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const owner = (unit: NewUnit, id: number) => ({ id, botId: unit.row.bot_id, referenceId: unit.row.reference_id });
 
@@ -181,9 +184,14 @@ export class WidgetUserService {
    * in one transaction of a few statements whatever their number (insertWidgetUsersMany, then the
    * events), where one each costs seven round trips. Each answers as createOne would: its user, or
    * undefined when the bot already had one with its id (a second create of the same id in the
-   * batch included: it is read back by its caller, as a lost race is). When the transaction
-   * fails, nothing of it is written and each user is tried again alone, so that one bad create
-   * fails only itself.
+   * batch included: it is read back by its caller, as a lost race is). The users go in the order
+   * of (bot, reference id), the same in every group and every process, so two groups holding the
+   * same new ids wait for each other rather than deadlock.
+   *
+   * When the transaction fails, nothing of it is written. If the database is unavailable (down, a
+   * timeout) every user of the group fails with that error; otherwise (a deadlock, one bad row)
+   * each user is written again alone, one after another, so that one bad create fails only itself
+   * and the retries do not flood the pool.
    */
   private async createMany(units: readonly NewUnit[]): Promise<Array<WidgetUserRecord | undefined | Error>> {
     if (units.length === 1) return [await this.createOne(units[0]!)];
@@ -196,6 +204,8 @@ export class WidgetUserService {
       refs.add(u.row.reference_id);
       first.push(i);
     });
+    const key = (i: number) => units[i]!.row;
+    first.sort((a, b) => compare(key(a).bot_id, key(b).bot_id) || compare(key(a).reference_id, key(b).reference_id));
     try {
       return await inTransaction(this.db.kysely, async (trx) => {
         const ids = await store.insertWidgetUsersMany(
@@ -215,8 +225,12 @@ export class WidgetUserService {
         await recordEventsOf(trx, events);
         return out;
       });
-    } catch {
-      return Promise.all(units.map((u) => this.createOne(u).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+    } catch (err) {
+      const failure = err instanceof Error ? err : new Error(String(err));
+      if (isUnavailable(err)) return units.map(() => failure);
+      const out: Array<WidgetUserRecord | undefined | Error> = [];
+      for (const unit of units) out.push(await this.createOne(unit).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+      return out;
     }
   }
 

@@ -45,7 +45,9 @@ export function coalescing<K, V>(
           const waiting = {
             dispatch,
             timer: setTimeout(() => {
-              parked.splice(parked.indexOf(waiting), 1);
+              const at = parked.indexOf(waiting);
+              if (at < 0) return;
+              parked.splice(at, 1);
               active++;
               dispatch();
             }, options.maxWaitMs).unref(),

@@ -101,13 +101,17 @@ const EVENT_TYPES: Record<(typeof EVENT_COLUMNS)[number], string> = {
 
 /**
  * PostgreSQL: any number of events in one statement, each column as one array (one fixed prepared
- * text); they take their ids in the order given.
+ * text); they take their ids in the order given (`order by` the arrays' ordinality).
  */
 const insertEventsUnnest = precompile(EVENT_COLUMNS, (db, p) =>
   db
     .insertInto('events')
     .columns([...EVENT_COLUMNS])
-    .expression(sql`select * from unnest(${sql.join(EVENT_COLUMNS.map((c) => sql`${p[c]}::${sql.raw(EVENT_TYPES[c])}[]`))})`),
+    .expression(
+      sql`select ${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))} from unnest(${sql.join(
+        EVENT_COLUMNS.map((c) => sql`${p[c]}::${sql.raw(EVENT_TYPES[c])}[]`),
+      )}) with ordinality as t(${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))}, i) order by i`,
+    ),
 );
 
 /** Inserts many events, in order (ids are not returned: see events/log.ts recordEvents). */
