@@ -95,6 +95,18 @@ for (const kind of STORES) {
       else assert.equal(grouped, before);
     });
 
+    it('refuses an id, names or legal id that is not well-formed Unicode, and writes nothing', async () => {
+      const widgetUsers = servicesOf(db).widgetUsers;
+      for (const input of [
+        { id: 'lone-\ud800', names: 'A' },
+        { id: 'ok-names', names: 'A \udc00' },
+        { id: 'ok-legal', names: 'A', legalId: '\ud800' },
+      ]) {
+        await assert.rejects(widgetUsers.getOrCreate(principal, input), (err: Error & { code?: string }) => err.code === 'VALIDATION_FAILED');
+      }
+      assert.deepEqual(await stored(['lone-\ud800', 'ok-names', 'ok-legal']), { users: 0, rooms: 0, events: 0 });
+    });
+
     it('inserts a group in the order of its reference ids, whatever order they came in (one lock order for every group)', async () => {
       if (kind !== 'postgres') return;
       const ids = Array.from({ length: 30 }, (_, i) => `order-${String(29 - i).padStart(2, '0')}`);

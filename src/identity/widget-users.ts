@@ -47,6 +47,10 @@ function check(input: WidgetUserInput): void {
     ['user.legalId', input.legalId],
   ] as const) {
     if (value?.includes(NUL) && !fields.some((f) => f.field === field)) fields.push({ field, message: 'must not contain NUL characters' });
+    // A lone surrogate would be stored as U+FFFD: the stored id would not be the one asked for
+    // (the HTTP APIs and the import refuse such text before it gets here; this is for any caller).
+    if (value !== undefined && !value.isWellFormed() && !fields.some((f) => f.field === field))
+      fields.push({ field, message: 'must be well-formed Unicode text' });
   }
   if (fields.length > 0) throw invalid('VALIDATION_FAILED', 'The request body is invalid', fields);
 }
@@ -113,7 +117,8 @@ export class WidgetUserService {
     // On SQLite the lookup (one statement, no transaction around it), and below the whole create,
     // run in one synchronous step each (store/sync.ts): no other request's statements wait behind
     // this one's round trips.
-    // Elsewhere (PostgreSQL) the same statements run on Kysely's async path.
+    // On PostgreSQL the lookup joins the concurrent requests' lookups in one query
+    // (store/widget-users.ts findWidgetUser), and the create their creates in a group commit.
     const found = readSync(db, (trx) => store.findWidgetUserSync(trx, botId, input.id));
     const existing = found ? found.value : await store.findWidgetUser(db, botId, input.id);
     if (existing) return { user: await this.refresh(principal.acting, existing, input), created: false };
