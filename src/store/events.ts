@@ -1,5 +1,6 @@
 /** The event log: one row per write, in the writer's transaction. */
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely } from 'kysely';
+import { columnsOf, unnestRows } from './unnest.js';
 import { chunks } from './import-batches.js';
 import { precompile } from './precompile.js';
 import type { Database, EventRow, NewEventRow } from './schema.js';
@@ -107,21 +108,14 @@ const insertEventsUnnest = precompile(EVENT_COLUMNS, (db, p) =>
   db
     .insertInto('events')
     .columns([...EVENT_COLUMNS])
-    .expression(
-      sql`select ${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))} from unnest(${sql.join(
-        EVENT_COLUMNS.map((c) => sql`${p[c]}::${sql.raw(EVENT_TYPES[c])}[]`),
-      )}) with ordinality as t(${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))}, i) order by i`,
-    ),
+    .expression(unnestRows(EVENT_COLUMNS, EVENT_TYPES, p)),
 );
 
 /** Inserts many events, in order (ids are not returned: see events/log.ts recordEvents). */
 export async function insertEvents(db: Kysely<Database>, rows: ReadonlyArray<Omit<NewEventRow, 'id'>>): Promise<void> {
   if (rows.length === 0) return;
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    const values = rows.map(eventValues);
-    const columns = {} as Record<(typeof EVENT_COLUMNS)[number], unknown[]>;
-    for (const c of EVENT_COLUMNS) columns[c] = values.map((v) => v[c]);
-    await insertEventsUnnest(db, columns);
+    await insertEventsUnnest(db, columnsOf(EVENT_COLUMNS, rows.map(eventValues)));
     return;
   }
   // SQLite: multi-row statements of a few fixed sizes (import-batches.ts chunks).

@@ -1,4 +1,5 @@
 import { coalescing, type Coalesced } from './coalesce.js';
+import { columnsOf, unnestRows } from './unnest.js';
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { precompile } from './precompile.js';
 import type { SyncTrx } from './sync.js';
@@ -305,10 +306,6 @@ export function insertRoomsSync(trx: SyncTrx, owner: RoomOwner, rooms: readonly 
 // identity/widget-users.ts). Each column goes as one array, so each statement is one fixed prepared
 // text whatever the number of users.
 
-/** `select * from unnest($1::type[], ...)`: the rows of the column arrays. */
-const unnestRows = <K extends string>(columns: readonly K[], types: Record<K, string>, p: Record<K, string>) =>
-  sql<Record<K, unknown>>`select * from unnest(${sql.join(columns.map((c) => sql`${p[c]}::${sql.raw(types[c])}[]`))})`;
-
 const USER_TYPES: Record<(typeof USER_COLUMNS)[number], string> = {
   bot_id: 'text',
   company_id: 'bigint',
@@ -356,13 +353,6 @@ const insertMembersMany = precompile(MEMBER_COLUMNS, (db, p) =>
     .columns([...MEMBER_COLUMNS])
     .expression(unnestRows(MEMBER_COLUMNS, MEMBER_TYPES, p)),
 );
-
-/** Rows as one array per column. */
-function columnsOf<K extends string>(columns: readonly K[], rows: ReadonlyArray<Record<K, unknown>>): Record<K, unknown[]> {
-  const out = {} as Record<K, unknown[]>;
-  for (const c of columns) out[c] = rows.map((r) => r[c] ?? null);
-  return out;
-}
 
 /**
  * PostgreSQL only, in the caller's transaction: inserts new widget users, each with its personal and
