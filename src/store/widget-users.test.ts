@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { createTestDatabase, STORES, type TestDatabase } from '../../test/fixtures/databases.js';
 import { hookedDialect } from '../../test/fixtures/statement-hook.js';
 import { insertCompany } from './companies.js';
@@ -217,6 +218,62 @@ for (const kind of STORES) {
         if (kind === 'postgres') assert.equal(await findWidgetUser(db.kysely, 'bot-a', 'uncommitted'), undefined);
       });
       assert.equal((await findWidgetUser(db.kysely, 'bot-a', 'uncommitted'))?.referenceId, 'uncommitted');
+    });
+  });
+}
+
+if (STORES.includes('postgres')) {
+  describe('findWidgetUser on a PostgreSQL table that grows (postgres)', () => {
+    let t: TestDatabase;
+    let db: Db;
+    let companyId: number;
+    before(async () => {
+      t = await createTestDatabase('postgres');
+      // One connection: every statement below runs on the same server session, with its plan cache.
+      db = openDb(t.url, { poolSize: 1 });
+      await migrateToLatest(db);
+      // No autovacuum: its ANALYZE would throw the session's cached plans away and hide a kept one.
+      for (const table of ['widget_users', 'rooms']) await sql`alter table ${sql.table(table)} set (autovacuum_enabled = false)`.execute(db.kysely);
+      companyId = (await insertCompany(db.kysely, { code: 'c', name: 'C', requireEmailVerification: false, now }))!.id;
+      await findOrCreateBot(db.kysely, { id: 'bot', companyId, name: 'bot', now });
+      for (const [n, ref] of ['u0', 'u1'].entries()) await addUser(db, 'bot', companyId, ref, n);
+    });
+    after(async () => {
+      await db.close();
+      await t.drop();
+    });
+
+    /** Sequential and index scans of widget_users so far, as the server counts them (flushed first). */
+    const scans = async () => {
+      await sql`select pg_stat_force_next_flush()`.execute(db.kysely);
+      const { rows } = await sql<{
+        seq: string;
+        idx: string;
+      }>`select seq_scan as seq, idx_scan as idx from pg_stat_user_tables where relname = 'widget_users'`.execute(db.kysely);
+      return { seq: Number(rows[0]!.seq), idx: Number(rows[0]!.idx) };
+    };
+    const together = () => Promise.all(['u0', 'u1', 'nobody'].map((ref) => findWidgetUser(db.kysely, 'bot', ref)));
+
+    it('reads a table grown 2,500-fold by its index, though it looked itself up many times while the table was tiny', async () => {
+      // More than the five custom plans after which PostgreSQL may keep a generic plan for a named
+      // statement: while the table is two rows, that plan scans it whole.
+      for (let i = 0; i < 10; i++) {
+        assert.equal((await together()).filter((u) => u !== undefined).length, 2);
+        assert.equal((await findWidgetUser(db.kysely, 'bot', 'u0'))?.referenceId, 'u0');
+      }
+      await sql`insert into widget_users (bot_id, company_id, reference_id, names, socket_id, provider_id, group_id, created_at, updated_at)
+        select 'bot', ${companyId}, 'g' || n, 'G', 's', 'p', 'g', ${now}, ${now} from generate_series(1, 5000) as n`.execute(db.kysely);
+      await sql`insert into rooms (oid, id, kind, bot_id, widget_user_id, name, last_message_at, created_at, updated_at)
+        select k || u.id, k || u.id, k, 'bot', u.id, 'r', ${now}, ${now}, ${now}
+        from widget_users as u cross join (values ('personal'), ('group')) as v(k) where u.reference_id like 'g%'`.execute(db.kysely);
+      const before = await scans();
+      for (let i = 0; i < 5; i++) {
+        assert.equal((await together()).filter((u) => u !== undefined).length, 2);
+        assert.equal((await findWidgetUser(db.kysely, 'bot', 'g4321'))?.referenceId, 'g4321');
+      }
+      const grown = await scans();
+      assert.ok(grown.idx > before.idx, `the lookups used the index (${before.idx} -> ${grown.idx} index scans)`);
+      assert.equal(grown.seq - before.seq, 0, 'no lookup scanned the whole table');
     });
   });
 }

@@ -67,6 +67,15 @@ const selectWidgetUser = precompile(['botId', 'referenceId'], (db, p) =>
  * as two arrays, so the text is one fixed prepared statement whatever their number; each row
  * carries the position of its pair (`k.i`, from 1), so rows are matched to lookups by position,
  * never by comparing strings the database may have stored differently (a lone surrogate).
+ *
+ * `i between 1 and MAX_LOOKUPS_PER_QUERY` is always true: it is there for the planner. A named
+ * statement may run on a generic plan, kept until the table is next analyzed, and PostgreSQL
+ * estimates an unnest of a parameter at 10 rows and a table never analyzed at 10 pages or more:
+ * without the filter the generic plan made while widget_users was new hash-joined a sequential scan
+ * of it, and kept scanning the whole table as it grew, until autovacuum's first ANALYZE (the
+ * PostgreSQL bench lost half its rate in a minute; bench/README.md, round eight). The range brings
+ * the estimate to one row, and one row is looked up by the index. Once the table has statistics,
+ * plans follow them (an ANALYZE replaces the cached ones).
  */
 const selectWidgetUsers = precompile(['botIds', 'referenceIds'], (db, p) =>
   db
@@ -75,7 +84,9 @@ const selectWidgetUsers = precompile(['botIds', 'referenceIds'], (db, p) =>
         bot_id: string;
         reference_id: string;
         i: number;
-      }>`(select * from unnest(${p.botIds}::text[], ${p.referenceIds}::text[]) with ordinality as t(bot_id, reference_id, i))`.as('k'),
+      }>`(select * from unnest(${p.botIds}::text[], ${p.referenceIds}::text[]) with ordinality as t(bot_id, reference_id, i) where i between 1 and ${sql.lit(MAX_LOOKUPS_PER_QUERY)})`.as(
+        'k',
+      ),
     )
     .innerJoin('widget_users as u', (j) => j.onRef('u.bot_id', '=', 'k.bot_id').onRef('u.reference_id', '=', 'k.reference_id'))
     .innerJoin('rooms as r', 'r.widget_user_id', 'u.id')
