@@ -53,6 +53,17 @@ export interface Db {
 
 export class DatabaseUrlError extends Error {}
 
+/**
+ * After a bulk load (an import): has PostgreSQL sample these tables now, so that the plans of every
+ * connection (cached plans are replaced when their tables are analyzed) see the new size at once
+ * rather than after autovacuum's next turn. SQLite: nothing; roster never gathers statistics there
+ * (no sqlite_stat1), so its plans do not depend on the size of a table.
+ */
+export async function refreshStatistics(db: Db, tables: ReadonlyArray<keyof Database>): Promise<void> {
+  if (db.kind !== 'postgres' || tables.length === 0) return;
+  await sql`analyze ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db.kysely);
+}
+
 /** One round trip to the database: what readiness checks ask. */
 export async function ping(db: Db): Promise<void> {
   await sql`select 1`.execute(db.kysely);

@@ -1,6 +1,7 @@
 /** `roster import widget-users`: each user gets what the widget API's get-or-create gives it. */
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
+import { sql } from 'kysely';
 import { DomainError } from '../../src/identity/errors.js';
 import { forEachStore } from '../fixtures/databases.js';
 import { withApp } from '../fixtures/server.js';
@@ -101,4 +102,36 @@ forEachStore('roster import widget-users', (kind) => {
       (e) => e instanceof DomainError && e.code === 'BOT_NOT_FOUND',
     );
   });
+
+  if (kind === 'postgres') {
+    it('ends a run that wrote rows by having PostgreSQL analyze the tables it wrote; a dry run, or one that changed nothing, does not', async () => {
+      const analyzed = async () => {
+        const { rows } = await sql<{ relname: string; n: string }>`select relname, analyze_count as n from pg_stat_user_tables
+          where relname in ('widget_users', 'rooms', 'room_members', 'events') order by relname`.execute(srv.db.kysely);
+        return Object.fromEntries(rows.map((r) => [r.relname, Number(r.n)]));
+      };
+      const path = files.write(
+        'analyze.csv',
+        csv(
+          ['id', 'names'],
+          [
+            { id: 'an-1', names: 'A' },
+            { id: 'an-2', names: 'B' },
+          ],
+        ),
+      );
+      // No autovacuum on them meanwhile: its own ANALYZE would count too.
+      for (const table of ['widget_users', 'rooms', 'room_members', 'events']) {
+        await sql`alter table ${sql.table(table)} set (autovacuum_enabled = false)`.execute(srv.db.kysely);
+      }
+      const before = await analyzed();
+      assert.equal((await imports().widgetUsers({ companyCode: 'acme', bot: 'Acme Bot', source: path, dryRun: true })).created, 2);
+      assert.deepEqual(await analyzed(), before);
+      assert.equal((await imports().widgetUsers({ companyCode: 'acme', bot: 'Acme Bot', source: path })).created, 2);
+      const after = await analyzed();
+      for (const table of ['widget_users', 'rooms', 'room_members', 'events']) assert.equal(after[table], before[table]! + 1, table);
+      assert.equal((await imports().widgetUsers({ companyCode: 'acme', bot: 'Acme Bot', source: path })).unchanged, 2);
+      assert.deepEqual(await analyzed(), after);
+    });
+  }
 });
