@@ -103,3 +103,40 @@ describe('PostgreSQL: a connection whose query got no answer', { skip: SKIP_POST
     }
   });
 });
+
+describe('PostgreSQL: a transaction left open and idle', { skip: SKIP_POSTGRES }, () => {
+  it('is ended by the server after the statement timeout, and its row locks with it', async () => {
+    const t = await createTestDatabase('postgres');
+    const db = openDb(t.url, { poolSize: 2, statementTimeoutMs: 300 });
+    // Another client, with no timeouts of its own, that wants the same row.
+    const other = openDb(t.url, { poolSize: 1, statementTimeoutMs: 0 });
+    try {
+      await sql`create table counters (id int primary key, n int not null)`.execute(db.kysely);
+      await sql`insert into counters values (1, 0)`.execute(db.kysely);
+      const order: string[] = [];
+      const stuck = db.kysely.transaction().execute(async (trx) => {
+        await sql`update counters set n = n + 1 where id = 1`.execute(trx);
+        // A process that stops mid-transaction, holding the row's lock.
+        await new Promise((r) => setTimeout(r, 2000));
+        order.push('the stuck transaction resumed');
+        await sql`select 1`.execute(trx);
+      });
+      // It fails as the database being unavailable (a 503 to a client), not as a bug.
+      const outcome = stuck.then(
+        () => 'committed',
+        (err: unknown) => (isUnavailable(err) ? 'failed: unavailable' : `failed: ${String(err)}`),
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      await sql`update counters set n = n + 10 where id = 1`.execute(other.kysely);
+      order.push('the other write went through');
+      assert.equal(await outcome, 'failed: unavailable');
+      assert.deepEqual(order, ['the other write went through', 'the stuck transaction resumed']);
+      // Only the other write stands; the pool serves the next query on a live connection.
+      assert.deepEqual((await sql<{ n: number }>`select n from counters where id = 1`.execute(db.kysely)).rows, [{ n: 10 }]);
+    } finally {
+      await other.close();
+      await db.close();
+      await t.drop();
+    }
+  });
+});

@@ -255,6 +255,10 @@ function openPostgres(url: string, options: DbOptions): Db {
     connectionString: url,
     max: options.poolSize ?? 10,
     statement_timeout: statementTimeoutMs || undefined,
+    // A transaction left open and idle for longer than a statement may run is stuck (a process
+    // frozen mid-request): the server ends its session, and its row locks with it, rather than
+    // let every write to those rows wait on it.
+    idle_in_transaction_session_timeout: statementTimeoutMs || undefined,
     query_timeout: statementTimeoutMs > 0 ? statementTimeoutMs + 1000 : undefined,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,

@@ -43,6 +43,7 @@ const CONNECTION_CODES = new Set([
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
   '57014', // query_canceled (statement_timeout)
+  '25P03', // idle_in_transaction_session_timeout: the server ended a session whose transaction sat idle
   // Transient conflicts the client can retry: a deadlock victim, and the serialization failures
   // PostgreSQL-compatible distributed databases (CockroachDB, YugabyteDB) raise under contention.
   '40001', // serialization_failure
