@@ -22,6 +22,7 @@ import * as store from '../store/webhooks.js';
 import type { WebhookDeliveryRow } from '../store/schema.js';
 import { checkedAddresses, checkedLookup, hostOf, parseOutboundUrl, type ResolveAll } from '../infra/outbound.js';
 import type { SecretBox } from '../infra/secret-box.js';
+import { DrainingLoops } from '../infra/draining-loops.js';
 import { newUuid } from '../identity/secrets.js';
 import { retryDelayMs, type Logger } from '../mail/outbox.js';
 
@@ -138,61 +139,33 @@ export async function postOnce(
 
 /** The background worker: one per node; start() after listen, stop() before the database closes. */
 export class WebhookSender {
-  private running = false;
-  private loops: Array<Promise<void>> = [];
-  private wakers = new Set<() => void>();
-  private woken = false;
+  private readonly loops: DrainingLoops;
 
   constructor(
     private readonly db: Db,
     private readonly secrets: SecretBox,
     private readonly opts: WebhookSenderOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.loops = new DrainingLoops({
+      concurrency: opts.concurrency,
+      pollMs: opts.pollMs,
+      takeOne: () => this.sendOne(),
+      onError: (err) => this.log.warn({ err: { message: (err as Error).message } }, 'webhooks: cannot read the queue; will retry'),
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.run());
+    this.loops.start();
   }
 
   notify(): void {
-    this.woken = true;
-    for (const wake of this.wakers) wake();
+    this.loops.notify();
   }
 
   /** Stops claiming and waits (at most `graceMs`) for the attempts in flight. */
   async stop(graceMs = this.opts.timeoutMs + 1000): Promise<void> {
-    this.running = false;
-    for (const wake of this.wakers) wake();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.loops), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
-    clearTimeout(timer);
-    this.loops = [];
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.woken = false;
-      try {
-        while (this.running && (await this.sendOne())) {
-          /* keep draining */
-        }
-      } catch (err) {
-        this.log.warn({ err: { message: (err as Error).message } }, 'webhooks: cannot read the queue; will retry');
-      }
-      if (!this.running || this.woken) continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.wakers.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, this.opts.pollMs);
-        timer.unref();
-        this.wakers.add(done);
-      });
-    }
+    await this.loops.stop(graceMs);
   }
 
   /** Claims and sends one due delivery; false when none was due (or every due one was taken). */

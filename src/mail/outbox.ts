@@ -16,6 +16,7 @@ import { findUserById } from '../store/users.js';
 import { findCompanyOfUser } from '../store/companies.js';
 import type { Database, NewOutboxMessage, OutboxRow, OutboxStatus, OutboxTemplate } from '../store/schema.js';
 import { nowIso } from '../infra/clock.js';
+import { DrainingLoops } from '../infra/draining-loops.js';
 import { mintEmailToken, TOKEN_TTL_MS } from '../identity/email-tokens.js';
 import { newUuid } from '../identity/secrets.js';
 import { notFound } from '../identity/errors.js';
@@ -183,63 +184,34 @@ export interface SenderOptions {
 
 /** The background sender: one per node; start() after listen, stop() before the database closes. */
 export class OutboxSender implements MailNotifier {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private woken = false;
+  private readonly loops: DrainingLoops;
 
   constructor(
     private readonly db: Db,
     private readonly transport: MailTransport,
     private readonly opts: SenderOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.loops = new DrainingLoops({
+      concurrency: 1,
+      pollMs: opts.pollMs,
+      takeOne: () => this.sendOne(),
+      onError: (err) => this.log.warn({ err: { message: (err as Error).message } }, 'outbox: cannot read the queue; will retry'),
+    });
+  }
 
   start(): void {
-    if (this.loop) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loops.start();
   }
 
   notify(): void {
-    this.woken = true;
-    this.wake?.();
+    this.loops.notify();
   }
 
   /** Stops taking messages and waits (at most `graceMs`) for the one in flight, then closes SMTP. */
   async stop(graceMs = 10_000): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    if (this.loop) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.loop, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
-      clearTimeout(timer);
-    }
+    await this.loops.stop(graceMs);
     this.transport.close();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      this.woken = false;
-      try {
-        while (this.running && (await this.sendOne())) {
-          /* keep draining */
-        }
-      } catch (err) {
-        this.log.warn({ err: { message: (err as Error).message } }, 'outbox: cannot read the queue; will retry');
-      }
-      if (!this.running || this.woken) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.opts.pollMs);
-        timer.unref();
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.wake = done;
-      });
-      this.wake = undefined;
-    }
   }
 
   /** Claims and sends one due message; false when none was due (or every due one was taken). */
