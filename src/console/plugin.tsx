@@ -10,7 +10,8 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import type { VNode } from 'preact';
 import { originOf } from '../apis/shared/auth.js';
-import { DomainError, type ErrorKind } from '../identity/errors.js';
+import { STATUS_OF_KIND } from '../apis/shared/errors.js';
+import { DomainError } from '../identity/errors.js';
 import type { SignedIn } from '../identity/operators.js';
 import type { Services } from '../services.js';
 import { loadAssets } from './assets.js';
@@ -55,18 +56,6 @@ export interface ConsoleOptions {
   /** Health of the database and the other dependencies, as /readyz checks them. */
   checks: HealthCheck[];
 }
-
-/** The status of a domain error on a console page. */
-const STATUS: Record<ErrorKind, number> = {
-  invalid: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  unprocessable: 422,
-  rate_limited: 429,
-  unavailable: 503,
-};
 
 function loginPage(ctx: PageContext, message?: string, email = ''): VNode {
   return (
@@ -121,7 +110,7 @@ export async function consoleRoutes(app: FastifyInstance, { services, checks }: 
     let status = 500;
     let message = 'Something went wrong; the error was logged.';
     if (err instanceof DomainError) {
-      status = STATUS[err.kind];
+      status = STATUS_OF_KIND[err.kind];
       message = err.message;
       if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter));
     } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
@@ -167,7 +156,7 @@ export async function consoleRoutes(app: FastifyInstance, { services, checks }: 
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter));
-      return sendPage(reply, loginPage(contextOf(req, reply), err.message, email), STATUS[err.kind]);
+      return sendPage(reply, loginPage(contextOf(req, reply), err.message, email), STATUS_OF_KIND[err.kind]);
     }
   });
 

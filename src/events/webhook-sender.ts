@@ -22,6 +22,7 @@ import * as store from '../store/webhooks.js';
 import type { WebhookDeliveryRow } from '../store/schema.js';
 import { checkedAddresses, checkedLookup, hostOf, parseOutboundUrl, type ResolveAll } from '../infra/outbound.js';
 import type { SecretBox } from '../infra/secret-box.js';
+import type { WebhookConfig } from '../config.js';
 import { DrainingLoops } from '../infra/draining-loops.js';
 import { newUuid } from '../identity/secrets.js';
 import { retryDelayMs, type Logger } from '../mail/outbox.js';
@@ -30,15 +31,8 @@ import { retryDelayMs, type Logger } from '../mail/outbox.js';
 export const RESPONSE_BYTES = 16 * 1024;
 const ERROR_TEXT = 500;
 
-export interface WebhookSenderOptions {
-  allowPrivate: boolean;
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  timeoutMs: number;
-  pollMs: number;
-  leaseMs: number;
-  concurrency: number;
+/** The settings (WEBHOOK_* in config.ts), and what tests inject. */
+export interface WebhookSenderOptions extends WebhookConfig {
   /** Resolves host names (tests inject one). */
   resolve?: ResolveAll;
 }

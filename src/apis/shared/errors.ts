@@ -26,7 +26,8 @@ export class UnsupportedBody extends Error {
   }
 }
 
-const STATUS: Record<ErrorKind, number> = {
+/** The HTTP status of each kind of domain error, on every API and on the console's pages. */
+export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   invalid: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -71,7 +72,7 @@ const decodePointer = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
 
 export function classifyError(err: unknown): Classified {
   if (err instanceof DomainError) {
-    return { status: STATUS[err.kind], kind: err.kind, code: err.code, message: err.message, fields: err.fields, retryAfter: err.retryAfter };
+    return { status: STATUS_OF_KIND[err.kind], kind: err.kind, code: err.code, message: err.message, fields: err.fields, retryAfter: err.retryAfter };
   }
   if (err instanceof UnsupportedBody) return { status: 415, kind: 'unsupported_media_type', code: err.code, message: err.message, fields: [] };
   const fe = err as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
