@@ -9,6 +9,7 @@ import { eventually, fanOut, startCluster, type Cluster } from '../fixtures/clus
 import { SKIP_POSTGRES } from '../fixtures/databases.js';
 import { call } from '../fixtures/http.js';
 import { servicesOf } from '../fixtures/services.js';
+import { widgetRowsOf } from '../fixtures/widget-rows.js';
 
 describe('two roster servers and a roster process on one PostgreSQL database', { skip: SKIP_POSTGRES }, () => {
   let cluster: Cluster;
@@ -40,20 +41,7 @@ describe('two roster servers and a roster process on one PostgreSQL database', {
       const ids = new Set(replies.map((r) => (key === 'User' ? r.body.data.User.databaseId : r.body.data[key]._id)));
       assert.equal(ids.size, 1, `one ${key} across every node`);
     }
-    const users = await cluster.db.kysely.selectFrom('widget_users').select('id').where('bot_id', '=', botId).where('reference_id', '=', 'race-x').execute();
-    assert.equal(users.length, 1);
-    const rooms = await cluster.db.kysely.selectFrom('rooms').select('oid').where('widget_user_id', '=', users[0]!.id).execute();
-    assert.equal(rooms.length, 2);
-    const members = await cluster.db.kysely
-      .selectFrom('room_members')
-      .select('member_id')
-      .where(
-        'room_oid',
-        'in',
-        rooms.map((r) => r.oid),
-      )
-      .execute();
-    assert.equal(members.length, 4);
+    assert.deepEqual(await widgetRowsOf(cluster.db, ['race-x'], botId), { users: 1, rooms: 2, members: 4 });
   });
 
   it('keeps many users apart while each is raced from every node', async () => {

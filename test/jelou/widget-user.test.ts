@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import { forEachStore } from '../fixtures/databases.js';
 import { withApp } from '../fixtures/server.js';
 import { servicesOf } from '../fixtures/services.js';
+import { widgetRowsOf } from '../fixtures/widget-rows.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -113,20 +114,7 @@ forEachStore('Jelou POST /v1/widget/user', (kind) => {
     assert.equal(new Set(replies.map((r) => r.body.data.User.databaseId)).size, 1);
     assert.equal(new Set(replies.map((r) => r.body.data.Room._id)).size, 1);
     assert.equal(new Set(replies.map((r) => r.body.data.groupRoom._id)).size, 1);
-    const users = await srv.db.kysely.selectFrom('widget_users').select('id').where('reference_id', '=', 'race-1').execute();
-    assert.equal(users.length, 1);
-    const rooms = await srv.db.kysely.selectFrom('rooms').select('oid').where('widget_user_id', '=', users[0]!.id).execute();
-    assert.equal(rooms.length, 2);
-    const members = await srv.db.kysely
-      .selectFrom('room_members')
-      .select('room_oid')
-      .where(
-        'room_oid',
-        'in',
-        rooms.map((r) => r.oid),
-      )
-      .execute();
-    assert.equal(members.length, 4);
+    assert.deepEqual(await widgetRowsOf(srv.db, ['race-1']), { users: 1, rooms: 2, members: 4 });
   });
 
   it("creates many new users at once (a group commit on PostgreSQL): each once, with its rooms, members and its own request's event", async () => {
@@ -141,28 +129,7 @@ forEachStore('Jelou POST /v1/widget/user', (kind) => {
       assert.equal(mine[0]!.body.data.Room._id, mine[1]!.body.data.Room._id);
       assert.equal(mine[0]!.body.data.User.names, `Name ${id}`);
     }
-    const users = await srv.db.kysely.selectFrom('widget_users').select(['id', 'reference_id']).where('reference_id', 'in', ids).execute();
-    assert.equal(users.length, ids.length);
-    const rooms = await srv.db.kysely
-      .selectFrom('rooms')
-      .select(['oid', 'widget_user_id'])
-      .where(
-        'widget_user_id',
-        'in',
-        users.map((u) => u.id),
-      )
-      .execute();
-    assert.equal(rooms.length, 2 * ids.length);
-    const members = await srv.db.kysely
-      .selectFrom('room_members')
-      .select('room_oid')
-      .where(
-        'room_oid',
-        'in',
-        rooms.map((r) => r.oid),
-      )
-      .execute();
-    assert.equal(members.length, 4 * ids.length);
+    assert.deepEqual(await widgetRowsOf(srv.db, ids), { users: ids.length, rooms: 2 * ids.length, members: 4 * ids.length });
     const events = await srv.db.kysely
       .selectFrom('events')
       .select(['target_id', 'request_id', 'data'])
