@@ -1,3 +1,6 @@
+import type { NewAccountUser } from '../store/account-users.js';
+import type { AccountRole } from '../store/schema.js';
+
 /**
  * Accounts (Chatwoot's workspaces) as every API creates them: the Chatwoot Platform API, and SCIM,
  * whose Groups are a company's accounts. What a new account starts with is decided here once.
@@ -130,3 +133,21 @@ export const FEATURE_DEFAULTS: Readonly<Record<string, boolean>> = {
 export const FEATURES: readonly string[] = Object.keys(FEATURE_DEFAULTS);
 
 export const defaultFeatures = (): string[] => FEATURES.filter((f) => FEATURE_DEFAULTS[f]);
+
+/**
+ * A membership (an account_users row) as Chatwoot 4.8 creates one, whichever API or import makes
+ * it: no inviter, available ('online'), auto-offline on, never active yet.
+ */
+export function newMembershipRow(m: { accountId: number; userId: number; role: AccountRole; now: string }): NewAccountUser {
+  return {
+    account_id: m.accountId,
+    user_id: m.userId,
+    role: m.role,
+    inviter_id: null,
+    availability: 'online',
+    auto_offline: 1,
+    active_at: null,
+    created_at: m.now,
+    updated_at: m.now,
+  };
+}

@@ -13,6 +13,7 @@
  * for a million 35-character emails.
  */
 import type { RawRecord, RowError } from './types.js';
+import { isValidEmail } from '../identity/email.js';
 
 export const LIMITS = {
   email: 254,
@@ -109,20 +110,9 @@ function textProblem(s: string): string | undefined {
   return undefined;
 }
 
-/**
- * A sane address: one '@', no spaces or control characters, a local part of at most 64 and a
- * whole of at most 254 characters, and a domain of dot-separated labels. (The same rule as the
- * identity kernel's isValidEmail, kept here so this module depends on nothing.)
- */
+/** An address roster takes (identity/email.ts), within the import's length limit. */
 export function isSaneEmail(email: string): boolean {
-  if (email.length > LIMITS.email) return false;
-  const at = email.lastIndexOf('@');
-  if (at <= 0 || at > 64 || email.indexOf('@') !== at) return false;
-  const local = email.slice(0, at);
-  const domain = email.slice(at + 1);
-  // eslint-disable-next-line no-control-regex
-  if (/[\s\u0000-\u001f\u007f()<>,;:\\"[\]]/.test(local)) return false;
-  return /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(domain);
+  return email.length <= LIMITS.email && isValidEmail(email);
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -47,6 +47,7 @@ import { readRows, type ImportFormat } from './read.js';
 import { UserRows, type ImportUser, type Membership } from './rows.js';
 import { batchSizeOf, importActing, newRunId, writeIsolating, type ImportReport } from './run.js';
 import type { RowError } from './types.js';
+import { newMembershipRow } from '../identity/accounts.js';
 
 export interface UsersImportOptions {
   company: Company;
@@ -393,19 +394,7 @@ export class UsersImport {
       });
     }
     const newMemberships = plans.flatMap((p) =>
-      p.memberships
-        .filter((m) => m.existingId === undefined)
-        .map((m) => ({
-          account_id: m.accountId,
-          user_id: ids.get(p)!,
-          role: m.role,
-          inviter_id: null,
-          availability: 'online',
-          auto_offline: 1,
-          active_at: null,
-          created_at: now,
-          updated_at: now,
-        })),
+      p.memberships.filter((m) => m.existingId === undefined).map((m) => newMembershipRow({ accountId: m.accountId, userId: ids.get(p)!, role: m.role, now })),
     );
     const roles = new Map(newMemberships.map((n) => [`${n.user_id}:${n.account_id}`, n.role]));
     for (const m of await batches.insertMemberships(trx, newMemberships)) {

@@ -17,6 +17,7 @@ import { inTransaction } from '../../store/transaction.js';
 import type { Database } from '../../store/schema.js';
 import type { Kysely } from 'kysely';
 import { eventData } from './present.js';
+import { newMembershipRow } from '../../identity/accounts.js';
 
 export const ROLES: readonly AccountRole[] = ['administrator', 'agent'];
 
@@ -105,17 +106,7 @@ export class AccountUserService {
     // A removal racing this call can take the row between two statements: then start over.
     for (let attempt = 0; attempt < 3; attempt++) {
       // A new membership is an online agent unless a role is given.
-      const created = await store.insertAccountUserIfAbsent(trx, {
-        account_id: accountId,
-        user_id: userId,
-        role: role ?? 'agent',
-        inviter_id: null,
-        availability: 'online',
-        auto_offline: 1,
-        active_at: null,
-        created_at: now,
-        updated_at: now,
-      });
+      const created = await store.insertAccountUserIfAbsent(trx, newMembershipRow({ accountId, userId, role: role ?? 'agent', now }));
       if (created) {
         await record('account_user.created', created);
         return created;

@@ -16,7 +16,7 @@ import { inTransaction } from '../../store/transaction.js';
 import { recordEvent } from '../../events/log.js';
 import type { Acting } from '../../events/types.js';
 import { nowIso } from '../../infra/clock.js';
-import { defaultFeatures } from '../../identity/accounts.js';
+import { defaultFeatures, newMembershipRow } from '../../identity/accounts.js';
 import type { Principal } from '../../identity/credentials.js';
 import { invalidSyntax, invalidValue, notFound, preconditionFailed } from './errors.js';
 import type { IndexableEquality } from './filter.js';
@@ -213,17 +213,7 @@ export class ScimGroupService {
     for (const userId of userIds) {
       // A new member is an online agent; one who is already a member keeps their role (and
       // records nothing).
-      const m = await insertAccountUserIfAbsent(trx, {
-        account_id: accountId,
-        user_id: userId,
-        role: 'agent',
-        inviter_id: null,
-        availability: 'online',
-        auto_offline: 1,
-        active_at: null,
-        created_at: now,
-        updated_at: now,
-      });
+      const m = await insertAccountUserIfAbsent(trx, newMembershipRow({ accountId, userId, role: 'agent', now }));
       if (!m) continue;
       await recordEvent(
         trx,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { anyText } from '../../test/fixtures/arbitraries.js';
-import { isValidEmail, normalizeEmail } from './users.js';
+import { isValidEmail, normalizeEmail } from './email.js';
 
 describe('emails', () => {
   it('normalizes by trimming and lower-casing', () => {

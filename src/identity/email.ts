@@ -1,0 +1,25 @@
+/**
+ * What roster takes for an email address, in one place with no dependencies: the APIs, SCIM and
+ * the import's row checks (src/import/rows.ts) all judge an address by these rules.
+ */
+
+/** Emails are compared after trimming and lower-casing; that is also how they are stored. */
+export function normalizeEmail(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+/**
+ * A sane address: well-formed text (no lone surrogate, which the stores would alter), one '@', no
+ * spaces or control characters, a local part of at most 64 and a whole of at most 254 characters,
+ * and a domain of dot-separated labels.
+ */
+export function isValidEmail(email: string): boolean {
+  if (email.length > 254 || !email.isWellFormed()) return false;
+  const at = email.lastIndexOf('@');
+  if (at <= 0 || at > 64 || email.indexOf('@') !== at) return false;
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f()<>,;:\\"[\]]/.test(local)) return false;
+  return /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(domain);
+}
