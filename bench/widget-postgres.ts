@@ -9,7 +9,9 @@
  * Env: BENCH_DATABASE_URL (admin URL; else DATABASE_URL_TEST), BENCH_DURATION_S (10),
  * BENCH_CONNECTIONS (32), BENCH_USERS (2000 returning users), BENCH_POOL_SIZE (10, both sides),
  * BENCH_ROUNDS (2: the four phases run in turn, round after round, so drift in a shared
- * machine's load hits both sides), BENCH_LOG_LEVEL (info, roster's default: an access log line per request, written to /dev/null).
+ * machine's load hits both sides), BENCH_LOG_LEVEL (info, roster's default: an access log line per request, written to /dev/null),
+ * BENCH_WEBHOOK=1 (the company has a webhook endpoint that wants every event, a receiver in this
+ * process that answers 204: each new user's event then queues a delivery, which roster sends).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -21,7 +23,10 @@ import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
 import { openDb } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
-import { servicesOf } from '../test/fixtures/services.js';
+import { servicesOf, TEST_SECRET_KEY } from '../test/fixtures/services.js';
+import { loadConfig } from '../src/config.js';
+import { openSecretBox } from '../src/infra/secret-key.js';
+import { buildServices } from '../src/services.js';
 
 const CLI = ROSTER_MAIN;
 const env = process.env;
@@ -32,6 +37,7 @@ const USERS = Number(env.BENCH_USERS ?? 2000);
 const POOL = Number(env.BENCH_POOL_SIZE ?? 10);
 const LOG_LEVEL = env.BENCH_LOG_LEVEL ?? 'info';
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 2);
+const WEBHOOK = env.BENCH_WEBHOOK === '1';
 
 interface Figures {
   name: string;
@@ -144,10 +150,14 @@ async function main(): Promise<void> {
       DATABASE_POOL_SIZE: String(POOL),
       LOG_LEVEL: LOG_LEVEL,
       SEED_DEMO: 'false',
-      ROSTER_SECRET_KEY: env.ROSTER_SECRET_KEY ?? randomBytes(32).toString('base64'),
+      // The key the bench's own services seal the webhook's secret with, so that roster can sign.
+      ROSTER_SECRET_KEY: TEST_SECRET_KEY,
+      ...(WEBHOOK && { WEBHOOK_ALLOW_PRIVATE: 'true' }),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  let receiver: http.Server | undefined;
+  let deliveries = 0;
   const pool = new pg.Pool({ connectionString: dbUrl, max: POOL });
   pool.on('error', () => {});
   try {
@@ -155,6 +165,19 @@ async function main(): Promise<void> {
     await servicesOf(store).companies.create({ code: 'bench', name: 'Bench' });
     const client = await servicesOf(store).credentials.createWidgetClient({ companyCode: 'bench' });
     const company = await store.kysely.selectFrom('companies').select('id').where('code', '=', 'bench').executeTakeFirstOrThrow();
+    if (WEBHOOK) {
+      receiver = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          deliveries++;
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
+      const config = loadConfig({ ROSTER_SECRET_KEY: TEST_SECRET_KEY, WEBHOOK_ALLOW_PRIVATE: 'true' });
+      const services = buildServices({ db: store, config, secrets: openSecretBox({ ...config, databaseUrl: 'sqlite::memory:' }) });
+      await services.webhooks.add({ companyCode: 'bench', url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook` });
+    }
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       if (
@@ -217,7 +240,9 @@ async function main(): Promise<void> {
     console.log(
       `\nwidget path on PostgreSQL ${version.rows[0]!.server_version}, Node ${process.version}, ${cpus().length} cores ` +
         `(load average ${loadavg()[0]!.toFixed(1)}), ${CONNECTIONS} connections, ${DURATION_S} s per phase, ` +
-        `pool ${POOL} per side, ${USERS} returning users, roster LOG_LEVEL=${LOG_LEVEL}\n`,
+        `pool ${POOL} per side, ${USERS} returning users, roster LOG_LEVEL=${LOG_LEVEL}` +
+        (WEBHOOK ? `, a webhook endpoint wanting every event (${deliveries} deliveries received)` : '') +
+        '\n',
     );
     console.log('| round | phase | req/s | p50 ms | p99 ms | requests | failed |');
     console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: |');
@@ -234,6 +259,7 @@ async function main(): Promise<void> {
     roster.kill('SIGTERM');
     await once(roster, 'exit').catch(() => {});
     await pool.end();
+    receiver?.close();
     await store.close();
     await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();

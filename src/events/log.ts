@@ -64,9 +64,8 @@ export function recordEventSync(trx: SyncTrx, acting: Acting, event: NewEvent, n
 
 /**
  * Records many events in the caller's transaction (a batch of `roster import`), as recordEvent
- * records each, in order: each company's webhook endpoints are looked up once, an event an endpoint
- * wants goes through recordEvent (its deliveries need its id), and the runs of events in between
- * are written in multi-row statements.
+ * records each: each company's webhook endpoints are looked up once, the events are written in
+ * order in multi-row statements, and so are the deliveries of the ones an endpoint wants.
  */
 export async function recordEvents(trx: Kysely<Database>, acting: Acting, list: readonly NewEvent[], now: string = new Date().toISOString()): Promise<void> {
   await recordEventsOf(
@@ -77,23 +76,28 @@ export async function recordEvents(trx: Kysely<Database>, acting: Acting, list: 
 
 /** recordEvents for events of different requests (a group commit): each with its own acting and time. */
 export async function recordEventsOf(trx: Kysely<Database>, list: ReadonlyArray<{ acting: Acting; event: NewEvent; now: string }>): Promise<void> {
-  const endpoints = new Map<number, Array<{ event_types: string | null }>>();
-  let pending: Array<Parameters<typeof events.insertEvents>[1][number]> = [];
-  for (const { acting, event, now } of list) {
-    if (event.companyId !== null) {
-      let mine = endpoints.get(event.companyId);
-      if (mine === undefined) {
-        mine = await webhooks.webhooksFor(trx, event.companyId);
-        endpoints.set(event.companyId, mine);
-      }
-      if (mine.some((w) => wants(w.event_types, event.type))) {
-        await events.insertEvents(trx, pending);
-        pending = [];
-        await recordEvent(trx, acting, event, now);
-        continue;
-      }
-    }
-    pending.push(eventRow(acting, event, now));
+  const endpoints = new Map<number, Array<{ id: string; event_types: string | null }>>();
+  for (const { event } of list) {
+    if (event.companyId !== null && !endpoints.has(event.companyId)) endpoints.set(event.companyId, await webhooks.webhooksFor(trx, event.companyId));
   }
-  await events.insertEvents(trx, pending);
+  const targets = list.map(({ event }) =>
+    event.companyId === null
+      ? []
+      : endpoints
+          .get(event.companyId)!
+          .filter((w) => wants(w.event_types, event.type))
+          .map((w) => w.id),
+  );
+  const rows = list.map(({ acting, event, now }) => eventRow(acting, event, now));
+  if (targets.every((t) => t.length === 0)) {
+    await events.insertEvents(trx, rows);
+    return;
+  }
+  // Deliveries need their events' ids.
+  const ids = await events.insertEventsReturningIds(trx, rows);
+  await webhooks.insertDeliveriesOf(
+    trx,
+    list.flatMap(({ now }, i) => targets[i]!.map((webhookId) => ({ eventId: ids[i]!, webhookId, now }))),
+  );
+  for (const [i, { acting }] of list.entries()) if (targets[i]!.length > 0) acting.deliveriesQueued?.();
 }

@@ -111,7 +111,16 @@ const insertEventsUnnest = precompile(EVENT_COLUMNS, (db, p) =>
     .expression(unnestRows(EVENT_COLUMNS, EVENT_TYPES, p)),
 );
 
-/** Inserts many events, in order (ids are not returned: see events/log.ts recordEvents). */
+/** insertEventsUnnest, answering the new ids. */
+const insertEventsUnnestReturning = precompile(EVENT_COLUMNS, (db, p) =>
+  db
+    .insertInto('events')
+    .columns([...EVENT_COLUMNS])
+    .expression(unnestRows(EVENT_COLUMNS, EVENT_TYPES, p))
+    .returning('id'),
+);
+
+/** Inserts many events, in order (see events/log.ts recordEvents). */
 export async function insertEvents(db: Kysely<Database>, rows: ReadonlyArray<Omit<NewEventRow, 'id'>>): Promise<void> {
   if (rows.length === 0) return;
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
@@ -120,4 +129,21 @@ export async function insertEvents(db: Kysely<Database>, rows: ReadonlyArray<Omi
   }
   // SQLite: multi-row statements of a few fixed sizes (import-batches.ts chunks).
   for (const part of chunks(rows)) await db.insertInto('events').values(part).execute();
+}
+
+/**
+ * insertEvents, answering each row's new id, in the order of `rows`. The rows take their ids in
+ * the order given (ascending: one statement inserts them in that order, and each id is the next
+ * of an ascending sequence), and RETURNING lists rows in no promised order, so the ids are sorted.
+ */
+export async function insertEventsReturningIds(db: Kysely<Database>, rows: ReadonlyArray<Omit<NewEventRow, 'id'>>): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const ids: number[] = [];
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    for (const r of await insertEventsUnnestReturning(db, columnsOf(EVENT_COLUMNS, rows.map(eventValues)))) ids.push(r.id);
+  } else {
+    for (const part of chunks(rows)) for (const r of await db.insertInto('events').values(part).returning('id').execute()) ids.push(r.id);
+  }
+  if (ids.length !== rows.length) throw new Error(`insert into events returned ${ids.length} ids for ${rows.length} rows`);
+  return ids.sort((a, b) => a - b);
 }

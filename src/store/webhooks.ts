@@ -4,6 +4,7 @@ import type { Database, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookDeliv
 import { forNoKeyUpdate } from './transaction.js';
 import type { SyncTrx } from './sync.js';
 import { precompile } from './precompile.js';
+import { chunks } from './import-batches.js';
 
 /** The company's endpoints that want events of `type` (event_types null: every type). */
 export async function webhooksFor(db: Kysely<Database>, companyId: number): Promise<Array<Pick<WebhookRow, 'id' | 'event_types'>>> {
@@ -33,6 +34,26 @@ export async function insertDeliveries(db: Kysely<Database>, eventId: number, we
 export function insertDeliveriesSync(trx: SyncTrx, eventId: number, webhookIds: string[], now: string): void {
   if (webhookIds.length === 0) return;
   trx.all(insertDeliveriesQuery(trx.kysely, eventId, webhookIds, now));
+}
+
+/** Deliveries of many events at once (a group commit, an import batch): one row per (event, endpoint). */
+export async function insertDeliveriesOf(db: Kysely<Database>, rows: ReadonlyArray<{ eventId: number; webhookId: string; now: string }>): Promise<void> {
+  for (const part of chunks(rows)) {
+    await db
+      .insertInto('webhook_deliveries')
+      .values(
+        part.map((r) => ({
+          webhook_id: r.webhookId,
+          event_id: r.eventId,
+          status: 'pending' as const,
+          attempts: 0,
+          next_attempt_at: r.now,
+          created_at: r.now,
+          updated_at: r.now,
+        })),
+      )
+      .execute();
+  }
 }
 
 const insertDeliveriesQuery = (db: Kysely<Database>, eventId: number, webhookIds: string[], now: string) =>
