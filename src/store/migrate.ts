@@ -12,6 +12,7 @@ import { scim } from './migrations/009_scim.js';
 import { importLinks } from './migrations/010_import.js';
 import { chatwootRoundTwo } from './migrations/011_chatwoot.js';
 import { consoleOperators } from './migrations/012_console.js';
+import { webhookQueue } from './migrations/013_webhook_queue.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -28,6 +29,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '010_import': importLinks(ctx),
     '011_chatwoot': chatwootRoundTwo(ctx),
     '012_console': consoleOperators(ctx),
+    '013_webhook_queue': webhookQueue(),
   };
 }
 

@@ -136,7 +136,7 @@ const due = (now: string) => (eb: ExpressionBuilder<Database & { d: WebhookDeliv
     eb.and([eb('d.status', '=', 'sending'), eb('d.lease_until', '<', now)]),
   ]);
 
-/** Another delivery of the same endpoint is being sent (a live lease). */
+/** Another delivery of the same endpoint is being sent (a live lease): webhook_deliveries_sending_idx. */
 const inFlight = (now: string) => (eb: ExpressionBuilder<Database & { d: WebhookDeliveriesTable }, 'd'>) =>
   eb.exists(
     eb
