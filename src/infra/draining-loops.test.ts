@@ -4,6 +4,15 @@ import { DrainingLoops } from './draining-loops.js';
 
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
+/** Resolves once `done()` holds, polling; fails after 5 s (a loop that never got there). */
+async function until(done: () => boolean, what = 'the loops to get there'): Promise<void> {
+  const give = performance.now() + 5000;
+  while (!done()) {
+    if (performance.now() > give) assert.fail(`waited 5 s for ${what}`);
+    await tick(5);
+  }
+}
+
 /** A queue of `items` taken one by one; `taken` records them in order. */
 function queue(items: string[]) {
   const taken: string[] = [];
@@ -25,13 +34,13 @@ describe('DrainingLoops', () => {
     const q = queue(['a', 'b', 'c']);
     const loops = new DrainingLoops({ concurrency: 1, pollMs: 60_000, takeOne: q.takeOne, onError: () => {} });
     loops.start();
-    await tick();
+    await until(() => q.taken.length === 3);
     assert.deepEqual(q.taken, ['a', 'b', 'c']);
     q.push('d');
     await tick();
     assert.deepEqual(q.taken, ['a', 'b', 'c'], 'asleep until told or polled');
     loops.notify();
-    await tick();
+    await until(() => q.taken.length === 4, 'notify() to wake the loop');
     assert.deepEqual(q.taken, ['a', 'b', 'c', 'd']);
     await loops.stop(1000);
   });
@@ -42,7 +51,7 @@ describe('DrainingLoops', () => {
     loops.start();
     await tick();
     q.push('late');
-    await tick(120);
+    await until(() => q.taken.length === 1, 'the poll');
     assert.deepEqual(q.taken, ['late']);
     await loops.stop(1000);
   });
@@ -66,7 +75,8 @@ describe('DrainingLoops', () => {
     };
     const loops = new DrainingLoops({ concurrency: 1, pollMs: 60_000, takeOne, onError: () => {} });
     loops.start();
-    await tick(50);
+    // Within 5 s, where the next poll is a minute away.
+    await until(() => taken.length === 1, 'a second pass');
     assert.deepEqual(taken, ['b']);
     await loops.stop(1000);
   });
@@ -84,7 +94,7 @@ describe('DrainingLoops', () => {
     };
     const loops = new DrainingLoops({ concurrency: 1, pollMs: 10, takeOne, onError: (err) => errors.push((err as Error).message) });
     loops.start();
-    await tick(100);
+    await until(() => q.taken.length === 1);
     assert.deepEqual(errors, ['database away', 'database away']);
     assert.deepEqual(q.taken, ['x']);
     await loops.stop(1000);
@@ -105,8 +115,7 @@ describe('DrainingLoops', () => {
     };
     const loops = new DrainingLoops({ concurrency: 3, pollMs: 60_000, takeOne, onError: () => {} });
     loops.start();
-    await tick(100);
-    assert.equal(left, 0);
+    await until(() => left === 0 && inFlight === 0);
     assert.equal(most, 3);
     await loops.stop(1000);
   });
@@ -114,23 +123,30 @@ describe('DrainingLoops', () => {
   it('stop() waits for the items in flight, at most the grace period, and takes no more', async () => {
     let finished = 0;
     let started = 0;
-    const slow = (ms: number) => async () => {
+    /** Items that finish when the test says so. */
+    let release: () => void = () => {};
+    let released = new Promise<void>((r) => (release = r));
+    const held = async () => {
       started++;
-      await tick(ms);
+      await released;
       finished++;
       return true;
     };
-    const quick = new DrainingLoops({ concurrency: 1, pollMs: 60_000, takeOne: slow(50), onError: () => {} });
+    const quick = new DrainingLoops({ concurrency: 1, pollMs: 60_000, takeOne: held, onError: () => {} });
     quick.start();
-    await tick(10);
-    await quick.stop(5000);
+    await until(() => started === 1);
+    const stopping = quick.stop(5000);
+    release();
+    await stopping;
     assert.deepEqual([started, finished], [1, 1], 'the one in flight finished, and no other began');
 
     started = finished = 0;
-    const stuck = new DrainingLoops({ concurrency: 1, pollMs: 60_000, takeOne: slow(60_000), onError: () => {} });
+    released = new Promise<void>((r) => (release = r));
+    const stuck = new DrainingLoops({ concurrency: 1, pollMs: 60_000, takeOne: held, onError: () => {} });
     stuck.start();
-    await tick(10);
+    await until(() => started === 1);
     await stuck.stop(30);
     assert.deepEqual([started, finished], [1, 0], 'stop gave up after its grace period');
+    release();
   });
 });

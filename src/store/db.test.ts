@@ -105,17 +105,20 @@ describe('PostgreSQL: a connection whose query got no answer', { skip: SKIP_POST
 });
 
 describe('PostgreSQL: a transaction left open and idle', { skip: SKIP_POSTGRES }, () => {
-  it('is ended by the server after the statement timeout, and its row locks with it', async () => {
+  it('is ended by the server after idleInTransactionTimeoutMs, and its row locks with it', async () => {
     const t = await createTestDatabase('postgres');
-    const db = openDb(t.url, { poolSize: 2, statementTimeoutMs: 300 });
+    const db = openDb(t.url, { poolSize: 2, statementTimeoutMs: 300, idleInTransactionTimeoutMs: 300 });
     // Another client, with no timeouts of its own, that wants the same row.
     const other = openDb(t.url, { poolSize: 1, statementTimeoutMs: 0 });
     try {
       await sql`create table counters (id int primary key, n int not null)`.execute(db.kysely);
       await sql`insert into counters values (1, 0)`.execute(db.kysely);
       const order: string[] = [];
+      let locked: () => void = () => {};
+      const holding = new Promise<void>((r) => (locked = r));
       const stuck = db.kysely.transaction().execute(async (trx) => {
         await sql`update counters set n = n + 1 where id = 1`.execute(trx);
+        locked();
         // A process that stops mid-transaction, holding the row's lock.
         await new Promise((r) => setTimeout(r, 2000));
         order.push('the stuck transaction resumed');
@@ -126,7 +129,8 @@ describe('PostgreSQL: a transaction left open and idle', { skip: SKIP_POSTGRES }
         () => 'committed',
         (err: unknown) => (isUnavailable(err) ? 'failed: unavailable' : `failed: ${String(err)}`),
       );
-      await new Promise((r) => setTimeout(r, 50));
+      // Only once the stuck transaction holds the row: the other write has to wait for its end.
+      await holding;
       await sql`update counters set n = n + 10 where id = 1`.execute(other.kysely);
       order.push('the other write went through');
       assert.equal(await outcome, 'failed: unavailable');

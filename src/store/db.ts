@@ -25,6 +25,12 @@ export interface DbOptions {
    * that has had no answer a second after that (a dead network never delivers the server's cancel).
    */
   statementTimeoutMs?: number;
+  /**
+   * PostgreSQL: the server ends a session whose transaction has sat idle this long (its locks go
+   * with it). Default: the statement timeout, at least 10 s (none when there is no statement
+   * timeout), so that a busy event loop's pauses never cut a healthy transaction short.
+   */
+  idleInTransactionTimeoutMs?: number;
   /** PostgreSQL: how long to wait for a new connection, or for a free one in a full pool. */
   connectTimeoutMs?: number;
   /** SQLite: how long a write waits for another process's lock before SQLITE_BUSY. */
@@ -56,12 +62,22 @@ export class DatabaseUrlError extends Error {}
 /**
  * After a bulk load (an import): has PostgreSQL sample these tables now, so that the plans of every
  * connection (cached plans are replaced when their tables are analyzed) see the new size at once
- * rather than after autovacuum's next turn. SQLite: nothing; roster never gathers statistics there
- * (no sqlite_stat1), so its plans do not depend on the size of a table.
+ * rather than after autovacuum's next turn. Best effort, one table at a time: the rows are already
+ * committed, and a table that cannot be analyzed now (a lock held by a vacuum, the statement
+ * timeout) is left to autovacuum; the tables that could not be are returned. SQLite: nothing; roster
+ * never gathers statistics there (no sqlite_stat1), so its plans do not depend on a table's size.
  */
-export async function refreshStatistics(db: Db, tables: ReadonlyArray<keyof Database>): Promise<void> {
-  if (db.kind !== 'postgres' || tables.length === 0) return;
-  await sql`analyze ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db.kysely);
+export async function refreshStatistics(db: Db, tables: ReadonlyArray<keyof Database>): Promise<string[]> {
+  if (db.kind !== 'postgres') return [];
+  const missed: string[] = [];
+  for (const t of tables) {
+    try {
+      await sql`analyze ${sql.table(t)}`.execute(db.kysely);
+    } catch {
+      missed.push(t);
+    }
+  }
+  return missed;
 }
 
 /** One round trip to the database: what readiness checks ask. */
@@ -255,10 +271,11 @@ function openPostgres(url: string, options: DbOptions): Db {
     connectionString: url,
     max: options.poolSize ?? 10,
     statement_timeout: statementTimeoutMs || undefined,
-    // A transaction left open and idle for longer than a statement may run is stuck (a process
-    // frozen mid-request): the server ends its session, and its row locks with it, rather than
-    // let every write to those rows wait on it.
-    idle_in_transaction_session_timeout: statementTimeoutMs || undefined,
+    // A transaction left open and idle that long is stuck (a process frozen mid-request): the
+    // server ends its session, and its row locks with it, rather than let every write to those
+    // rows wait on it.
+    idle_in_transaction_session_timeout:
+      (options.idleInTransactionTimeoutMs ?? (statementTimeoutMs > 0 ? Math.max(statementTimeoutMs, 10_000) : 0)) || undefined,
     query_timeout: statementTimeoutMs > 0 ? statementTimeoutMs + 1000 : undefined,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,

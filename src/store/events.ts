@@ -111,13 +111,13 @@ const insertEventsUnnest = precompile(EVENT_COLUMNS, (db, p) =>
     .expression(unnestRows(EVENT_COLUMNS, EVENT_TYPES, p)),
 );
 
-/** insertEventsUnnest, answering the new ids. */
+/** insertEventsUnnest, answering each new row's id and what identifies it in the list. */
 const insertEventsUnnestReturning = precompile(EVENT_COLUMNS, (db, p) =>
   db
     .insertInto('events')
     .columns([...EVENT_COLUMNS])
     .expression(unnestRows(EVENT_COLUMNS, EVENT_TYPES, p))
-    .returning('id'),
+    .returning(['id', 'type', 'target_id']),
 );
 
 /** Inserts many events, in order (see events/log.ts recordEvents). */
@@ -132,18 +132,23 @@ export async function insertEvents(db: Kysely<Database>, rows: ReadonlyArray<Omi
 }
 
 /**
- * insertEvents, answering each row's new id, in the order of `rows`. The rows take their ids in
- * the order given (ascending: one statement inserts them in that order, and each id is the next
- * of an ascending sequence), and RETURNING lists rows in no promised order, so the ids are sorted.
+ * insertEvents, answering each row's new id, in the order of `rows` (a delivery is written against
+ * its event's id). One statement inserts the rows in the order given, and each takes the next id of
+ * an ascending sequence, so sorted ids follow the rows; RETURNING promises no order, hence the sort.
+ * That is checked, row by row, against each event's type and target: a database that numbered them
+ * otherwise fails the write rather than hang one event's deliveries on another.
  */
 export async function insertEventsReturningIds(db: Kysely<Database>, rows: ReadonlyArray<Omit<NewEventRow, 'id'>>): Promise<number[]> {
   if (rows.length === 0) return [];
-  const ids: number[] = [];
+  const back: Array<{ id: number; type: string; target_id: string }> = [];
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
-    for (const r of await insertEventsUnnestReturning(db, columnsOf(EVENT_COLUMNS, rows.map(eventValues)))) ids.push(r.id);
+    back.push(...(await insertEventsUnnestReturning(db, columnsOf(EVENT_COLUMNS, rows.map(eventValues)))));
   } else {
-    for (const part of chunks(rows)) for (const r of await db.insertInto('events').values(part).returning('id').execute()) ids.push(r.id);
+    for (const part of chunks(rows)) back.push(...(await db.insertInto('events').values(part).returning(['id', 'type', 'target_id']).execute()));
   }
-  if (ids.length !== rows.length) throw new Error(`insert into events returned ${ids.length} ids for ${rows.length} rows`);
-  return ids.sort((a, b) => a - b);
+  back.sort((a, b) => a.id - b.id);
+  if (back.length !== rows.length || back.some((r, i) => r.type !== rows[i]!.type || r.target_id !== rows[i]!.target_id)) {
+    throw new Error('insert into events: the new ids do not follow the order of the rows');
+  }
+  return back.map((r) => r.id);
 }

@@ -1,5 +1,5 @@
 /** Webhook endpoints and their deliveries (a delivery row is written with its event). */
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database, WebhookDeliveriesTable, WebhookDeliveryRow, WebhookDeliveryStatus, WebhookRow } from './schema.js';
 import { forNoKeyUpdate } from './transaction.js';
 import type { SyncTrx } from './sync.js';
@@ -144,7 +144,9 @@ const inFlight = (now: string) => (eb: ExpressionBuilder<Database & { d: Webhook
       .select('f.id')
       .whereRef('f.webhook_id', '=', 'd.webhook_id')
       .whereRef('f.id', '<>', 'd.id')
-      .where('f.status', '=', 'sending')
+      // A literal, so that SQLite sees at prepare time that webhook_deliveries_sending_idx (a
+      // partial index on exactly this condition) applies.
+      .where('f.status', '=', sql.lit('sending'))
       .where('f.lease_until', '>=', now),
   );
 

@@ -254,7 +254,9 @@ if (STORES.includes('postgres')) {
     };
     const together = () => Promise.all(['u0', 'u1', 'nobody'].map((ref) => findWidgetUser(db.kysely, 'bot', ref)));
 
-    it('reads a table grown 2,500-fold by its index, though it looked itself up many times while the table was tiny', async () => {
+    it('reads a table grown 2,500-fold by its index, though it looked itself up many times while the table was tiny', async (ctx) => {
+      const { rows: version } = await sql<{ n: string }>`select current_setting('server_version_num') as n`.execute(db.kysely);
+      if (Number(version[0]!.n) < 150000) return ctx.skip('pg_stat_force_next_flush() needs PostgreSQL 15 or later');
       // More than the five custom plans after which PostgreSQL may keep a generic plan for a named
       // statement: while the table is two rows, that plan scans it whole.
       for (let i = 0; i < 10; i++) {

@@ -112,6 +112,8 @@ export const MAX_LOOKUPS_PER_QUERY = 100;
 export const LOOKUP_MAX_WAIT_MS = 200;
 
 async function lookUpMany(db: Kysely<Database>, keys: readonly Lookup[]): Promise<Array<WidgetUserRecord | undefined>> {
+  // The query's `i between 1 and MAX_LOOKUPS_PER_QUERY` would drop the rest as not found.
+  if (keys.length > MAX_LOOKUPS_PER_QUERY) throw new Error(`${keys.length} lookups in one query (at most ${MAX_LOOKUPS_PER_QUERY})`);
   if (keys.length === 1) {
     const { botId, referenceId } = keys[0]!;
     return [toRecord(botId, referenceId, await selectWidgetUser(db, { botId, referenceId }))];

@@ -107,7 +107,7 @@ forEachStore('roster import widget-users', (kind) => {
     it('ends a run that wrote rows by having PostgreSQL analyze the tables it wrote; a dry run, or one that changed nothing, does not', async () => {
       const analyzed = async () => {
         const { rows } = await sql<{ relname: string; n: string }>`select relname, analyze_count as n from pg_stat_user_tables
-          where relname in ('widget_users', 'rooms', 'room_members', 'events') order by relname`.execute(srv.db.kysely);
+          where relname in ('widget_users', 'rooms', 'room_members') order by relname`.execute(srv.db.kysely);
         return Object.fromEntries(rows.map((r) => [r.relname, Number(r.n)]));
       };
       const path = files.write(
@@ -120,8 +120,8 @@ forEachStore('roster import widget-users', (kind) => {
           ],
         ),
       );
-      // No autovacuum on them meanwhile: its own ANALYZE would count too.
-      for (const table of ['widget_users', 'rooms', 'room_members', 'events']) {
+      // No autovacuum on them meanwhile (its ANALYZE counts in autoanalyze_count; this keeps the tables as the test left them).
+      for (const table of ['widget_users', 'rooms', 'room_members']) {
         await sql`alter table ${sql.table(table)} set (autovacuum_enabled = false)`.execute(srv.db.kysely);
       }
       const before = await analyzed();
@@ -129,7 +129,7 @@ forEachStore('roster import widget-users', (kind) => {
       assert.deepEqual(await analyzed(), before);
       assert.equal((await imports().widgetUsers({ companyCode: 'acme', bot: 'Acme Bot', source: path })).created, 2);
       const after = await analyzed();
-      for (const table of ['widget_users', 'rooms', 'room_members', 'events']) assert.equal(after[table], before[table]! + 1, table);
+      for (const table of ['widget_users', 'rooms', 'room_members']) assert.equal(after[table], before[table]! + 1, table);
       assert.equal((await imports().widgetUsers({ companyCode: 'acme', bot: 'Acme Bot', source: path })).unchanged, 2);
       assert.deepEqual(await analyzed(), after);
     });

@@ -10,7 +10,9 @@ import { sql, type Kysely } from 'kysely';
 export function webhookQueue() {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await sql`create index webhook_deliveries_sending_idx on webhook_deliveries (webhook_id, lease_until) where status = 'sending'`.execute(db);
+      // "if not exists": on PostgreSQL a large webhook_deliveries can have it built beforehand
+      // without blocking writes, `create index concurrently` (docs/operations.md, migrations).
+      await sql`create index if not exists webhook_deliveries_sending_idx on webhook_deliveries (webhook_id, lease_until) where status = 'sending'`.execute(db);
     },
   };
 }
