@@ -11,10 +11,6 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { recordEventsOf } from '../src/events/log.js';
 import type { Acting } from '../src/events/types.js';
@@ -24,35 +20,12 @@ import { buildServices } from '../src/services.js';
 import { openDb } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { inTransaction } from '../src/store/transaction.js';
+import { createTestDatabase } from '../test/fixtures/databases.js';
 
 const BACKLOGS = (process.env.DRAIN_BACKLOGS ?? '100,1000,5000').split(',').map(Number);
 const ONLY = process.env.DRAIN_ONLY;
 const ADMIN = process.env.DATABASE_URL_TEST;
 const quiet = { info() {}, warn() {}, error() {} };
-
-/** A database of this kind, and how to remove it. */
-async function freshDatabase(kind: 'sqlite' | 'postgres'): Promise<{ url: string; drop(): Promise<void> }> {
-  if (kind === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'roster-drain-'));
-    return { url: `sqlite:${join(dir, 'roster.db')}`, drop: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })) };
-  }
-  const name = `roster_drain_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN!);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const a = new pg.Client({ connectionString: ADMIN });
-      await a.connect();
-      await a.query(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
 
 async function drain(kind: 'sqlite' | 'postgres', backlog: number): Promise<{ seconds: number; rate: number }> {
   let received = 0;
@@ -64,7 +37,7 @@ async function drain(kind: 'sqlite' | 'postgres', backlog: number): Promise<{ se
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const database = await freshDatabase(kind);
+  const database = await createTestDatabase(kind);
   const db = openDb(database.url, { poolSize: 10 });
   try {
     await migrateToLatest(db);
