@@ -64,20 +64,18 @@ export class DatabaseUrlError extends Error {}
  * connection (cached plans are replaced when their tables are analyzed) see the new size at once
  * rather than after autovacuum's next turn. Best effort, one table at a time: the rows are already
  * committed, and a table that cannot be analyzed now (a lock held by a vacuum, the statement
- * timeout) is left to autovacuum; the tables that could not be are returned. SQLite: nothing; roster
- * never gathers statistics there (no sqlite_stat1), so its plans do not depend on a table's size.
+ * timeout) is left to autovacuum. SQLite: nothing; roster never gathers statistics there (no
+ * sqlite_stat1), so its plans do not depend on a table's size.
  */
-export async function refreshStatistics(db: Db, tables: ReadonlyArray<keyof Database>): Promise<string[]> {
-  if (db.kind !== 'postgres') return [];
-  const missed: string[] = [];
+export async function refreshStatistics(db: Db, tables: ReadonlyArray<keyof Database>): Promise<void> {
+  if (db.kind !== 'postgres') return;
   for (const t of tables) {
     try {
       await sql`analyze ${sql.table(t)}`.execute(db.kysely);
     } catch {
-      missed.push(t);
+      // Left to autovacuum.
     }
   }
-  return missed;
 }
 
 /** One round trip to the database: what readiness checks ask. */
