@@ -27,8 +27,9 @@ const ONLY = process.env.DRAIN_ONLY;
 const ADMIN = process.env.DATABASE_URL_TEST;
 const quiet = { info() {}, warn() {}, error() {} };
 
-async function drain(kind: 'sqlite' | 'postgres', backlog: number): Promise<{ seconds: number; rate: number }> {
+async function drain(kind: 'sqlite' | 'postgres', backlog: number): Promise<{ seconds: number; rate: number; connections: number }> {
   let received = 0;
+  let connections = 0;
   const receiver = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -36,6 +37,7 @@ async function drain(kind: 'sqlite' | 'postgres', backlog: number): Promise<{ se
       res.writeHead(204).end();
     });
   });
+  receiver.on('connection', () => connections++);
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const database = await createTestDatabase(kind);
   const db = openDb(database.url, { poolSize: 10 });
@@ -64,7 +66,7 @@ async function drain(kind: 'sqlite' | 'postgres', backlog: number): Promise<{ se
     while (received < backlog) await new Promise((r) => setTimeout(r, 10));
     const seconds = (performance.now() - t0) / 1000;
     await sender.stop(1000);
-    return { seconds, rate: backlog / seconds };
+    return { seconds, rate: backlog / seconds, connections };
   } finally {
     receiver.close();
     await db.close();
@@ -75,12 +77,12 @@ async function drain(kind: 'sqlite' | 'postgres', backlog: number): Promise<{ se
 async function main(): Promise<void> {
   const kinds = (['sqlite', 'postgres'] as const).filter((k) => (!ONLY || ONLY === k) && (k === 'sqlite' || ADMIN));
   console.log(`webhook backlog drained by one node's sender (4 loops), one endpoint answering 204 at once, Node ${process.version}\n`);
-  console.log('| store | backlog | seconds | deliveries/s |');
-  console.log('| --- | ---: | ---: | ---: |');
+  console.log('| store | backlog | seconds | deliveries/s | connections opened |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const kind of kinds) {
     for (const backlog of BACKLOGS) {
       const r = await drain(kind, backlog);
-      console.log(`| ${kind} | ${backlog} | ${r.seconds.toFixed(2)} | ${Math.round(r.rate)} |`);
+      console.log(`| ${kind} | ${backlog} | ${r.seconds.toFixed(2)} | ${Math.round(r.rate)} | ${r.connections} |`);
     }
   }
 }

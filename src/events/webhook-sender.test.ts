@@ -2,9 +2,20 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../../test/fixtures/databases.js';
+import { hookedDialect } from '../../test/fixtures/statement-hook.js';
+import { TEST_SECRET_KEY } from '../../test/fixtures/services.js';
+import { openSecretBox } from '../infra/secret-key.js';
+import { buildServices } from '../services.js';
+import { openDb, type Db } from '../store/db.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { inTransaction } from '../store/transaction.js';
+import { recordEventsOf } from './log.js';
+import { SYSTEM } from './types.js';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../config.js';
-import { minRetrySpanMs, postOnce, RESPONSE_BYTES, signedHeaders, webhookPayload } from './webhook-sender.js';
+import type { Socket } from 'node:net';
+import { keptConnections, minRetrySpanMs, postOnce, RESPONSE_BYTES, signedHeaders, STREAK, WebhookSender, webhookPayload } from './webhook-sender.js';
 import { newWebhookSecret } from './webhooks.js';
 
 describe('webhook payload and signature', () => {
@@ -59,6 +70,8 @@ describe('one attempt (postOnce)', () => {
     '/target': (_req, res) => res.writeHead(200).end(),
     // A body without end, far past the bound.
     '/huge': (_req, res) => {
+      hugeClosed = false;
+      res.on('close', () => (hugeClosed = true));
       res.writeHead(500);
       const chunk = Buffer.alloc(64 * 1024, 'x');
       const pump = () => {
@@ -68,15 +81,27 @@ describe('one attempt (postOnce)', () => {
       pump();
     },
     '/hang': () => {},
+    // Closes the connection unanswered when it is not the connection's first request: what a
+    // receiver does that shut an idle kept connection just as the request went out.
+    '/closes-kept': (req, res) => {
+      if (requestsOn.get(req.socket) === 1) res.writeHead(204).end();
+      else req.socket.destroy();
+    },
+    '/drop': (req) => req.socket.destroy(),
   };
+  let connections = 0;
+  let hugeClosed = false;
+  const requestsOn = new WeakMap<Socket, number>();
 
   before(async () => {
     server = createServer((req, res) => {
       const path = req.url ?? '';
       hits.push(path);
+      requestsOn.set(req.socket, (requestsOn.get(req.socket) ?? 0) + 1);
       req.resume();
       req.on('end', () => handlers[path]?.(req, res));
     });
+    server.on('connection', () => connections++);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -140,5 +165,134 @@ describe('one attempt (postOnce)', () => {
     assert.match(closed.error!, /ECONNREFUSED/);
     const bad = await postOnce('ftp://example.com/', '{}', {}, { timeoutMs: 2000, allowPrivate: true });
     assert.match(bad.error!, /^refused: the URL must be https: or http:/);
+  });
+
+  it('keeps one connection for attempts one after another, and closes it when told to', async () => {
+    const kept = keptConnections(2);
+    const opts = { timeoutMs: 5000, allowPrivate: true, connections: kept };
+    const before = connections;
+    for (const path of ['/ok', '/fail', '/ok']) await postOnce(`${base}${path}`, '{}', {}, opts);
+    assert.equal(connections - before, 1, 'one connection for three attempts');
+    kept.http.destroy();
+    await postOnce(`${base}/ok`, '{}', {}, opts);
+    assert.equal(connections - before, 2, 'a destroyed pool opens a new one');
+    kept.http.destroy();
+    const alone = connections;
+    await post('/ok');
+    await post('/ok');
+    assert.equal(connections - alone, 2, 'without a pool, a connection per attempt');
+  });
+
+  it('closes the connection of a response it stopped reading', async () => {
+    const kept = keptConnections(2);
+    const opts = { timeoutMs: 20_000, allowPrivate: true, connections: kept };
+    const before = connections;
+    assert.equal((await postOnce(`${base}/huge`, '{}', {}, opts)).statusCode, 500);
+    for (const until = Date.now() + 5000; !hugeClosed && Date.now() < until;) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(hugeClosed, 'the receiver saw its connection closed');
+    assert.equal((await postOnce(`${base}/ok`, '{}', {}, opts)).ok, true);
+    assert.equal(connections - before, 2);
+    kept.http.destroy();
+  });
+
+  it('sends again, at once and on a new connection, when the receiver closed the kept one unanswered', async () => {
+    const kept = keptConnections(2);
+    const opts = { timeoutMs: 5000, allowPrivate: true, connections: kept };
+    assert.equal((await postOnce(`${base}/closes-kept`, '{}', {}, opts)).ok, true);
+    hits.length = 0;
+    const before = connections;
+    assert.deepEqual(await postOnce(`${base}/closes-kept`, '{}', {}, opts), { ok: true, statusCode: 204, error: null });
+    assert.deepEqual(hits, ['/closes-kept', '/closes-kept'], 'sent on the kept connection, then on a new one');
+    assert.equal(connections - before, 1);
+    kept.http.destroy();
+  });
+
+  it('does not send again when a new connection is closed unanswered', async () => {
+    const kept = keptConnections(2);
+    hits.length = 0;
+    const r = await postOnce(`${base}/drop`, '{}', {}, { timeoutMs: 5000, allowPrivate: true, connections: kept });
+    assert.equal(r.ok, false);
+    assert.match(r.error!, /socket hang up|ECONNRESET/);
+    assert.deepEqual(hits, ['/drop']);
+    kept.http.destroy();
+  });
+});
+
+describe('the sender, one loop at a time (SQLite)', () => {
+  let t: TestDatabase;
+  let db: Db;
+  let receiver: Server;
+  let sender: WebhookSender;
+  let companyId: number;
+  /** What the receiver answers next. */
+  let status = 204;
+  /** Times the sender searched the whole queue (store.dueDeliveries). */
+  let searches = 0;
+  const quiet = { info() {}, warn() {}, error() {} };
+
+  before(async () => {
+    receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(status).end());
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    t = await createTestDatabase('sqlite');
+    db = openDb(t.url, {
+      wrapDialect: (d) =>
+        hookedDialect(d, async (sql) => {
+          if (sql.startsWith('select "d"."id", "d"."webhook_id" from "webhook_deliveries"')) searches++;
+          return Promise.resolve();
+        }),
+    });
+    await migrateToLatest(db);
+    const config = loadConfig({ ROSTER_SECRET_KEY: TEST_SECRET_KEY, WEBHOOK_ALLOW_PRIVATE: 'true', DATABASE_URL: t.url });
+    const secrets = openSecretBox(config);
+    const services = buildServices({ db, config, secrets });
+    companyId = (await services.companies.create({ code: 'streak', name: 'Streak' })).id;
+    await services.webhooks.add({ companyCode: 'streak', url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook` });
+    sender = new WebhookSender(db, secrets, config.webhooks, quiet);
+    // What adding the endpoint queued (its own event), out of the way.
+    while (await sender.sendOne(0));
+  });
+  after(async () => {
+    await sender.stop(1000);
+    receiver.closeAllConnections();
+    receiver.close();
+    await db.close();
+    await t.drop();
+  });
+
+  const record = (n: number) =>
+    inTransaction(db.kysely, (trx) =>
+      recordEventsOf(
+        trx,
+        Array.from({ length: n }, (_, i) => ({
+          acting: SYSTEM,
+          event: { type: 'user.created' as const, companyId, target: { kind: 'user', id: i }, data: { i } },
+          now: new Date().toISOString(),
+        })),
+      ),
+    );
+  const statuses = async () => (await db.kysely.selectFrom('webhook_deliveries').select('status').orderBy('id').execute()).map((d) => d.status);
+
+  it("after a delivery, takes the same endpoint's next one without searching the queue, at most STREAK in a row", async () => {
+    await record(STREAK + 2);
+    searches = 0;
+    for (let i = 0; i < STREAK + 2; i++) assert.equal(await sender.sendOne(0), true);
+    assert.equal(searches, 2, 'one search to start, one after STREAK deliveries');
+    assert.ok((await statuses()).every((s) => s === 'delivered'));
+    assert.equal(await sender.sendOne(0), false);
+  });
+
+  it('searches again after a failed attempt', async () => {
+    await record(2);
+    searches = 0;
+    status = 503;
+    assert.equal(await sender.sendOne(0), true);
+    status = 204;
+    assert.equal(await sender.sendOne(0), true);
+    assert.equal(searches, 2, 'the failed attempt ended the streak');
+    assert.deepEqual((await statuses()).slice(-2), ['pending', 'delivered'], 'the failed one waits for its retry');
   });
 });

@@ -15,17 +15,22 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { Kysely } from 'kysely';
 import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/transaction.js';
 import * as store from '../store/webhooks.js';
-import type { WebhookDeliveryRow } from '../store/schema.js';
-import { checkedAddresses, checkedLookup, hostOf, parseOutboundUrl, type ResolveAll } from '../infra/outbound.js';
+import type { Database, WebhookDeliveryRow } from '../store/schema.js';
+import { checkedAddresses, checkedLookup, hostOf, OutboundUrlError, parseOutboundUrl, type ResolveAll } from '../infra/outbound.js';
 import type { SecretBox } from '../infra/secret-box.js';
 import type { WebhookConfig } from '../config.js';
 import { DrainingLoops } from '../infra/draining-loops.js';
 import { newUuid } from '../identity/secrets.js';
 import { retryDelayMs, type Logger } from '../mail/outbox.js';
+
+/** At most this many deliveries to one endpoint in a row by one loop before it searches the queue again. */
+export const STREAK = 50;
 
 /** At most this much of a response is read (kept, shortened, in last_error when it is a failure). */
 export const RESPONSE_BYTES = 16 * 1024;
@@ -70,63 +75,119 @@ interface AttemptResult {
   error: string | null;
 }
 
-/** One POST: no redirects, a bounded response, a time limit; never throws. */
-export async function postOnce(
-  rawUrl: string,
-  body: string,
-  headers: Record<string, string>,
-  opts: { timeoutMs: number; allowPrivate: boolean; resolve?: ResolveAll },
-): Promise<AttemptResult> {
+/**
+ * Connections kept open between attempts, one pool per sender: a receiver that gets many events is
+ * not a TCP (and TLS) handshake per delivery. An unused connection is closed after
+ * IDLE_CONNECTION_MS, or a second before the receiver's own `Keep-Alive: timeout=N` if that is sooner.
+ */
+export interface KeptConnections {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+export const IDLE_CONNECTION_MS = 4000;
+
+export function keptConnections(maxFreePerHost: number): KeptConnections {
+  const o = { keepAlive: true, timeout: IDLE_CONNECTION_MS, maxFreeSockets: maxFreePerHost, scheduling: 'lifo' as const };
+  return { http: new http.Agent(o), https: new https.Agent(o) };
+}
+
+export interface PostOptions {
+  timeoutMs: number;
+  allowPrivate: boolean;
+  resolve?: ResolveAll;
+  /** Where to keep connections; without, each attempt opens its own and closes it. */
+  connections?: KeptConnections;
+}
+
+/** How often an attempt that found its kept connection closed by the receiver is sent again on another. */
+const STALE_RETRIES = 2;
+
+/**
+ * One POST: no redirects, a bounded response, a time limit; never throws. A kept connection the
+ * receiver closed while it sat unused (a reset before any answer, on a reused socket) is not a
+ * failed attempt: the request is sent again at once, on another connection.
+ */
+export async function postOnce(rawUrl: string, body: string, headers: Record<string, string>, opts: PostOptions): Promise<AttemptResult> {
   let url: URL;
   try {
     url = parseOutboundUrl(rawUrl);
     // An address literal never reaches `lookup`: it is checked here. A name is checked by lookup,
-    // on the addresses the connection then uses.
-    await checkedAddresses(hostOf(url), opts);
+    // on the addresses a new connection then uses (a kept one was checked when it was made).
+    const host = hostOf(url);
+    if (isIP(host) !== 0) await checkedAddresses(host, opts);
   } catch (err) {
     return { ok: false, statusCode: null, error: `refused: ${(err as Error).message}` };
   }
   const payload = Buffer.from(body, 'utf8');
+  const deadline = Date.now() + opts.timeoutMs;
+  for (let retries = 0; ; retries++) {
+    const r = await sendOn(url, payload, headers, opts, Math.max(0, deadline - Date.now()));
+    if (!r.staleConnection || retries === STALE_RETRIES) return { ok: r.ok, statusCode: r.statusCode, error: r.error };
+  }
+}
+
+function sendOn(
+  url: URL,
+  payload: Buffer,
+  headers: Record<string, string>,
+  opts: PostOptions,
+  msLeft: number,
+): Promise<AttemptResult & { staleConnection?: boolean }> {
   const client = url.protocol === 'https:' ? https : http;
-  return new Promise<AttemptResult>((resolve) => {
+  const agent = opts.connections ? opts.connections[url.protocol === 'https:' ? 'https' : 'http'] : false;
+  return new Promise((resolve) => {
     let settled = false;
-    const finish = (r: AttemptResult) => {
+    let answered = false;
+    const finish = (r: AttemptResult & { staleConnection?: boolean }, keepConnection = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      req.destroy();
+      // A response read to its end leaves its connection to the pool; anything else closes it.
+      if (!keepConnection) req.destroy();
       resolve(r);
     };
     const req = client.request(
       url,
       {
         method: 'POST',
-        agent: false,
+        agent,
         lookup: checkedLookup(opts),
         headers: { 'content-type': 'application/json', 'content-length': String(payload.length), 'user-agent': 'roster-webhooks', ...headers },
       },
       (res) => {
+        answered = true;
         const status = res.statusCode ?? 0;
         const chunks: Buffer[] = [];
         let size = 0;
-        const done = () => {
+        const done = (ended: boolean) => {
           const text = Buffer.concat(chunks).toString('utf8').slice(0, ERROR_TEXT);
-          if (status >= 200 && status < 300) finish({ ok: true, statusCode: status, error: null });
+          let r: AttemptResult;
+          if (status >= 200 && status < 300) r = { ok: true, statusCode: status, error: null };
           else if (status >= 300 && status < 400)
-            finish({ ok: false, statusCode: status, error: `redirect not followed (to ${String(res.headers.location ?? '?').slice(0, 200)})` });
-          else finish({ ok: false, statusCode: status, error: `HTTP ${status}${text ? `: ${text}` : ''}` });
+            r = { ok: false, statusCode: status, error: `redirect not followed (to ${String(res.headers.location ?? '?').slice(0, 200)})` };
+          else r = { ok: false, statusCode: status, error: `HTTP ${status}${text ? `: ${text}` : ''}` };
+          finish(r, ended);
         };
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size <= RESPONSE_BYTES) chunks.push(chunk);
-          else done(); // enough read: the rest is not waited for
+          else done(false); // enough read: the rest is not waited for
         });
-        res.on('end', done);
+        res.on('end', () => done(true));
         res.on('error', (err) => finish({ ok: false, statusCode: status, error: err.message }));
       },
     );
-    const timer = setTimeout(() => finish({ ok: false, statusCode: null, error: `no answer within ${opts.timeoutMs} ms` }), opts.timeoutMs);
-    req.on('error', (err) => finish({ ok: false, statusCode: null, error: err.message.slice(0, ERROR_TEXT) }));
+    const timer = setTimeout(() => finish({ ok: false, statusCode: null, error: `no answer within ${opts.timeoutMs} ms` }), msLeft);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const refused = err instanceof OutboundUrlError;
+      finish({
+        ok: false,
+        statusCode: null,
+        error: `${refused ? 'refused: ' : ''}${err.message}`.slice(0, ERROR_TEXT),
+        staleConnection: !answered && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE'),
+      });
+    });
     req.end(payload);
   });
 }
@@ -134,6 +195,10 @@ export async function postOnce(
 /** The background worker: one per node; start() after listen, stop() before the database closes. */
 export class WebhookSender {
   private readonly loops: DrainingLoops;
+  private readonly connections: KeptConnections;
+  /** By loop: the endpoint it delivered to last, and how many in a row (sendOne). */
+  private readonly streaks: Array<{ webhookId: string; length: number } | undefined> = [];
+  private readonly postOptions: PostOptions;
 
   constructor(
     private readonly db: Db,
@@ -141,10 +206,12 @@ export class WebhookSender {
     private readonly opts: WebhookSenderOptions,
     private readonly log: Logger,
   ) {
+    this.connections = keptConnections(opts.concurrency);
+    this.postOptions = { timeoutMs: opts.timeoutMs, allowPrivate: opts.allowPrivate, resolve: opts.resolve, connections: this.connections };
     this.loops = new DrainingLoops({
       concurrency: opts.concurrency,
       pollMs: opts.pollMs,
-      takeOne: () => this.sendOne(),
+      takeOne: (loop) => this.sendOne(loop),
       onError: (err) => this.log.warn({ err: { message: (err as Error).message } }, 'webhooks: cannot read the queue; will retry'),
     });
   }
@@ -160,46 +227,67 @@ export class WebhookSender {
   /** Stops claiming and waits (at most `graceMs`) for the attempts in flight. */
   async stop(graceMs = this.opts.timeoutMs + 1000): Promise<void> {
     await this.loops.stop(graceMs);
+    this.connections.http.destroy();
+    this.connections.https.destroy();
   }
 
-  /** Claims and sends one due delivery; false when none was due (or every due one was taken). */
-  async sendOne(): Promise<boolean> {
+  /**
+   * Claims and sends one due delivery; false when none was due (or every due one was taken). A loop
+   * that has just delivered to an endpoint claims that endpoint's next due delivery directly, up to
+   * STREAK in a row, and searches the queue only when there is none (or after a failed attempt, or
+   * at the end of a streak, so that other endpoints get their turn): the search reads every due
+   * delivery, a claim of the next one an index entry.
+   */
+  async sendOne(loop = 0): Promise<boolean> {
     const now = new Date();
-    const nowText = now.toISOString();
-    const candidates = await store.dueDeliveries(this.db.kysely, nowText, 20);
+    const claim = { now: now.toISOString(), leaseUntil: new Date(now.getTime() + this.opts.leaseMs).toISOString() };
+    const streak = this.streaks[loop];
+    this.streaks[loop] = undefined;
+    if (streak !== undefined) {
+      const claimId = newUuid();
+      const row = await this.claim(streak.webhookId, (trx) => store.claimNextDelivery(trx, streak.webhookId, { ...claim, claimId }));
+      if (row) {
+        await this.deliver(row, claimId, loop, streak.length + 1);
+        return true;
+      }
+    }
+    const candidates = await store.dueDeliveries(this.db.kysely, claim.now, 20);
     const seen = new Set<string>();
     for (const c of candidates) {
       // Only each endpoint's oldest: a later one must not overtake it.
       if (seen.has(c.webhook_id)) continue;
       seen.add(c.webhook_id);
       const claimId = newUuid();
-      const row = await inTransaction(this.db.kysely, async (trx) => {
-        if (!(await store.lockWebhook(trx, c.webhook_id))) return undefined;
-        return store.claimDelivery(trx, c.id, { claimId, now: nowText, leaseUntil: new Date(now.getTime() + this.opts.leaseMs).toISOString() });
-      });
+      const row = await this.claim(c.webhook_id, (trx) => store.claimDelivery(trx, c.id, { ...claim, claimId }));
       if (!row) continue; // another node (or worker) took it, or its endpoint is busy
-      await this.deliver(row, claimId);
+      await this.deliver(row, claimId, loop, 1);
       return true;
     }
     return false;
   }
 
-  private async deliver(row: WebhookDeliveryRow, claimId: string): Promise<void> {
+  /** A claim, in a transaction that holds the endpoint's lock; undefined when it found nothing to take. */
+  private claim(webhookId: string, take: (trx: Kysely<Database>) => Promise<store.ClaimedDelivery | undefined>): Promise<store.ClaimedDelivery | undefined> {
+    return inTransaction(this.db.kysely, async (trx) => ((await store.lockWebhook(trx, webhookId)) ? take(trx) : undefined));
+  }
+
+  private async deliver(row: store.ClaimedDelivery, claimId: string, loop: number, length: number): Promise<void> {
     const meta = { deliveryId: row.id, webhookId: row.webhook_id, eventId: row.event_id, attempt: row.attempts };
-    const out = await store.loadOutgoing(this.db.kysely, row.id);
-    if (!out) return; // the endpoint was removed meanwhile: its deliveries went with it
     let secret: string;
     try {
-      secret = this.secrets.open(out.secret_sealed);
+      secret = this.secrets.open(row.secret_sealed);
     } catch (err) {
       await this.settle(row, claimId, { ok: false, statusCode: null, error: `cannot open the signing secret: ${(err as Error).message}` }, true);
       return;
     }
-    const body = webhookPayload(out);
-    const headers = signedHeaders(secret, `evt_${out.event_id}`, new Date(), body);
-    const result = await postOnce(out.url, body, headers, this.opts);
+    const body = webhookPayload(row);
+    const headers = signedHeaders(secret, `evt_${row.event_id}`, new Date(), body);
+    const result = await postOnce(row.url, body, headers, this.postOptions);
     await this.settle(row, claimId, result, false);
-    if (result.ok) this.log.info({ ...meta, status: result.statusCode }, 'webhooks: delivered');
+    if (result.ok) {
+      this.log.info({ ...meta, status: result.statusCode }, 'webhooks: delivered');
+      if (length < STREAK) this.streaks[loop] = { webhookId: row.webhook_id, length };
+    }
   }
 
   private async settle(row: WebhookDeliveryRow, claimId: string, r: AttemptResult, permanent: boolean): Promise<void> {

@@ -10,8 +10,11 @@ export interface DrainingLoopsOptions {
   concurrency: number;
   /** The pause when the queue has nothing due. */
   pollMs: number;
-  /** Takes and handles one item; false when none was due (or every due one was taken). */
-  takeOne: () => Promise<boolean>;
+  /**
+   * Takes and handles one item; false when none was due (or every due one was taken). `loop` is
+   * the calling loop's number, 0 to concurrency - 1, for a taker that keeps state per loop.
+   */
+  takeOne: (loop: number) => Promise<boolean>;
   /** Told when takeOne throws (the queue could not be read). */
   onError: (err: unknown) => void;
 }
@@ -28,7 +31,7 @@ export class DrainingLoops {
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.run());
+    for (let i = 0; i < this.opts.concurrency; i++) this.loops.push(this.run(i));
   }
 
   /** Something was just queued: sleeping loops wake at once. */
@@ -47,11 +50,11 @@ export class DrainingLoops {
     this.loops = [];
   }
 
-  private async run(): Promise<void> {
+  private async run(loop: number): Promise<void> {
     while (this.running) {
       this.woken = false;
       try {
-        while (this.running && (await this.opts.takeOne())) {
+        while (this.running && (await this.opts.takeOne(loop))) {
           /* keep draining */
         }
       } catch (err) {

@@ -13,6 +13,7 @@ import { importLinks } from './migrations/010_import.js';
 import { chatwootRoundTwo } from './migrations/011_chatwoot.js';
 import { consoleOperators } from './migrations/012_console.js';
 import { webhookQueue } from './migrations/013_webhook_queue.js';
+import { webhookStreak } from './migrations/014_webhook_streak.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -30,6 +31,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '011_chatwoot': chatwootRoundTwo(ctx),
     '012_console': consoleOperators(ctx),
     '013_webhook_queue': webhookQueue(),
+    '014_webhook_streak': webhookStreak(),
   };
 }
 

@@ -170,17 +170,45 @@ export async function lockWebhook(trx: Kysely<Database>, id: string): Promise<bo
   return (await forNoKeyUpdate(trx, trx.selectFrom('webhooks').select('id').where('id', '=', id)).executeTakeFirst()) !== undefined;
 }
 
+/** What a claimed delivery sends: its event and its endpoint. */
+export interface OutgoingDelivery {
+  url: string;
+  secret_sealed: string;
+  type: string;
+  occurred_at: string;
+  data: string;
+}
+
+export type ClaimedDelivery = WebhookDeliveryRow & OutgoingDelivery;
+
 /**
- * Claims a due delivery for sending, unless another delivery of its endpoint is in flight. The
- * WHERE repeats both conditions, so of two nodes racing only one UPDATE matches; the loser gets
- * undefined. Run it after lockWebhook in one transaction.
+ * Claims a due delivery for sending, unless another delivery of its endpoint is in flight, and
+ * answers it with what it sends (its endpoint's URL and sealed secret, its event), read by the same
+ * statement. The WHERE repeats both conditions, so of two nodes racing only one UPDATE matches; the
+ * loser gets undefined. Run it after lockWebhook in one transaction (which also keeps the endpoint
+ * from being removed under it).
  */
-export async function claimDelivery(
-  db: Kysely<Database>,
-  id: number,
-  c: { claimId: string; now: string; leaseUntil: string },
-): Promise<WebhookDeliveryRow | undefined> {
-  return db
+export async function claimDelivery(db: Kysely<Database>, id: number, c: Claim): Promise<ClaimedDelivery | undefined> {
+  return claimWhere(db, { id }, c);
+}
+
+/**
+ * Claims the endpoint's oldest pending due delivery, as claimDelivery would claim it once found
+ * (webhook_deliveries_pending_idx): what the sender does next after a delivery, without searching
+ * the queue. A delivery whose sender died (a lapsed lease) is left to the search.
+ */
+export async function claimNextDelivery(db: Kysely<Database>, webhookId: string, c: Claim): Promise<ClaimedDelivery | undefined> {
+  return claimWhere(db, { nextOf: webhookId }, c);
+}
+
+interface Claim {
+  claimId: string;
+  now: string;
+  leaseUntil: string;
+}
+
+async function claimWhere(db: Kysely<Database>, which: { id: number } | { nextOf: string }, c: Claim): Promise<ClaimedDelivery | undefined> {
+  const row = await db
     .updateTable('webhook_deliveries as d')
     .set((eb) => ({
       status: 'sending' as const,
@@ -189,31 +217,47 @@ export async function claimDelivery(
       attempts: eb('d.attempts', '+', 1),
       updated_at: c.now,
     }))
-    .where('d.id', '=', id)
+    .where((eb) =>
+      'id' in which
+        ? eb('d.id', '=', which.id)
+        : eb(
+            'd.id',
+            '=',
+            eb
+              .selectFrom('webhook_deliveries as n')
+              .select('n.id')
+              .where('n.webhook_id', '=', which.nextOf)
+              // A literal, so that SQLite sees at prepare time that the partial index applies.
+              .where('n.status', '=', sql.lit('pending'))
+              .where('n.next_attempt_at', '<=', c.now)
+              .orderBy('n.id')
+              .limit(1),
+          ),
+    )
     .where(due(c.now))
     .where((eb) => eb.not(inFlight(c.now)(eb)))
     .returningAll()
+    // Scalar subqueries, since SQLite's RETURNING can name neither the tables of an UPDATE ... FROM
+    // nor the updated table's alias: `webhook_id` and `event_id` are the claimed row's (neither
+    // webhooks nor events has a column of that name).
+    .returning((eb) => {
+      const hook = eb.selectFrom('webhooks as w').where('w.id', '=', sql.ref<string>('webhook_id'));
+      const event = eb.selectFrom('events as e').where('e.id', '=', sql.ref<number>('event_id'));
+      return [
+        hook.select('w.url').as('url'),
+        hook.select('w.secret_sealed').as('secret_sealed'),
+        event.select('e.type').as('type'),
+        event.select('e.occurred_at').as('occurred_at'),
+        event.select('e.data').as('data'),
+      ];
+    })
     .executeTakeFirst();
-}
-
-/** What a claimed delivery sends: its event and its endpoint. */
-export interface OutgoingDelivery {
-  url: string;
-  secret_sealed: string;
-  event_id: number;
-  type: string;
-  occurred_at: string;
-  data: string;
-}
-
-export async function loadOutgoing(db: Kysely<Database>, id: number): Promise<OutgoingDelivery | undefined> {
-  return db
-    .selectFrom('webhook_deliveries as d')
-    .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-    .innerJoin('events as e', 'e.id', 'd.event_id')
-    .select(['w.url', 'w.secret_sealed', 'e.id as event_id', 'e.type', 'e.occurred_at', 'e.data'])
-    .where('d.id', '=', id)
-    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const { url, secret_sealed, type, occurred_at, data } = row;
+  if (url === null || secret_sealed === null || type === null || occurred_at === null || data === null) {
+    throw new Error(`webhook delivery ${row.id} was claimed without its endpoint or its event`);
+  }
+  return { ...row, url, secret_sealed, type, occurred_at, data };
 }
 
 /** Settles a claimed delivery; false when the claim was lost (its lease lapsed and another node took it). */

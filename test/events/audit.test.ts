@@ -133,6 +133,13 @@ forEachStore('the webhook delivery queue', (kind) => {
     const claimed = await claim(first!.id);
     assert.equal(claimed?.status, 'sending');
     assert.equal(claimed?.attempts, 1);
+    // With what it sends, read by the claim itself.
+    const event = await t.db.kysely.selectFrom('events').selectAll().where('id', '=', claimed.event_id).executeTakeFirstOrThrow();
+    const hook = await t.db.kysely.selectFrom('webhooks').selectAll().where('id', '=', hookId).executeTakeFirstOrThrow();
+    assert.deepEqual(
+      { url: claimed.url, secret_sealed: claimed.secret_sealed, type: claimed.type, occurred_at: claimed.occurred_at, data: claimed.data },
+      { url: 'http://127.0.0.1:9/', secret_sealed: hook.secret_sealed, type: 'user.created', occurred_at: event.occurred_at, data: event.data },
+    );
     assert.deepEqual(await queue.dueDeliveries(t.db.kysely, now(), 10), [], 'nothing else of the endpoint is due while one is in flight');
     assert.equal(await claim(second!.id), undefined, 'a claim of another one of the endpoint fails');
     assert.equal(await claim(first!.id), undefined, 'and so does a second claim of the same one');
@@ -174,5 +181,65 @@ forEachStore('the webhook delivery queue', (kind) => {
     const n = await housekeeping(t.db, new Date(Date.now() + 31 * DAY), { auditRetentionDays: 0 });
     assert.equal(n.webhookDeliveries, 1, 'the delivered one; pending ones stay');
     assert.equal((await webhooks.deliveries({ companyCode: 'queue' })).length, 2);
+  });
+});
+
+forEachStore("claiming an endpoint's next delivery", (kind) => {
+  const t = withDb(kind);
+  const hooks: Record<'a' | 'b', string> = { a: '', b: '' };
+  const now = () => new Date().toISOString();
+  const claimNext = (webhookId: string) =>
+    inTransaction(t.db.kysely, async (trx) => {
+      await queue.lockWebhook(trx, webhookId);
+      return queue.claimNextDelivery(trx, webhookId, { claimId: `n-${Math.random()}`, now: now(), leaseUntil: new Date(Date.now() + 60_000).toISOString() });
+    });
+  const deliveriesOf = (webhookId: string) =>
+    t.db.kysely.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', webhookId).orderBy('id').execute();
+  const delivered = (d: { id: number; claimed_by: string | null } | undefined) =>
+    queue.settleDelivery(t.db.kysely, d!.id, d!.claimed_by!, { status: 'delivered', now: now(), statusCode: 204, error: null });
+
+  before(async () => {
+    const s = servicesOf(t.db);
+    const companyId = (await s.companies.create({ code: 'next', name: 'Next' })).id;
+    const webhooks = new WebhookService(t.db, s.secrets, s.companies, { allowPrivate: true });
+    hooks.a = (await webhooks.add({ companyCode: 'next', url: 'http://127.0.0.1:9/a', eventTypes: ['user.created'] })).webhook.id;
+    hooks.b = (await webhooks.add({ companyCode: 'next', url: 'http://127.0.0.1:9/b', eventTypes: ['user.created'] })).webhook.id;
+    for (let i = 1; i <= 4; i++) {
+      await inTransaction(t.db.kysely, (trx) => recordEvent(trx, SYSTEM, { type: 'user.created', companyId, target: { kind: 'user', id: i }, data: { i } }));
+    }
+  });
+
+  it("takes the endpoint's oldest due delivery, none while one is in flight, none waiting for a retry, never another endpoint's", async () => {
+    const [a1, a2, a3, a4] = await deliveriesOf(hooks.a);
+    const [b1] = await deliveriesOf(hooks.b);
+    const first = await claimNext(hooks.a);
+    assert.deepEqual([first?.id, first?.url, first?.type, JSON.parse(first!.data)], [a1!.id, 'http://127.0.0.1:9/a', 'user.created', { i: 1 }]);
+    assert.equal(await claimNext(hooks.a), undefined, 'one in flight per endpoint');
+    assert.ok(await delivered(first));
+    // The second waits for its retry: the third goes next.
+    await t.db.kysely
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: new Date(Date.now() + 60_000).toISOString() })
+      .where('id', '=', a2!.id)
+      .execute();
+    const third = await claimNext(hooks.a);
+    assert.equal(third?.id, a3!.id);
+    assert.equal((await claimNext(hooks.b))?.id, b1!.id, "the other endpoint's own, while this one's is in flight");
+    assert.ok(await delivered(third));
+    const fourth = await claimNext(hooks.a);
+    assert.equal(fourth?.id, a4!.id);
+    assert.ok(await delivered(fourth));
+    assert.equal(await claimNext(hooks.a), undefined, 'only the one waiting for its retry is left');
+    assert.deepEqual(
+      (await t.db.kysely.selectFrom('webhook_deliveries').select(['id', 'status', 'attempts']).where('webhook_id', '=', hooks.a).orderBy('id').execute()).map(
+        (d) => [d.id, d.status, d.attempts],
+      ),
+      [
+        [a1!.id, 'delivered', 1],
+        [a2!.id, 'pending', 0],
+        [a3!.id, 'delivered', 1],
+        [a4!.id, 'delivered', 1],
+      ],
+    );
   });
 });

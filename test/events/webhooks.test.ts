@@ -21,6 +21,8 @@ interface Received {
   body: string;
   status: number;
   at: number;
+  /** The sender's end of the connection it came over. */
+  port: number | undefined;
 }
 
 /** A webhook receiver on 127.0.0.1: each path answers what `answer` says, after `delayMs`. */
@@ -48,7 +50,7 @@ class Receiver {
         const { status, delayMs = 0 } = this.answer(path, n);
         setTimeout(() => {
           this.inFlight.set(path, (this.inFlight.get(path) ?? 1) - 1);
-          this.received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status, at: Date.now() });
+          this.received.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status, at: Date.now(), port: req.socket.remotePort });
           res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'not now');
         }, delayMs);
       });
@@ -237,6 +239,7 @@ forEachStore('webhooks end to end', (kind) => {
     await srv.call('POST', '/v1/widget/user', { headers: { authorization: auth }, json: { user: { id: 'order-1', names: 'Order One' } } });
     const got = await eventually('six deliveries', () => receiver.accepted('/slow').length >= 6 && receiver.accepted('/slow'));
     assert.equal(receiver.maxInFlight.get('/slow'), 1, 'never two at once to one endpoint');
+    assert.ok(new Set(got.map((r) => r.port)).size < got.length, 'connections are kept: one carried more than one delivery');
     const refs = got.map((r) => JSON.parse(r.body).data.referenceId);
     assert.deepEqual(refs, ['order-1', 'order-2', 'order-3', 'order-4', 'order-5', 'order-6']);
     const messageIds = got.map((r) => Number(String(r.headers['webhook-id']).slice(4)));
