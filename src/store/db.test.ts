@@ -6,7 +6,7 @@ import { createServer, connect, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { classifyError } from '../apis/shared/errors.js';
-import { openDb, redactUrl } from './db.js';
+import { openDb, redactUrl, refreshStatistics } from './db.js';
 import { isUnavailable, StoreError } from './errors.js';
 import { migrateToLatest } from './migrate.js';
 import { createTestDatabase, SKIP_POSTGRES } from '../../test/fixtures/databases.js';
@@ -139,6 +139,36 @@ describe('PostgreSQL: a transaction left open and idle', { skip: SKIP_POSTGRES }
       assert.deepEqual((await sql<{ n: number }>`select n from counters where id = 1`.execute(db.kysely)).rows, [{ n: 10 }]);
     } finally {
       await other.close();
+      await db.close();
+      await t.drop();
+    }
+  });
+});
+
+describe('PostgreSQL: refreshStatistics', { skip: SKIP_POSTGRES }, () => {
+  it('analyzes each table it is given, and one that cannot be analyzed stops neither the others nor its caller', async () => {
+    const t = await createTestDatabase('postgres');
+    const db = openDb(t.url, { poolSize: 1 });
+    try {
+      await migrateToLatest(db);
+      const analyzed = async (table: string) =>
+        Number((await sql<{ n: string }>`select analyze_count as n from pg_stat_user_tables where relname = ${table}`.execute(db.kysely)).rows[0]?.n ?? -1);
+      // Statistics reach pg_stat_user_tables a moment after the statement.
+      const settled = async (table: string, least: number) => {
+        for (let i = 0; i < 100 && (await analyzed(table)) < least; i++) {
+          await sql`select pg_stat_clear_snapshot()`.execute(db.kysely);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return analyzed(table);
+      };
+      const before = await analyzed('companies');
+      await sql`drop table widget_users cascade`.execute(db.kysely);
+      await refreshStatistics(db, ['widget_users', 'companies']);
+      assert.equal(await settled('companies', before + 1), before + 1);
+      assert.equal(await analyzed('widget_users'), -1, 'the table is gone');
+      // The connection it failed on serves the next query.
+      assert.deepEqual((await sql<{ one: number }>`select 1 as one`.execute(db.kysely)).rows, [{ one: 1 }]);
+    } finally {
       await db.close();
       await t.drop();
     }
