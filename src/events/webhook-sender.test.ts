@@ -14,7 +14,7 @@ import { recordEventsOf } from './log.js';
 import { SYSTEM } from './types.js';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../config.js';
-import type { Socket } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { keptConnections, minRetrySpanMs, postOnce, RESPONSE_BYTES, signedHeaders, STREAK, WebhookSender, webhookPayload } from './webhook-sender.js';
 import { newWebhookSecret } from './webhooks.js';
 
@@ -215,6 +215,49 @@ describe('one attempt (postOnce)', () => {
     assert.match(r.error!, /socket hang up|ECONNRESET/);
     assert.deepEqual(hits, ['/drop']);
     kept.http.destroy();
+  });
+
+  it('does not send again once its sender is stopping', async () => {
+    const kept = keptConnections(2);
+    const stopping = new AbortController();
+    const opts = { timeoutMs: 5000, allowPrivate: true, connections: kept, stopping: stopping.signal };
+    assert.equal((await postOnce(`${base}/closes-kept`, '{}', {}, opts)).ok, true);
+    stopping.abort();
+    hits.length = 0;
+    const r = await postOnce(`${base}/closes-kept`, '{}', {}, opts);
+    assert.equal(r.ok, false);
+    assert.deepEqual(hits, ['/closes-kept'], 'sent once, on the kept connection');
+    kept.http.destroy();
+  });
+
+  it('closes the connection of a receiver that answered before reading the whole request', async () => {
+    // A raw receiver: it answers at the first bytes, then reads nothing more.
+    const raw = createNetServer((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 413 Payload Too Large\r\ncontent-length: 0\r\n\r\n');
+        socket.pause();
+      });
+      socket.on('error', () => {});
+    });
+    raw.listen(0, '127.0.0.1');
+    await once(raw, 'listening');
+    const kept = keptConnections(2);
+    const open = () => Object.values(kept.http.sockets).flat().length + Object.values(kept.http.freeSockets).flat().length;
+    try {
+      const body = 'x'.repeat(8 * 1024 * 1024);
+      const r = await postOnce(
+        `http://127.0.0.1:${(raw.address() as { port: number }).port}/`,
+        body,
+        {},
+        { timeoutMs: 5000, allowPrivate: true, connections: kept },
+      );
+      assert.deepEqual([r.ok, r.statusCode], [false, 413]);
+      for (const until = Date.now() + 2000; open() > 0 && Date.now() < until;) await new Promise((res) => setTimeout(res, 10));
+      assert.equal(open(), 0, 'the half-sent connection was closed, not left in the pool');
+    } finally {
+      kept.http.destroy();
+      raw.close();
+    }
   });
 });
 

@@ -96,8 +96,14 @@ export interface PostOptions {
   timeoutMs: number;
   allowPrivate: boolean;
   resolve?: ResolveAll;
-  /** Where to keep connections; without, each attempt opens its own and closes it. */
+  /**
+   * Where to keep connections; without, each attempt opens its own and closes it. A pool keys its
+   * connections by host and port alone: use one pool with one `allowPrivate` (a connection it keeps
+   * was checked under the setting it was opened with).
+   */
   connections?: KeptConnections;
+  /** Once aborted (the sender stopping), a request on a kept connection that was closed is not sent again. */
+  stopping?: AbortSignal;
 }
 
 /** How often an attempt that found its kept connection closed by the receiver is sent again on another. */
@@ -123,7 +129,7 @@ export async function postOnce(rawUrl: string, body: string, headers: Record<str
   const deadline = Date.now() + opts.timeoutMs;
   for (let retries = 0; ; retries++) {
     const r = await sendOn(url, payload, headers, opts, Math.max(0, deadline - Date.now()));
-    if (!r.staleConnection || retries === STALE_RETRIES) return { ok: r.ok, statusCode: r.statusCode, error: r.error };
+    if (!r.staleConnection || retries === STALE_RETRIES || opts.stopping?.aborted) return { ok: r.ok, statusCode: r.statusCode, error: r.error };
   }
 }
 
@@ -167,7 +173,8 @@ function sendOn(
           else if (status >= 300 && status < 400)
             r = { ok: false, statusCode: status, error: `redirect not followed (to ${String(res.headers.location ?? '?').slice(0, 200)})` };
           else r = { ok: false, statusCode: status, error: `HTTP ${status}${text ? `: ${text}` : ''}` };
-          finish(r, ended);
+          // A receiver may answer before it has read the whole request: that connection is closed too.
+          finish(r, ended && req.writableFinished);
         };
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
@@ -196,8 +203,9 @@ function sendOn(
 export class WebhookSender {
   private readonly loops: DrainingLoops;
   private readonly connections: KeptConnections;
-  /** By loop: the endpoint it delivered to last, and how many in a row (sendOne). */
-  private readonly streaks: Array<{ webhookId: string; length: number } | undefined> = [];
+  private readonly stopping = new AbortController();
+  /** By loop: the endpoint it delivered to last, that delivery, and how many in a row (sendOne). */
+  private readonly streaks: Array<{ webhookId: string; lastId: number; length: number } | undefined> = [];
   private readonly postOptions: PostOptions;
 
   constructor(
@@ -207,7 +215,13 @@ export class WebhookSender {
     private readonly log: Logger,
   ) {
     this.connections = keptConnections(opts.concurrency);
-    this.postOptions = { timeoutMs: opts.timeoutMs, allowPrivate: opts.allowPrivate, resolve: opts.resolve, connections: this.connections };
+    this.postOptions = {
+      timeoutMs: opts.timeoutMs,
+      allowPrivate: opts.allowPrivate,
+      resolve: opts.resolve,
+      connections: this.connections,
+      stopping: this.stopping.signal,
+    };
     this.loops = new DrainingLoops({
       concurrency: opts.concurrency,
       pollMs: opts.pollMs,
@@ -227,6 +241,8 @@ export class WebhookSender {
   /** Stops claiming and waits (at most `graceMs`) for the attempts in flight. */
   async stop(graceMs = this.opts.timeoutMs + 1000): Promise<void> {
     await this.loops.stop(graceMs);
+    // An attempt still running past the grace loses its connection, and is not sent again for it.
+    this.stopping.abort();
     this.connections.http.destroy();
     this.connections.https.destroy();
   }
@@ -245,7 +261,7 @@ export class WebhookSender {
     this.streaks[loop] = undefined;
     if (streak !== undefined) {
       const claimId = newUuid();
-      const row = await this.claim(streak.webhookId, (trx) => store.claimNextDelivery(trx, streak.webhookId, { ...claim, claimId }));
+      const row = await this.claim(streak.webhookId, (trx) => store.claimNextDelivery(trx, streak.webhookId, streak.lastId, { ...claim, claimId }));
       if (row) {
         await this.deliver(row, claimId, loop, streak.length + 1);
         return true;
@@ -286,7 +302,7 @@ export class WebhookSender {
     await this.settle(row, claimId, result, false);
     if (result.ok) {
       this.log.info({ ...meta, status: result.statusCode }, 'webhooks: delivered');
-      if (length < STREAK) this.streaks[loop] = { webhookId: row.webhook_id, length };
+      if (length < STREAK) this.streaks[loop] = { webhookId: row.webhook_id, lastId: row.id, length };
     }
   }
 

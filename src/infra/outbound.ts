@@ -4,8 +4,9 @@
  * the IPv6 forms that embed an IPv4 address are refused unless private targets are allowed
  * (WEBHOOK_ALLOW_PRIVATE, for tests and closed networks). The address ranges are ipaddr.js's.
  *
- * Checked twice: when the URL is registered, and at every send, where the connection is made only to
- * an address this module checked (a DNS answer that changed since, to a private address, is refused).
+ * Checked twice: when the URL is registered, and whenever a connection is opened to send, which goes
+ * only to an address this module checked (a DNS answer that changed since, to a private address, is
+ * refused; a kept connection stays with the address it was opened to).
  */
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';

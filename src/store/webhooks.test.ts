@@ -42,7 +42,7 @@ describe('the webhook queue on SQLite', () => {
 
   it("claims an endpoint's next delivery from the index of pending deliveries alone", async () => {
     const now = new Date().toISOString();
-    assert.equal(await claimNextDelivery(db.kysely, 'no-such-endpoint', { claimId: 'c', now, leaseUntil: now }), undefined);
+    assert.equal(await claimNextDelivery(db.kysely, 'no-such-endpoint', 0, { claimId: 'c', now, leaseUntil: now }), undefined);
     const query = seen.at(-1)!;
     assert.match(query.sql, /^update/);
     const plan = await db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]));

@@ -193,12 +193,15 @@ export async function claimDelivery(db: Kysely<Database>, id: number, c: Claim):
 }
 
 /**
- * Claims the endpoint's oldest pending due delivery, as claimDelivery would claim it once found
- * (webhook_deliveries_pending_idx): what the sender does next after a delivery, without searching
- * the queue. A delivery whose sender died (a lapsed lease) is left to the search.
+ * Claims the endpoint's oldest pending due delivery after `afterId` (the one just delivered), as
+ * claimDelivery would claim it once found (webhook_deliveries_pending_idx): what the sender does
+ * next after a delivery, without searching the queue. Older ones (waiting for a retry when the
+ * streak began) and one whose sender died (a lapsed lease) are left to the search. Starting past
+ * `afterId` keeps the read short whatever plan the table's statistics give: a plan that walks the
+ * primary key starts there rather than at the endpoint's first delivery.
  */
-export async function claimNextDelivery(db: Kysely<Database>, webhookId: string, c: Claim): Promise<ClaimedDelivery | undefined> {
-  return claimWhere(db, { nextOf: webhookId }, c);
+export async function claimNextDelivery(db: Kysely<Database>, webhookId: string, afterId: number, c: Claim): Promise<ClaimedDelivery | undefined> {
+  return claimWhere(db, { nextOf: webhookId, afterId }, c);
 }
 
 interface Claim {
@@ -207,7 +210,7 @@ interface Claim {
   leaseUntil: string;
 }
 
-async function claimWhere(db: Kysely<Database>, which: { id: number } | { nextOf: string }, c: Claim): Promise<ClaimedDelivery | undefined> {
+async function claimWhere(db: Kysely<Database>, which: { id: number } | { nextOf: string; afterId: number }, c: Claim): Promise<ClaimedDelivery | undefined> {
   const row = await db
     .updateTable('webhook_deliveries as d')
     .set((eb) => ({
@@ -227,6 +230,7 @@ async function claimWhere(db: Kysely<Database>, which: { id: number } | { nextOf
               .selectFrom('webhook_deliveries as n')
               .select('n.id')
               .where('n.webhook_id', '=', which.nextOf)
+              .where('n.id', '>', which.afterId)
               // A literal, so that SQLite sees at prepare time that the partial index applies.
               .where('n.status', '=', sql.lit('pending'))
               .where('n.next_attempt_at', '<=', c.now)

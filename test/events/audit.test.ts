@@ -188,10 +188,14 @@ forEachStore("claiming an endpoint's next delivery", (kind) => {
   const t = withDb(kind);
   const hooks: Record<'a' | 'b', string> = { a: '', b: '' };
   const now = () => new Date().toISOString();
-  const claimNext = (webhookId: string) =>
+  const claimNext = (webhookId: string, afterId = 0) =>
     inTransaction(t.db.kysely, async (trx) => {
       await queue.lockWebhook(trx, webhookId);
-      return queue.claimNextDelivery(trx, webhookId, { claimId: `n-${Math.random()}`, now: now(), leaseUntil: new Date(Date.now() + 60_000).toISOString() });
+      return queue.claimNextDelivery(trx, webhookId, afterId, {
+        claimId: `n-${Math.random()}`,
+        now: now(),
+        leaseUntil: new Date(Date.now() + 60_000).toISOString(),
+      });
     });
   const deliveriesOf = (webhookId: string) =>
     t.db.kysely.selectFrom('webhook_deliveries').select('id').where('webhook_id', '=', webhookId).orderBy('id').execute();
@@ -222,14 +226,18 @@ forEachStore("claiming an endpoint's next delivery", (kind) => {
       .set({ next_attempt_at: new Date(Date.now() + 60_000).toISOString() })
       .where('id', '=', a2!.id)
       .execute();
-    const third = await claimNext(hooks.a);
+    const third = await claimNext(hooks.a, a1!.id);
     assert.equal(third?.id, a3!.id);
     assert.equal((await claimNext(hooks.b))?.id, b1!.id, "the other endpoint's own, while this one's is in flight");
     assert.ok(await delivered(third));
-    const fourth = await claimNext(hooks.a);
+    const fourth = await claimNext(hooks.a, a3!.id);
     assert.equal(fourth?.id, a4!.id);
     assert.ok(await delivered(fourth));
-    assert.equal(await claimNext(hooks.a), undefined, 'only the one waiting for its retry is left');
+    assert.equal(await claimNext(hooks.a, a4!.id), undefined, 'only the one waiting for its retry is left');
+    // Due again, it is behind the streak: the search takes it, not the next claim of the streak.
+    await t.db.kysely.updateTable('webhook_deliveries').set({ next_attempt_at: now() }).where('id', '=', a2!.id).execute();
+    assert.equal(await claimNext(hooks.a, a4!.id), undefined);
+    assert.ok((await queue.dueDeliveries(t.db.kysely, now(), 10)).some((d) => d.id === a2!.id));
     assert.deepEqual(
       (await t.db.kysely.selectFrom('webhook_deliveries').select(['id', 'status', 'attempts']).where('webhook_id', '=', hooks.a).orderBy('id').execute()).map(
         (d) => [d.id, d.status, d.attempts],
