@@ -16,6 +16,7 @@ import { recordEventsOf } from '../src/events/log.js';
 import type { Acting } from '../src/events/types.js';
 import { WebhookSender } from '../src/events/webhook-sender.js';
 import { openSecretBox } from '../src/infra/secret-key.js';
+import { webhookQueueDb } from '../src/main.js';
 import { buildServices } from '../src/services.js';
 import { openDb } from '../src/store/db.js';
 import { migrateToLatest } from '../src/store/migrate.js';
@@ -60,12 +61,15 @@ async function drain(kind: 'sqlite' | 'postgres', backlog: number): Promise<{ se
         })),
       ),
     );
-    const sender = new WebhookSender(db, secrets, config.webhooks, quiet);
+    // As `roster serve` runs it: on PostgreSQL, a pool of its own whose commits do not wait for the disk.
+    const queueDb = webhookQueueDb(config, db);
+    const sender = new WebhookSender(queueDb, secrets, config.webhooks, quiet);
     const t0 = performance.now();
     sender.start();
     while (received < backlog) await new Promise((r) => setTimeout(r, 10));
     const seconds = (performance.now() - t0) / 1000;
     await sender.stop(1000);
+    if (queueDb !== db) await queueDb.close();
     return { seconds, rate: backlog / seconds, connections };
   } finally {
     receiver.close();

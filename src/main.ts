@@ -41,6 +41,7 @@ export async function start(config: Config): Promise<Running> {
     // SQLite: checkpoints off the event loop (store/checkpoints.ts).
     backgroundCheckpoints: true,
   });
+  const queueDb = webhookQueueDb(config, db);
   // Logged once the server's logger exists.
   let log: FastifyInstance['log'] | undefined;
   const { counters, readiness, redisReady } = sharedCounters(config, (msg, err) => log?.warn({ err: { message: err.message } }, msg));
@@ -54,7 +55,7 @@ export async function start(config: Config): Promise<Running> {
     let sender: OutboxSender | undefined;
     const mailNotifier = { notify: () => sender?.notify() };
     // Started once the server listens; it logs through the server's logger.
-    const webhookSender = new WebhookSender(db, secrets, config.webhooks, {
+    const webhookSender = new WebhookSender(queueDb, secrets, config.webhooks, {
       info: (obj, msg) => log?.info(obj, msg),
       warn: (obj, msg) => log?.warn(obj, msg),
       error: (obj, msg) => log?.error(obj, msg),
@@ -66,6 +67,7 @@ export async function start(config: Config): Promise<Running> {
     log = server.log;
     if (redisUp === false) server.log.warn('redis unreachable at start: rate limits count per node until it answers');
     db.onConnectionError = (err) => server.log.warn({ err: { message: err.message } }, 'database connection lost');
+    queueDb.onConnectionError = db.onConnectionError;
     await server.listen({ port: config.port, host: config.host });
     const { mail } = config;
     if (mail.smtpUrl) {
@@ -122,7 +124,7 @@ export async function start(config: Config): Promise<Running> {
         await within(tidying, left() / 5);
         await Promise.all([sender?.stop(left() / 3), within(webhookSender.stop(), left() / 3)]);
         await within(counters.close(), left() / 2);
-        await within(db.close(), left());
+        await within(Promise.all([db.close(), queueDb !== db && queueDb.close()]), left());
       },
     };
   } catch (err) {
@@ -130,8 +132,27 @@ export async function start(config: Config): Promise<Running> {
     await app?.close().catch(() => {});
     await counters.close().catch(() => {});
     await db.close().catch(() => {});
+    if (queueDb !== db) await queueDb.close().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * What the webhook sender claims and settles deliveries on. PostgreSQL: a pool of its own, one
+ * connection per sender loop, whose commits do not wait for the disk (DbOptions.asyncCommit): a
+ * claim or an outcome lost in a crash of the server means a delivery sent again, which receivers
+ * already have to accept, and a delivery costs two commits, the most of its time on PostgreSQL
+ * (bench/README.md, round nine). SQLite: the one database (its commits do not wait for the disk
+ * either: WAL, synchronous = NORMAL).
+ */
+export function webhookQueueDb(config: Config, db: Db): Db {
+  if (db.kind !== 'postgres') return db;
+  return openDb(config.databaseUrl, {
+    poolSize: config.webhooks.concurrency,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    asyncCommit: true,
+  });
 }
 
 /** Waits for `work`, at most `ms` (its failure is its own to report: a stop goes on). */

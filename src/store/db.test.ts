@@ -6,7 +6,7 @@ import { createServer, connect, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { classifyError } from '../apis/shared/errors.js';
-import { openDb, redactUrl, refreshStatistics } from './db.js';
+import { openDb, redactUrl, refreshStatistics, type Db } from './db.js';
 import { isUnavailable, StoreError } from './errors.js';
 import { migrateToLatest } from './migrate.js';
 import { createTestDatabase, SKIP_POSTGRES } from '../../test/fixtures/databases.js';
@@ -170,6 +170,27 @@ describe('PostgreSQL: refreshStatistics', { skip: SKIP_POSTGRES }, () => {
       assert.deepEqual((await sql<{ one: number }>`select 1 as one`.execute(db.kysely)).rows, [{ one: 1 }]);
     } finally {
       await db.close();
+      await t.drop();
+    }
+  });
+});
+
+describe('PostgreSQL: a pool with asyncCommit', { skip: SKIP_POSTGRES }, () => {
+  it('commits without waiting for the disk on its own connections only', async () => {
+    const t = await createTestDatabase('postgres');
+    const queue = openDb(t.url, { poolSize: 1, asyncCommit: true });
+    const plain = openDb(t.url, { poolSize: 1 });
+    try {
+      const setting = async (db: Db) => (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(db.kysely)).rows[0]!.synchronous_commit;
+      assert.equal(await setting(queue), 'off');
+      assert.equal(await setting(plain), 'on');
+      // A transaction on it commits as any other.
+      await sql`create table t (n int)`.execute(plain.kysely);
+      await queue.kysely.transaction().execute((trx) => sql`insert into t values (1)`.execute(trx));
+      assert.deepEqual((await sql<{ n: number }>`select n from t`.execute(plain.kysely)).rows, [{ n: 1 }]);
+    } finally {
+      await queue.close();
+      await plain.close();
       await t.drop();
     }
   });

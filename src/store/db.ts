@@ -33,6 +33,13 @@ export interface DbOptions {
   idleInTransactionTimeoutMs?: number;
   /** PostgreSQL: how long to wait for a new connection, or for a free one in a full pool. */
   connectTimeoutMs?: number;
+  /**
+   * PostgreSQL: this pool's commits return before the server has flushed them to disk
+   * (synchronous_commit = off): a crash of the server can lose the last fraction of a second of
+   * them, never corrupt anything. Only for work that is done again when its commit is lost: the
+   * webhook queue's claims and outcomes (a lost one means a delivery sent again).
+   */
+  asyncCommit?: boolean;
   /** SQLite: how long a write waits for another process's lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
   /** SQLite in a file: WAL checkpoints in a thread of their own (store/checkpoints.ts); `roster serve` sets it. */
@@ -275,6 +282,8 @@ function openPostgres(url: string, options: DbOptions): Db {
     idle_in_transaction_session_timeout:
       (options.idleInTransactionTimeoutMs ?? (statementTimeoutMs > 0 ? Math.max(statementTimeoutMs, 10_000) : 0)) || undefined,
     query_timeout: statementTimeoutMs > 0 ? statementTimeoutMs + 1000 : undefined,
+    // A startup parameter: behind PgBouncer (which drops them, docs/operations.md) commits stay synchronous.
+    options: options.asyncCommit ? '-c synchronous_commit=off' : undefined,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
