@@ -29,6 +29,7 @@ export const EXTERNAL = [
   '@fastify/swagger-ui',
   // lazyRequire'd (src/infra/lazy-require.ts): named here too, so that no static import bundles them.
   'pg',
+  'pg-connection-string',
   'ioredis',
   'nodemailer',
   'pino-pretty',

@@ -152,6 +152,7 @@ export function webhookQueueDb(config: Config, db: Db): Db {
     statementTimeoutMs: config.dbStatementTimeoutMs,
     connectTimeoutMs: config.dbConnectTimeoutMs,
     asyncCommit: true,
+    applicationName: 'roster-webhooks',
   });
 }
 

@@ -40,6 +40,8 @@ export interface DbOptions {
    * webhook queue's claims and outcomes (a lost one means a delivery sent again).
    */
   asyncCommit?: boolean;
+  /** PostgreSQL: the application_name its connections show in pg_stat_activity. */
+  applicationName?: string;
   /** SQLite: how long a write waits for another process's lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
   /** SQLite in a file: WAL checkpoints in a thread of their own (store/checkpoints.ts); `roster serve` sets it. */
@@ -197,6 +199,21 @@ function pinnedStatements(raw: SqliteDatabase.Database) {
  */
 let pgLoaded: typeof pgModule | undefined;
 const pgDriver = () => (pgLoaded ??= createRequire(import.meta.url)('pg') as typeof pgModule);
+const pgUrl = () => createRequire(import.meta.url)('pg-connection-string') as typeof import('pg-connection-string');
+
+/**
+ * Where a pool connects. With asyncCommit, `-c synchronous_commit=off` joins the startup options the
+ * URL's own `options` (or PGOPTIONS) already give, rather than replacing them (pg reads either the
+ * URL's or the config's, never both). A startup parameter: behind PgBouncer, which may drop it
+ * (docs/operations.md), commits stay synchronous.
+ */
+export function connectionConfig(url: string, options: Pick<DbOptions, 'asyncCommit' | 'applicationName'>): pgModule.ClientConfig {
+  const name = options.applicationName === undefined ? {} : { application_name: options.applicationName };
+  if (!options.asyncCommit) return { connectionString: url, ...name };
+  const config = pgUrl().parseIntoClientConfig(url);
+  const own = config.options ?? process.env.PGOPTIONS;
+  return { ...config, ...name, options: [own, '-c synchronous_commit=off'].filter(Boolean).join(' ') };
+}
 
 const INT8_OID = 20;
 function bigintsAsNumbers(oid: number, format?: 'text' | 'binary'): unknown {
@@ -273,7 +290,7 @@ function openPostgres(url: string, options: DbOptions): Db {
   DroppingClient ??= droppingClient(pg);
   const statementTimeoutMs = options.statementTimeoutMs ?? 0;
   const pool = new pg.Pool({
-    connectionString: url,
+    ...connectionConfig(url, options),
     max: options.poolSize ?? 10,
     statement_timeout: statementTimeoutMs || undefined,
     // A transaction left open and idle that long is stuck (a process frozen mid-request): the
@@ -282,8 +299,6 @@ function openPostgres(url: string, options: DbOptions): Db {
     idle_in_transaction_session_timeout:
       (options.idleInTransactionTimeoutMs ?? (statementTimeoutMs > 0 ? Math.max(statementTimeoutMs, 10_000) : 0)) || undefined,
     query_timeout: statementTimeoutMs > 0 ? statementTimeoutMs + 1000 : undefined,
-    // A startup parameter: behind PgBouncer (which drops them, docs/operations.md) commits stay synchronous.
-    options: options.asyncCommit ? '-c synchronous_commit=off' : undefined,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
