@@ -271,12 +271,26 @@ describe('the sender, one loop at a time (SQLite)', () => {
   let status = 204;
   /** Times the sender searched the whole queue (store.dueDeliveries). */
   let searches = 0;
-  const quiet = { info() {}, warn() {}, error() {} };
+  /** What the sender logged: level and message. */
+  const logged: string[] = [];
+  const logger = {
+    info: (_: object, msg: string) => logged.push(`info ${msg}`),
+    warn: (_: object, msg: string) => logged.push(`warn ${msg}`),
+    error: (_: object, msg: string) => logged.push(`error ${msg}`),
+  };
+  /** Run by the receiver before it answers, once. */
+  let beforeAnswer: (() => Promise<unknown>) | undefined;
+  let services: ReturnType<typeof buildServices>;
+  let hookId: string;
 
   before(async () => {
     receiver = createServer((req, res) => {
       req.resume();
-      req.on('end', () => res.writeHead(status).end());
+      req.on('end', () => {
+        const run = beforeAnswer;
+        beforeAnswer = undefined;
+        void (run ?? (() => Promise.resolve()))().then(() => res.writeHead(status).end());
+      });
     });
     receiver.listen(0, '127.0.0.1');
     await once(receiver, 'listening');
@@ -291,10 +305,10 @@ describe('the sender, one loop at a time (SQLite)', () => {
     await migrateToLatest(db);
     const config = loadConfig({ ROSTER_SECRET_KEY: TEST_SECRET_KEY, WEBHOOK_ALLOW_PRIVATE: 'true', DATABASE_URL: t.url });
     const secrets = openSecretBox(config);
-    const services = buildServices({ db, config, secrets });
+    services = buildServices({ db, config, secrets });
     companyId = (await services.companies.create({ code: 'streak', name: 'Streak' })).id;
-    await services.webhooks.add({ companyCode: 'streak', url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook` });
-    sender = new WebhookSender(db, secrets, config.webhooks, quiet);
+    hookId = (await services.webhooks.add({ companyCode: 'streak', url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook` })).webhook.id;
+    sender = new WebhookSender(db, secrets, config.webhooks, logger);
     // What adding the endpoint queued (its own event), out of the way.
     while (await sender.sendOne(0));
   });
@@ -337,5 +351,14 @@ describe('the sender, one loop at a time (SQLite)', () => {
     assert.equal(await sender.sendOne(0), true);
     assert.equal(searches, 2, 'the failed attempt ended the streak');
     assert.deepEqual((await statuses()).slice(-2), ['pending', 'delivered'], 'the failed one waits for its retry');
+  });
+
+  it('says an endpoint removed during an attempt was removed, not that the lease was too short', async () => {
+    await record(1);
+    logged.length = 0;
+    beforeAnswer = () => services.webhooks.remove(hookId);
+    assert.equal(await sender.sendOne(0), true);
+    assert.deepEqual(logged, ['info webhooks: the endpoint was removed during the attempt', 'info webhooks: delivered']);
+    assert.deepEqual(await statuses(), [], 'its deliveries went with it');
   });
 });

@@ -341,6 +341,9 @@ export class WebhookSender {
       this.log.warn({ ...meta, retryInMs: delay }, 'webhooks: attempt failed; will retry');
     }
     outcomes[outcome]++;
-    if (!settled) this.log.warn(meta, 'webhooks: attempt ended after the claim had lapsed (WEBHOOK_LEASE_MS too short?)');
+    if (settled) return;
+    // Removing an endpoint drops its deliveries, this one too: not a lease too short.
+    if ((await store.findDelivery(this.db.kysely, row.id)) === undefined) this.log.info(meta, 'webhooks: the endpoint was removed during the attempt');
+    else this.log.warn(meta, 'webhooks: attempt ended after the claim had lapsed (WEBHOOK_LEASE_MS too short?)');
   }
 }
