@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '../../test/fixtures/databases.js';
 import { hookedDialect } from '../../test/fixtures/statement-hook.js';
@@ -14,7 +15,6 @@ import { recordEventsOf } from './log.js';
 import { SYSTEM } from './types.js';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../config.js';
-import { createServer as createNetServer, type Socket } from 'node:net';
 import { keptConnections, minRetrySpanMs, postOnce, RESPONSE_BYTES, signedHeaders, STREAK, WebhookSender, webhookPayload } from './webhook-sender.js';
 import { newWebhookSecret } from './webhooks.js';
 

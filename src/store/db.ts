@@ -207,7 +207,7 @@ const pgUrl = () => createRequire(import.meta.url)('pg-connection-string') as ty
  * URL's or the config's, never both). A startup parameter: behind PgBouncer, which may drop it
  * (docs/operations.md), commits stay synchronous.
  */
-export function connectionConfig(url: string, options: Pick<DbOptions, 'asyncCommit' | 'applicationName'>): pgModule.ClientConfig {
+function connectionConfig(url: string, options: Pick<DbOptions, 'asyncCommit' | 'applicationName'>): pgModule.ClientConfig {
   const name = options.applicationName === undefined ? {} : { application_name: options.applicationName };
   if (!options.asyncCommit) return { connectionString: url, ...name };
   const config = pgUrl().parseIntoClientConfig(url);
