@@ -11,7 +11,9 @@ import {
   parsePolicy,
   passwordHashLoad,
   passwordThreadNiceness,
+  pickPasswordThread,
   setPasswordHashConcurrency,
+  TASKS_PER_THREAD,
   verifyDummy,
   verifyPassword,
 } from './passwords.js';
@@ -103,6 +105,30 @@ describe('bounded password hashing (PASSWORD_HASH_CONCURRENCY)', () => {
     } finally {
       setPasswordHashConcurrency(before);
     }
+  });
+});
+
+describe('pickPasswordThread (which hashing thread takes a task)', () => {
+  type Threads = Parameters<ReturnType<typeof pickPasswordThread>>[1];
+  const threads = (...usage: number[]) => usage.map((currentUsage, id) => ({ id, currentUsage })) as unknown as Threads;
+  const pick = (max: number, t: Threads) => pickPasswordThread(max)({} as never, t)?.id ?? null;
+
+  it('gives each thread a next task to start when its own ends, never more', () => {
+    assert.equal(TASKS_PER_THREAD, 2);
+    assert.equal(pick(2, threads(1, 1)), 0);
+    assert.equal(pick(2, threads(2, 1)), 1);
+    assert.equal(pick(2, threads(2, 2)), null, 'every thread has its next: the task waits in the pool, in order');
+  });
+
+  it('takes an idle thread before a busy one, wherever it is', () => {
+    assert.equal(pick(3, threads(1, 1, 0)), 2);
+    assert.equal(pick(2, threads(1, 0)), 1);
+  });
+
+  it('starts a thread rather than queue a task behind a hash while the pool has fewer than it may', () => {
+    assert.equal(pick(2, threads(1)), null);
+    assert.equal(pick(2, threads()), null);
+    assert.equal(pick(1, threads(1)), 0, 'a pool of one thread queues on it');
   });
 });
 

@@ -88,6 +88,37 @@ export function parsePolicy(json: string | null): PasswordPolicy {
 export const DEFAULT_PASSWORD_HASH_CONCURRENCY = Math.max(1, availableParallelism());
 let threads = DEFAULT_PASSWORD_HASH_CONCURRENCY;
 type Pool = Piscina<PasswordTask, unknown>;
+type Balancer = NonNullable<NonNullable<ConstructorParameters<typeof Piscina>[0]>['loadBalancer']>;
+type PoolThread = Parameters<Balancer>[1][number];
+
+/**
+ * Tasks handed to one thread at once: the one it runs and the next. A thread runs its task
+ * synchronously (password-worker.ts), so the next one waits in its own queue and starts the moment
+ * the first ends, instead of after the answer has gone to the event loop and a new task come back:
+ * a round trip through the event loop (busy with requests during a flood of sign-ups) and two
+ * thread wake-ups per hash, during which the thread sat idle (issue 15, bench/README.md round ten).
+ * Nothing runs twice at once on a thread: the hashes and verifications in progress, and the memory
+ * they hold, stay one per thread.
+ */
+export const TASKS_PER_THREAD = 2;
+
+/**
+ * Which thread takes a task: an idle one if there is one; else, while the pool has fewer threads
+ * than it may (after an idle minute ended some), none, so that piscina starts one rather than
+ * queue the task behind another's hash; else the least busy thread with room for a next task, or
+ * none (the task waits in the pool's queue, in order).
+ */
+export function pickPasswordThread(maxThreads: number): Balancer {
+  return (_task, threads) => {
+    let best: PoolThread | null = null;
+    for (const t of threads) {
+      if (t.currentUsage === 0) return t;
+      if (t.currentUsage < TASKS_PER_THREAD && (best === null || t.currentUsage < best.currentUsage)) best = t;
+    }
+    return threads.length < maxThreads ? null : best;
+  };
+}
+
 let pool: Pool | undefined;
 /** Tasks given to each pool and not yet settled: a pool is closed only once it has none. */
 const given = new Map<Pool, number>();
@@ -97,7 +128,8 @@ function newPool(): Pool {
     filename: new URL('./password-worker.js', import.meta.url).href,
     minThreads: 0,
     maxThreads: threads,
-    concurrentTasksPerWorker: 1,
+    concurrentTasksPerWorker: TASKS_PER_THREAD,
+    loadBalancer: pickPasswordThread(threads),
     idleTimeout: 60_000,
     niceIncrement: 19,
     // No run/wait-time histograms: nothing reads them, and they cost the event loop per task.
