@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import { openTestDb, STORES } from '../../test/fixtures/databases.js';
@@ -136,6 +137,42 @@ describe('inSyncBatch (sqlite): group commit', () => {
     } finally {
       await sql`drop trigger refuse_boom`.execute(t.db.kysely);
     }
+  });
+
+  it('keeps the savepoints of a large group in memory: no temporary file, and a large unit is still rolled back alone', async (ctx) => {
+    if (process.platform !== 'linux') return ctx.skip('reads /proc/self/fd');
+    // The files SQLite has open for temporary data (named etilqs_*, deleted as soon as opened).
+    const tempFiles = () =>
+      readdirSync('/proc/self/fd').flatMap((fd) => {
+        try {
+          const target = readlinkSync(`/proc/self/fd/${fd}`);
+          return target.includes('etilqs_') ? [target] : [];
+        } catch {
+          return [];
+        }
+      });
+    // Each unit changes well over 64 KiB of pages that were there before its savepoint (SQLite
+    // journals those, not pages it adds): past that, the sub-journal moves to a file unless
+    // temp_store is MEMORY.
+    await t.db.kysely
+      .insertInto('companies')
+      .values(Array.from({ length: 200 }, (_, i) => ({ ...insert(`pre-${i}`), name: 'n'.repeat(1000) })))
+      .execute();
+    const touchAll = (mark: string, fail = false) =>
+      inSyncBatch(t.db.kysely, (trx) => {
+        trx.all(trx.kysely.updateTable('companies').set({ updated_at: mark }).where('code', 'like', 'pre-%'));
+        if (fail) trx.all(trx.kysely.insertInto('companies').values(insert('pre-0')));
+        return tempFiles();
+      })!;
+    const results = await Promise.allSettled([touchAll('t1'), touchAll('t2', true), touchAll('t3')]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.deepEqual(results[0].status === 'fulfilled' && results[0].value, { value: [] });
+    assert.deepEqual(results[2].status === 'fulfilled' && results[2].value, { value: [] });
+    const marks = await t.db.kysely.selectFrom('companies').select('updated_at').distinct().where('code', 'like', 'pre-%').execute();
+    assert.deepEqual(marks, [{ updated_at: 't3' }]);
   });
 
   it(`takes more than ${MAX_BATCH} units in several commits, every one written`, async () => {
