@@ -52,6 +52,9 @@ export async function start(config: Config): Promise<Running> {
       // Give Redis a moment to connect, so the first requests count there; start without it if not.
       redisReady?.(),
     ]);
+    // SQLite: the server's savepoints journal in memory (store/db.ts); the migrations just run kept
+    // temporary files for their sorts.
+    db.keepTemporaryDataInMemory?.();
     let sender: OutboxSender | undefined;
     const mailNotifier = { notify: () => sender?.notify() };
     // Started once the server listens; it logs through the server's logger.

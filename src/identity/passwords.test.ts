@@ -91,6 +91,30 @@ describe('bounded password hashing (PASSWORD_HASH_CONCURRENCY)', () => {
     }
   });
 
+  it('answers each task as soon as its own hash ends, in the order the tasks came, with one thread holding the next', async () => {
+    const before = passwordHashLoad().concurrency;
+    setPasswordHashConcurrency(1);
+    try {
+      await hashPassword('warm-Passphrase-0'); // the thread starts
+      const t0 = performance.now();
+      await hashPassword('warm-Passphrase-1');
+      const oneHash = performance.now() - t0;
+      // Two at once on one thread: the second is held by the thread while the first runs. The first
+      // answer must come back when its hash ends, not after the held one's too (with Atomics a
+      // waiting thread started both before answering either). Measured against one hash on this
+      // machine: the two answers are a hash apart, never a few microseconds.
+      const done: number[] = [];
+      await Promise.all([hashPassword('k-Passphrase-1'), hashPassword('l-Passphrase-2')].map((p) => p.then(() => done.push(performance.now()))));
+      assert.ok(done[1]! - done[0]! > oneHash * 0.3, `answers ${(done[1]! - done[0]!).toFixed(1)} ms apart; one hash takes ${oneHash.toFixed(1)} ms`);
+      // Many at once: each settles in the order it was given.
+      const order: number[] = [];
+      await Promise.all(Array.from({ length: 8 }, (_, i) => hashPassword(`m-Passphrase-${i}`).then(() => order.push(i))));
+      assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      setPasswordHashConcurrency(before);
+    }
+  });
+
   it('finishes every task already queued when the number changes, the first included', async () => {
     const before = passwordHashLoad().concurrency;
     setPasswordHashConcurrency(1);

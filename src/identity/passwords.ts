@@ -98,7 +98,7 @@ type PoolThread = Parameters<Balancer>[1][number];
  * a round trip through the event loop (busy with requests during a flood of sign-ups) and two
  * thread wake-ups per hash, during which the thread sat idle (issue 15, bench/README.md round ten).
  * Nothing runs twice at once on a thread: the hashes and verifications in progress, and the memory
- * they hold, stay one per thread.
+ * they hold, stay one per thread. A thread that dies fails both tasks it holds.
  */
 export const TASKS_PER_THREAD = 2;
 
@@ -130,6 +130,13 @@ function newPool(): Pool {
     maxThreads: threads,
     concurrentTasksPerWorker: TASKS_PER_THREAD,
     loadBalancer: pickPasswordThread(threads),
+    // A thread takes its messages as events, each run to its end (its answer sent) before the next
+    // starts. With Atomics (piscina's default) a thread that was waiting reads every message queued
+    // for it and starts them all, so the first task's answer waited for the held one's hash too.
+    atomics: 'disabled',
+    // A task that no thread can take yet goes back to the head of the queue, not its tail: tasks
+    // start in the order they came.
+    stricterFIFO: true,
     idleTimeout: 60_000,
     niceIncrement: 19,
     // No run/wait-time histograms: nothing reads them, and they cost the event loop per task.

@@ -63,6 +63,20 @@ export interface Db {
   onConnectionError: (err: Error) => void;
   /** PostgreSQL: the pool's connections right now, for metrics. */
   poolStats?: () => { total: number; idle: number; waiting: number };
+  /**
+   * SQLite: from now on, SQLite's temporary data lives in memory (`temp_store = MEMORY`), first of
+   * all the sub-journal. SQLite copies each page that a savepoint or a multi-row statement changes
+   * into it, and past 64 KiB moves it to a temporary file and writes every further page there with a
+   * system call of its own. A group commit of new widget users (a savepoint each, sync.ts) crossed
+   * that in its second unit: 119 µs of a new user's 585 on the event loop went to those writes (issue
+   * 15, bench/README.md round ten). The sub-journal is emptied when a unit's savepoint is released,
+   * so it holds one unit's pages at a time. The price: SQLite's sorts and temporary tables never
+   * spill to disk either, so this is for a connection whose queries sort by indexes (the server's),
+   * not for one that may sort a whole large table (a migration building an index): `roster serve`
+   * calls it once it has migrated; the CLI never does.
+   * Absent on PostgreSQL.
+   */
+  keepTemporaryDataInMemory?: () => void;
   close(): Promise<void>;
 }
 
@@ -128,17 +142,7 @@ function openSqlite(path: string, options: DbOptions): Db {
   const raw = new SqliteDatabase(memory ? ':memory:' : path);
   // exec, not pragma(): pragma() prepares a throwaway Statement (see pinnedStatements).
   const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
-  // temp_store = MEMORY keeps the sub-journal in memory. SQLite copies each page that a savepoint or
-  // a multi-row statement changes into it, and past 64 KiB it moves it to a temporary file and writes
-  // every further page there with a system call of its own. A group commit of new widget users (a
-  // savepoint each, sync.ts) crossed that in its second unit: 119 µs of a new user's 585 on the event
-  // loop went to those writes (issue 15, bench/README.md round ten). The sub-journal is emptied when
-  // a unit's savepoint is released, so it holds one unit's pages at a time. SQLite's temporary tables
-  // and indexes (none of roster's queries make large ones) live in memory too; sorts still spill to
-  // files.
-  raw.exec(
-    `PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyTimeout}; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;`,
-  );
+  raw.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyTimeout}; PRAGMA foreign_keys = ON;`);
   const statements = pinnedStatements(raw);
   const db = new Kysely<Database>({ dialect: translatingDialect(wrap(options, new SqliteDialect({ database: statements }))) });
   // A statement hook (tests) sees every statement only on Kysely's path: no synchronous one then.
@@ -149,6 +153,7 @@ function openSqlite(path: string, options: DbOptions): Db {
     safeUrl: `sqlite:${path}`,
     onConnectionError: () => {},
     close: () => db.destroy(),
+    keepTemporaryDataInMemory: () => void raw.exec('PRAGMA temp_store = MEMORY'),
   };
   if (options.backgroundCheckpoints && !memory) {
     const checkpoints = checkpointInBackground(raw, path, {
