@@ -1,6 +1,7 @@
 /**
  * What ships (scripts/bundle.mjs): `npm start` and the `roster` bin run one bundled file, the one the
- * tests' CLI fixture runs, and its stack traces still name roster's TypeScript sources.
+ * tests' CLI fixture runs, and its stack traces still name roster's TypeScript sources; `npm start`'s
+ * Node flags bound the young generation (docs/operations.md).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,28 @@ import { CLI } from '../fixtures/cli.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { roster: string }; scripts: { start: string } };
+/** The Node flags `npm start` passes. */
+const START_FLAGS = pkg.scripts.start.split(/\s+/).filter((w) => w.startsWith('--'));
+
+/**
+ * The largest the young generation (V8's new space) grows to under `flags`, in MiB, in a process
+ * that allocates 4 million objects and keeps the last 50,000 alive: enough surviving each
+ * collection that V8 grows the new space to its limit.
+ */
+function youngGenerationMiB(flags: string[]): number {
+  const probe = `
+    import { getHeapSpaceStatistics } from 'node:v8';
+    const ring = new Array(50000);
+    let peak = 0;
+    for (let i = 0; i < 4e6; i++) {
+      ring[i % ring.length] = { n: i, s: 'x' + i };
+      if (i % 100000 === 0) peak = Math.max(peak, getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);
+    }
+    process.stdout.write(String(peak / 1048576));`;
+  const { stdout, stderr } = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', probe], { encoding: 'utf8' });
+  assert.match(stdout, /^\d+(\.\d+)?$/, stderr);
+  return Number(stdout);
+}
 
 describe('the bundle', () => {
   it('is what npm start, the roster bin and the tests run, with its hashing thread beside it', () => {
@@ -45,5 +68,12 @@ describe('the bundle', () => {
     });
     const entry = JSON.parse(/ENTRY (.*)/.exec(stderr)?.[1] ?? 'null') as { originalSource?: string } | null;
     assert.equal(entry?.originalSource, pathToFileURL(join(ROOT, 'src', 'store', 'sync.ts')).href, stderr);
+  });
+
+  it("runs with npm start's flags bounding the young generation to 16 MiB (two 8 MiB semi-spaces)", () => {
+    assert.ok(START_FLAGS.includes('--max-semi-space-size=8'), pkg.scripts.start);
+    // Node's own limit (32 MiB on Node 20, 64 on Node 24), which the probe reaches: it can tell.
+    assert.ok(youngGenerationMiB([]) > 16);
+    assert.ok(youngGenerationMiB(START_FLAGS) <= 16);
   });
 });
