@@ -52,8 +52,9 @@ export async function start(config: Config): Promise<Running> {
       // Give Redis a moment to connect, so the first requests count there; start without it if not.
       redisReady?.(),
     ]);
-    // SQLite: the server's savepoints journal in memory (store/db.ts); the migrations just run kept
-    // temporary files for their sorts.
+    // SQLite: from here on, the server's savepoints journal in memory (store/db.ts). Set only now,
+    // after the migrations, so that their sorts (an index built on a large table) could still
+    // spill to temporary files.
     db.keepTemporaryDataInMemory?.();
     let sender: OutboxSender | undefined;
     const mailNotifier = { notify: () => sender?.notify() };
