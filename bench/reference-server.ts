@@ -1,103 +1,12 @@
 /**
- * The limit for roster's widget path (bench/run.ts): a minimal server written by hand that does the
- * work POST /v1/widget/user does for a returning user, and nothing else. No framework, no logging,
- * no validation library:
+ * The limit for roster's widget path (bench/run.ts): a minimal server written by hand on node:http
+ * that does the work POST /v1/widget/user does for a returning user (bench/reference-work.ts), and
+ * nothing else: no framework, no logging, no validation library.
  *
- * - the Basic credential checked by SHA-256 of the secret against a digest held in memory (roster
- *   caches its credential lookup per node, so its request does no credential query either);
- * - the JSON body parsed;
- * - one indexed select on roster's own database file (the same statement roster runs: the user
- *   joined to both rooms, by bot and reference id), prepared once;
- * - roster's ~3 KB answer (page 001's shape, as src/apis/jelou/present.ts fills it) built and serialized.
- *
- * Env: PORT, DB (the SQLite file), CLIENT_ID, SECRET_SHA256 (hex), BOT_ID, BOT_NAME, COMPANY_ID,
- * COMPANY_NAME. Started by bench/run.ts as a child process; not part of roster.
+ * Env: PORT and reference-work.ts's. Started by bench/run.ts as a child process; not part of roster.
  */
-import Database from 'better-sqlite3';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
-
-const env = (name: string) => {
-  const v = process.env[name];
-  if (v === undefined) throw new Error(`reference server: ${name} is not set`);
-  return v;
-};
-const clientId = env('CLIENT_ID');
-const secretDigest = Buffer.from(env('SECRET_SHA256'), 'hex');
-const botId = env('BOT_ID');
-const botName = env('BOT_NAME');
-const company = { id: Number(env('COMPANY_ID')), name: env('COMPANY_NAME') };
-
-const db = new Database(env('DB'), { readonly: true });
-db.pragma('busy_timeout = 5000');
-const select = db.prepare<[string, string], Row>(
-  `select u.id as u_id, u.company_id, u.names, u.legal_id, u.socket_id, u.provider_id, u.group_id,
-     u.created_at as u_created_at, u.updated_at as u_updated_at, r.oid, r.id as r_id, r.kind, r.name as r_name,
-     r.last_message_at, r.created_at as r_created_at, r.updated_at as r_updated_at
-   from widget_users as u inner join rooms as r on r.widget_user_id = u.id
-   where u.bot_id = ? and u.reference_id = ?`,
-);
-
-interface Row {
-  u_id: number;
-  company_id: number;
-  names: string;
-  legal_id: string | null;
-  socket_id: string;
-  provider_id: string;
-  group_id: string;
-  u_created_at: string;
-  u_updated_at: string;
-  oid: string;
-  r_id: string;
-  kind: 'personal' | 'group';
-  r_name: string;
-  last_message_at: string;
-  r_created_at: string;
-  r_updated_at: string;
-}
-
-const AVATAR = 'https://s3.us-west-2.amazonaws.com/cdn.devlabs.tech/default_avatar.jpeg';
-const COLORS = ['#F5A623', '#4A90E2', '#7ED321', '#BD10E0', '#50E3C2', '#D0021B', '#9013FE', '#417505'];
-
-function room(ref: string, u: Row, personal: Row, r: Row) {
-  return {
-    avatarUrl: AVATAR,
-    type: r.kind === 'personal' ? 'widget' : 'group',
-    kind: r.kind,
-    members: [ref, botId],
-    membersInfo: [
-      {
-        id: ref,
-        memberType: 'user',
-        names: u.names,
-        socketId: u.socket_id,
-        state: 1,
-        type: 'user',
-        roomId: personal.r_id,
-        color: COLORS[createHash('sha1').update(ref).digest()[0]! % COLORS.length],
-        avatar: AVATAR,
-        referenceId: ref,
-        createdAt: u.u_created_at,
-      },
-      { id: botId, memberType: 'bot', names: botName, state: 1, type: 'bot', avatar: AVATAR, createdAt: r.r_created_at },
-    ],
-    messages: [],
-    tags: [],
-    deleted: false,
-    _id: r.oid,
-    id: r.r_id,
-    name: r.r_name,
-    channel: 'Widget',
-    channelProvider: 'Widget',
-    bot: { id: botId, name: botName },
-    company,
-    lastMessageAt: r.last_message_at,
-    createdAt: r.r_created_at,
-    updatedAt: r.r_updated_at,
-    __v: 0,
-  };
-}
+import { env, widgetAnswer } from './reference-work.js';
 
 function answer(res: import('node:http').ServerResponse, status: number, body: unknown) {
   const out = JSON.stringify(body);
@@ -105,60 +14,17 @@ function answer(res: import('node:http').ServerResponse, status: number, body: u
   res.end(out);
 }
 
-function authorized(header: string | undefined): boolean {
-  if (!header?.startsWith('Basic ')) return false;
-  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0 || decoded.slice(0, colon) !== clientId) return false;
-  return timingSafeEqual(
-    createHash('sha256')
-      .update(decoded.slice(colon + 1))
-      .digest(),
-    secretDigest,
-  );
-}
-
 createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    if (!authorized(req.headers.authorization)) return answer(res, 401, { message: ['unauthorized'], status: 0 });
-    let ref: unknown;
+    let body: unknown;
     try {
-      ref = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { user?: { id?: unknown } }).user?.id;
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
       return answer(res, 400, { message: ['bad json'], status: 0 });
     }
-    if (typeof ref !== 'string') return answer(res, 400, { message: ['user.id'], status: 0 });
-    const rows = select.all(botId, ref);
-    const personal = rows.find((r) => r.kind === 'personal');
-    const group = rows.find((r) => r.kind === 'group');
-    if (!personal || !group) return answer(res, 404, { message: ['not found'], status: 0 });
-    const u = personal;
-    answer(res, 200, {
-      message: ['User created successfully!'],
-      statusMessage: 'success',
-      status: 1,
-      data: {
-        User: {
-          id: ref,
-          referenceId: ref,
-          botId,
-          socketId: u.socket_id,
-          companyId: u.company_id,
-          names: u.names,
-          legalId: u.legal_id,
-          providerId: u.provider_id,
-          roomId: personal.r_id,
-          groupId: u.group_id,
-          updatedAt: u.u_updated_at,
-          createdAt: u.u_created_at,
-          databaseId: u.u_id,
-          groupRoomId: group.r_id,
-        },
-        Room: room(ref, u, personal, personal),
-        groupRoom: room(ref, u, personal, group),
-      },
-    });
+    const out = widgetAnswer(req.headers.authorization, body);
+    answer(res, out.status, out.body);
   });
 }).listen(Number(env('PORT')), '127.0.0.1');

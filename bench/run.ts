@@ -12,7 +12,7 @@
  *
  * Knobs: BENCH_SECONDS, BENCH_CONNECTIONS (50), BENCH_SIGNUP_CONNECTIONS (16), BENCH_USERS (10000),
  * BENCH_BIG_USERS (1000000; 0 skips), BENCH_ONLY (comma list of phase keys: echo, reference,
- * returning, new, argon2, signup, betterauth, idle, flood, big), BENCH_PROF=<dir>
+ * fastify, returning, new, argon2, signup, betterauth, idle, flood, big), BENCH_PROF=<dir>
  * (CPU profile of roster), BENCH_JSON=<file> (the rows as JSON), LOG_LEVEL (info: access logs on,
  * to /dev/null, as in production). The PostgreSQL comparison is bench/widget-postgres.ts (`npm run bench:pg`).
  */
@@ -203,18 +203,26 @@ async function main(): Promise<void> {
     // Warm-up: JIT and statement caches of every server, not measured.
     const echo = await start(['-e', ECHO_SERVER], {}, '/');
     const reference = await start([join(HERE, 'reference-server.js')], referenceServerEnv(dbFile, client, sample), '/');
+    const fastifyRef = run('fastify') ? await start([join(HERE, 'fastify-reference-server.js')], referenceServerEnv(dbFile, client, sample), '/') : undefined;
     const echoUrl = `http://127.0.0.1:${echo.port}/`;
     const refUrl = `http://127.0.0.1:${reference.port}/`;
+    const fastifyUrl = `http://127.0.0.1:${fastifyRef?.port}/`;
     const check = await fetch(refUrl, { method: 'POST', headers: basic, body: returning() });
     if (check.status !== 200) throw new Error(`reference server answered ${check.status}: ${await check.text()}`);
     await drive(echoUrl, {}, returning, 10, 1);
     await drive(refUrl, basic, returning, 10, 1);
+    if (fastifyRef) await drive(fastifyUrl, basic, returning, 10, 1);
     await drive(widgetUrl(), basic, returning, 10, 2);
 
     const echoP = await phase('echo', 'bare node:http echo', echo.pid, () => drive(echoUrl, {}, returning, CONNECTIONS));
     const ref = await phase('reference', 'reference widget server', reference.pid, () => drive(refUrl, basic, returning, CONNECTIONS));
+    const fst = fastifyRef
+      ? await phase('fastify', "the reference's work in bare Fastify", fastifyRef.pid, () => drive(fastifyUrl, basic, returning, CONNECTIONS))
+      : undefined;
     await stop(echo.child);
     await stop(reference.child);
+    if (fastifyRef) await stop(fastifyRef.child);
+    if (fst && ref) Object.assign(fst, { ratio: fst.rps / ref.rps, ratioTo: 'reference' });
     const ret = await phase('returning', `roster widget, returning user (${USERS.toLocaleString('en')} users)`, roster.pid, () =>
       drive(widgetUrl(), basic, returning, CONNECTIONS),
     );
@@ -349,11 +357,17 @@ async function main(): Promise<void> {
         `roster sign-up = ${(sign.rps / ba.rps).toFixed(1)}x better-auth ${BETTER_AUTH_VERSION} (req/s, ${SIGNUP_CONNECTIONS} connections each); ` +
           `server CPU per sign-up: roster ${fmt(sign.cpuUs)} µs, better-auth ${fmt(ba.cpuUs)} µs (${(ba.cpuUs / sign.cpuUs).toFixed(1)}x)`,
       );
+    if (fst && ret)
+      lines.push(
+        '',
+        `roster returning user = ${(ret.rps / fst.rps).toFixed(2)} of the reference's work in bare Fastify (req/s); server CPU per request: ` +
+          `reference ${fmt(ref?.cpuUs ?? NaN)} µs, in bare Fastify ${fmt(fst.cpuUs)} µs, roster ${fmt(ret.cpuUs)} µs`,
+      );
     if (bigReadyMs !== undefined)
       lines.push('', `roster serve ready (process start to /healthz) on ${BIG_USERS.toLocaleString('en')} widget users: ${Math.round(bigReadyMs)} ms`);
     const target = (name: string, ok: boolean | undefined) => (ok === undefined ? '' : `- ${ok ? 'met' : 'NOT met'}: ${name}`);
     const big = phases.filter((p) => p.key === 'big').at(-1); // the whole index (the one before it is its yardstick)
-    // better-auth's RSS is its own: the target is roster's (and the two tiny reference servers').
+    // better-auth's RSS is its own: the target is roster's (and the tiny reference servers').
     const maxRss = Math.max(
       ...phases
         .filter((p) => p.key !== 'betterauth')
