@@ -9,11 +9,12 @@
  * Env: PORT and reference-work.ts's. Started by bench/run.ts as a child process; not part of roster.
  */
 import Fastify from 'fastify';
-import { env, widgetAnswer } from './reference-work.js';
+import { authorized, env, widgetAnswer } from './reference-work.js';
 
 const app = Fastify({ logger: false });
 app.post('/', (req, reply) => {
-  const out = widgetAnswer(req.headers.authorization, req.body);
+  if (!authorized(req.headers.authorization)) return reply.code(401).send({ message: ['unauthorized'], status: 0 });
+  const out = widgetAnswer(req.body);
   return reply.code(out.status).send(out.body);
 });
 await app.listen({ port: Number(env('PORT')), host: '127.0.0.1' });

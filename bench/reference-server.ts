@@ -6,7 +6,7 @@
  * Env: PORT and reference-work.ts's. Started by bench/run.ts as a child process; not part of roster.
  */
 import { createServer } from 'node:http';
-import { env, widgetAnswer } from './reference-work.js';
+import { authorized, env, widgetAnswer } from './reference-work.js';
 
 function answer(res: import('node:http').ServerResponse, status: number, body: unknown) {
   const out = JSON.stringify(body);
@@ -18,13 +18,14 @@ createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
+    if (!authorized(req.headers.authorization)) return answer(res, 401, { message: ['unauthorized'], status: 0 });
     let body: unknown;
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {
       return answer(res, 400, { message: ['bad json'], status: 0 });
     }
-    const out = widgetAnswer(req.headers.authorization, body);
+    const out = widgetAnswer(body);
     answer(res, out.status, out.body);
   });
 }).listen(Number(env('PORT')), '127.0.0.1');

@@ -98,7 +98,8 @@ function room(ref: string, u: Row, personal: Row, r: Row) {
   };
 }
 
-function authorized(header: string | undefined): boolean {
+/** The Basic credential checked by SHA-256 of the secret against the digest held in memory. */
+export function authorized(header: string | undefined): boolean {
   if (!header?.startsWith('Basic ')) return false;
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
@@ -111,9 +112,8 @@ function authorized(header: string | undefined): boolean {
   );
 }
 
-/** What the widget route answers a returning user: `authorization` is the header, `body` the parsed JSON. */
-export function widgetAnswer(authorization: string | undefined, body: unknown): { status: number; body: unknown } {
-  if (!authorized(authorization)) return { status: 401, body: { message: ['unauthorized'], status: 0 } };
+/** What the widget route answers an authorized request (see authorized()) for a returning user; `body` is the parsed JSON. */
+export function widgetAnswer(body: unknown): { status: number; body: unknown } {
   const ref = (body as { user?: { id?: unknown } } | null)?.user?.id;
   if (typeof ref !== 'string') return { status: 400, body: { message: ['user.id'], status: 0 } };
   const rows = select.all(botId, ref);
