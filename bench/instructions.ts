@@ -13,8 +13,9 @@
  *
  * Knobs: INSTR_REQUESTS (1000), INSTR_WARMUP (2000), INSTR_CONNECTIONS (10), INSTR_CACHE=1 (callgrind's
  * cache simulation: L1 and last-level misses per request on the event loop), INSTR_KEEP=1,
- * INSTR_ONLY (comma list of phases: returning, new, signup, reference; sign-up warms up with 40 and
- * counts 100; reference is bench/reference-server.ts on the same users, the limit bench/run.ts uses).
+ * INSTR_ONLY (comma list of phases: returning, new, signup, reference, fastify; sign-up warms up with
+ * 40 and counts 100; reference is bench/reference-server.ts on the same users, the limit bench/run.ts
+ * uses; fastify is the same work as a route of a bare Fastify app, bench/fastify-reference-server.ts).
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -173,6 +174,13 @@ async function main(): Promise<void> {
       );
       await stop(reference.child);
     }
+    if (run('fastify')) {
+      // bench/fastify-reference-server.ts: the reference's work in bare Fastify, the framework's own share.
+      const bare = await valgrind([join(import.meta.dirname, 'fastify-reference-server.js')], referenceServerEnv(join(dir, 'bench.db'), client, sample));
+      await waitFor(bare.child, `http://127.0.0.1:${bare.port}/`, UNDER_VALGRIND);
+      await measure(bare, 'fastify', "the reference's work in bare Fastify", `http://127.0.0.1:${bare.port}/`, basic, returning, WARMUP, REQUESTS);
+      await stop(bare.child);
+    }
   } finally {
     await Promise.all(children.map(stop));
     if (process.env.INSTR_KEEP) console.error(dir);
@@ -180,6 +188,7 @@ async function main(): Promise<void> {
   }
   const ref = loops.get('reference');
   const ret = loops.get('returning');
+  const bare = loops.get('fastify');
   console.log(
     [
       `instructions per request (valgrind callgrind), ${new Date().toISOString()}, Node ${process.version}, ${CONNECTIONS} connections`,
@@ -189,6 +198,9 @@ async function main(): Promise<void> {
       ...rows,
       ...(ref !== undefined && ret !== undefined
         ? ['', `returning user: the reference server's event loop runs ${(ref / ret).toFixed(2)} of roster's instructions per request`]
+        : []),
+      ...(bare !== undefined && ret !== undefined
+        ? [`returning user: the reference's work in bare Fastify runs ${(bare / ret).toFixed(2)} of roster's instructions per request`]
         : []),
     ].join('\n'),
   );
