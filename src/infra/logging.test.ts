@@ -21,6 +21,10 @@ describe('redactUrlSecrets (issue 9, point 9)', () => {
       'verificationId',
       'password',
       'code',
+      'client_secret',
+      'pubsub_token',
+      'refresh_token',
+      'api_key',
     ]) {
       const url = `/api/user/verify-email?a=1&${name}=${TOKEN}&b=2`;
       const out = redactUrlSecrets(url);

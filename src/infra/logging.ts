@@ -4,16 +4,26 @@
  */
 import type { FastifyRequest } from 'fastify';
 
-/** Query parameters whose values are secrets, by name as the server reads it (lower-cased). */
+/**
+ * Query parameters whose values are secrets, by name as the server reads it (lower-cased): those
+ * roster reads, and credentials a client may misplace into a URL (an OAuth client secret or
+ * refresh token, a Chatwoot pubsub token, an API key).
+ */
 const SECRET_PARAMS: ReadonlySet<string> = new Set([
   'token',
   'sso_auth_token',
   'access_token',
   'api_access_token',
+  'refresh_token',
+  'id_token',
   'password',
   'newpassword',
   'secret',
   'clientsecret',
+  'client_secret',
+  'pubsub_token',
+  'api_key',
+  'apikey',
   'code',
   'verificationid',
 ]);
