@@ -8,6 +8,10 @@ describe('emails', () => {
   it('normalizes by trimming and lower-casing', () => {
     assert.equal(normalizeEmail('  Juan.Perez@Example.COM \n'), 'juan.perez@example.com');
   });
+  it('normalizes to Unicode NFC: a composed and a decomposed accent are one address', () => {
+    assert.equal(normalizeEmail('Jos\u00c9@example.com'), 'jos\u00e9@example.com');
+    assert.equal(normalizeEmail('JOSE\u0301@example.com'), 'jos\u00e9@example.com');
+  });
   for (const ok of ['a@b.co', 'dev+testing@chatwoot.com', 'x_y-z@sub.domain.example', "o'neil@example.ie"]) {
     it(`accepts ${ok}`, () => assert.equal(isValidEmail(ok), true));
   }

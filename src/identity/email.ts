@@ -3,9 +3,15 @@
  * the import's row checks (src/import/rows.ts) all judge an address by these rules.
  */
 
-/** Emails are compared after trimming and lower-casing; that is also how they are stored. */
+/**
+ * Emails are compared after trimming, lower-casing and Unicode normalization (NFC); that is also
+ * how they are stored. Without NFC, "é" sent precomposed (U+00E9) and as "e" plus a combining
+ * accent (U+0065 U+0301) would be two addresses that look the same: two accounts, and a login or
+ * reset reaching whichever one the client's keyboard spelled. Migration 015 brought stored
+ * addresses to this form.
+ */
 export function normalizeEmail(raw: string): string {
-  return raw.trim().toLowerCase();
+  return raw.trim().toLowerCase().normalize('NFC');
 }
 
 /**

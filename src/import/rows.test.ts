@@ -351,6 +351,15 @@ describe('users: duplicates and unknown columns in one file', () => {
     );
   });
 
+  it('takes an email in NFC: a decomposed accent is stored composed and is the same address', () => {
+    const file = new UserRows();
+    const first = file.check({ line: 2, record: { email: 'Jose\u0301@x.co' } });
+    assert.equal(first.row?.email, 'jos\u00e9@x.co');
+    assert.deepEqual(file.check({ line: 3, record: { email: 'jos\u00e9@x.co' } }).errors, [
+      { line: 3, field: 'email', message: 'is already on line 2 of this file' },
+    ]);
+  });
+
   it('counts a first row that fails on another field, so every duplicate is named in one run', () => {
     const file = new UserRows();
     assert.ok(file.check({ line: 2, record: { email: 'a@x.co', created_at: 'bad' } }).errors);

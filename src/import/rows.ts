@@ -13,7 +13,7 @@
  * for a million 35-character emails.
  */
 import type { RawRecord, RowError } from './types.js';
-import { isValidEmail } from '../identity/email.js';
+import { isValidEmail, normalizeEmail } from '../identity/email.js';
 
 export const LIMITS = {
   email: 254,
@@ -42,7 +42,7 @@ export interface Membership {
 }
 
 export interface ImportUser {
-  /** Trimmed and lower-cased: the form emails are compared and stored in. */
+  /** Trimmed, lower-cased and in NFC (identity/email.ts): the form emails are compared and stored in. */
   email: string;
   name: string | null;
   lastName: string | null;
@@ -385,7 +385,7 @@ export class UserRows {
   private email(row: Row): string | undefined {
     const text = row.text('email', { max: LIMITS.email, count: (s) => s.length });
     if (text === undefined) return row.errors.some((e) => e.field === 'email') ? undefined : row.fail('email', 'is required');
-    const email = text.toLowerCase();
+    const email = normalizeEmail(text);
     if (!isSaneEmail(email)) return row.fail('email', 'is not a valid email address');
     // Kept even when another field of the row fails: the report then names every duplicate at once.
     const first = this.firstLine.get(email);

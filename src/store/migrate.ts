@@ -14,6 +14,7 @@ import { chatwootRoundTwo } from './migrations/011_chatwoot.js';
 import { consoleOperators } from './migrations/012_console.js';
 import { webhookQueue } from './migrations/013_webhook_queue.js';
 import { webhookStreak } from './migrations/014_webhook_streak.js';
+import { unicodeKeys } from './migrations/015_unicode_keys.js';
 import type { MigrationContext } from './migrations/helpers.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
@@ -32,6 +33,7 @@ function migrations(ctx: MigrationContext): Record<string, Migration> {
     '012_console': consoleOperators(ctx),
     '013_webhook_queue': webhookQueue(),
     '014_webhook_streak': webhookStreak(),
+    '015_unicode_keys': unicodeKeys(),
   };
 }
 

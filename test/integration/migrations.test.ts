@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { Migrator, sql, type Migration } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { digest } from '../../src/identity/secrets.js';
 import { openDb } from '../../src/store/db.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../../src/store/migrate.js';
@@ -8,6 +8,7 @@ import { foundation } from '../../src/store/migrations/001_foundation.js';
 import { users } from '../../src/store/migrations/002_users.js';
 import { chatwoot } from '../../src/store/migrations/004_chatwoot.js';
 import { plazbot } from '../../src/store/migrations/003_plazbot.js';
+import { unicodeKeys } from '../../src/store/migrations/015_unicode_keys.js';
 import { queueMail } from '../../src/mail/outbox.js';
 import { createTestDatabase, forEachStore } from '../fixtures/databases.js';
 import { newUserRow } from '../../src/identity/users.js';
@@ -141,6 +142,53 @@ forEachStore('migration 004_chatwoot', (kind) => {
       ]);
     } finally {
       await store.close();
+      await t.drop();
+    }
+  });
+});
+
+forEachStore('migration 015_unicode_keys', (kind) => {
+  it('brings stored emails and SCIM userName keys to NFC, leaving a key whose NFC form another row holds', async () => {
+    const t = await createTestDatabase(kind);
+    const db = openDb(t.url);
+    try {
+      await migrateToLatest(db);
+      const now = new Date().toISOString();
+      const company = await db.kysely
+        .insertInto('companies')
+        .values({ code: 'acme', name: 'Acme', require_email_verification: 0, created_at: now, updated_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      // Rows as an older roster stored them: the same-looking address decomposed ("e" + U+0301).
+      const user = async (email: string, userNameKey: string | null = null) => {
+        const row = {
+          ...newUserRow({ companyId: company.id, email: 'x@x.test', name: 'U', passwordHash: null, emailVerified: false, createdVia: 'scim' }, now),
+          email,
+        };
+        const { id } = await db.kysely.insertInto('users').values(row).returning('id').executeTakeFirstOrThrow();
+        if (userNameKey !== null)
+          await db.kysely.updateTable('users').set({ user_name: userNameKey, user_name_key: userNameKey }).where('id', '=', id).execute();
+        return id;
+      };
+      const alone = await user('ple\u0301@acme.test', 're\u0301ne');
+      const nfcTwin = await user('jos\u00e9@acme.test');
+      const nfdTwin = await user('jose\u0301@acme.test');
+      const ascii = await user('plain@acme.test', 'plain');
+      await sql`insert into operators (email, password_hash, created_at) values (${'zoe\u0308@ops.test'}, 'x', ${now})`.execute(db.kysely);
+
+      await unicodeKeys().up(db.kysely as unknown as Kysely<unknown>);
+
+      const rows = await db.kysely.selectFrom('users').select(['id', 'email', 'user_name_key']).orderBy('id').execute();
+      assert.deepEqual(rows, [
+        { id: alone, email: 'pl\u00e9@acme.test', user_name_key: 'r\u00e9ne' },
+        { id: nfcTwin, email: 'jos\u00e9@acme.test', user_name_key: null },
+        { id: nfdTwin, email: 'jose\u0301@acme.test', user_name_key: null },
+        { id: ascii, email: 'plain@acme.test', user_name_key: 'plain' },
+      ]);
+      const operators = await db.kysely.selectFrom('operators').select('email').execute();
+      assert.deepEqual(operators, [{ email: 'zo\u00eb@ops.test' }]);
+    } finally {
+      await db.close();
       await t.drop();
     }
   });

@@ -60,6 +60,17 @@ forEachStore('Plazbot /api/user', (kind) => {
       assert.deepEqual(r.body.errors, [{ field: 'email', message: 'has already been taken' }]);
     });
 
+    it('answers 409 for a taken email spelled in another Unicode form, and stores the composed one', async () => {
+      // "é" as one code point (NFC) and as "e" plus a combining accent (NFD) look the same.
+      const nfd = 'jose\u0301.unicode@example.com';
+      const created = await create(tokens.wabotify, body(nfd));
+      assert.equal(created.status, 200, created.text);
+      assert.equal(created.body.data.email, 'jos\u00e9.unicode@example.com');
+      assertError(await create(tokens.wabotify, body('JOS\u00c9.unicode@example.com')), 409, 'EMAIL_TAKEN');
+      const rows = await srv.db.kysely.selectFrom('users').select('email').where('email', 'like', 'jos%.unicode@example.com').execute();
+      assert.deepEqual(rows, [{ email: 'jos\u00e9.unicode@example.com' }]);
+    });
+
     it('gives exactly one 200 and 409 to all the others for 20 concurrent creates of one email', async () => {
       const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => create(tokens.wabotify, body(i % 2 ? 'RACE@example.com' : 'race@example.com'))));
       const statuses = replies.map((r) => r.status).sort();

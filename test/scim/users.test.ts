@@ -129,6 +129,12 @@ forEachStore('SCIM Users', (kind) => {
       const sameEmail = await scim('POST', '/Users', oktaUser(uniqueEmail(), { emails: [{ value: email, primary: true }] }));
       assert.equal(sameEmail.status, 409, sameEmail.text);
       assert.equal(sameEmail.body.scimType, 'uniqueness');
+      // The same address in another Unicode form ("e" + U+0301 against U+00E9) is taken too.
+      const composed = uniqueEmail('andr\u00e9');
+      await create(composed);
+      const decomposed = await scim('POST', '/Users', oktaUser(uniqueEmail(), { emails: [{ value: composed.normalize('NFD'), primary: true }] }));
+      assert.equal(decomposed.status, 409, decomposed.text);
+      assert.equal(decomposed.body.scimType, 'uniqueness');
     });
 
     it("answers 409 for another company's email too (emails are unique installation-wide), and shows nothing of it", async () => {
@@ -309,6 +315,13 @@ forEachStore('SCIM Users', (kind) => {
       assert.equal(dup.status, 409);
       const r = await other('POST', '/Users', oktaUser(uniqueEmail(), { userName }));
       assert.equal(r.status, 201, r.text);
+      // The same-looking userName in another Unicode form ("e" + U+0301 against U+00E9) is the same one.
+      await create(uniqueEmail(), { userName: `ren\u00e9-${process.pid}` });
+      const decomposed = await scim('POST', '/Users', oktaUser(uniqueEmail(), { userName: `RENE\u0301-${process.pid}` }));
+      assert.equal(decomposed.status, 409, decomposed.text);
+      assert.equal(decomposed.body.scimType, 'uniqueness');
+      const found = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "rene\u0301-${process.pid}"`)}`);
+      assert.equal(found.body.totalResults, 1);
       // A PUT that takes another user's userName is refused too.
       const second = await create(uniqueEmail());
       const put = await scim('PUT', `/Users/${second.id}`, oktaUser(second.emails[0].value, { userName: ` ${userName} ` }));

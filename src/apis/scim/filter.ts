@@ -537,14 +537,21 @@ function valuesAt(target: JsonObject, path: AttrPath, r: Resolved): unknown[] {
   return items;
 }
 
+/**
+ * How strings of attributes that are not caseExact compare: lower-cased and in Unicode NFC, so
+ * "é" as one code point and as "e" plus a combining accent are the same (as stored keys are:
+ * identity/email.ts, resources.ts userNameKey).
+ */
+export const foldCase = (s: string): string => s.toLowerCase().normalize('NFC');
+
 function compareOne(def: AttributeDef, op: CompareOp, actual: unknown, expected: Exclude<Literal, null>): boolean {
   switch (def.type) {
     case 'string':
     case 'reference':
     case 'binary': {
       if (typeof actual !== 'string' || typeof expected !== 'string') return false;
-      const a = def.caseExact ? actual : actual.toLowerCase();
-      const e = def.caseExact ? expected : expected.toLowerCase();
+      const a = def.caseExact ? actual : foldCase(actual);
+      const e = def.caseExact ? expected : foldCase(expected);
       return ordered(op, a, e) ?? (op === 'co' ? a.includes(e) : op === 'sw' ? a.startsWith(e) : a.endsWith(e));
     }
     case 'boolean': {

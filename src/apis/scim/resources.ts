@@ -14,7 +14,7 @@ import type { AccountRow, UserRow } from '../../store/schema.js';
 import type { MemberRow, MembershipStamp } from '../../store/scim.js';
 import { isValidEmail, normalizeEmail } from '../../identity/users.js';
 import { invalidSyntax, invalidValue } from './errors.js';
-import { toBoolean } from './filter.js';
+import { foldCase, toBoolean } from './filter.js';
 import { SCIM_LIMITS } from './limits.js';
 import { ENTERPRISE_USER_SCHEMA, getCI, GROUP_SCHEMA, isObject, USER_SCHEMA, type JsonObject } from './schema.js';
 
@@ -75,8 +75,8 @@ export function checkSchemas(body: JsonObject, core: string): void {
 /** The userName a user has: the one a SCIM client set, else the email. */
 export const userNameOf = (row: Pick<UserRow, 'user_name' | 'email'>): string => row.user_name ?? row.email;
 
-/** The key userName uniqueness is decided on (per company). */
-export const userNameKey = (userName: string): string => userName.toLowerCase();
+/** The key userName uniqueness is decided on (per company): lower-cased, in Unicode NFC (as emails are, identity/email.ts). */
+export const userNameKey = (userName: string): string => foldCase(userName);
 
 /** A user row as a SCIM User, every attribute (the password never). */
 export function userResource(row: UserRow, baseUrl: string): JsonObject {

@@ -8,7 +8,7 @@
 // Matches are sorted (sortBy, then id) and only the requested page is loaded in full.
 
 import { ScimError, tooMany } from './errors.js';
-import { compileFilter, indexableEquality, parseDateTime, toBoolean, type FilterNode, type IndexableEquality } from './filter.js';
+import { compileFilter, foldCase, indexableEquality, parseDateTime, toBoolean, type FilterNode, type IndexableEquality } from './filter.js';
 import { SCIM_LIMITS } from './limits.js';
 import type { AttributeRef, ListQuery } from './list.js';
 import { findSubAttribute, findTopAttribute, getCI, isObject, type JsonObject, type ResourceTypeDef } from './schema.js';
@@ -82,7 +82,7 @@ export function sortValue(resource: JsonObject, ref: AttributeRef, rt: ResourceT
     case 'string':
     case 'reference':
     case 'binary':
-      return typeof value === 'string' ? (def.caseExact ? value : value.toLowerCase()) : undefined;
+      return typeof value === 'string' ? (def.caseExact ? value : foldCase(value)) : undefined;
     case 'dateTime':
       return parseDateTime(value);
     case 'boolean': {

@@ -25,7 +25,7 @@ import type { Principal } from '../../identity/credentials.js';
 import { checkPassword, hashPassword, parsePolicy, verifyPassword } from '../../identity/passwords.js';
 import { newUserRow } from '../../identity/users.js';
 import { invalidSyntax, invalidValue, notFound, preconditionFailed, uniqueness } from './errors.js';
-import type { IndexableEquality } from './filter.js';
+import { foldCase, type IndexableEquality } from './filter.js';
 import type { ListQuery } from './list.js';
 import { parsePatchRequest, applyPatchOperations } from './patch.js';
 import { checkSchemas, ifMatchAllows, parseScimId, userColumns, userFields, userNameKey, userNameOf, userResource, type UserFields } from './resources.js';
@@ -66,7 +66,7 @@ export class ScimUserService {
           case 'externalId':
             return scimStore.findCompanyUsersByExternalId(db, companyId, eq.value);
           case 'emails.value':
-            return scimStore.findCompanyUsersByEmail(db, companyId, eq.value.toLowerCase());
+            return scimStore.findCompanyUsersByEmail(db, companyId, foldCase(eq.value));
           default:
             return undefined;
         }
