@@ -360,6 +360,26 @@ forEachStore('Chatwoot users', (kind) => {
     assert.deepEqual(r.body, { error: 'Invalid access_token' });
   });
 
+  it('answers one of 10 concurrent deletes of a user, an account or an agent bot with 200 and the others 404, recording one event', async () => {
+    const u = await newUser();
+    const a = (await cw('POST', '/accounts', { name: 'Raced' })).body;
+    const b = (await cw('POST', '/agent_bots', { name: 'Raced bot', account_id: a.id })).body;
+    for (const [path, type, id] of [
+      [`/users/${u.id}`, 'user.deleted', u.id],
+      [`/agent_bots/${b.id}`, 'agent_bot.deleted', b.id],
+      [`/accounts/${a.id}`, 'account.deleted', a.id],
+    ] as const) {
+      const replies = await Promise.all(Array.from({ length: 10 }, () => cw('DELETE', path)));
+      assert.deepEqual(replies.map((r) => r.status).sort(), [200, ...Array<number>(9).fill(404)], path);
+      // The same answer as a delete made after it.
+      const after = await cw('DELETE', path);
+      assert.equal(after.status, 404);
+      for (const r of replies.filter((x) => x.status === 404)) assert.deepEqual(r.body, after.body);
+      const events = await srv.db.kysely.selectFrom('events').select('id').where('type', '=', type).where('target_id', '=', String(id)).execute();
+      assert.equal(events.length, 1, type);
+    }
+  });
+
   it('deletes a user with their memberships, tokens and links (Chatwoot spec: delete)', async () => {
     const u = await newUser();
     const a = (await cw('POST', '/accounts', { name: 'With member' })).body;

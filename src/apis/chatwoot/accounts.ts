@@ -248,18 +248,20 @@ export class AccountService {
     // Memberships and agent bots go with the account (foreign keys cascade); every app's links to
     // them go here, in the same transaction.
     // The event holds the account as it was; its memberships and bots go without events of their own.
-    await inTransaction(this.db.kysely, async (trx) => {
+    // Of concurrent deletes one deletes it; the others find it gone: 404, as a delete after it would get.
+    const deleted = await inTransaction(this.db.kysely, async (trx) => {
       const account = await store.findAccountForUpdate(trx, id);
       await unlinkAll(trx, 'AgentBot', await store.agentBotIdsOfAccount(trx, id));
       await unlinkAll(trx, 'Account', [id]);
-      if (account && (await store.deleteAccount(trx, id))) {
-        await recordEvent(trx, acting, {
-          type: 'account.deleted',
-          companyId: account.company_id,
-          target: { kind: 'account', id },
-          data: eventData.account(this.toAccount(account)),
-        });
-      }
+      if (!account || !(await store.deleteAccount(trx, id))) return false;
+      await recordEvent(trx, acting, {
+        type: 'account.deleted',
+        companyId: account.company_id,
+        target: { kind: 'account', id },
+        data: eventData.account(this.toAccount(account)),
+      });
+      return true;
     });
+    if (!deleted) throw recordNotFound();
   }
 }

@@ -218,17 +218,19 @@ export class AgentBotService {
   }
 
   async delete(acting: Acting, id: AuthorizedId<'AgentBot'>): Promise<void> {
-    await inTransaction(this.db.kysely, async (trx) => {
+    // Of concurrent deletes one deletes it; the others find it gone: 404, as a delete after it would get.
+    const deleted = await inTransaction(this.db.kysely, async (trx) => {
       const bot = await store.findAgentBot(trx, id);
       await unlinkAll(trx, 'AgentBot', [id]);
-      if (bot && (await store.deleteAgentBot(trx, id))) {
-        await recordEvent(trx, acting, {
-          type: 'agent_bot.deleted',
-          companyId: bot.company_id,
-          target: { kind: 'agent_bot', id },
-          data: eventData.agentBot(await this.toAgentBot(bot, trx)),
-        });
-      }
+      if (!bot || !(await store.deleteAgentBot(trx, id))) return false;
+      await recordEvent(trx, acting, {
+        type: 'agent_bot.deleted',
+        companyId: bot.company_id,
+        target: { kind: 'agent_bot', id },
+        data: eventData.agentBot(await this.toAgentBot(bot, trx)),
+      });
+      return true;
     });
+    if (!deleted) throw recordNotFound();
   }
 }

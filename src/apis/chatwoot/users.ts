@@ -317,18 +317,23 @@ export class ChatwootUserService {
     return this.view(row);
   }
 
-  /** Deletes the user at once, with their memberships, tokens and links (Chatwoot queues it). */
+  /**
+   * Deletes the user at once, with their memberships, tokens and links (Chatwoot queues it). Of
+   * concurrent deletes of one user one deletes it; the others find it gone (404, as a delete after
+   * it would), their unlinking of any app's leftover links kept.
+   */
   async delete(acting: Acting, id: AuthorizedId<'User'>): Promise<void> {
     // Memberships and tokens go with the row (foreign keys cascade); every app's links go here.
-    await inTransaction(this.db.kysely, async (trx) => {
+    const deleted = await inTransaction(this.db.kysely, async (trx) => {
       const user = await usersStore.findUserForUpdate(trx, id);
       // The event holds the user as they were, memberships included.
       const data = user && eventData.user(await this.view(user, trx));
       await unlinkAll(trx, 'User', [id]);
-      if (user && data && (await usersStore.deleteUser(trx, id))) {
-        await recordEvent(trx, acting, { type: 'user.deleted', companyId: user.company_id, target: { kind: 'user', id }, data });
-      }
+      if (!user || !data || !(await usersStore.deleteUser(trx, id))) return false;
+      await recordEvent(trx, acting, { type: 'user.deleted', companyId: user.company_id, target: { kind: 'user', id }, data });
+      return true;
     });
+    if (!deleted) throw recordNotFound();
   }
 
   /**
