@@ -34,7 +34,7 @@ const REASONS: Record<number, string> = {
   201: 'Created',
   204: 'No Content',
   304: 'Not Modified (If-None-Match matched)',
-  400: 'Bad Request: malformed JSON or values that break the rules',
+  400: 'Bad Request: a body or query string that cannot be parsed (malformed JSON, form or multipart data, a broken %-escape), or values that break the rules',
   401: 'Unauthorized: missing or invalid credentials',
   403: 'Forbidden',
   404: 'Not Found',
@@ -109,7 +109,8 @@ export function errorStatuses(op: Operation): number[] {
         break;
       }
       // Chatwoot: a token not allowed the record is 401 (not 403), validation and duplicates 422.
-      add(401, 429);
+      // Every call reads its query string as Rails params: a broken %-escape in it is a 400.
+      add(400, 401, 429);
       if (op.hasParams) add(404);
       if (op.hasBody || op.method !== 'GET') add(400, 413, 415, 422);
       // A deactivated user gets no login link or token.

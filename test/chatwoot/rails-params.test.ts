@@ -101,6 +101,181 @@ forEachStore('Chatwoot Rails params and avatars', (kind) => {
     assert.ok(plazbot.status < 500);
   });
 
+  /** A raw multipart body with boundary B: parts as (name, bytes, extra header lines). */
+  const raw = (method: string, path: string, contentType: string, body: string | Uint8Array) =>
+    srv.call(method, PREFIX + path, { headers: { api_access_token: acme.token, 'content-type': contentType }, body });
+  const part = (name: string | Uint8Array, value: string | Uint8Array, headers = '') =>
+    Buffer.concat([
+      Buffer.from('--B\r\nContent-Disposition: form-data; name="'),
+      Buffer.from(name),
+      Buffer.from(`"\r\n${headers}\r\n`),
+      Buffer.from(value),
+      Buffer.from('\r\n'),
+    ]);
+  const parts = (...p: Buffer[]) => Buffer.concat([...p, Buffer.from('--B--\r\n')]);
+  const MP = 'multipart/form-data; boundary=B';
+  const NOT_UTF8 = Buffer.from([0xff, 0xfe, 0x42, 0x61, 0x64]); // \xff\xfeBad
+  const count = async (table: 'accounts' | 'users' | 'agent_bots') =>
+    Number(
+      (
+        await srv.db.kysely
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('answers a malformed multipart body 400 in Chatwoot format on every route that writes, never 500, and writes nothing', async () => {
+    const account = (await cw('POST', '/accounts', { name: 'Multipart Target' })).body;
+    const user = (await cw('POST', '/users', { name: 'Mp', email: uniqueEmail('mp'), password: GOOD_PASSWORD })).body;
+    const bot = (await cw('POST', '/agent_bots', { name: 'Mp Bot' })).body;
+    const routes: Array<[string, string]> = [
+      ['POST', '/accounts'],
+      ['PATCH', `/accounts/${account.id}`],
+      ['PUT', `/accounts/${account.id}`],
+      ['DELETE', `/accounts/${account.id}`],
+      ['POST', `/accounts/${account.id}/account_users`],
+      ['DELETE', `/accounts/${account.id}/account_users`],
+      ['POST', '/users'],
+      ['PATCH', `/users/${user.id}`],
+      ['PUT', `/users/${user.id}`],
+      ['DELETE', `/users/${user.id}`],
+      ['POST', `/users/${user.id}/token`],
+      ['POST', '/agent_bots'],
+      ['PATCH', `/agent_bots/${bot.id}`],
+      ['PUT', `/agent_bots/${bot.id}`],
+      ['DELETE', `/agent_bots/${bot.id}`],
+      ['DELETE', `/agent_bots/${bot.id}/avatar`],
+    ];
+    const bodies: Array<[string, string, string | Buffer, RegExp]> = [
+      ['no boundary', 'multipart/form-data', 'x', /no boundary/],
+      ['cut short', MP, '--B\r\nContent-Disposition: form-data; name="name"\r\n\r\ntrunc', /ends before its closing boundary/],
+      ['another boundary', 'multipart/form-data; boundary=Y', parts(part('name', 'Wrong')), /ends before its closing boundary/],
+      ['garbage between boundaries', MP, '--B\r\n\x00\x01garbage\r\n--B\r\nnot a header\r\n\r\nx\r\n--B', /ends before its closing boundary/],
+      ['headers cut short', MP, '--B\r\nContent-Disposition: form-data; name="name"', /ends before its closing boundary/],
+    ];
+    const before = { accounts: await count('accounts'), users: await count('users'), agent_bots: await count('agent_bots') };
+    for (const [method, path] of routes) {
+      for (const [label, contentType, body, message] of bodies) {
+        const r = await raw(method, path, contentType, body);
+        assert.equal(r.status, 400, `${method} ${path}, ${label}: ${r.text}`);
+        assert.equal(r.body.error, 'Bad Request', r.text);
+        assert.match(r.body.message, /^The body is not valid multipart\/form-data \(/, r.text);
+        assert.match(r.body.message, message, `${label}: ${r.text}`);
+      }
+    }
+    assert.deepEqual({ accounts: await count('accounts'), users: await count('users'), agent_bots: await count('agent_bots') }, before, 'nothing written');
+    assert.equal((await cw('GET', `/accounts/${account.id}`)).body.name, 'Multipart Target');
+    assert.equal((await cw('GET', `/users/${user.id}`)).body.name, 'Mp');
+    assert.equal((await cw('GET', `/agent_bots/${bot.id}`)).body.name, 'Mp Bot');
+    // An empty multipart body is no params, as before (and as an empty JSON body).
+    const empty = await raw('POST', '/accounts', MP, '');
+    assert.equal(empty.status, 422, empty.text);
+    assert.deepEqual(empty.body, { message: "Name can't be blank", attributes: ['name'] });
+    // A well-formed body still works, with a quoted boundary and parts that are not form-data skipped.
+    const ok = await raw(
+      'POST',
+      '/accounts',
+      'multipart/form-data; boundary="B"',
+      parts(part('name', 'Quoted'), Buffer.from('--B\r\nContent-Disposition: attachment; name="locale"\r\n\r\nfr\r\n')),
+    );
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.name, 'Quoted');
+    assert.equal(ok.body.locale, 'en');
+  });
+
+  it('refuses multipart bytes that are not UTF-8 (400) and parts in another charset (415) rather than storing U+FFFD or decoding them', async () => {
+    const account = (await cw('POST', '/accounts', { name: 'Utf8 Account' })).body;
+    const user = (await cw('POST', '/users', { name: 'Utf8 User', email: uniqueEmail('u8'), password: GOOD_PASSWORD })).body;
+    const bot = (await cw('POST', '/agent_bots', { name: 'Utf8 Bot' })).body;
+    const before = { accounts: await count('accounts'), users: await count('users'), agent_bots: await count('agent_bots') };
+    const notUtf8 = { error: 'Bad Request', message: 'The body is not valid UTF-8' };
+    for (const [method, path] of [
+      ['POST', '/accounts'],
+      ['PATCH', `/accounts/${account.id}`],
+      ['PATCH', `/users/${user.id}`],
+      ['PATCH', `/agent_bots/${bot.id}`],
+      ['POST', '/agent_bots'],
+    ] as const) {
+      const value = await raw(method, path, MP, parts(part('name', NOT_UTF8)));
+      assert.equal(value.status, 400, `${method} ${path}: ${value.text}`);
+      assert.deepEqual(value.body, notUtf8);
+      // Declared UTF-8 changes nothing: still strict.
+      const declared = await raw(method, path, MP, parts(part('name', NOT_UTF8, 'Content-Type: text/plain; charset=utf-8\r\n')));
+      assert.equal(declared.status, 400, `${method} ${path}: ${declared.text}`);
+      assert.deepEqual(declared.body, notUtf8);
+      const key = await raw(
+        method,
+        path,
+        MP,
+        parts(part('name', 'Ok'), part(Buffer.concat([Buffer.from('custom_attributes['), NOT_UTF8, Buffer.from(']')]), 'v')),
+      );
+      assert.equal(key.status, 400, `a field name: ${key.text}`);
+      assert.deepEqual(key.body, notUtf8);
+      const utf16 = await raw(method, path, MP, parts(part('name', Buffer.from('Bad', 'utf16le'), 'Content-Type: text/plain; charset=utf-16le\r\n')));
+      assert.equal(utf16.status, 415, `${method} ${path}: ${utf16.text}`);
+      assert.deepEqual(utf16.body, { error: 'Unsupported Media Type', message: 'The field name must be UTF-8 (charset=utf-16le is not read)' });
+      const base64 = await raw(method, path, MP, parts(part('name', 'QmFk', 'Content-Transfer-Encoding: base64\r\n')));
+      assert.equal(base64.status, 415, `${method} ${path}: ${base64.text}`);
+      assert.match(base64.body.message, /^Content-Transfer-Encoding base64 is not decoded/);
+    }
+    assert.deepEqual({ accounts: await count('accounts'), users: await count('users'), agent_bots: await count('agent_bots') }, before, 'nothing written');
+    assert.equal((await cw('GET', `/accounts/${account.id}`)).body.name, 'Utf8 Account');
+    assert.equal((await cw('GET', `/users/${user.id}`)).body.name, 'Utf8 User');
+    assert.equal((await cw('GET', `/agent_bots/${bot.id}`)).body.name, 'Utf8 Bot');
+    // UTF-8, declared or not, is read as sent: multi-byte characters, keys and all.
+    const ok = await raw(
+      'PATCH',
+      `/accounts/${account.id}`,
+      MP,
+      parts(part('name', 'José ☃ 😀', 'Content-Type: text/plain; charset="UTF-8"\r\n'), part('custom_attributes[clé]', 'ü')),
+    );
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.name, 'José ☃ 😀');
+    assert.deepEqual(ok.body.custom_attributes, { clé: 'ü' });
+  });
+
+  it('bounds the fields of a multipart body: 1 MiB in all (413), 1,000 fields (422)', async () => {
+    const before = await count('accounts');
+    const big = await raw('POST', '/accounts', MP, parts(part('name', 'Big'), part('domain', 'x'.repeat(1024 * 1024))));
+    assert.equal(big.status, 413, big.text);
+    assert.equal(big.body.error, 'Payload Too Large');
+    const many = await raw('POST', '/accounts', MP, parts(part('name', 'Many'), ...Array.from({ length: 1000 }, (_, i) => part(`k${i}`, '1'))));
+    assert.equal(many.status, 422, many.text);
+    assert.match(many.body.message, /too many parameters/);
+    assert.equal(await count('accounts'), before);
+  });
+
+  it('refuses broken %-escapes in form bodies and query strings (400, as Rails) instead of storing them as text', async () => {
+    const before = await count('accounts');
+    const account = (await cw('POST', '/accounts', { name: 'Escapes' })).body;
+    for (const bad of ['%FF%FEBad', '%ED%A0%80', '%E0%A4%A', '%C0%AF', '100%', '%zz']) {
+      const body = await form('POST', '/accounts', `name=${bad}`);
+      assert.equal(body.status, 400, `${bad}: ${body.text}`);
+      assert.equal(body.body.error, 'Bad Request');
+      assert.match(body.body.message, /^The body has an invalid %-encoding/);
+      const key = await form('PATCH', `/accounts/${account.id}`, `custom_attributes[${bad}]=1`);
+      assert.equal(key.status, 400, `key ${bad}: ${key.text}`);
+      const query = await cw('POST', `/accounts?name=${bad}`);
+      assert.equal(query.status, 400, `query ${bad}: ${query.text}`);
+      assert.match(query.body.message, /^The query string has an invalid %-encoding/);
+      const read = await cw('GET', `/accounts/${account.id}?x=${bad}`);
+      assert.equal(read.status, 400, `GET query ${bad}: ${read.text}`);
+      const multipartQuery = await raw('PATCH', `/accounts/${account.id}?name=${bad}`, MP, parts(part('locale', 'fr')));
+      assert.equal(multipartQuery.status, 400, `multipart + query ${bad}: ${multipartQuery.text}`);
+    }
+    assert.equal(await count('accounts'), before + 1, 'only the account made for the test');
+    const kept = (await cw('GET', `/accounts/${account.id}`)).body;
+    assert.equal(kept.name, 'Escapes');
+    assert.deepEqual(kept.custom_attributes, {});
+    assert.equal(kept.locale, 'en');
+    // Good escapes still decode: UTF-8, `+` as a space, `%2B` as a plus, `%25` as a percent sign.
+    const good = await form('PATCH', `/accounts/${account.id}?locale=fr`, 'name=Jos%C3%A9+A%2BB+100%25');
+    assert.equal(good.status, 200, good.text);
+    assert.equal(good.body.name, 'José A+B 100%');
+    assert.equal(good.body.locale, 'fr');
+  });
+
   it('stores an uploaded avatar, checked by content, served at the URL avatar_url shows; DELETE removes it', async () => {
     const created = await multipart('POST', '/agent_bots', { name: 'Pictured', avatar: new Blob([PNG], { type: 'text/plain' }) });
     assert.equal(created.status, 200, created.text);

@@ -188,6 +188,37 @@ forEachStore('JSON bodies', (kind) => {
     });
   });
 
+  describe('bodies no parser can read', () => {
+    it("answers them with a 4xx in each API's format, never a 500: multipart is read by Chatwoot only (400), a 415 elsewhere", async () => {
+      const truncated = '--X\r\nContent-Disposition: form-data; name="name"\r\n\r\ntrunc';
+      const bodies: Array<[string, string | Uint8Array]> = [
+        ['multipart/form-data', 'x'],
+        ['multipart/form-data; boundary=X', truncated],
+        ['multipart/form-data; boundary=Y', `${truncated}\r\n--X--\r\n`],
+        [
+          'multipart/form-data; boundary=X',
+          Buffer.concat([Buffer.from('--X\r\nContent-Disposition: form-data; name="n"\r\n\r\n'), Buffer.from([0xff]), Buffer.from('\r\n--X--\r\n')]),
+        ],
+        ['application/x-www-form-urlencoded', 'name=%FF%FEBad'],
+        ['application/x-www-form-urlencoded', Buffer.from([0x6e, 0x3d, 0xff])],
+      ];
+      const targets: Array<[string, Record<string, string>, number, (r: any) => void]> = [
+        ['/v1/widget/user', { authorization: widget }, 415, (r) => assert.equal(r.body.statusMessage, 'failure')],
+        ['/api/user', { authorization: `Bearer ${apiToken}` }, 415, (r) => assert.equal(r.body.success, false)],
+        [`${PREFIX}/accounts`, { api_access_token: acme.token }, 400, (r) => assert.equal(r.body.error, 'Bad Request')],
+      ];
+      const before = (await srv.db.kysely.selectFrom('accounts').select('id').execute()).length;
+      for (const [path, auth, status, format] of targets) {
+        for (const [contentType, body] of bodies) {
+          const r = await call(srv.url, 'POST', path, { headers: { ...auth, 'content-type': contentType }, body });
+          assert.equal(r.status, status, `${path} ${contentType}: ${r.text}`);
+          format(r);
+        }
+      }
+      assert.equal((await srv.db.kysely.selectFrom('accounts').select('id').execute()).length, before, 'nothing written');
+    });
+  });
+
   describe('point 8: numbers that cannot be kept exactly', () => {
     const jelouRaw = (body: string) =>
       call(srv.url, 'POST', '/v1/widget/user', { headers: { authorization: widget, 'content-type': 'application/json' }, body });

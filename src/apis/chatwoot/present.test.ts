@@ -11,6 +11,8 @@ describe("Chatwoot's statuses", () => {
     assert.equal(chatwootStatus(c({})), 422);
     assert.equal(chatwootStatus(c({ code: 'MALFORMED_JSON' })), 400);
     assert.equal(chatwootStatus(c({ code: 'BAD_REQUEST' })), 400);
+    assert.equal(chatwootStatus(c({ code: 'MALFORMED_BODY' })), 400, 'a multipart or form body that cannot be parsed');
+    assert.equal(chatwootStatus(c({ code: 'INVALID_PERCENT_ENCODING' })), 400, 'a broken %-escape, as Rack refuses it');
     assert.equal(chatwootStatus(c({ kind: 'conflict', status: 409, code: 'EMAIL_TAKEN' })), 422);
     assert.equal(chatwootStatus(c({ kind: 'forbidden', status: 403, code: 'NON_PERMISSIBLE' })), 401);
     assert.equal(chatwootStatus(c({ kind: 'not_found', status: 404 })), 404);

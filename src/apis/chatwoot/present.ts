@@ -103,7 +103,7 @@ export const eventData = {
 };
 
 /** Codes of invalid requests that are about the HTTP request itself, not its values: 400, as in Rails. */
-const BAD_REQUEST_CODES = new Set(['MALFORMED_JSON', 'INVALID_CONTENT_LENGTH', 'BAD_REQUEST']);
+const BAD_REQUEST_CODES = new Set(['MALFORMED_JSON', 'MALFORMED_BODY', 'INVALID_PERCENT_ENCODING', 'INVALID_CONTENT_LENGTH', 'BAD_REQUEST']);
 
 /**
  * Chatwoot's statuses: validation failures (roster's 400s about values, and conflicts such as a

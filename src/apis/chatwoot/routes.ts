@@ -24,7 +24,7 @@ export const chatwootRoutes: FastifyPluginAsync<ChatwootDeps> = async (app, deps
   // on a DELETE) as no params; Fastify's parser would call it malformed. Otherwise roster's parser.
   useJsonBodies(app, { emptyIsNone: true });
   // And form and multipart bodies, as Rails reads them (this API only).
-  await useRailsBodies(app, { fileMaxBytes: deps.avatars.maxBytes });
+  useRailsBodies(app, { fileMaxBytes: deps.avatars.maxBytes });
 
   // Every API response is private, and some carry tokens.
   app.addHook('onSend', async (_req, reply, payload) => {

@@ -26,6 +26,21 @@ export class UnsupportedBody extends Error {
   }
 }
 
+/**
+ * A body (or query string) roster cannot parse: multipart data cut short or without its boundary,
+ * bytes that are not UTF-8, a broken %-escape. A 400 on every API, as Rails answers a body it
+ * cannot parse; the message says what is wrong and is safe to show.
+ */
+export class MalformedBody extends Error {
+  override readonly name = 'MalformedBody';
+  constructor(
+    readonly code: 'MALFORMED_BODY' | 'INVALID_PERCENT_ENCODING',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The HTTP status of each kind of domain error, on every API and on the console's pages. */
 export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   invalid: 400,
@@ -75,6 +90,7 @@ export function classifyError(err: unknown): Classified {
     return { status: STATUS_OF_KIND[err.kind], kind: err.kind, code: err.code, message: err.message, fields: err.fields, retryAfter: err.retryAfter };
   }
   if (err instanceof UnsupportedBody) return { status: 415, kind: 'unsupported_media_type', code: err.code, message: err.message, fields: [] };
+  if (err instanceof MalformedBody) return { status: 400, kind: 'invalid', code: err.code, message: err.message, fields: [] };
   const fe = err as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
   if (Array.isArray(fe.validation)) {
     const fields = fieldErrorsFromValidation(fe.validation, fe.validationContext);
