@@ -7,7 +7,7 @@
  *   give, so a new route is documented without repeating them. SCIM's routes declare no response
  *   schema (their bodies are projected by `attributes`): their document says the success status
  *   and RFC 7644's error body.
- * - `/openapi/<api>.json` is the whole document cut to one API's paths, tag and security scheme.
+ * - `/openapi/<api>.json` is the whole document cut to one API's paths, tag and security schemes.
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -24,7 +24,7 @@ export interface ApiDocument {
 
 export const API_DOCUMENTS: readonly ApiDocument[] = [
   { name: 'jelou', title: "roster: Jelou's widget users", tag: 'Widget', securitySchemes: ['basicAuth'] },
-  { name: 'plazbot', title: 'roster: Plazbot / Wabotify users', tag: 'Users', securitySchemes: ['bearerAuth'] },
+  { name: 'plazbot', title: 'roster: Plazbot / Wabotify users', tag: 'Users', securitySchemes: ['bearerAuth', 'sessionToken'] },
   { name: 'chatwoot', title: "roster: Chatwoot's Platform API", tag: 'Platform', securitySchemes: ['platformAppApiKey'] },
   { name: 'scim', title: 'roster: SCIM 2.0', tag: 'SCIM', securitySchemes: ['scimBearer'] },
 ];
@@ -204,7 +204,7 @@ interface OpenApiDoc {
   [k: string]: unknown;
 }
 
-/** The whole document cut to one API: its paths, its tag, its security scheme. */
+/** The whole document cut to one API: its paths, its tag, its security schemes. */
 export function documentFor(whole: OpenApiDoc, api: ApiDocument): OpenApiDoc {
   const paths: OpenApiDoc['paths'] = {};
   for (const [path, item] of Object.entries(whole.paths)) {

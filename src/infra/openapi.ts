@@ -16,7 +16,7 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
       info: {
         title: 'roster',
         description:
-          "Self-hosted user provisioning: Jelou's widget users, Plazbot/Wabotify platform users and Chatwoot's Platform API over one identity store.",
+          "Self-hosted user provisioning: Jelou's widget users, Plazbot/Wabotify platform users, Chatwoot's Platform API and SCIM 2.0 over one identity store.",
         version: '0.1.0',
       },
       servers: [{ url: publicUrl }],
@@ -29,7 +29,12 @@ export async function registerOpenApi(app: FastifyInstance, publicUrl: string): 
       components: {
         securitySchemes: {
           basicAuth: { type: 'http', scheme: 'basic', description: 'Basic base64(clientId:clientSecret), or the raw clientId:clientSecret' },
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from `roster token create`' },
+          bearerAuth: { type: 'http', scheme: 'bearer', description: "An API token from `roster token create` (`rtk_...`): one company's integration" },
+          sessionToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description: "A user's session token from `POST /api/user/login` (`rss_...`); an API token is refused",
+          },
           platformAppApiKey: { type: 'apiKey', in: 'header', name: 'api_access_token', description: 'A token from `roster platform-app create`' },
           scimBearer: { type: 'http', scheme: 'bearer', description: 'A token from `roster scim-token create`' },
         },

@@ -1,6 +1,6 @@
 /**
  * Issue 11: the OpenAPI documents. /openapi.json holds every API; /openapi/<api>.json one API with
- * its own security scheme; every operation lists each status it answers (never `4XX`) with that
+ * its own security schemes; every operation lists each status it answers (never `4XX`) with that
  * API's error body. And the check every test's answers go through (fixtures/documented.ts) refuses
  * an undocumented status and a body that drifted from its schema.
  */
@@ -12,27 +12,27 @@ import { withApp } from '../fixtures/server.js';
 type Doc = {
   paths: Record<string, Record<string, { tags: string[]; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: any }> }> }>>;
   components: { securitySchemes: Record<string, unknown> };
-  info: { title: string };
+  info: { title: string; description: string };
 };
 
-const APIS: Array<[string, string, string, string]> = [
-  ['jelou', 'Widget', 'basicAuth', '/v1/'],
-  ['plazbot', 'Users', 'bearerAuth', '/api/'],
-  ['chatwoot', 'Platform', 'platformAppApiKey', '/platform/api/v1/'],
-  ['scim', 'SCIM', 'scimBearer', '/scim/v2/'],
+const APIS: Array<[string, string, string[], string]> = [
+  ['jelou', 'Widget', ['basicAuth'], '/v1/'],
+  ['plazbot', 'Users', ['bearerAuth', 'sessionToken'], '/api/'],
+  ['chatwoot', 'Platform', ['platformAppApiKey'], '/platform/api/v1/'],
+  ['scim', 'SCIM', ['scimBearer'], '/scim/v2/'],
 ];
 
 describe('the OpenAPI documents', () => {
   const srv = withApp('sqlite');
 
-  it('one per API: its paths only, its security scheme only', async () => {
+  it('one per API: its paths only, its security schemes only', async () => {
     const whole = (await srv.call('GET', '/openapi.json')).body as Doc;
     let total = 0;
-    for (const [name, tag, scheme, prefix] of APIS) {
+    for (const [name, tag, schemes, prefix] of APIS) {
       const r = await srv.call('GET', `/openapi/${name}.json`);
       assert.equal(r.status, 200);
       const doc = r.body as Doc;
-      assert.deepEqual(Object.keys(doc.components.securitySchemes), [scheme], name);
+      assert.deepEqual(Object.keys(doc.components.securitySchemes), schemes, name);
       const paths = Object.keys(doc.paths);
       assert.ok(paths.length > 0);
       for (const p of paths) {
@@ -41,6 +41,8 @@ describe('the OpenAPI documents', () => {
       }
       total += Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0);
     }
+    // The description names every API served, SCIM included.
+    for (const api of ['Jelou', 'Plazbot/Wabotify', 'Chatwoot', 'SCIM 2.0']) assert.ok(whole.info.description.includes(api), api);
     assert.equal(
       total,
       Object.values(whole.paths).reduce((n, item) => n + Object.keys(item).length, 0),

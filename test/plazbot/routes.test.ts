@@ -57,6 +57,9 @@ forEachStore('Plazbot /api/user', (kind) => {
     const create = r.body.paths['/api/user']?.post;
     assert.ok(create, Object.keys(r.body.paths).join(', '));
     assert.deepEqual(create.security, [{ bearerAuth: [] }]);
+    // /me takes a session token from the login, not an API token.
+    assert.deepEqual(r.body.paths['/api/user/me']?.get?.security, [{ sessionToken: [] }]);
+    assert.deepEqual(r.body.paths['/api/user/email']?.get?.security, [{ bearerAuth: [] }]);
     assert.deepEqual(create.requestBody.content['application/json'].schema.required, ['name', 'lastName', 'email', 'password', 'company']);
     for (const path of ['/api/user/login', '/api/user/me', '/api/user/verify-email', '/api/user/sendEmailToResetPassword', '/api/user/resetPassword']) {
       assert.ok(r.body.paths[path], path);

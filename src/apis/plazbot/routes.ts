@@ -128,7 +128,7 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
 
   app.get(
     '/user/me',
-    { schema: { tags: ['Users'], summary: "The session's user", security: [{ bearerAuth: [] }], response: { 200: MeResponse, ...errors } } },
+    { schema: { tags: ['Users'], summary: "The session's user", security: [{ sessionToken: [] }], response: { 200: MeResponse, ...errors } } },
     async (req, reply) => {
       const { user, companyCode } = await users.resolveSession(bearer(req.headers.authorization, 'INVALID_SESSION'));
       noStore(reply);
