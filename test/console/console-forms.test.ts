@@ -1,8 +1,8 @@
 /**
  * The console reads a form's fields as single strings: a repeated field (which the form and query
  * parsers turn into an array) is a 400 page, a body that is not a form (JSON) a 415 page, and
- * nothing is written either way; never a 500. Then the same requests against a served roster,
- * whose log must hold no error line.
+ * nothing is written either way; never a 500. A settings form that is refused writes none of its
+ * fields. Then the same requests against a served roster, whose log must hold no error line.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -124,6 +124,66 @@ forEachStore('admin console forms', (kind) => {
     assert.equal((await c.get('/admin/widget-users?q=a')).status, 200);
     assert.equal((await c.get('/admin/audit?company=acme&type=company.created')).status, 200);
   });
+
+  it('writes nothing of a refused settings form: a good name with a bad origin or a bad maximum length', async () => {
+    const was = await snapshot();
+    await c.get('/admin/companies/acme');
+    const badOrigin = await c.post('/admin/companies/acme', { name: 'PartialWriteName', corsOrigins: 'javascript:alert(1)' });
+    assertRefused(badOrigin, 400, /&quot;javascript:alert\(1\)&quot; is not an origin/);
+    const badMax = await c.post('/admin/companies/acme', { name: 'PartialWriteName', passwordMaxLength: '5000' });
+    assertRefused(badMax, 400, /password maximum length must be/);
+    const badMin = await c.post('/admin/companies/acme', { name: 'PartialWriteName', requireEmailVerification: '1', passwordMinLength: 'ten' });
+    assertRefused(badMin, 400, /password minimum length must be a whole number/);
+    // A good origin beside a bad one: neither is written.
+    const oneBad = await c.post('/admin/companies/acme', { name: 'PartialWriteName', corsOrigins: 'https://good.example.com\nftp://bad.example.com' });
+    assertRefused(oneBad, 400, /is not an origin/);
+    assert.deepEqual(await snapshot(), was);
+    assert.equal((await servicesOf(srv.db).companies.get('acme')).name, 'Acme');
+
+    // The same form with good values saves every field, with the events it always recorded.
+    await c.get('/admin/companies/acme');
+    const ok = await c.post('/admin/companies/acme', {
+      name: 'Whole Write',
+      requireEmailVerification: '1',
+      passwordMaxLength: '200',
+      corsOrigins: 'https://good.example.com',
+    });
+    assert.equal(ok.status, 200, ok.text);
+    assert.match(ok.text, /Settings saved/);
+    const company = await servicesOf(srv.db).companies.get('acme');
+    assert.equal(company.name, 'Whole Write');
+    assert.equal(company.requireEmailVerification, true);
+    assert.equal(company.passwordPolicy.maxLength, 200);
+    assert.deepEqual(await servicesOf(srv.db).corsOrigins.of(company.id), ['https://good.example.com']);
+    const events = await srv.db.kysely
+      .selectFrom('events')
+      .selectAll()
+      .where('type', '=', 'company.updated')
+      .where('target_id', '=', 'acme')
+      .orderBy('id')
+      .execute();
+    assert.equal(events.length, 2, 'one for the settings, one for the origins');
+    assert.equal(events[0]?.actor_kind, 'operator');
+    assert.equal(JSON.parse(events[0].data).name, 'Whole Write');
+    assert.deepEqual(JSON.parse(events[1]!.data).corsOrigins, ['https://good.example.com']);
+    assert.equal(JSON.parse(events[1]!.data).name, 'Whole Write', 'the origins event carries the company as saved');
+
+    // Saving it again unchanged writes nothing and records nothing.
+    await c.get('/admin/companies/acme');
+    const same = await c.post('/admin/companies/acme', {
+      name: 'Whole Write',
+      requireEmailVerification: '1',
+      passwordMaxLength: '200',
+      corsOrigins: 'https://good.example.com',
+    });
+    assert.equal(same.status, 200);
+    assert.equal((await srv.db.kysely.selectFrom('events').select('id').where('type', '=', 'company.updated').execute()).length, 2);
+    // A form without the origins field leaves them as they are (an emptied textarea is still sent, and clears them).
+    assert.equal((await c.post('/admin/companies/acme', { name: 'Whole Write', requireEmailVerification: '1' })).status, 200);
+    assert.deepEqual(await servicesOf(srv.db).corsOrigins.of(company.id), ['https://good.example.com']);
+    assert.equal((await c.post('/admin/companies/acme', { name: 'Whole Write', requireEmailVerification: '1', corsOrigins: '' })).status, 200);
+    assert.deepEqual(await servicesOf(srv.db).corsOrigins.of(company.id), []);
+  });
 });
 
 /** The audit's requests against `roster serve`: 4xx pages, and no error line in its log. */
@@ -163,7 +223,9 @@ forEachStore('admin console forms, served', (kind) => {
     statuses.push((await c.post('/admin/companies/acme/credentials', { kind: 'api_token', name: ['a', 'b'] })).status);
     statuses.push((await c.get('/admin/users?q=a&q=b')).status);
     statuses.push((await c.get('/admin/widget-users?q=a&q=b')).status);
-    assert.deepEqual(statuses, [415, 400, 400, 415, 415, 400, 400, 400]);
+    statuses.push((await c.post('/admin/companies/acme', { name: 'PartialWriteName', corsOrigins: 'javascript:alert(1)' })).status);
+    assert.deepEqual(statuses, [415, 400, 400, 415, 415, 400, 400, 400, 400]);
+    assert.equal((await servicesOf(db).companies.get('acme')).name, 'Acme');
     // One more request, whose access-log line (written after its answer) says the log is read to its end.
     assert.equal((await c.get('/admin?log-read')).status, 200);
     for (let i = 0; i < 250 && !served.logs().some((l) => l.msg === 'request' && l.url === '/admin?log-read'); i++) await new Promise((r) => setTimeout(r, 20));

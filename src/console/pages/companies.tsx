@@ -252,38 +252,23 @@ export async function companyRoutes(app: FastifyInstance, { services }: { servic
   );
 
   app.post<{ Params: { code: string } }>('/companies/:code', async (req, reply) => {
-    const acting = req.operator!.acting;
-    const b = fieldsOf(req.body, ['name', 'requireEmailVerification', 'passwordMinLength', 'passwordMaxLength', 'corsOrigins']);
-    const current = await services.companies.get(req.params.code);
-    const minLength = whole(b.passwordMinLength, 'password minimum length');
-    const maxLength = whole(b.passwordMaxLength, 'password maximum length');
-    const policy = {
-      ...(minLength !== undefined && minLength !== current.passwordPolicy.minLength && { minLength }),
-      ...(maxLength !== undefined && maxLength !== current.passwordPolicy.maxLength && { maxLength }),
-    };
-    const name = b.name?.trim();
-    const requireEmailVerification = b.requireEmailVerification === '1';
-    const changed =
-      (name !== undefined && name !== current.name) || requireEmailVerification !== current.requireEmailVerification || Object.keys(policy).length > 0;
-    if (changed) {
-      await services.companies.update(
-        current.code,
-        {
-          ...(name !== undefined && { name }),
-          requireEmailVerification,
-          ...(Object.keys(policy).length > 0 && { passwordPolicy: policy }),
-        },
-        acting,
-      );
-    }
-    const before = await services.corsOrigins.of(current.id);
-    const wanted = lines(b.corsOrigins ?? '');
-    await services.corsOrigins.update(
-      current.code,
-      { add: wanted.filter((o) => !before.includes(o)), remove: before.filter((o) => !wanted.includes(o)) },
-      acting,
+    const form = fieldsOf(req.body, ['name', 'requireEmailVerification', 'passwordMinLength', 'passwordMaxLength', 'corsOrigins']);
+    // Read as the form sends them; the service checks every value before it writes any.
+    const minLength = whole(form.passwordMinLength, 'password minimum length');
+    const maxLength = whole(form.passwordMaxLength, 'password maximum length');
+    const { company } = await services.companySettings.save(
+      req.params.code,
+      {
+        ...(form.name !== undefined && { name: form.name }),
+        // An unticked checkbox is not sent.
+        requireEmailVerification: form.requireEmailVerification === '1',
+        passwordPolicy: { ...(minLength !== undefined && { minLength }), ...(maxLength !== undefined && { maxLength }) },
+        // An emptied textarea is sent (and clears them); a form without the field leaves them as they are.
+        ...(form.corsOrigins !== undefined && { corsOrigins: lines(form.corsOrigins) }),
+      },
+      req.operator!.acting,
     );
-    return sendPage(reply, <CompanyPage ctx={contextOf(req, reply)} data={await load(current.code)} notice="Settings saved." />);
+    return sendPage(reply, <CompanyPage ctx={contextOf(req, reply)} data={await load(company.code)} notice="Settings saved." />);
   });
 
   app.post<{ Params: { code: string } }>('/companies/:code/credentials', async (req, reply) => {
