@@ -16,6 +16,7 @@ import { ScimGroupService } from './apis/scim/groups.js';
 import { ScimUserService } from './apis/scim/users.js';
 import type { Config } from './config.js';
 import { CompanyService } from './identity/companies.js';
+import { CompanySettings } from './identity/company-settings.js';
 import { OperatorService } from './identity/operators.js';
 import { UserAdmin } from './identity/user-admin.js';
 import { OriginPolicy } from './identity/cors-origins.js';
@@ -57,6 +58,8 @@ export interface Services {
   companies: CompanyService;
   /** The web origins each company lets call the widget API from a browser (cached per node). */
   corsOrigins: OriginPolicy;
+  /** A company's settings and CORS origins saved together, in one transaction (the console's settings form). */
+  companySettings: CompanySettings;
   credentials: CredentialService;
   /** Resolves API credentials to principals (with a short cache; see CREDENTIAL_CACHE_TTL_MS). */
   auth: Authenticator;
@@ -101,6 +104,7 @@ export function loginPolicy(auth: Config['auth']): LoginPolicy {
 
 export function buildServices({ db, secrets, config, counters = new MemoryCounterStore(), mail = { notify: () => {} } }: ServiceDeps): Services {
   const companies = new CompanyService(db);
+  const corsOrigins = new OriginPolicy(db, companies, config.credentialCacheTtlMs);
   const users = new UserDirectory(db);
   const permissions = new Permissions(db);
   const avatars = new AvatarService(db, config.avatarMaxBytes, config.publicUrl);
@@ -108,7 +112,8 @@ export function buildServices({ db, secrets, config, counters = new MemoryCounte
   return {
     secrets,
     companies,
-    corsOrigins: new OriginPolicy(db, companies, config.credentialCacheTtlMs),
+    corsOrigins,
+    companySettings: new CompanySettings(db, companies, corsOrigins),
     credentials: new CredentialService(db, companies),
     auth: new Authenticator(db, config.credentialCacheTtlMs),
     users,

@@ -15,6 +15,7 @@ import { DomainError } from '../identity/errors.js';
 import type { SignedIn } from '../identity/operators.js';
 import type { Services } from '../services.js';
 import { loadAssets } from './assets.js';
+import { fieldsOf } from './form.js';
 import { Layout, Notice, type PageContext } from './ui.js';
 import { contextOf, cookieOptions, CONSOLE_PATH, CSRF_COOKIE, sendPage, SESSION_COOKIE } from './http.js';
 import type { HealthCheck } from './pages/home.js';
@@ -76,13 +77,20 @@ function loginPage(ctx: PageContext, message?: string, email = ''): VNode {
 export async function consoleRoutes(app: FastifyInstance, { services, checks }: ConsoleOptions): Promise<void> {
   const assets = loadAssets();
   await app.register(cookie);
+  // Form posts only (this plugin's own parsers; the APIs keep theirs): every form of the console is
+  // application/x-www-form-urlencoded, and nothing of it sends JSON. Any other body is a 415 page.
+  app.removeAllContentTypeParsers();
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: CSRF_COOKIE,
     cookieOpts: { path: CONSOLE_PATH, httpOnly: true, sameSite: 'strict' },
     // Only the form field: a token in a header would let a script of another page try, and the console has no such script.
-    getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
+    // A token sent twice (an array) is no token: refused as a wrong one (403).
+    getToken: (req) => {
+      const token = (req.body as { _csrf?: unknown } | undefined)?._csrf;
+      return typeof token === 'string' ? token : undefined;
+    },
   });
   app.decorateRequest('operator', null);
 
@@ -115,7 +123,11 @@ export async function consoleRoutes(app: FastifyInstance, { services, checks }: 
       if (err.retryAfter !== undefined) void reply.header('retry-after', String(err.retryAfter));
     } else if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
       status = err.statusCode;
-      message = err.code?.startsWith('FST_CSRF') ? 'This form has expired or did not come from the console; reload the page and try again.' : err.message;
+      message = err.code?.startsWith('FST_CSRF')
+        ? 'This form has expired or did not come from the console; reload the page and try again.'
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? 'The console takes form posts only (application/x-www-form-urlencoded).'
+          : err.message;
     } else {
       req.log.error({ err }, 'console error');
     }
@@ -143,9 +155,10 @@ export async function consoleRoutes(app: FastifyInstance, { services, checks }: 
     return sendPage(reply, loginPage(contextOf(req, reply)));
   });
 
-  app.post<{ Body: { email?: string; password?: string } }>('/login', { config: { consolePublic: true } }, async (req, reply) => {
-    const email = String(req.body?.email ?? '').slice(0, 320);
-    const password = String(req.body?.password ?? '').slice(0, 1024);
+  app.post('/login', { config: { consolePublic: true } }, async (req, reply) => {
+    const form = fieldsOf(req.body, ['email', 'password']);
+    const email = (form.email ?? '').slice(0, 320);
+    const password = (form.password ?? '').slice(0, 1024);
     try {
       const session = await services.operators.login({ email, password, ip: req.ip });
       const opts = cookieOptions(req);

@@ -1,6 +1,7 @@
 import type { Db } from '../store/db.js';
 import * as store from '../store/companies.js';
-import type { CompanyRow } from '../store/schema.js';
+import type { Kysely } from 'kysely';
+import type { CompanyRow, Database } from '../store/schema.js';
 import { nowIso } from '../infra/clock.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { parsePolicy, type PasswordPolicy } from './passwords.js';
@@ -85,6 +86,47 @@ function checkPolicy(p: PasswordPolicy): PasswordPolicy {
   return { minLength: p.minLength, maxLength: p.maxLength, rejectCommon: p.rejectCommon !== false, rejectEmailLocalPart: p.rejectEmailLocalPart !== false };
 }
 
+/** A change of a company's settings; a password policy given in part is applied over the company's own. */
+export interface CompanyChange {
+  name?: string;
+  requireEmailVerification?: boolean;
+  /** null: back to the default policy. */
+  passwordPolicy?: Partial<PasswordPolicy> | null;
+}
+
+/** The columns a change writes (without the time), every value checked; a partial policy goes over `current` (the company's policy; the default when not given). */
+export function companyColumns(patch: CompanyChange, current: PasswordPolicy | undefined): Omit<store.CompanyPatch, 'now'> {
+  let passwordPolicy: string | null | undefined;
+  if (patch.passwordPolicy === null) passwordPolicy = null;
+  else if (patch.passwordPolicy !== undefined) passwordPolicy = JSON.stringify(checkPolicy({ ...(current ?? parsePolicy(null)), ...patch.passwordPolicy }));
+  const name = patch.name !== undefined ? checkName(patch.name) : undefined;
+  return {
+    ...(passwordPolicy !== undefined && { passwordPolicy }),
+    ...(name !== undefined && { name }),
+    ...(patch.requireEmailVerification !== undefined && { requireEmailVerification: patch.requireEmailVerification }),
+  };
+}
+
+/** Writes checked columns (companyColumns) and records company.updated, in the caller's transaction; undefined when no company has that code. */
+export async function writeCompanyUpdate(
+  trx: Kysely<Database>,
+  code: string,
+  columns: Omit<store.CompanyPatch, 'now'>,
+  acting: Acting,
+  now: string,
+): Promise<Company | undefined> {
+  const row = await store.updateCompany(trx, normalizeCompanyCode(code), { ...columns, now });
+  if (!row) return undefined;
+  const updated = toCompany(row);
+  await recordEvent(
+    trx,
+    acting,
+    { type: 'company.updated', companyId: updated.id, target: { kind: 'company', id: updated.code }, data: companyView(updated) },
+    now,
+  );
+  return updated;
+}
+
 export class CompanyService {
   constructor(private readonly db: Db) {}
 
@@ -137,37 +179,16 @@ export class CompanyService {
     return store.countCompanies(this.db.kysely);
   }
 
-  async update(
-    code: string,
-    patch: { name?: string; requireEmailVerification?: boolean; passwordPolicy?: Partial<PasswordPolicy> | null },
-    acting: Acting = SYSTEM,
-  ): Promise<Company> {
-    let passwordPolicy: string | null | undefined;
-    if (patch.passwordPolicy === null) passwordPolicy = null;
-    else if (patch.passwordPolicy !== undefined) {
-      const current = await this.findRow(code);
-      if (!current) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
-      passwordPolicy = JSON.stringify(checkPolicy({ ...parsePolicy(current.password_policy), ...patch.passwordPolicy }));
+  async update(code: string, patch: CompanyChange, acting: Acting = SYSTEM): Promise<Company> {
+    let current: PasswordPolicy | undefined;
+    if (patch.passwordPolicy) {
+      const row = await this.findRow(code);
+      if (!row) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+      current = parsePolicy(row.password_policy);
     }
-    const name = patch.name !== undefined ? checkName(patch.name) : undefined;
+    const columns = companyColumns(patch, current);
     const now = nowIso();
-    const company = await inTransaction(this.db.kysely, async (trx) => {
-      const row = await store.updateCompany(trx, normalizeCompanyCode(code), {
-        ...(passwordPolicy !== undefined && { passwordPolicy }),
-        ...(name !== undefined && { name }),
-        ...(patch.requireEmailVerification !== undefined && { requireEmailVerification: patch.requireEmailVerification }),
-        now,
-      });
-      if (!row) return undefined;
-      const updated = toCompany(row);
-      await recordEvent(
-        trx,
-        acting,
-        { type: 'company.updated', companyId: updated.id, target: { kind: 'company', id: updated.code }, data: companyView(updated) },
-        now,
-      );
-      return updated;
-    });
+    const company = await inTransaction(this.db.kysely, (trx) => writeCompanyUpdate(trx, code, columns, acting, now));
     if (!company) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
     return company;
   }

@@ -7,7 +7,9 @@ import type { Db } from '../store/db.js';
 import * as store from '../store/cors-origins.js';
 import { nowIso } from '../infra/clock.js';
 import { TtlCache } from '../infra/ttl-cache.js';
-import { companyView, type CompanyService } from './companies.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { companyView, type Company, type CompanyService } from './companies.js';
 import { recordEvent } from '../events/log.js';
 import type { Acting } from '../events/types.js';
 import { inTransaction } from '../store/transaction.js';
@@ -47,6 +49,31 @@ export function checkOrigins(raw: string[]): string[] {
 }
 
 /**
+ * Removes and adds a company's origins (checked: checkOrigins), in the caller's transaction. With
+ * `acting` a change records company.updated, the company with its origins afterwards as data.
+ */
+export async function writeOriginChange(
+  trx: Kysely<Database>,
+  company: Company,
+  change: { add: string[]; remove: string[] },
+  acting: Acting | undefined,
+  now: string,
+): Promise<void> {
+  const { add, remove } = change;
+  await store.removeCorsOrigins(trx, company.id, remove);
+  await store.addCorsOrigins(trx, company.id, add, now);
+  if (acting && (add.length > 0 || remove.length > 0)) {
+    const corsOrigins = (await store.listCorsOrigins(trx, company.id)).map((r) => r.origin).sort();
+    await recordEvent(
+      trx,
+      acting,
+      { type: 'company.updated', companyId: company.id, target: { kind: 'company', id: company.code }, data: { ...companyView(company), corsOrigins } },
+      now,
+    );
+  }
+}
+
+/**
  * A company's allowed origins (admin verbs), and which origins may call, answered from a per-node
  * cache (like credentials: a change reaches every node within `ttlMs`).
  */
@@ -69,19 +96,8 @@ export class OriginPolicy {
     const add = checkOrigins(change.add ?? []);
     const remove = checkOrigins(change.remove ?? []);
     const company = await this.companies.get(companyCode);
-    await inTransaction(this.db.kysely, async (trx) => {
-      await store.removeCorsOrigins(trx, company.id, remove);
-      await store.addCorsOrigins(trx, company.id, add, nowIso());
-      if (acting && (add.length > 0 || remove.length > 0)) {
-        const corsOrigins = (await store.listCorsOrigins(trx, company.id)).map((r) => r.origin).sort();
-        await recordEvent(trx, acting, {
-          type: 'company.updated',
-          companyId: company.id,
-          target: { kind: 'company', id: company.code },
-          data: { ...companyView(company), corsOrigins },
-        });
-      }
-    });
+    const now = nowIso();
+    await inTransaction(this.db.kysely, (trx) => writeOriginChange(trx, company, { add, remove }, acting, now));
     return this.of(company.id);
   }
 

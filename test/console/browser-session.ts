@@ -34,15 +34,28 @@ export class ConsoleClient {
     return this.keep(await this.call()('GET', path, { headers: { ...this.headers, ...this.cookieHeader() } }));
   }
 
-  /** Posts a form; `_csrf` is the last page's token unless `fields` sets it (null: no token at all). */
-  async post(path: string, fields: Record<string, string | null> = {}): Promise<Reply> {
+  /**
+   * Posts a form; `_csrf` is the last page's token unless `fields` sets it (null: no token at all).
+   * A list sends its field once per value (`code=a&code=b`), as a form with two inputs of one name does.
+   */
+  async post(path: string, fields: Record<string, string | readonly string[] | null> = {}): Promise<Reply> {
     const form = new URLSearchParams();
     const all = { _csrf: this.csrf, ...fields };
-    for (const [k, v] of Object.entries(all)) if (v !== null) form.append(k, v);
+    for (const [k, v] of Object.entries(all)) for (const one of v === null ? [] : typeof v === 'string' ? [v] : v) form.append(k, one);
     return this.keep(
       await this.call()('POST', path, {
         headers: { ...this.headers, ...this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
         body: form.toString(),
+      }),
+    );
+  }
+
+  /** Posts a JSON body with the session's cookies; `_csrf` is the last page's token unless `value` sets it. */
+  async postJson(path: string, value: Record<string, unknown>): Promise<Reply> {
+    return this.keep(
+      await this.call()('POST', path, {
+        headers: { ...this.headers, ...this.cookieHeader() },
+        json: { _csrf: this.csrf, ...value },
       }),
     );
   }

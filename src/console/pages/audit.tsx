@@ -6,6 +6,7 @@ import { EVENT_TYPES, isEventType, type Actor } from '../../events/types.js';
 import type { Company } from '../../identity/companies.js';
 import { invalid, notFound } from '../../identity/errors.js';
 import type { Services } from '../../services.js';
+import { fieldsOf } from '../form.js';
 import { contextOf, sendPage } from '../http.js';
 import { Layout, Time, type PageContext } from '../ui.js';
 
@@ -22,15 +23,8 @@ const ACTOR_KINDS: ReadonlyArray<Actor['kind']> = [
   'system',
 ];
 
-interface AuditParams {
-  company?: string;
-  type?: string;
-  actorKind?: string;
-  actorId?: string;
-  since?: string;
-  until?: string;
-  before?: string;
-}
+const AUDIT_FIELDS = ['company', 'type', 'actorKind', 'actorId', 'since', 'until', 'before'] as const;
+type AuditParams = { [K in (typeof AUDIT_FIELDS)[number]]?: string };
 
 const PAGE_SIZE = 50;
 
@@ -136,8 +130,8 @@ const strip = (p: AuditParams): Record<string, string> =>
   Object.fromEntries(Object.entries(p).filter(([k, v]) => k !== 'before' && typeof v === 'string' && v !== ''));
 
 export async function auditRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  app.get<{ Querystring: AuditParams }>('/audit', async (req, reply) => {
-    const p = req.query;
+  app.get('/audit', async (req, reply) => {
+    const p = fieldsOf(req.query, AUDIT_FIELDS);
     const companies = await services.companies.list();
     const company = p.company ? companies.find((c) => c.code === p.company) : undefined;
     if (p.company && !company) throw notFound('COMPANY_NOT_FOUND', `no company with code "${p.company.slice(0, 64)}"`);

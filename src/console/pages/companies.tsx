@@ -6,6 +6,7 @@ import type { CredentialKind, CredentialSummary } from '../../identity/credentia
 import type { Services } from '../../services.js';
 import type { Delivery, Webhook } from '../../events/webhooks.js';
 import { invalid } from '../../identity/errors.js';
+import { fieldsOf } from '../form.js';
 import { contextOf, sendPage } from '../http.js';
 import { ActionButton, Csrf, Layout, Notice, OnceSecret, Time, type PageContext } from '../ui.js';
 
@@ -17,8 +18,6 @@ const KINDS: Array<{ kind: CredentialKind; title: string; what: string }> = [
 ];
 
 const isKind = (k: string): k is CredentialKind => KINDS.some((x) => x.kind === k);
-
-type Form = Record<string, string | undefined>;
 
 /** What was just made, to show once. */
 type Created = { label: string; lines: Array<[string, string]> } | undefined;
@@ -213,8 +212,8 @@ function CompanyPage({ ctx, data, created, notice }: { ctx: PageContext; data: C
   );
 }
 
-const lines = (text: string | undefined) =>
-  (text ?? '')
+const lines = (text: string) =>
+  text
     .split(/[\r\n]+/)
     .map((l) => l.trim())
     .filter((l) => l !== '');
@@ -239,9 +238,10 @@ export async function companyRoutes(app: FastifyInstance, { services }: { servic
 
   app.get('/companies', async (req, reply) => sendPage(reply, <CompaniesPage ctx={contextOf(req, reply)} companies={await services.companies.list()} />));
 
-  app.post<{ Body: Form }>('/companies', async (req, reply) => {
+  app.post('/companies', async (req, reply) => {
+    const form = fieldsOf(req.body, ['code', 'name', 'requireEmailVerification']);
     const c = await services.companies.create(
-      { code: req.body.code ?? '', name: req.body.name ?? '', requireEmailVerification: req.body.requireEmailVerification === '1' },
+      { code: form.code ?? '', name: form.name ?? '', requireEmailVerification: form.requireEmailVerification === '1' },
       req.operator!.acting,
     );
     return reply.redirect(`/admin/companies/${encodeURIComponent(c.code)}`, 303);
@@ -251,45 +251,31 @@ export async function companyRoutes(app: FastifyInstance, { services }: { servic
     sendPage(reply, <CompanyPage ctx={contextOf(req, reply)} data={await load(req.params.code)} />),
   );
 
-  app.post<{ Params: { code: string }; Body: Form }>('/companies/:code', async (req, reply) => {
-    const acting = req.operator!.acting;
-    const b = req.body;
-    const current = await services.companies.get(req.params.code);
-    const minLength = whole(b.passwordMinLength, 'password minimum length');
-    const maxLength = whole(b.passwordMaxLength, 'password maximum length');
-    const policy = {
-      ...(minLength !== undefined && minLength !== current.passwordPolicy.minLength && { minLength }),
-      ...(maxLength !== undefined && maxLength !== current.passwordPolicy.maxLength && { maxLength }),
-    };
-    const name = b.name?.trim();
-    const requireEmailVerification = b.requireEmailVerification === '1';
-    const changed =
-      (name !== undefined && name !== current.name) || requireEmailVerification !== current.requireEmailVerification || Object.keys(policy).length > 0;
-    if (changed) {
-      await services.companies.update(
-        current.code,
-        {
-          ...(name !== undefined && { name }),
-          requireEmailVerification,
-          ...(Object.keys(policy).length > 0 && { passwordPolicy: policy }),
-        },
-        acting,
-      );
-    }
-    const before = await services.corsOrigins.of(current.id);
-    const wanted = lines(b.corsOrigins);
-    await services.corsOrigins.update(
-      current.code,
-      { add: wanted.filter((o) => !before.includes(o)), remove: before.filter((o) => !wanted.includes(o)) },
-      acting,
+  app.post<{ Params: { code: string } }>('/companies/:code', async (req, reply) => {
+    const form = fieldsOf(req.body, ['name', 'requireEmailVerification', 'passwordMinLength', 'passwordMaxLength', 'corsOrigins']);
+    // Read as the form sends them; the service checks every value before it writes any.
+    const minLength = whole(form.passwordMinLength, 'password minimum length');
+    const maxLength = whole(form.passwordMaxLength, 'password maximum length');
+    const { company } = await services.companySettings.save(
+      req.params.code,
+      {
+        ...(form.name !== undefined && { name: form.name }),
+        // An unticked checkbox is not sent.
+        requireEmailVerification: form.requireEmailVerification === '1',
+        passwordPolicy: { ...(minLength !== undefined && { minLength }), ...(maxLength !== undefined && { maxLength }) },
+        // An emptied textarea is sent (and clears them); a form without the field leaves them as they are.
+        ...(form.corsOrigins !== undefined && { corsOrigins: lines(form.corsOrigins) }),
+      },
+      req.operator!.acting,
     );
-    return sendPage(reply, <CompanyPage ctx={contextOf(req, reply)} data={await load(current.code)} notice="Settings saved." />);
+    return sendPage(reply, <CompanyPage ctx={contextOf(req, reply)} data={await load(company.code)} notice="Settings saved." />);
   });
 
-  app.post<{ Params: { code: string }; Body: Form }>('/companies/:code/credentials', async (req, reply) => {
-    const kind = req.body.kind ?? '';
+  app.post<{ Params: { code: string } }>('/companies/:code/credentials', async (req, reply) => {
+    const form = fieldsOf(req.body, ['kind', 'name']);
+    const kind = form.kind ?? '';
     if (!isKind(kind)) throw invalid('INVALID_KIND', 'unknown credential kind');
-    const name = req.body.name?.trim() || undefined;
+    const name = form.name?.trim() || undefined;
     const acting = req.operator!.acting;
     let created: Created;
     if (kind === 'widget_client') {

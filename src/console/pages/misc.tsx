@@ -3,17 +3,19 @@ import type { FastifyInstance } from 'fastify';
 import type { OutboxStatus } from '../../store/schema.js';
 import { invalid, notFound } from '../../identity/errors.js';
 import type { Services } from '../../services.js';
+import { fieldsOf } from '../form.js';
 import { contextOf, sendPage } from '../http.js';
 import { ActionButton, DataTable, Layout, Notice, Pager, SelectFilterForm, Time } from '../ui.js';
 
 const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sending', 'sent', 'failed', 'cancelled'];
 
 export async function miscRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  app.get<{ Querystring: { company?: string; page?: string } }>('/accounts', async (req, reply) => {
+  app.get('/accounts', async (req, reply) => {
+    const query = fieldsOf(req.query, ['company', 'page']);
     const companies = await services.companies.list();
-    const company = req.query.company ? companies.find((c) => c.code === req.query.company) : undefined;
-    if (req.query.company && !company) throw notFound('COMPANY_NOT_FOUND', 'no such company');
-    const page = req.query.page && /^\d{1,6}$/.test(req.query.page) ? Math.max(1, Number(req.query.page)) : 1;
+    const company = query.company ? companies.find((c) => c.code === query.company) : undefined;
+    if (query.company && !company) throw notFound('COMPANY_NOT_FOUND', 'no such company');
+    const page = query.page && /^\d{1,6}$/.test(query.page) ? Math.max(1, Number(query.page)) : 1;
     const hits = await services.userAdmin.accounts({ companyId: company?.id, page });
     const ctx = contextOf(req, reply);
     return sendPage(
@@ -85,8 +87,8 @@ export async function miscRoutes(app: FastifyInstance, { services }: { services:
     };
   };
 
-  app.get<{ Querystring: { status?: string } }>('/outbox', async (req, reply) => {
-    const data = await outboxPage(req.query.status || undefined);
+  app.get('/outbox', async (req, reply) => {
+    const data = await outboxPage(fieldsOf(req.query, ['status']).status || undefined);
     const ctx = contextOf(req, reply);
     return sendPage(
       reply,

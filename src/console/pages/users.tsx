@@ -6,14 +6,12 @@ import type { Hits, UserDetail, UserView, WidgetUserView } from '../../identity/
 import type { RoomRow } from '../../store/schema.js';
 import type { Services } from '../../services.js';
 import { notFound } from '../../identity/errors.js';
+import { fieldsOf } from '../form.js';
 import { contextOf, sendPage } from '../http.js';
 import { ActionButton, DataTable, FieldTable, FilterSelect, Layout, Notice, Pager, Time, yesNo, type PageContext } from '../ui.js';
 
-interface SearchParams {
-  q?: string;
-  company?: string;
-  page?: string;
-}
+const SEARCH_FIELDS = ['q', 'company', 'page'] as const;
+type SearchParams = { [K in (typeof SEARCH_FIELDS)[number]]?: string };
 
 const pageOf = (p: string | undefined) => (p && /^\d{1,6}$/.test(p) ? Math.max(1, Number(p)) : 1);
 
@@ -248,7 +246,8 @@ const userId = (raw: string): number => {
 };
 
 export async function userRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  const params = async (query: SearchParams) => {
+  const params = async (raw: unknown) => {
+    const query = fieldsOf(raw, SEARCH_FIELDS);
     const companies = await services.companies.list();
     const company = query.company ? companies.find((c) => c.code === query.company) : undefined;
     if (query.company && !company) throw notFound('COMPANY_NOT_FOUND', `no company with code "${query.company.slice(0, 64)}"`);
@@ -256,7 +255,7 @@ export async function userRoutes(app: FastifyInstance, { services }: { services:
     return { companies, p, search: { text: p.q, companyId: company?.id, page: Number(p.page) } };
   };
 
-  app.get<{ Querystring: SearchParams }>('/users', async (req, reply) => {
+  app.get('/users', async (req, reply) => {
     const { companies, p, search } = await params(req.query);
     return sendPage(reply, <UsersPage ctx={contextOf(req, reply)} hits={await services.userAdmin.search(search)} companies={companies} p={p} />);
   });
@@ -289,7 +288,7 @@ export async function userRoutes(app: FastifyInstance, { services }: { services:
     return reply.redirect('/admin/users', 303);
   });
 
-  app.get<{ Querystring: SearchParams }>('/widget-users', async (req, reply) => {
+  app.get('/widget-users', async (req, reply) => {
     const { companies, p, search } = await params(req.query);
     return sendPage(
       reply,

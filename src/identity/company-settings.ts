@@ -1,0 +1,68 @@
+/**
+ * A company's settings saved as one unit (the console's settings form): its name, email
+ * verification, password lengths and CORS origins. Every value is checked before anything is
+ * written; then what changed is written in one transaction, with the events a change of each part
+ * records (company.updated for the company, and company.updated with `corsOrigins` for the
+ * origins), so a refused form writes nothing at all.
+ */
+import type { Db } from '../store/db.js';
+import { inTransaction } from '../store/transaction.js';
+import { nowIso } from '../infra/clock.js';
+import type { Acting } from '../events/types.js';
+import { companyColumns, writeCompanyUpdate, type Company, type CompanyChange, type CompanyService } from './companies.js';
+import { checkOrigins, writeOriginChange, type OriginPolicy } from './cors-origins.js';
+import { notFound } from './errors.js';
+
+export interface CompanySettingsInput {
+  name?: string;
+  requireEmailVerification?: boolean;
+  /** The password lengths to set; a length not given stays as it is. */
+  passwordPolicy?: { minLength?: number; maxLength?: number };
+  /** Every origin the company allows afterwards (scheme://host[:port]); undefined leaves them as they are. */
+  corsOrigins?: string[];
+}
+
+export class CompanySettings {
+  constructor(
+    private readonly db: Db,
+    private readonly companies: CompanyService,
+    private readonly origins: OriginPolicy,
+  ) {}
+
+  /** Saves what differs from the company as it is; the company and its origins afterwards. */
+  async save(code: string, input: CompanySettingsInput, acting: Acting): Promise<{ company: Company; corsOrigins: string[] }> {
+    const current = await this.companies.get(code);
+    // Every check first: the company's fields, then each origin.
+    const { minLength, maxLength } = input.passwordPolicy ?? {};
+    const policy = {
+      ...(minLength !== undefined && minLength !== current.passwordPolicy.minLength && { minLength }),
+      ...(maxLength !== undefined && maxLength !== current.passwordPolicy.maxLength && { maxLength }),
+    };
+    const name = input.name?.trim();
+    const change: CompanyChange = {
+      ...(name !== undefined && name !== current.name && { name }),
+      ...(input.requireEmailVerification !== undefined &&
+        input.requireEmailVerification !== current.requireEmailVerification && { requireEmailVerification: input.requireEmailVerification }),
+      ...(Object.keys(policy).length > 0 && { passwordPolicy: policy }),
+    };
+    const columns = Object.keys(change).length > 0 ? companyColumns(change, current.passwordPolicy) : undefined;
+    let add: string[] = [];
+    let remove: string[] = [];
+    if (input.corsOrigins !== undefined) {
+      const wanted = [...new Set(checkOrigins(input.corsOrigins))];
+      const before = await this.origins.of(current.id);
+      add = wanted.filter((o) => !before.includes(o));
+      remove = before.filter((o) => !wanted.includes(o));
+    }
+
+    const now = nowIso();
+    const company = await inTransaction(this.db.kysely, async (trx) => {
+      const updated = columns ? await writeCompanyUpdate(trx, current.code, columns, acting, now) : current;
+      if (!updated) return undefined;
+      await writeOriginChange(trx, updated, { add, remove }, acting, now);
+      return updated;
+    });
+    if (!company) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);
+    return { company, corsOrigins: await this.origins.of(company.id) };
+  }
+}
