@@ -126,7 +126,7 @@ export async function start(config: Config): Promise<Running> {
           clearTimeout(cut);
         }
         await within(tidying, left() / 5);
-        await Promise.all([sender?.stop(left() / 3), within(webhookSender.stop(), left() / 3)]);
+        await Promise.all([sender?.stop(left() / 3), webhookSender.stop(left() / 3)]);
         await within(counters.close(), left() / 2);
         await within(Promise.all([db.close(), queueDb !== db && queueDb.close()]), left());
       },

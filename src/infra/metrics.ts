@@ -51,7 +51,7 @@ export class Metrics {
       const count = sources.passwordVerifications;
       new Counter({
         name: 'roster_password_verifications_total',
-        help: 'argon2 password verifications run by this process (logins of unknown emails included: they cost the same)',
+        help: 'Password verifications (argon2id, and imported bcrypt or scrypt hashes) run by this process (logins of unknown emails included: they cost the same)',
         registers: [this.registry],
         collect() {
           this.reset();
