@@ -108,6 +108,43 @@ describe('multipart: readMultipart', () => {
     assert.deepEqual(file.files[0]![1].data, notUtf8);
   });
 
+  it('reads a field declared ASCII as UTF-8 and one declared ISO-8859-1 as Latin-1 (Java clients send it), exactly', async () => {
+    const read = await readMultipart(
+      stream(
+        body(
+          part('Content-Disposition: form-data; name="a"\r\nContent-Type: text/plain; charset=US-ASCII', 'java'),
+          part('Content-Disposition: form-data; name="b"\r\nContent-Type: text/plain; charset=ISO-8859-1', Buffer.from([0x63, 0x61, 0x66, 0xe9])),
+        ),
+      ),
+      CT,
+      LIMITS,
+    );
+    assert.deepEqual(read.fields, [
+      ['a', 'java'],
+      ['b', 'caf\u00e9'],
+    ]);
+  });
+
+  it("keeps a file whose name is not UTF-8 (a file system's bytes), and still refuses such a field name", async () => {
+    const disposition = (name: string) =>
+      Buffer.concat([
+        Buffer.from(`--B\r\nContent-Disposition: form-data; name="${name}"; filename="caf`),
+        Buffer.from([0xe9]),
+        Buffer.from('.png"\r\n\r\nPNG\r\n'),
+      ]);
+    const read = await readMultipart(stream(body(disposition('avatar'))), CT, LIMITS);
+    assert.equal(read.files[0]![0], 'avatar');
+    assert.equal(read.files[0]![1].filename, 'caf\u00e9.png');
+    const named = await refusal(body(disposition('av\u00e9')));
+    assert.ok(named instanceof MalformedBody);
+  });
+
+  it('counts every part, named or not: a flood of parts without a name is refused (422), not parsed to the end', async () => {
+    const unnamed = Array.from({ length: 50 }, () => part('Content-Disposition: form-data', 'z'));
+    const err = await refusal(body(...unnamed, part('Content-Disposition: form-data; name="a"', '1')));
+    assert.equal((err as DomainError).code, 'FORM_TOO_MANY_PARAMETERS');
+  });
+
   it('bounds the fields: their bytes (413), their number and the files (422)', async () => {
     const big = await refusal(body(part('Content-Disposition: form-data; name="a"', 'x'.repeat(65))));
     assert.equal(classifyError(big).status, 413);

@@ -114,7 +114,13 @@ interface PartHead {
   /** Defined for a file (a filename was given, or the part is application/octet-stream). */
   filename: string | undefined;
   mimetype: string;
+  /** A field's bytes are Latin-1 (its part says charset=iso-8859-1), else UTF-8. */
+  latin1: boolean;
 }
+
+/** Charsets a field may declare: UTF-8, ASCII (a subset of it), Latin-1 (Java's HttpClient's default; decoded exactly). */
+const UTF8_CHARSETS: ReadonlySet<string> = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+const LATIN1_CHARSETS: ReadonlySet<string> = new Set(['iso-8859-1', 'latin1', 'iso_8859-1']);
 
 /** The name and kind of a part from its headers (binary strings, as Dicer gives them); undefined for a part to skip. */
 function partHead(header: Record<string, string[] | undefined>): PartHead | undefined {
@@ -124,12 +130,23 @@ function partHead(header: Record<string, string[] | undefined>): PartHead | unde
     if (decoded === undefined) throw notUtf8();
     return decoded;
   };
-  const disposition = text(header['content-disposition']?.[0]);
+  const rawDisposition = header['content-disposition']?.[0];
   // As busboy: a part that is not form-data or has no name is no parameter.
-  if (disposition === undefined) return undefined;
+  if (rawDisposition === undefined) return undefined;
+  // A file's name may come in the bytes of the client's file system (curl sends them as they are):
+  // a disposition that is not UTF-8 is read as Latin-1 for a file with an ASCII field name; roster
+  // never uses the file name. A field's disposition must be UTF-8.
+  let strict = true;
+  let disposition = strictUtf8(Buffer.from(rawDisposition, 'latin1'));
+  if (disposition === undefined) {
+    strict = false;
+    disposition = rawDisposition;
+  }
   const { type: kind, params } = headerParams(disposition);
   const name = params.get('name');
   if (kind !== 'form-data' || name === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (!strict && (!params.has('filename') || !/^[\x00-\x7f]*$/.test(name))) throw notUtf8();
   const contentType = headerParams(text(header['content-type']?.[0]) ?? 'text/plain');
   const mimetype = contentType.type || 'text/plain';
   let filename = params.get('filename');
@@ -142,18 +159,23 @@ function partHead(header: Record<string, string[] | undefined>): PartHead | unde
     }
   }
   const isFile = filename !== undefined || mimetype === 'application/octet-stream';
+  let latin1 = false;
   if (!isFile) {
-    // A field is text, read as UTF-8: a part in another charset or transfer encoding is not read.
+    // A field is text, read as UTF-8 (or Latin-1 when it says so): a part in another charset is not read.
     const charset = contentType.params.get('charset')?.toLowerCase();
-    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      throw new UnsupportedBody('UNSUPPORTED_CHARSET', `The field ${name.slice(0, 64)} must be UTF-8 (charset=${charset.slice(0, 40)} is not read)`);
+    latin1 = charset !== undefined && LATIN1_CHARSETS.has(charset);
+    if (charset !== undefined && !latin1 && !UTF8_CHARSETS.has(charset)) {
+      throw new UnsupportedBody(
+        'UNSUPPORTED_CHARSET',
+        `The field ${name.slice(0, 64)} must be UTF-8 or ISO-8859-1 (charset=${charset.slice(0, 40)} is not read)`,
+      );
     }
   }
   const transfer = header['content-transfer-encoding']?.[0]?.trim().toLowerCase();
   if (transfer !== undefined && transfer !== '7bit' && transfer !== '8bit' && transfer !== 'binary') {
     throw new UnsupportedBody('UNSUPPORTED_CONTENT_ENCODING', `Content-Transfer-Encoding ${transfer.slice(0, 40)} is not decoded: send the part as it is`);
   }
-  return { name, filename: isFile ? (filename ?? '') : undefined, mimetype };
+  return { name, filename: isFile ? (filename ?? '') : undefined, mimetype, latin1 };
 }
 
 /**
@@ -173,6 +195,8 @@ export function readMultipart(payload: Readable, contentType: string, limits: Mu
     // Counted as their headers come (a part's 'end' comes later).
     let fieldCount = 0;
     let fileCount = 0;
+    // Every part, named or not: parts without a name are skipped but still cost their parsing.
+    let partCount = 0;
     let sawData = false;
     let settled = false;
     // Dicer may emit 'finish' before the last part's data has been read (when the closing boundary
@@ -204,6 +228,10 @@ export function readMultipart(payload: Readable, contentType: string, limits: Mu
 
     dicer.on('part', (part) => {
       part.on('error', () => finish(malformed('a part was cut short')));
+      if (++partCount > limits.fields + limits.files) {
+        part.resume();
+        return finish(tooMany(limits));
+      }
       part.on('header', (header: Record<string, string[] | undefined>) => {
         let head: PartHead | undefined;
         try {
@@ -214,7 +242,7 @@ export function readMultipart(payload: Readable, contentType: string, limits: Mu
           return finish(err as Error);
         }
         if (!head) return void part.resume();
-        const { name, filename, mimetype } = head;
+        const { name, filename, mimetype, latin1 } = head;
         reading++;
         const chunks: Buffer[] = [];
         let size = 0;
@@ -244,7 +272,7 @@ export function readMultipart(payload: Readable, contentType: string, limits: Mu
           if (filename !== undefined) {
             files.push([name, { filename, mimetype, data, truncated }]);
           } else {
-            const value = strictUtf8(data);
+            const value = latin1 ? data.toString('latin1') : strictUtf8(data);
             if (value === undefined) return finish(notUtf8());
             fields.push([name, value]);
           }
