@@ -174,6 +174,11 @@ forEachStore('migration 015_unicode_keys', (kind) => {
       const nfcTwin = await user('jos\u00e9@acme.test');
       const nfdTwin = await user('jose\u0301@acme.test');
       const ascii = await user('plain@acme.test', 'plain');
+      // A userName is the key, or the email of a user without one: neither is rewritten onto the other.
+      const emailOnKey = await user('mare\u0301@acme.test');
+      const keyHolder = await user('other1@acme.test', 'mar\u00e9@acme.test');
+      const keyOnEmail = await user('other2@acme.test', 'le\u0301a@acme.test');
+      const emailHolder = await user('l\u00e9a@acme.test');
       await sql`insert into operators (email, password_hash, created_at) values (${'zoe\u0308@ops.test'}, 'x', ${now})`.execute(db.kysely);
 
       await unicodeKeys().up(db.kysely as unknown as Kysely<unknown>);
@@ -184,6 +189,10 @@ forEachStore('migration 015_unicode_keys', (kind) => {
         { id: nfcTwin, email: 'jos\u00e9@acme.test', user_name_key: null },
         { id: nfdTwin, email: 'jose\u0301@acme.test', user_name_key: null },
         { id: ascii, email: 'plain@acme.test', user_name_key: 'plain' },
+        { id: emailOnKey, email: 'mare\u0301@acme.test', user_name_key: null },
+        { id: keyHolder, email: 'other1@acme.test', user_name_key: 'mar\u00e9@acme.test' },
+        { id: keyOnEmail, email: 'other2@acme.test', user_name_key: 'le\u0301a@acme.test' },
+        { id: emailHolder, email: 'l\u00e9a@acme.test', user_name_key: null },
       ]);
       const operators = await db.kysely.selectFrom('operators').select('email').execute();
       assert.deepEqual(operators, [{ email: 'zo\u00eb@ops.test' }]);
