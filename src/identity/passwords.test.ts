@@ -28,6 +28,7 @@ describe('checkPassword', () => {
     assert.equal(checkPassword('Password1', 'a@b.co')?.rule, 'COMMON');
     assert.equal(checkPassword('qwertyuiop', 'a@b.co')?.rule, 'COMMON');
     assert.equal(checkPassword('my-juan.perez-secret', 'Juan.Perez@example.com')?.rule, 'CONTAINS_EMAIL');
+    assert.equal(checkPassword('my-jose\u0301-secret-x', 'Jos\u00e9@example.com')?.rule, 'CONTAINS_EMAIL', 'an accent typed either way');
   });
   it('counts characters, not UTF-16 units', () => {
     assert.equal(checkPassword('🔒🔒🔒🔒🔒🔒🔒', undefined)?.rule, 'TOO_SHORT');

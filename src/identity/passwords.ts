@@ -61,8 +61,9 @@ export function checkPassword(password: string, email: string | undefined, polic
     return { rule: 'COMMON', message: 'is one of the most common passwords; choose another' };
   }
   if (policy.rejectEmailLocalPart && email) {
-    const local = email.trim().toLowerCase().split('@')[0] ?? '';
-    if (local.length >= 3 && lower.includes(local)) return { rule: 'CONTAINS_EMAIL', message: 'must not contain the email address' };
+    // Both in NFC, as emails are stored: an accent typed either way is the same letter.
+    const local = email.trim().toLowerCase().normalize('NFC').split('@')[0] ?? '';
+    if (local.length >= 3 && lower.normalize('NFC').includes(local)) return { rule: 'CONTAINS_EMAIL', message: 'must not contain the email address' };
   }
   return undefined;
 }

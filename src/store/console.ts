@@ -2,8 +2,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, UserRow, WidgetUserRow, RoomRow } from './schema.js';
 
-/** `%text%` for LIKE, with LIKE's own wildcards taken literally. */
-const contains = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** `%text%` for LIKE, with LIKE's own wildcards taken literally; in NFC, the form emails are stored in. */
+const contains = (text: string) =>
+  `%${text
+    .toLowerCase()
+    .normalize('NFC')
+    .replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export type UserHit = UserRow & { company_code: string };
 

@@ -158,6 +158,13 @@ describe('applyPatch: add', () => {
     assert.deepEqual(resource.emails, [{ value: 'BJENSEN@example.com', type: 'home', primary: true }]);
   });
 
+  it('treats emails in another Unicode form as the same value (a composed and a decomposed accent)', () => {
+    const u = user();
+    u.emails = [{ value: 'jos\u00e9@example.com', type: 'work', primary: true }];
+    const { resource } = patch(u, [{ op: 'add', path: 'emails', value: [{ value: 'JOSE\u0301@example.com', type: 'home' }] }]);
+    assert.deepEqual(resource.emails, [{ value: 'JOSE\u0301@example.com', type: 'home', primary: true }]);
+  });
+
   it('keeps a single primary value: the one just added wins', () => {
     const { resource } = patch(user(), [{ op: 'add', path: 'emails', value: { value: 'b@jensen.org', primary: true } }]);
     assert.deepEqual(resource.emails, [

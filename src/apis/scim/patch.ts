@@ -15,7 +15,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { invalidPath, invalidSyntax, invalidValue, mutability, noTarget } from './errors.js';
-import { checkValueFilter, matchesValueFilter, parseDateTime, parsePath, printFilter, toBoolean, type AttrPath, type FilterNode } from './filter.js';
+import { checkValueFilter, foldCase, matchesValueFilter, parseDateTime, parsePath, printFilter, toBoolean, type AttrPath, type FilterNode } from './filter.js';
 import { SCIM_LIMITS } from './limits.js';
 import {
   findExtension,
@@ -145,7 +145,7 @@ function checkMutability(def: AttributeDef, before: unknown, after: unknown, whe
 function identity(def: AttributeDef, el: unknown): string {
   const valueDef = def.type === 'complex' ? findSubAttribute(def, 'value') : def;
   const raw = def.type === 'complex' ? (isObject(el) && valueDef ? getCI(el, 'value') : undefined) : el;
-  if (valueDef && typeof raw === 'string') return `v:${valueDef.caseExact ? raw : raw.toLowerCase()}`;
+  if (valueDef && typeof raw === 'string') return `v:${valueDef.caseExact ? raw : foldCase(raw)}`;
   if (valueDef && raw !== undefined && raw !== null) return `v:${JSON.stringify(raw)}`;
   return `j:${JSON.stringify(el) ?? ''}`;
 }
