@@ -139,6 +139,20 @@ describe('multipart: readMultipart', () => {
     assert.ok(named instanceof MalformedBody);
   });
 
+  it('skips a file input left empty (filename="", as browsers send it), as Rack does', async () => {
+    const read = await readMultipart(
+      stream(
+        body(
+          part('Content-Disposition: form-data; name="avatar"; filename=""\r\nContent-Type: application/octet-stream', ''),
+          part('Content-Disposition: form-data; name="a"', '1'),
+        ),
+      ),
+      CT,
+      LIMITS,
+    );
+    assert.deepEqual(read, { fields: [['a', '1']], files: [] });
+  });
+
   it('counts every part, named or not: a flood of parts without a name is refused (422), not parsed to the end', async () => {
     const unnamed = Array.from({ length: 50 }, () => part('Content-Disposition: form-data', 'z'));
     const err = await refusal(body(...unnamed, part('Content-Disposition: form-data; name="a"', '1')));

@@ -158,6 +158,9 @@ function partHead(header: Record<string, string[] | undefined>): PartHead | unde
       throw malformed('a filename* that is not %-encoded UTF-8');
     }
   }
+  // A file input left empty: browsers send the part with filename="" and no bytes. Rack (so
+  // Chatwoot) skips such a part, and so does roster.
+  if (filename === '') return undefined;
   const isFile = filename !== undefined || mimetype === 'application/octet-stream';
   let latin1 = false;
   if (!isFile) {
