@@ -10,7 +10,8 @@ import { inTransaction } from '../store/transaction.js';
 import { nowIso } from '../infra/clock.js';
 import type { Acting } from '../events/types.js';
 import { companyColumns, writeCompanyUpdate, type Company, type CompanyChange, type CompanyService } from './companies.js';
-import { checkOrigins, writeOriginChange, type OriginPolicy } from './cors-origins.js';
+import { checkOrigins, writeOrigins, type OriginPolicy } from './cors-origins.js';
+import { lockCompany } from '../store/companies.js';
 import { notFound } from './errors.js';
 
 export interface CompanySettingsInput {
@@ -46,20 +47,16 @@ export class CompanySettings {
       ...(Object.keys(policy).length > 0 && { passwordPolicy: policy }),
     };
     const columns = Object.keys(change).length > 0 ? companyColumns(change, current.passwordPolicy) : undefined;
-    let add: string[] = [];
-    let remove: string[] = [];
-    if (input.corsOrigins !== undefined) {
-      const wanted = [...new Set(checkOrigins(input.corsOrigins))];
-      const before = await this.origins.of(current.id);
-      add = wanted.filter((o) => !before.includes(o));
-      remove = before.filter((o) => !wanted.includes(o));
-    }
+    const wanted = input.corsOrigins === undefined ? undefined : [...new Set(checkOrigins(input.corsOrigins))];
 
     const now = nowIso();
     const company = await inTransaction(this.db.kysely, async (trx) => {
+      // The company's row locked first: a concurrent save waits, then compares the origins with
+      // what this one wrote (not with what both read before either wrote).
+      if (!(await lockCompany(trx, current.id))) return undefined;
       const updated = columns ? await writeCompanyUpdate(trx, current.code, columns, acting, now) : current;
       if (!updated) return undefined;
-      await writeOriginChange(trx, updated, { add, remove }, acting, now);
+      if (wanted !== undefined) await writeOrigins(trx, updated, wanted, acting, now);
       return updated;
     });
     if (!company) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);

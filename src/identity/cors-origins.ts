@@ -74,6 +74,17 @@ export async function writeOriginChange(
 }
 
 /**
+ * Sets a company's origins to `wanted` (checked: checkOrigins) in the caller's transaction: the
+ * origins are read there, and what differs is added and removed (writeOriginChange).
+ */
+export async function writeOrigins(trx: Kysely<Database>, company: Company, wanted: string[], acting: Acting | undefined, now: string): Promise<void> {
+  const before = (await store.listCorsOrigins(trx, company.id)).map((r) => r.origin);
+  const add = wanted.filter((o) => !before.includes(o));
+  const remove = before.filter((o) => !wanted.includes(o));
+  await writeOriginChange(trx, company, { add, remove }, acting, now);
+}
+
+/**
  * A company's allowed origins (admin verbs), and which origins may call, answered from a per-node
  * cache (like credentials: a change reaches every node within `ttlMs`).
  */

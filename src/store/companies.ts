@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { precompile, type MissingColumns } from './precompile.js';
 import type { SyncTrx } from './sync.js';
+import { forUpdate } from './transaction.js';
 import type { CompaniesTable, CompanyRow, Database } from './schema.js';
 
 export interface NewCompany {
@@ -48,6 +49,11 @@ export async function findCompanyByCode(db: Kysely<Database>, code: string): Pro
 /** findCompanyByCode as one synchronous SQLite statement (sync.ts readSync). */
 export function findCompanyByCodeSync(trx: SyncTrx, code: string): CompanyRow | undefined {
   return trx.all(selectCompanyByCode.query(trx.kysely, { code }))[0];
+}
+
+/** Locks the company's row until the transaction ends (see forUpdate); false when there is none. */
+export async function lockCompany(trx: Kysely<Database>, id: number): Promise<boolean> {
+  return (await forUpdate(trx, trx.selectFrom('companies').select('id').where('id', '=', id)).executeTakeFirst()) !== undefined;
 }
 
 export async function findCompanyById(db: Kysely<Database>, id: number): Promise<CompanyRow | undefined> {

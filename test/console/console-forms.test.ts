@@ -184,6 +184,18 @@ forEachStore('admin console forms', (kind) => {
     assert.equal((await c.post('/admin/companies/acme', { name: 'Whole Write', requireEmailVerification: '1', corsOrigins: '' })).status, 200);
     assert.deepEqual(await servicesOf(srv.db).corsOrigins.of(company.id), []);
   });
+
+  it('of two concurrent settings saves, the later one sets the origins exactly (it compares them with what the first wrote)', async () => {
+    const s = servicesOf(srv.db);
+    const { id } = await s.companies.get('acme');
+    await s.corsOrigins.update('acme', { remove: await s.corsOrigins.of(id) });
+    await Promise.all([
+      s.companySettings.save('acme', { corsOrigins: ['https://one.example.com'] }, CLI),
+      s.companySettings.save('acme', { corsOrigins: ['https://two.example.com'] }, CLI),
+    ]);
+    const origins = await s.corsOrigins.of(id);
+    assert.equal(origins.length, 1, `one form's origins, not both: ${origins.join(' ')}`);
+  });
 });
 
 /** The audit's requests against `roster serve`: 4xx pages, and no error line in its log. */
