@@ -107,23 +107,38 @@ export function companyColumns(patch: CompanyChange, current: PasswordPolicy | u
   };
 }
 
-/** Writes checked columns (companyColumns) and records company.updated, in the caller's transaction; undefined when no company has that code. */
+/**
+ * Records company.created or company.updated in the caller's transaction: the company as saved,
+ * and its CORS origins afterwards when the change was (or included) theirs.
+ */
+export async function recordCompanyEvent(
+  trx: Kysely<Database>,
+  acting: Acting,
+  type: 'company.created' | 'company.updated',
+  company: Company,
+  now: string,
+  corsOrigins?: string[],
+): Promise<void> {
+  const data = corsOrigins === undefined ? companyView(company) : { ...companyView(company), corsOrigins };
+  await recordEvent(trx, acting, { type, companyId: company.id, target: { kind: 'company', id: company.code }, data }, now);
+}
+
+/**
+ * Writes checked columns (companyColumns) in the caller's transaction; undefined when no company
+ * has that code. With `acting` it records company.updated; without, the caller records the one
+ * event of its whole change (CompanySettings.save).
+ */
 export async function writeCompanyUpdate(
   trx: Kysely<Database>,
   code: string,
   columns: Omit<store.CompanyPatch, 'now'>,
-  acting: Acting,
+  acting: Acting | undefined,
   now: string,
 ): Promise<Company | undefined> {
   const row = await store.updateCompany(trx, normalizeCompanyCode(code), { ...columns, now });
   if (!row) return undefined;
   const updated = toCompany(row);
-  await recordEvent(
-    trx,
-    acting,
-    { type: 'company.updated', companyId: updated.id, target: { kind: 'company', id: updated.code }, data: companyView(updated) },
-    now,
-  );
+  if (acting) await recordCompanyEvent(trx, acting, 'company.updated', updated, now);
   return updated;
 }
 
@@ -139,12 +154,7 @@ export class CompanyService {
       const row = await store.insertCompany(trx, { code, name, requireEmailVerification: input.requireEmailVerification ?? false, now });
       if (!row) return undefined;
       const created = toCompany(row);
-      await recordEvent(
-        trx,
-        acting,
-        { type: 'company.created', companyId: created.id, target: { kind: 'company', id: created.code }, data: companyView(created) },
-        now,
-      );
+      await recordCompanyEvent(trx, acting, 'company.created', created, now);
       return created;
     });
     if (!company) throw conflict('COMPANY_CODE_TAKEN', `a company with code "${code}" already exists`);

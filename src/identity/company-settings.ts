@@ -1,16 +1,16 @@
 /**
  * A company's settings saved as one unit (the console's settings form): its name, email
  * verification, password lengths and CORS origins. Every value is checked before anything is
- * written; then what changed is written in one transaction, with the events a change of each part
- * records (company.updated for the company, and company.updated with `corsOrigins` for the
- * origins), so a refused form writes nothing at all.
+ * written; then what changed is written in one transaction, with one company.updated event for the
+ * whole save (with `corsOrigins` in its data when the origins changed), so a refused form writes
+ * nothing at all and a webhook sees one change for one save.
  */
 import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/transaction.js';
 import { nowIso } from '../infra/clock.js';
 import type { Acting } from '../events/types.js';
-import { companyColumns, writeCompanyUpdate, type Company, type CompanyChange, type CompanyService } from './companies.js';
-import { checkOrigins, writeOrigins, type OriginPolicy } from './cors-origins.js';
+import { companyColumns, recordCompanyEvent, writeCompanyUpdate, type Company, type CompanyChange, type CompanyService } from './companies.js';
+import { checkOrigins, sortedOrigins, writeOrigins, type OriginPolicy } from './cors-origins.js';
 import { lockCompany } from '../store/companies.js';
 import { notFound } from './errors.js';
 
@@ -54,9 +54,12 @@ export class CompanySettings {
       // The company's row locked first: a concurrent save waits, then compares the origins with
       // what this one wrote (not with what both read before either wrote).
       if (!(await lockCompany(trx, current.id))) return undefined;
-      const updated = columns ? await writeCompanyUpdate(trx, current.code, columns, acting, now) : current;
+      const updated = columns ? await writeCompanyUpdate(trx, current.code, columns, undefined, now) : current;
       if (!updated) return undefined;
-      if (wanted !== undefined) await writeOrigins(trx, updated, wanted, acting, now);
+      const originsChanged = wanted !== undefined && (await writeOrigins(trx, updated, wanted, undefined, now));
+      if (columns || originsChanged) {
+        await recordCompanyEvent(trx, acting, 'company.updated', updated, now, originsChanged ? await sortedOrigins(trx, updated.id) : undefined);
+      }
       return updated;
     });
     if (!company) throw notFound('COMPANY_NOT_FOUND', `no company with code "${code}"`);

@@ -9,8 +9,7 @@ import { nowIso } from '../infra/clock.js';
 import { TtlCache } from '../infra/ttl-cache.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
-import { companyView, type Company, type CompanyService } from './companies.js';
-import { recordEvent } from '../events/log.js';
+import { recordCompanyEvent, type Company, type CompanyService } from './companies.js';
 import type { Acting } from '../events/types.js';
 import { inTransaction } from '../store/transaction.js';
 import { invalid } from './errors.js';
@@ -49,8 +48,9 @@ export function checkOrigins(raw: string[]): string[] {
 }
 
 /**
- * Removes and adds a company's origins (checked: checkOrigins), in the caller's transaction. With
- * `acting` a change records company.updated, the company with its origins afterwards as data.
+ * Removes and adds a company's origins (checked: checkOrigins), in the caller's transaction; whether
+ * anything changed. With `acting` a change records company.updated, the company with its origins
+ * afterwards as data.
  */
 export async function writeOriginChange(
   trx: Kysely<Database>,
@@ -58,30 +58,30 @@ export async function writeOriginChange(
   change: { add: string[]; remove: string[] },
   acting: Acting | undefined,
   now: string,
-): Promise<void> {
+): Promise<boolean> {
   const { add, remove } = change;
   await store.removeCorsOrigins(trx, company.id, remove);
   await store.addCorsOrigins(trx, company.id, add, now);
-  if (acting && (add.length > 0 || remove.length > 0)) {
-    const corsOrigins = (await store.listCorsOrigins(trx, company.id)).map((r) => r.origin).sort();
-    await recordEvent(
-      trx,
-      acting,
-      { type: 'company.updated', companyId: company.id, target: { kind: 'company', id: company.code }, data: { ...companyView(company), corsOrigins } },
-      now,
-    );
-  }
+  const changed = add.length > 0 || remove.length > 0;
+  if (acting && changed) await recordCompanyEvent(trx, acting, 'company.updated', company, now, await sortedOrigins(trx, company.id));
+  return changed;
+}
+
+/** A company's origins, sorted (by code unit, the same on every store). */
+export async function sortedOrigins(db: Kysely<Database>, companyId: number): Promise<string[]> {
+  return (await store.listCorsOrigins(db, companyId)).map((r) => r.origin).sort();
 }
 
 /**
  * Sets a company's origins to `wanted` (checked: checkOrigins) in the caller's transaction: the
- * origins are read there, and what differs is added and removed (writeOriginChange).
+ * origins are read there, and what differs is added and removed (writeOriginChange). Whether
+ * anything changed.
  */
-export async function writeOrigins(trx: Kysely<Database>, company: Company, wanted: string[], acting: Acting | undefined, now: string): Promise<void> {
+export async function writeOrigins(trx: Kysely<Database>, company: Company, wanted: string[], acting: Acting | undefined, now: string): Promise<boolean> {
   const before = (await store.listCorsOrigins(trx, company.id)).map((r) => r.origin);
   const add = wanted.filter((o) => !before.includes(o));
   const remove = before.filter((o) => !wanted.includes(o));
-  await writeOriginChange(trx, company, { add, remove }, acting, now);
+  return writeOriginChange(trx, company, { add, remove }, acting, now);
 }
 
 /**
@@ -114,7 +114,7 @@ export class OriginPolicy {
 
   /** A company's origins, sorted (by code unit, the same on every store). */
   async of(companyId: number): Promise<string[]> {
-    return (await store.listCorsOrigins(this.db.kysely, companyId)).map((r) => r.origin).sort();
+    return sortedOrigins(this.db.kysely, companyId);
   }
 
   /** Every company's origins, by company id. */
