@@ -8,17 +8,34 @@ export interface Target {
   permitted: boolean;
 }
 
-const owners: Record<PermissibleType, (db: Kysely<Database>, id: number) => Promise<{ company_id: number } | undefined>> = {
-  Account: (db, id) => db.selectFrom('accounts').select('company_id').where('id', '=', id).executeTakeFirst(),
-  User: (db, id) => db.selectFrom('users').select('company_id').where('id', '=', id).executeTakeFirst(),
-  AgentBot: (db, id) => db.selectFrom('agent_bots').select('company_id').where('id', '=', id).executeTakeFirst(),
-};
+// The three tables share what is read here (id, company_id): typed below as one of them.
+const TABLES = { Account: 'accounts', User: 'users', AgentBot: 'agent_bots' } as const satisfies Record<PermissibleType, string>;
 
-/** The record's company and whether the app may touch it; undefined when there is no such record. */
+/**
+ * The record's company and whether the app may touch it; undefined when there is no such record.
+ * One statement: the record and the app's link to it are read together, so a delete that removes
+ * both can never be seen half done (a record without its link, a 401 where a 404 is due).
+ */
 export async function findTarget(db: Kysely<Database>, appId: string, type: PermissibleType, id: number): Promise<Target | undefined> {
-  const owner = await owners[type](db, id);
-  if (!owner) return undefined;
-  return { companyId: owner.company_id, permitted: await isPermitted(db, appId, type, id) };
+  const row = await db
+    .selectFrom(TABLES[type] as 'accounts')
+    .select((eb) => [
+      'company_id',
+      eb
+        .exists(
+          eb
+            .selectFrom('platform_app_permissibles')
+            .select('platform_app_permissibles.id')
+            .where('platform_app_id', '=', appId)
+            .where('permissible_type', '=', type)
+            .where('permissible_id', '=', id),
+        )
+        .as('permitted'),
+    ])
+    .where(`${TABLES[type] as 'accounts'}.id`, '=', id)
+    .executeTakeFirst();
+  // PostgreSQL answers EXISTS as a boolean, SQLite as 0 or 1.
+  return row && { companyId: row.company_id, permitted: Boolean(row.permitted) };
 }
 
 export async function isPermitted(db: Kysely<Database>, appId: string, type: PermissibleType, id: number): Promise<boolean> {

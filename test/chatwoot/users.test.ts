@@ -380,6 +380,22 @@ forEachStore('Chatwoot users', (kind) => {
     }
   });
 
+  it('answers reads and updates racing a delete with 200 or 404, never 401 Non permissible resource', async () => {
+    // The permission check reads the record and the app's link to it in one statement: a delete
+    // that removes both between two reads made a record without a link (401).
+    for (let round = 0; round < 5; round++) {
+      const u = await newUser();
+      const a = (await cw('POST', '/accounts', { name: 'Raced' })).body;
+      const b = (await cw('POST', '/agent_bots', { name: 'Raced bot', account_id: a.id })).body;
+      for (const path of [`/users/${u.id}`, `/agent_bots/${b.id}`, `/accounts/${a.id}`]) {
+        const racing = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? cw('GET', path) : cw('PATCH', path, { name: `Renamed ${i}` })));
+        const [deleted, ...replies] = await Promise.all([cw('DELETE', path), ...racing]);
+        assert.equal(deleted.status, 200, path);
+        for (const r of replies) assert.ok(r.status === 200 || r.status === 404, `${path}: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+    }
+  });
+
   it('deletes a user with their memberships, tokens and links (Chatwoot spec: delete)', async () => {
     const u = await newUser();
     const a = (await cw('POST', '/accounts', { name: 'With member' })).body;
