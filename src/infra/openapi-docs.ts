@@ -93,10 +93,12 @@ export function errorStatuses(op: Operation): number[] {
       break;
     case 'Users': {
       const path = op.url.replace(/^\/api/, '');
-      if (op.secured) add(401, 429);
+      if (op.secured) add(401);
+      // The credential guard (429) counts failed API tokens; a session token (/user/me: 256 random
+      // bits, looked up by its digest) is not counted, and its user is the session's own (no 403 or 404).
+      if (op.secured && path !== '/user/me') add(429);
       if (path === '/user') add(403, 409, 422);
       if (path === '/user/email') add(403, 404);
-      if (path === '/user/me') add(403, 404);
       if (path === '/user/login') add(401, 403, 429);
       if (path === '/user/sendEmailToResetPassword') add(429);
       if (path === '/user/resetPassword') add(401, 404, 422, 429);
