@@ -20,7 +20,13 @@ import { makeValidatorCompiler } from './apis/shared/validation.js';
 import { lazySerializerFactory } from './apis/shared/serialization.js';
 import { useJsonBodies } from './apis/shared/json-body.js';
 import { CredentialGuard } from './apis/shared/credential-guard.js';
-import { useSecurityHeaders } from './apis/shared/browser.js';
+import { apiSecurityHeaders, useSecurityHeaders } from './apis/shared/browser.js';
+import { clientErrorHandler, type ClientErrorFormat } from './apis/shared/client-errors.js';
+import { presentError as jelouError } from './apis/jelou/present.js';
+import { presentError as plazbotError } from './apis/plazbot/present.js';
+import { chatwootStatus, presentError as chatwootError } from './apis/chatwoot/present.js';
+import { scimErrorBody, ScimError } from './apis/scim/errors.js';
+import { SCIM_CONTENT_TYPE } from './apis/scim/routes.js';
 import type { Db } from './store/db.js';
 import { buildServices, SCIM_PREFIX, type Services } from './services.js';
 import type { SecretBox } from './infra/secret-box.js';
@@ -62,6 +68,20 @@ export interface AppDeps {
 
 export const BODY_LIMIT = 1024 * 1024;
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Each API's error body, by the prefix it is registered under (below), for what Node's parser refuses. */
+const API_CLIENT_ERRORS: ClientErrorFormat[] = [
+  { prefix: '/v1', contentType: JSON_TYPE, render: jelouError },
+  { prefix: '/api', contentType: JSON_TYPE, render: plazbotError },
+  { prefix: '/platform/api/v1', contentType: JSON_TYPE, render: (c) => chatwootError({ ...c, status: chatwootStatus(c) }) },
+  {
+    prefix: SCIM_PREFIX,
+    contentType: SCIM_CONTENT_TYPE,
+    render: (c) => scimErrorBody(new ScimError(c.status, c.message, c.status === 400 ? 'invalidSyntax' : undefined)),
+  },
+];
+
 export async function buildApp({
   config,
   db,
@@ -98,6 +118,8 @@ export async function buildApp({
     // A hop count as Fastify's trust function (its types take no number): believe the n nearest hops.
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     logController: new AccessLog(metrics),
+    // What Node's parser refuses (431, 400, 408), in the format of the API the request line names.
+    clientErrorHandler: clientErrorHandler(API_CLIENT_ERRORS, apiSecurityHeaders(config.publicUrl)),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // A client has this long to send a whole request, and a shorter time for its headers (408 then).

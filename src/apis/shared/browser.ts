@@ -54,6 +54,26 @@ function headersOf(options: HelmetOptions): Headers {
   return headers;
 }
 
+/** helmet's options for a JSON API (useSecurityHeaders). */
+function apiHelmetOptions(publicUrl: string): HelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    hsts: publicUrl.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    // Cross-Origin-Resource-Policy stays same-origin: it binds no-cors loads only, and the widget's
+    // pages read the widget API through CORS.
+  };
+}
+
+/** The security headers of every API answer (useSecurityHeaders), for answers written without Fastify's reply. */
+export function apiSecurityHeaders(publicUrl: string): Headers {
+  return headersOf(apiHelmetOptions(publicUrl));
+}
+
 /**
  * Security headers fit for a JSON API, on every response: nothing may be framed, sniffed, loaded
  * into a page or sent a referrer; HSTS when the public URL is https. The verify-email page sets its
@@ -67,17 +87,7 @@ function headersOf(options: HelmetOptions): Headers {
  * per request was another 5 %.
  */
 export function useSecurityHeaders(app: FastifyInstance, publicUrl: string): void {
-  const api: HelmetOptions = {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
-    },
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
-    hsts: publicUrl.startsWith('https:') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-    // Cross-Origin-Resource-Policy stays same-origin: it binds no-cors loads only, and the widget's
-    // pages read the widget API through CORS.
-  };
+  const api = apiHelmetOptions(publicUrl);
   const forApi = headersOf(api);
   // Keyed by the route's config object, which Fastify keeps for the route's life.
   const byRoute = new WeakMap<object, Headers>();
