@@ -20,11 +20,11 @@ import { makeValidatorCompiler } from './apis/shared/validation.js';
 import { lazySerializerFactory } from './apis/shared/serialization.js';
 import { useJsonBodies } from './apis/shared/json-body.js';
 import { CredentialGuard } from './apis/shared/credential-guard.js';
-import { apiSecurityHeaders, useSecurityHeaders } from './apis/shared/browser.js';
+import { apiSecurityHeaders, documentSecurityHeaders, useSecurityHeaders } from './apis/shared/browser.js';
 import { clientErrorHandler, type ClientErrorFormat } from './apis/shared/client-errors.js';
 import { presentError as jelouError } from './apis/jelou/present.js';
 import { presentError as plazbotError } from './apis/plazbot/present.js';
-import { chatwootStatus, presentError as chatwootError } from './apis/chatwoot/present.js';
+import { presentError as chatwootError } from './apis/chatwoot/present.js';
 import { scimErrorBody, ScimError } from './apis/scim/errors.js';
 import { SCIM_CONTENT_TYPE } from './apis/scim/routes.js';
 import type { Db } from './store/db.js';
@@ -74,7 +74,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const API_CLIENT_ERRORS: ClientErrorFormat[] = [
   { prefix: '/v1', contentType: JSON_TYPE, render: jelouError },
   { prefix: '/api', contentType: JSON_TYPE, render: plazbotError },
-  { prefix: '/platform/api/v1', contentType: JSON_TYPE, render: (c) => chatwootError({ ...c, status: chatwootStatus(c) }) },
+  // The parser's refusals are about the HTTP request itself, never its values: Rails' 400 and 431, not 422.
+  { prefix: '/platform/api/v1', contentType: JSON_TYPE, render: chatwootError },
   {
     prefix: SCIM_PREFIX,
     contentType: SCIM_CONTENT_TYPE,
@@ -172,7 +173,7 @@ export async function buildApp({
   useSecurityHeaders(app, config.publicUrl);
   await registerOpenApi(app, config.publicUrl);
   await registerOpenApiRoute(app);
-  await registerApiReference(app);
+  await registerApiReference(app, documentSecurityHeaders(config.publicUrl));
   if (metrics) registerMetricsRoute(app, metrics);
   await app.register(healthRoutes, { db, checks: readiness });
   await app.register(jelouRoutes, { prefix: '/v1', auth, guard, origins: services.corsOrigins, widgetUsers: services.widgetUsers });

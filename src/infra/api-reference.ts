@@ -34,8 +34,19 @@ const LABELS: Record<string, string> = {
   scim: 'SCIM 2.0',
 };
 
-export async function registerApiReference(app: FastifyInstance): Promise<void> {
+/**
+ * `documentHeaders`: the security headers of a page a browser renders (its own CSP is DOCS_CSP,
+ * which the plugin sets).
+ */
+export async function registerApiReference(app: FastifyInstance, documentHeaders: Readonly<Record<string, string>>): Promise<void> {
+  const { 'content-security-policy': _ownCsp, ...headers } = documentHeaders;
   const options: FastifySwaggerUiOptions = {
+    uiHooks: {
+      onRequest: (_req, reply, done) => {
+        void reply.headers(headers);
+        done();
+      },
+    },
     routePrefix: DOCS_PREFIX,
     staticCSP: DOCS_CSP,
     // No call to validator.swagger.io: the documents are linted in CI (npm run lint:openapi).

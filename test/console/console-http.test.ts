@@ -56,6 +56,9 @@ forEachStore('admin console over HTTP', (kind) => {
     assert.match(csp, /script-src 'self'/);
     assert.match(csp, /style-src 'self'/);
     assert.match(csp, /frame-ancestors 'none'/);
+    // A page a browser renders keeps helmet's headers for documents (JSON answers leave them out).
+    assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(page.headers.get('x-permitted-cross-domain-policies'), 'none');
     assert.equal(page.headers.get('cache-control'), 'no-store');
     const css = await c.get('/admin/assets/pico.min.css');
     assert.equal(css.status, 200);

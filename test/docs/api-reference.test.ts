@@ -73,6 +73,7 @@ describe('/docs in a browser', { skip }, () => {
     assert.equal(docs.status, 200);
     assert.match(docs.headers.get('content-security-policy')!, /script-src 'self'/);
     assert.doesNotMatch(docs.headers.get('content-security-policy')!, /https:|unsafe-eval|\*/);
+    assert.equal(docs.headers.get('cross-origin-opener-policy'), 'same-origin', 'a page keeps the headers for documents');
     const api = await call(srv.url, 'GET', '/openapi.json');
     assert.match(api.headers.get('content-security-policy')!, /^default-src 'none'/);
     assert.doesNotMatch(api.headers.get('content-security-policy')!, /script-src/);

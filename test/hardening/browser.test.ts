@@ -121,6 +121,16 @@ forEachStore('point 11: browser callers', (kind) => {
     assert.equal(rows.length, 3, 'the refused requests wrote nothing');
   });
 
+  /** helmet's headers that bind a rendered document: sent with HTML pages, not with JSON answers. */
+  const DOCUMENT_ONLY = [
+    'cross-origin-opener-policy',
+    'origin-agent-cluster',
+    'x-dns-prefetch-control',
+    'x-download-options',
+    'x-permitted-cross-domain-policies',
+    'x-xss-protection',
+  ];
+
   it('puts security headers on every response, and /openapi.json and the verify-email page still work', async () => {
     const replies: Array<[string, Reply]> = [
       ['healthz', await call(srv.url, 'GET', '/healthz')],
@@ -140,6 +150,8 @@ forEachStore('point 11: browser callers', (kind) => {
       assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'none'/, where);
       assert.match(r.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, where);
       assert.equal(r.headers.get('strict-transport-security'), null, `${where}: no HSTS over plain http`);
+      // helmet's headers for documents only on the one page here (JSON is never rendered).
+      for (const name of DOCUMENT_ONLY) assert.equal(r.headers.has(name), where === 'verify page', `${where}: ${name}`);
     }
     const openapi = replies[1]![1];
     assert.equal(openapi.status, 200);

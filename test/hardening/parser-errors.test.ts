@@ -51,6 +51,13 @@ describe("the HTTP parser's refusals, in each API's format", () => {
     const chatwoot = await refused(badLength('/platform/api/v1/users'));
     assert.equal(chatwoot.status, 400);
     assert.deepEqual(chatwoot.json, { error: 'Bad Request', message: 'Content-Length is not valid' });
+    // About the HTTP request, never its values: Rails' statuses, not Chatwoot's 422 validation body.
+    const chatwootHeaders = await refused(bigHeaders('/platform/api/v1/accounts'));
+    assert.equal(chatwootHeaders.status, 431);
+    assert.deepEqual(chatwootHeaders.json, { error: 'Request Header Fields Too Large', message: "The request's headers are larger than 16384 bytes" });
+    const chatwootLine = await refused('GET /platform/api/v1/accounts HTTP/1.1\r\nHost: roster.test\r\nBad Header: x\r\n\r\n');
+    assert.equal(chatwootLine.status, 400);
+    assert.deepEqual(chatwootLine.json, { error: 'Bad Request', message: 'A header line is malformed' });
 
     const scim = await refused(bigHeaders('/scim/v2/Users?filter=x'));
     assert.equal(scim.status, 431);
@@ -71,6 +78,14 @@ describe("the HTTP parser's refusals, in each API's format", () => {
     const garbage = await refused('NOT HTTP AT ALL\r\n\r\n');
     assert.equal(garbage.status, 400);
     assert.deepEqual(garbage.json, { error: 'Bad Request', message: 'The request line is malformed', statusCode: 400 });
+  });
+
+  it("answers a request pipelined behind another in the same read with the generic body, not the earlier request's format", async () => {
+    const c = await RawClient.open(srv.url);
+    clients.push(c);
+    c.write('GET /api/user/me HTTP/1.1\r\nHost: roster.test\r\n\r\nPOST /scim/v2/Users HTTP/1.1\r\nHost: roster.test\r\nContent-Length: ten\r\n\r\n');
+    assert.ok(await c.closesWithin(2000), 'the connection is closed');
+    assert.doesNotMatch(c.data, /errorCode/, 'no answer in the Plazbot format the first request line names');
   });
 
   it('keeps serving: the next connection gets its answer', async () => {

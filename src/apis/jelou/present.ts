@@ -109,6 +109,8 @@ const CLIENT_TEXT: Record<number, { es: string; en: string }> = {
   404: { es: 'Recurso no encontrado.', en: 'Resource not found.' },
   413: { es: 'La solicitud es demasiado grande.', en: 'The request is too large.' },
   415: { es: 'El contenido debe ser JSON.', en: 'The content must be JSON.' },
+  408: { es: 'La solicitud no llegó a tiempo.', en: 'The request did not arrive in time.' },
+  431: { es: 'Los encabezados de la solicitud son demasiado grandes.', en: 'The request headers are too large.' },
   429: { es: 'Demasiadas solicitudes, intente más tarde.', en: 'Too many requests, try again later.' },
   503: { es: 'Servicio no disponible, intente más tarde.', en: 'Service unavailable, try again later.' },
 };

@@ -138,7 +138,8 @@ export const plazbotRoutes: FastifyPluginAsync<PlazbotDeps> = async (fastify, { 
 
   app.get(
     '/user/verify-email',
-    { schema: { tags: ['Users'], summary: 'Follow an email verification link (HTML)', querystring: VerifyEmailQuery } },
+    // A page a browser renders: the security headers for documents (its own CSP below).
+    { schema: { tags: ['Users'], summary: 'Follow an email verification link (HTML)', querystring: VerifyEmailQuery }, config: { helmet: {} } },
     async (req, reply) => {
       const outcome = await users.verifyEmail(req.query.token, anonymousActing(req));
       const page = VERIFY_PAGES[outcome];

@@ -54,8 +54,11 @@ function headersOf(options: HelmetOptions): Headers {
   return headers;
 }
 
-/** helmet's options for a JSON API (useSecurityHeaders). */
-function apiHelmetOptions(publicUrl: string): HelmetOptions {
+/**
+ * helmet's options for pages a browser renders (the console, the API reference): all of helmet's
+ * headers, with a CSP that forbids everything (a route's own `helmet` config opens what it needs).
+ */
+function documentHelmetOptions(publicUrl: string): HelmetOptions {
   return {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -67,6 +70,33 @@ function apiHelmetOptions(publicUrl: string): HelmetOptions {
     // Cross-Origin-Resource-Policy stays same-origin: it binds no-cors loads only, and the widget's
     // pages read the widget API through CORS.
   };
+}
+
+/**
+ * helmet's options for JSON answers: the headers that bind a response a browser may fetch but
+ * never renders (OWASP's REST security list: CSP, X-Frame-Options, X-Content-Type-Options,
+ * Referrer-Policy, HSTS; and Cross-Origin-Resource-Policy against no-cors reads). helmet's
+ * headers for documents are left out: Cross-Origin-Opener-Policy and Origin-Agent-Cluster (a
+ * browsing context), X-DNS-Prefetch-Control (links in a page), X-Download-Options (IE 8's
+ * downloads), X-Permitted-Cross-Domain-Policies (Flash and PDF plug-ins) and X-XSS-Protection
+ * (a removed filter): six headers Node validates and writes on every answer, about 27,000
+ * instructions of a widget request (bench/README.md, round thirteen).
+ */
+function apiHelmetOptions(publicUrl: string): HelmetOptions {
+  return {
+    ...documentHelmetOptions(publicUrl),
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    dnsPrefetchControl: false,
+    ieNoOpen: false,
+    permittedCrossDomainPolicies: false,
+    xssFilter: false,
+  } as HelmetOptions;
+}
+
+/** The security headers of pages a browser renders, for routes a plugin registers (the API reference). */
+export function documentSecurityHeaders(publicUrl: string): Headers {
+  return headersOf(documentHelmetOptions(publicUrl));
 }
 
 /** The security headers of every API answer (useSecurityHeaders), for answers written without Fastify's reply. */
@@ -87,15 +117,15 @@ export function apiSecurityHeaders(publicUrl: string): Headers {
  * per request was another 5 %.
  */
 export function useSecurityHeaders(app: FastifyInstance, publicUrl: string): void {
-  const api = apiHelmetOptions(publicUrl);
-  const forApi = headersOf(api);
+  const document = documentHelmetOptions(publicUrl);
+  const forApi = headersOf(apiHelmetOptions(publicUrl));
   // Keyed by the route's config object, which Fastify keeps for the route's life.
   const byRoute = new WeakMap<object, Headers>();
   app.addHook('onRequest', (req, reply, done) => {
     const config = req.routeOptions.config;
     let headers = forApi;
     if (config.helmet !== undefined) {
-      headers = byRoute.get(config) ?? headersOf({ ...api, ...config.helmet } as HelmetOptions);
+      headers = byRoute.get(config) ?? headersOf({ ...document, ...config.helmet } as HelmetOptions);
       byRoute.set(config, headers);
     }
     void reply.headers(headers);

@@ -6,8 +6,10 @@
  * every answer carries, and closes the connection (the parser cannot go on after an error).
  *
  * Which API: the path of the request line at the start of the bytes the parser refused
- * (`rawPacket`). Where there is none (a timeout, or headers that overflowed in a later read than
- * the request line's), the answer is Fastify's generic body, as before.
+ * (`rawPacket`). Where there is none (a timeout; headers that overflowed in a later read than the
+ * request line's), the answer is a generic `{error, message, statusCode}` body, the shape of
+ * Fastify's own; so too for a request pipelined behind another in the same read (the refused
+ * bytes begin with the earlier request).
  */
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, maxHeaderSize } from 'node:http';
@@ -89,14 +91,26 @@ export function clientErrorHandler(
     // failing on every later read of a socket it refused: one answer per connection.
     if (err.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
     answered.add(socket);
+    try {
+      answer(this.log, err, socket);
+    } catch {
+      // Nothing above is expected to throw; if it does, the connection goes, never the process.
+      socket.destroy();
+    }
+  };
+
+  function answer(log: FastifyBaseLogger, err: ParserError, socket: Socket): void {
+    // A response in flight: the request was already routed (a timeout, or a body the parser
+    // refused), or the refused bytes began with an earlier request pipelined in the same read,
+    // whose path says nothing of this one's. Either way the generic body.
+    const inFlight = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
     const c = classifyClientError(err);
-    const format = formatFor(formats, requestPathOf(err.rawPacket));
+    const format = inFlight ? undefined : formatFor(formats, requestPathOf(err.rawPacket));
     const reason = STATUS_CODES[c.status] ?? 'Bad Request';
     const body = format ? JSON.stringify(format.render(c)) : JSON.stringify({ error: reason, message: c.message, statusCode: c.status });
     const requestId = randomUUID();
-    this.log.info({ requestId, status: c.status, code: err.code, api: format?.prefix, ip: socket.remoteAddress }, 'request refused by the HTTP parser');
-    // As Node's own handler: nothing is written into a response already on its way (pipelining).
-    const inFlight = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
+    log.info({ requestId, status: c.status, code: err.code, api: format?.prefix, ip: socket.remoteAddress }, 'request refused by the HTTP parser');
+    // As Node's own handler: nothing is written into a response already on its way.
     if (!socket.writable || inFlight?._headerSent) {
       socket.destroy();
       return;
@@ -112,5 +126,5 @@ export function clientErrorHandler(
     );
     const linger = setTimeout(() => socket.destroy(), LINGER_MS).unref();
     socket.once('close', () => clearTimeout(linger));
-  };
+  }
 }
