@@ -5,7 +5,11 @@ import { servicesOf } from '../../test/fixtures/services.js';
 import { hookedDialect } from '../../test/fixtures/statement-hook.js';
 import { openDb, type Db } from './db.js';
 import { migrateToLatest } from './migrate.js';
+import { insertAgentBot } from './agent-bots.js';
 import { findTarget, link } from './permissibles.js';
+import type { PermissibleType } from './schema.js';
+import { insertUser } from './users.js';
+import { insertAccount } from '../../test/import/helpers.js';
 
 for (const kind of STORES) {
   describe(`findTarget on ${kind}`, () => {
@@ -41,43 +45,72 @@ for (const kind of STORES) {
       await t.drop();
     });
 
-    const newAccount = async (linked: boolean) => {
+    const TABLES = { Account: 'accounts', User: 'users', AgentBot: 'agent_bots' } as const;
+    let seq = 0;
+    /** A record of each type, as the Chatwoot API stores it, linked to the app or not. */
+    const newRecord = async (type: PermissibleType, linked: boolean): Promise<number> => {
       const now = new Date().toISOString();
-      const { id } = await other.kysely
-        .insertInto('accounts')
-        .values({
+      const n = ++seq;
+      let id: number;
+      if (type === 'Account') id = await insertAccount(other, companyId, `A${n}`);
+      else if (type === 'User') {
+        const user = await insertUser(other.kysely, {
           company_id: companyId,
-          name: 'A',
-          locale: 'en',
-          status: 'active',
-          features: '[]',
-          limits: '{}',
+          email: `u${n}@example.com`,
+          name: 'U',
+          last_name: null,
+          display_name: null,
+          password_hash: null,
+          email_verified_at: null,
+          default_start_week: 0,
+          is_external_creation: 1,
           custom_attributes: '{}',
+          ui_settings: '{}',
+          message_signature: null,
+          pubsub_token_digest: `pubsub-${n}`,
+          created_via: 'chatwoot',
           created_at: now,
           updated_at: now,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      if (linked) await link(other.kysely, appId, 'Account', Number(id), now);
-      return Number(id);
+        });
+        id = Number(user!.id);
+      } else {
+        const bot = await insertAgentBot(other.kysely, {
+          company_id: companyId,
+          account_id: null,
+          name: `B${n}`,
+          description: null,
+          outgoing_url: null,
+          access_token_id: `bot-${n}`,
+          access_token_digest: 'digest',
+          access_token_sealed: null,
+          avatar_url: null,
+          created_at: now,
+          updated_at: now,
+        });
+        id = Number(bot.id);
+      }
+      if (linked) await link(other.kysely, appId, type, id, now);
+      return id;
     };
 
-    it("reads the record's company and the app's link", async () => {
-      assert.deepEqual(await findTarget(db.kysely, appId, 'Account', await newAccount(true)), { companyId, permitted: true });
-      assert.deepEqual(await findTarget(db.kysely, appId, 'Account', await newAccount(false)), { companyId, permitted: false });
-      assert.equal(await findTarget(db.kysely, appId, 'Account', 987_654), undefined);
-    });
+    for (const type of ['Account', 'User', 'AgentBot'] as const) {
+      it(`reads ${type}'s company and the app's link`, async () => {
+        assert.deepEqual(await findTarget(db.kysely, appId, type, await newRecord(type, true)), { companyId, permitted: true });
+        assert.deepEqual(await findTarget(db.kysely, appId, type, await newRecord(type, false)), { companyId, permitted: false });
+        assert.equal(await findTarget(db.kysely, appId, type, 987_654), undefined);
+      });
 
-    it('never sees a record without its link when a delete of both commits while it reads (404, not 401)', async () => {
-      const id = await newAccount(true);
-      // Chatwoot's delete: the links and the record go in one transaction.
-      onLinkRead = () =>
-        other.kysely.transaction().execute(async (trx) => {
-          await trx.deleteFrom('platform_app_permissibles').where('permissible_type', '=', 'Account').where('permissible_id', '=', id).execute();
-          await trx.deleteFrom('accounts').where('id', '=', id).execute();
-        });
-      assert.equal(await findTarget(db.kysely, appId, 'Account', id), undefined);
-      assert.equal(onLinkRead, undefined, 'the delete ran');
-    });
+      it(`never sees ${type} without its link when a delete of both commits while it reads (404, not 401)`, async () => {
+        const id = await newRecord(type, true);
+        // Chatwoot's delete: the links and the record go in one transaction.
+        onLinkRead = () =>
+          other.kysely.transaction().execute(async (trx) => {
+            await trx.deleteFrom('platform_app_permissibles').where('permissible_type', '=', type).where('permissible_id', '=', id).execute();
+            await trx.deleteFrom(TABLES[type]).where('id', '=', id).execute();
+          });
+        assert.equal(await findTarget(db.kysely, appId, type, id), undefined);
+        assert.equal(onLinkRead, undefined, 'the delete ran');
+      });
+    }
   });
 }
