@@ -9,7 +9,7 @@ import type { Db } from '../store/db.js';
 import { inTransaction } from '../store/transaction.js';
 import { nowIso } from '../infra/clock.js';
 import type { Acting } from '../events/types.js';
-import { companyColumns, recordCompanyEvent, writeCompanyUpdate, type Company, type CompanyChange, type CompanyService } from './companies.js';
+import { companyColumns, recordCompanyEvent, toCompany, writeCompanyUpdate, type Company, type CompanyChange, type CompanyService } from './companies.js';
 import { checkOrigins, sortedOrigins, writeOrigins, type OriginPolicy } from './cors-origins.js';
 import { lockCompany } from '../store/companies.js';
 import { notFound } from './errors.js';
@@ -52,9 +52,11 @@ export class CompanySettings {
     const now = nowIso();
     const company = await inTransaction(this.db.kysely, async (trx) => {
       // The company's row locked first: a concurrent save waits, then compares the origins with
-      // what this one wrote (not with what both read before either wrote).
-      if (!(await lockCompany(trx, current.id))) return undefined;
-      const updated = columns ? await writeCompanyUpdate(trx, current.code, columns, undefined, now) : current;
+      // what this one wrote (not with what both read before either wrote), and its event carries
+      // the company as the other left it (a rename saved meanwhile included).
+      const locked = await lockCompany(trx, current.id);
+      if (!locked) return undefined;
+      const updated = columns ? await writeCompanyUpdate(trx, current.code, columns, undefined, now) : toCompany(locked);
       if (!updated) return undefined;
       const originsChanged = wanted !== undefined && (await writeOrigins(trx, updated, wanted, undefined, now));
       if (columns || originsChanged) {

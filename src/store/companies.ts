@@ -51,9 +51,9 @@ export function findCompanyByCodeSync(trx: SyncTrx, code: string): CompanyRow | 
   return trx.all(selectCompanyByCode.query(trx.kysely, { code }))[0];
 }
 
-/** Locks the company's row until the transaction ends (see forUpdate); false when there is none. */
-export async function lockCompany(trx: Kysely<Database>, id: number): Promise<boolean> {
-  return (await forUpdate(trx, trx.selectFrom('companies').select('id').where('id', '=', id)).executeTakeFirst()) !== undefined;
+/** Locks the company's row until the transaction ends (see forUpdate) and reads it; undefined when there is none. */
+export async function lockCompany(trx: Kysely<Database>, id: number): Promise<CompanyRow | undefined> {
+  return forUpdate(trx, trx.selectFrom('companies').selectAll().where('id', '=', id)).executeTakeFirst();
 }
 
 export async function findCompanyById(db: Kysely<Database>, id: number): Promise<CompanyRow | undefined> {

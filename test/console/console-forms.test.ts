@@ -206,6 +206,25 @@ forEachStore('admin console forms', (kind) => {
     const origins = await s.corsOrigins.of(id);
     assert.equal(origins.length, 1, `one form's origins, not both: ${origins.join(' ')}`);
   });
+
+  it('of a rename and an origins-only save made at once, the later event carries the company as renamed', async () => {
+    const s = servicesOf(srv.db);
+    const { id, name } = await s.companies.get('acme');
+    const renamed = `${name} renamed`;
+    await Promise.all([
+      s.companySettings.save('acme', { name: renamed }, CLI),
+      s.companySettings.save('acme', { corsOrigins: ['https://raced.example.com'] }, CLI),
+    ]);
+    assert.equal((await s.companies.get('acme')).name, renamed);
+    const last = await srv.db.kysely
+      .selectFrom('events')
+      .selectAll()
+      .where('type', '=', 'company.updated')
+      .where('company_id', '=', id)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
+    assert.equal(JSON.parse(last.data).name, renamed, 'a webhook reading the last event sees the name that was saved');
+  });
 });
 
 /** The audit's requests against `roster serve`: 4xx pages, and no error line in its log. */
