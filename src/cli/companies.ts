@@ -74,20 +74,18 @@ export function registerCompanies(program: Command, withServices: WithServices, 
       // Every value checked before anything is written.
       checkOrigins([...(opts.corsOrigin ?? []), ...(opts.removeCorsOrigin ?? [])]);
       const [c, corsOrigins] = await withServices(async (s) => {
-        const updated = await s.companies.update(
+        // One transaction and one company.updated for the whole command, none when nothing changes.
+        const saved = await s.companySettings.save(
           opts.code,
           {
             name: opts.name,
             requireEmailVerification: opts.requireEmailVerification,
             ...(policy !== undefined && { passwordPolicy: policy }),
+            corsOriginChange: { add: opts.corsOrigin, remove: opts.removeCorsOrigin },
           },
           CLI,
         );
-        const origins =
-          opts.corsOrigin || opts.removeCorsOrigin
-            ? await s.corsOrigins.update(opts.code, { add: opts.corsOrigin, remove: opts.removeCorsOrigin })
-            : await s.corsOrigins.of(updated.id);
-        return [updated, origins] as const;
+        return [saved.company, saved.corsOrigins] as const;
       });
       const p = c.passwordPolicy;
       out(cmd).print(

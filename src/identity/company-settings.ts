@@ -13,14 +13,20 @@ import { companyColumns, recordCompanyEvent, toCompany, writeCompanyUpdate, type
 import { checkOrigins, sortedOrigins, writeOrigins, type OriginPolicy } from './cors-origins.js';
 import { lockCompany } from '../store/companies.js';
 import { notFound } from './errors.js';
+import { parsePolicy, type PasswordPolicy } from './passwords.js';
+
+const samePolicy = (a: PasswordPolicy, b: PasswordPolicy) =>
+  a.minLength === b.minLength && a.maxLength === b.maxLength && a.rejectCommon === b.rejectCommon && a.rejectEmailLocalPart === b.rejectEmailLocalPart;
 
 export interface CompanySettingsInput {
   name?: string;
   requireEmailVerification?: boolean;
-  /** The password lengths to set; a length not given stays as it is. */
-  passwordPolicy?: { minLength?: number; maxLength?: number };
+  /** The password lengths to set; a length not given stays as it is. null: back to the default policy. */
+  passwordPolicy?: { minLength?: number; maxLength?: number } | null;
   /** Every origin the company allows afterwards (scheme://host[:port]); undefined leaves them as they are. */
   corsOrigins?: string[];
+  /** Origins to add and to remove (the CLI's flags), applied to the company's origins as they are when its row is locked; ignored with `corsOrigins`. */
+  corsOriginChange?: { add?: string[] | undefined; remove?: string[] | undefined };
 }
 
 export class CompanySettings {
@@ -39,15 +45,19 @@ export class CompanySettings {
       ...(minLength !== undefined && minLength !== current.passwordPolicy.minLength && { minLength }),
       ...(maxLength !== undefined && maxLength !== current.passwordPolicy.maxLength && { maxLength }),
     };
+    const toDefault = input.passwordPolicy === null && !samePolicy(current.passwordPolicy, parsePolicy(null));
     const name = input.name?.trim();
     const change: CompanyChange = {
       ...(name !== undefined && name !== current.name && { name }),
       ...(input.requireEmailVerification !== undefined &&
         input.requireEmailVerification !== current.requireEmailVerification && { requireEmailVerification: input.requireEmailVerification }),
       ...(Object.keys(policy).length > 0 && { passwordPolicy: policy }),
+      ...(toDefault && { passwordPolicy: null }),
     };
     const columns = Object.keys(change).length > 0 ? companyColumns(change, current.passwordPolicy) : undefined;
     const wanted = input.corsOrigins === undefined ? undefined : [...new Set(checkOrigins(input.corsOrigins))];
+    const add = checkOrigins(input.corsOriginChange?.add ?? []);
+    const remove = checkOrigins(input.corsOriginChange?.remove ?? []);
 
     const now = nowIso();
     const company = await inTransaction(this.db.kysely, async (trx) => {
@@ -58,7 +68,13 @@ export class CompanySettings {
       if (!locked) return undefined;
       const updated = columns ? await writeCompanyUpdate(trx, current.code, columns, undefined, now) : toCompany(locked);
       if (!updated) return undefined;
-      const originsChanged = wanted !== undefined && (await writeOrigins(trx, updated, wanted, undefined, now));
+      // A change by add and remove is applied to the origins as they are now that the row is locked.
+      const target =
+        wanted ??
+        (add.length > 0 || remove.length > 0
+          ? [...new Set([...(await sortedOrigins(trx, updated.id)).filter((o) => !remove.includes(o)), ...add])]
+          : undefined);
+      const originsChanged = target !== undefined && (await writeOrigins(trx, updated, target, undefined, now));
       if (columns || originsChanged) {
         await recordCompanyEvent(trx, acting, 'company.updated', updated, now, originsChanged ? await sortedOrigins(trx, updated.id) : undefined);
       }

@@ -81,6 +81,43 @@ forEachStore('CLI events and roster audit', (kind) => {
     assert.equal(events[5]!.data.url, 'http://127.0.0.1:9/hook');
   });
 
+  it('company update records one company.updated for the whole command (origins included), none when nothing changes', async () => {
+    const count = async () => (await audit('--company', 'clia', '--limit', '1000')).length;
+    const before = await count();
+    const both = await json('company', 'update', '--code', 'clia', '--name', 'CLI A Origins', '--cors-origin', 'https://a.example.com');
+    assert.deepEqual(both.corsOrigins, ['https://a.example.com']);
+    let [last] = await audit('--company', 'clia', '--limit', '1');
+    assert.equal(await count(), before + 1);
+    assert.equal(last.type, 'company.updated');
+    assert.deepEqual([last.data.name, last.data.corsOrigins], ['CLI A Origins', ['https://a.example.com']]);
+
+    await json('company', 'update', '--code', 'clia', '--cors-origin', 'https://b.example.com', '--remove-cors-origin', 'https://a.example.com');
+    [last] = await audit('--company', 'clia', '--limit', '1');
+    assert.equal(await count(), before + 2);
+    assert.deepEqual([last.data.name, last.data.corsOrigins], ['CLI A Origins', ['https://b.example.com']]);
+
+    // The same name, an origin it already has, one it never had: nothing changes, nothing is recorded.
+    const same = await json(
+      'company',
+      'update',
+      '--code',
+      'clia',
+      '--name',
+      'CLI A Origins',
+      '--cors-origin',
+      'https://b.example.com',
+      '--remove-cors-origin',
+      'https://never.example.com',
+    );
+    assert.deepEqual([same.name, same.corsOrigins], ['CLI A Origins', ['https://b.example.com']]);
+    await json('company', 'update', '--code', 'clia', '--default-password-policy');
+    assert.equal(await count(), before + 3, 'the policy back to the default is one change');
+    await json('company', 'update', '--code', 'clia', '--default-password-policy');
+    assert.equal(await count(), before + 3, 'already the default: no event');
+    await json('company', 'update', '--code', 'clia', '--remove-cors-origin', 'https://b.example.com');
+    assert.equal(await count(), before + 4);
+  });
+
   it('records nothing for a refused write', async () => {
     const before = await audit('--limit', '1000');
     for (const args of [
