@@ -88,6 +88,17 @@ describe("the HTTP parser's refusals, in each API's format", () => {
     assert.doesNotMatch(c.data, /errorCode/, 'no answer in the Plazbot format the first request line names');
   });
 
+  it('answers HEAD with the headers only, the Content-Length of the body a GET would have had', async () => {
+    const c = await RawClient.open(srv.url);
+    clients.push(c);
+    c.write(`HEAD /v1/widget/user HTTP/1.1\r\nHost: roster.test\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.ok(await c.closesWithin(2000), 'the connection is closed');
+    const [head, rest] = c.data.split('\r\n\r\n');
+    assert.match(head!, /^HTTP\/1\.1 431 /);
+    assert.ok(Number(/content-length: (\d+)/i.exec(head!)?.[1]) > 0);
+    assert.equal(rest, '', 'no body');
+  });
+
   it('keeps serving: the next connection gets its answer', async () => {
     await refused(bigHeaders('/v1/widget/user'));
     const c = await RawClient.open(srv.url);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyClientError, formatFor, requestPathOf, type ClientErrorFormat } from './client-errors.js';
+import { classifyClientError, formatFor, isHeadRequest, requestPathOf, type ClientErrorFormat } from './client-errors.js';
 
 const parserError = (code: string) => Object.assign(new Error('Parse Error'), { code });
 
@@ -38,6 +38,15 @@ describe('requestPathOf', () => {
       Buffer.from('OPTIONS * HTTP/1.1'),
     ]) {
       assert.equal(requestPathOf(raw), undefined);
+    }
+  });
+});
+
+describe('isHeadRequest', () => {
+  it('is true only for bytes that start with a HEAD request line', () => {
+    assert.equal(isHeadRequest(Buffer.from('HEAD /v1/widget/user HTTP/1.1\r\n')), true);
+    for (const raw of [undefined, 'HEAD / HTTP/1.1', Buffer.from('HEADER /x'), Buffer.from('GET / HTTP/1.1'), Buffer.from('head / HTTP/1.1')]) {
+      assert.equal(isHeadRequest(raw), false);
     }
   });
 });

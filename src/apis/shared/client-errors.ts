@@ -65,6 +65,11 @@ export function requestPathOf(packet: unknown): string | undefined {
   return line?.[1];
 }
 
+/** Whether `packet` starts with a HEAD request line: its answer carries the headers only (RFC 9110, 9.3.2). */
+export function isHeadRequest(packet: unknown): boolean {
+  return Buffer.isBuffer(packet) && packet.subarray(0, 5).toString('latin1') === 'HEAD ';
+}
+
 /** The format for `path`: the longest prefix that matches it. */
 export function formatFor(formats: readonly ClientErrorFormat[], path: string | undefined): ClientErrorFormat | undefined {
   if (path === undefined) return undefined;
@@ -108,6 +113,8 @@ export function clientErrorHandler(
     const format = inFlight ? undefined : formatFor(formats, requestPathOf(err.rawPacket));
     const reason = STATUS_CODES[c.status] ?? 'Bad Request';
     const body = format ? JSON.stringify(format.render(c)) : JSON.stringify({ error: reason, message: c.message, statusCode: c.status });
+    // The body's length all the same, as for any answer to HEAD: what a GET would have carried.
+    const sent = !inFlight && isHeadRequest(err.rawPacket) ? '' : body;
     const requestId = randomUUID();
     log.info({ requestId, status: c.status, code: err.code, api: format?.prefix, ip: socket.remoteAddress }, 'request refused by the HTTP parser');
     // As Node's own handler: nothing is written into a response already on its way.
@@ -122,7 +129,7 @@ export function clientErrorHandler(
       `HTTP/1.1 ${c.status} ${reason}\r\n` +
         `content-type: ${format?.contentType ?? 'application/json; charset=utf-8'}\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\n` +
-        `${REQUEST_ID_HEADER}: ${requestId}\r\n${fixed}connection: close\r\n\r\n${body}`,
+        `${REQUEST_ID_HEADER}: ${requestId}\r\n${fixed}connection: close\r\n\r\n${sent}`,
     );
     const linger = setTimeout(() => socket.destroy(), LINGER_MS).unref();
     socket.once('close', () => clearTimeout(linger));
