@@ -11,12 +11,8 @@ import { nowIso } from '../infra/clock.js';
 import type { Acting } from '../events/types.js';
 import { companyColumns, recordCompanyEvent, toCompany, writeCompanyUpdate, type Company, type CompanyChange, type CompanyService } from './companies.js';
 import { checkOrigins, sortedOrigins, writeOrigins, type OriginPolicy } from './cors-origins.js';
-import { lockCompany } from '../store/companies.js';
+import { lockCompany, type CompanyPatch } from '../store/companies.js';
 import { notFound } from './errors.js';
-import { parsePolicy, type PasswordPolicy } from './passwords.js';
-
-const samePolicy = (a: PasswordPolicy, b: PasswordPolicy) =>
-  a.minLength === b.minLength && a.maxLength === b.maxLength && a.rejectCommon === b.rejectCommon && a.rejectEmailLocalPart === b.rejectEmailLocalPart;
 
 export interface CompanySettingsInput {
   name?: string;
@@ -29,6 +25,28 @@ export interface CompanySettingsInput {
   corsOriginChange?: { add?: string[] | undefined; remove?: string[] | undefined };
 }
 
+/**
+ * The columns to write for `input` on the company `at` (every value checked; undefined when nothing
+ * differs). `storedPolicy`: the row's own policy column, null when it follows the default; back to the
+ * default is a change whenever the row has one of its own.
+ */
+function changedColumns(at: Company, storedPolicy: string | null, input: CompanySettingsInput): Omit<CompanyPatch, 'now'> | undefined {
+  const { minLength, maxLength } = input.passwordPolicy ?? {};
+  const policy = {
+    ...(minLength !== undefined && minLength !== at.passwordPolicy.minLength && { minLength }),
+    ...(maxLength !== undefined && maxLength !== at.passwordPolicy.maxLength && { maxLength }),
+  };
+  const name = input.name?.trim();
+  const change: CompanyChange = {
+    ...(name !== undefined && name !== at.name && { name }),
+    ...(input.requireEmailVerification !== undefined &&
+      input.requireEmailVerification !== at.requireEmailVerification && { requireEmailVerification: input.requireEmailVerification }),
+    ...(Object.keys(policy).length > 0 && { passwordPolicy: policy }),
+    ...(input.passwordPolicy === null && storedPolicy !== null && { passwordPolicy: null }),
+  };
+  return Object.keys(change).length > 0 ? companyColumns(change, at.passwordPolicy) : undefined;
+}
+
 export class CompanySettings {
   constructor(
     private readonly db: Db,
@@ -36,25 +54,16 @@ export class CompanySettings {
     private readonly origins: OriginPolicy,
   ) {}
 
-  /** Saves what differs from the company as it is; the company and its origins afterwards. */
+  /**
+   * Saves what differs from the company as it is when its row is locked (not as read before: a
+   * save committed meanwhile is compared with, never silently undone or taken for this one); the
+   * company and its origins afterwards.
+   */
   async save(code: string, input: CompanySettingsInput, acting: Acting): Promise<{ company: Company; corsOrigins: string[] }> {
     const current = await this.companies.get(code);
-    // Every check first: the company's fields, then each origin.
-    const { minLength, maxLength } = input.passwordPolicy ?? {};
-    const policy = {
-      ...(minLength !== undefined && minLength !== current.passwordPolicy.minLength && { minLength }),
-      ...(maxLength !== undefined && maxLength !== current.passwordPolicy.maxLength && { maxLength }),
-    };
-    const toDefault = input.passwordPolicy === null && !samePolicy(current.passwordPolicy, parsePolicy(null));
-    const name = input.name?.trim();
-    const change: CompanyChange = {
-      ...(name !== undefined && name !== current.name && { name }),
-      ...(input.requireEmailVerification !== undefined &&
-        input.requireEmailVerification !== current.requireEmailVerification && { requireEmailVerification: input.requireEmailVerification }),
-      ...(Object.keys(policy).length > 0 && { passwordPolicy: policy }),
-      ...(toDefault && { passwordPolicy: null }),
-    };
-    const columns = Object.keys(change).length > 0 ? companyColumns(change, current.passwordPolicy) : undefined;
+    // Every check first, against the company as read: its fields, then each origin. They run again
+    // against the locked row, where a failure rolls the transaction back.
+    changedColumns(current, null, input);
     const wanted = input.corsOrigins === undefined ? undefined : [...new Set(checkOrigins(input.corsOrigins))];
     const add = checkOrigins(input.corsOriginChange?.add ?? []);
     const remove = checkOrigins(input.corsOriginChange?.remove ?? []);
@@ -66,6 +75,7 @@ export class CompanySettings {
       // the company as the other left it (a rename saved meanwhile included).
       const locked = await lockCompany(trx, current.id);
       if (!locked) return undefined;
+      const columns = changedColumns(toCompany(locked), locked.password_policy, input);
       const updated = columns ? await writeCompanyUpdate(trx, current.code, columns, undefined, now) : toCompany(locked);
       if (!updated) return undefined;
       // A change by add and remove is applied to the origins as they are now that the row is locked.

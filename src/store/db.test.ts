@@ -9,6 +9,7 @@ import { classifyError } from '../apis/shared/errors.js';
 import { openDb, redactUrl, refreshStatistics, type Db } from './db.js';
 import { isUnavailable, StoreError } from './errors.js';
 import { migrateToLatest } from './migrate.js';
+import { inTransaction } from './transaction.js';
 import { createTestDatabase, SKIP_POSTGRES } from '../../test/fixtures/databases.js';
 
 describe('SQLite under another process’s write lock', () => {
@@ -40,6 +41,41 @@ describe('SQLite under another process’s write lock', () => {
       await sql`commit`.execute(other.kysely);
       await insert();
       assert.equal((await store.kysely.selectFrom('companies').select('code').execute()).length, 1);
+    } finally {
+      await other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SQLite transactions begin IMMEDIATE', () => {
+  it('a transaction that reads, then writes, holds the write lock from its start: another process waits for it, never breaks it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'roster-immediate-'));
+    const file = join(dir, 'roster.db');
+    const store = openDb(`sqlite:${file}`, { busyTimeoutMs: 50 });
+    const other = openDb(`sqlite:${file}`, { busyTimeoutMs: 0 });
+    try {
+      await migrateToLatest(store);
+      const now = new Date().toISOString();
+      const insert = (db: Db['kysely'], code: string) =>
+        db.insertInto('companies').values({ code, name: code, require_email_verification: 0, created_at: now, updated_at: now }).execute();
+      await inTransaction(store.kysely, async (trx) => {
+        await trx.selectFrom('companies').selectAll().execute();
+        // Begun DEFERRED, this transaction held a read snapshot only: the other's write went in,
+        // and this one's write below then failed at once (SQLITE_BUSY_SNAPSHOT).
+        const meanwhile = await insert(other.kysely, 'other').then(
+          () => 'written',
+          (e: unknown) => e,
+        );
+        assert.ok(meanwhile instanceof StoreError && isUnavailable(meanwhile), 'the other process meets the lock');
+        await insert(trx, 'mine');
+      });
+      await insert(other.kysely, 'other');
+      assert.deepEqual(
+        (await store.kysely.selectFrom('companies').select('code').orderBy('code').execute()).map((r) => r.code),
+        ['mine', 'other'],
+      );
     } finally {
       await other.close();
       await store.close();

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, sql, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { CompiledQuery, Kysely, sql, PostgresDialect, SqliteDialect, type Dialect, type Driver } from 'kysely';
 import type pgModule from 'pg';
 import { createRequire } from 'node:module';
 import { checkpointInBackground } from './checkpoints.js';
@@ -131,6 +131,24 @@ export function redactUrl(url: string): string {
 
 const wrap = (options: DbOptions, dialect: Dialect): Dialect => options.wrapDialect?.(dialect) ?? dialect;
 
+/**
+ * Kysely's SQLite dialect with every transaction begun IMMEDIATE: the write lock taken at BEGIN,
+ * waiting busy_timeout for it, as the synchronous path's transactions do (sync.ts). Begun DEFERRED,
+ * a transaction that reads first (a row "locked" by forUpdate, a plain SELECT here) and then
+ * writes fails at once with SQLITE_BUSY if another process (the CLI beside `roster serve`)
+ * committed in between: its snapshot can no longer become a write, and busy_timeout does not
+ * apply. In one process nothing changes: Kysely runs one transaction at a time on its one connection.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
+
 export function openDb(url: string, options: DbOptions = {}): Db {
   const { kind, target } = parseDatabaseUrl(url);
   return kind === 'sqlite' ? openSqlite(target, options) : openPostgres(target, options);
@@ -144,7 +162,7 @@ function openSqlite(path: string, options: DbOptions): Db {
   const busyTimeout = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   raw.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = ${busyTimeout}; PRAGMA foreign_keys = ON;`);
   const statements = pinnedStatements(raw);
-  const db = new Kysely<Database>({ dialect: translatingDialect(wrap(options, new SqliteDialect({ database: statements }))) });
+  const db = new Kysely<Database>({ dialect: translatingDialect(wrap(options, new ImmediateSqliteDialect({ database: statements }))) });
   // A statement hook (tests) sees every statement only on Kysely's path: no synchronous one then.
   if (options.wrapDialect === undefined) enableSyncTransactions(db, { raw, prepare: statements.prepare });
   const opened: Db = {

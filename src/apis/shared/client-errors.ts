@@ -113,7 +113,8 @@ export function clientErrorHandler(
     const format = inFlight ? undefined : formatFor(formats, requestPathOf(err.rawPacket));
     const reason = STATUS_CODES[c.status] ?? 'Bad Request';
     const body = format ? JSON.stringify(format.render(c)) : JSON.stringify({ error: reason, message: c.message, statusCode: c.status });
-    // The body's length all the same, as for any answer to HEAD: what a GET would have carried.
+    // HEAD, when its request line is among the refused bytes (else the method is unknown): the
+    // headers only, with the body's length all the same, what a GET would have carried.
     const sent = !inFlight && isHeadRequest(err.rawPacket) ? '' : body;
     const requestId = randomUUID();
     log.info({ requestId, status: c.status, code: err.code, api: format?.prefix, ip: socket.remoteAddress }, 'request refused by the HTTP parser');
