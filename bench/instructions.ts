@@ -13,9 +13,12 @@
  *
  * Knobs: INSTR_REQUESTS (1000), INSTR_WARMUP (2000), INSTR_CONNECTIONS (10), INSTR_CACHE=1 (callgrind's
  * cache simulation: L1 and last-level misses per request on the event loop), INSTR_KEEP=1,
- * INSTR_ONLY (comma list of phases: returning, new, signup, reference, fastify; sign-up warms up with
- * 40 and counts 100; reference is bench/reference-server.ts on the same users, the limit bench/run.ts
- * uses; fastify is the same work as a route of a bare Fastify app, bench/fastify-reference-server.ts).
+ * INSTR_ONLY (comma list of phases: returning, new, signup, reference, fastify, dressed; sign-up warms
+ * up with 40 and counts 100; reference is bench/reference-server.ts on the same users, the limit
+ * bench/run.ts uses; fastify is the same work as a route of a bare Fastify app,
+ * bench/fastify-reference-server.ts; dressed is the reference with roster's security headers, request
+ * id, access line and metrics added by hand, DRESSED=1; dressed-headers, dressed-log and
+ * dressed-metrics each of those alone, run only when named).
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -158,28 +161,24 @@ async function main(): Promise<void> {
     if (run('signup')) await measure(roster, 'signup', 'roster Plazbot sign-up', `http://127.0.0.1:${roster.port}/api/user`, bearer, signup, 40, 100);
     await stop(roster.child);
 
-    if (run('reference')) {
-      // bench/reference-server.ts, the hand-written limit bench/run.ts compares the returning user with.
-      const reference = await valgrind([join(import.meta.dirname, 'reference-server.js')], referenceServerEnv(join(dir, 'bench.db'), client, sample));
-      await waitFor(reference.child, `http://127.0.0.1:${reference.port}/`, UNDER_VALGRIND);
-      await measure(
-        reference,
-        'reference',
-        'reference widget server, returning user',
-        `http://127.0.0.1:${reference.port}/`,
-        basic,
-        returning,
-        WARMUP,
-        REQUESTS,
-      );
-      await stop(reference.child);
-    }
-    if (run('fastify')) {
-      // bench/fastify-reference-server.ts: the reference's work in bare Fastify, the framework's own share.
-      const bare = await valgrind([join(import.meta.dirname, 'fastify-reference-server.js')], referenceServerEnv(join(dir, 'bench.db'), client, sample));
-      await waitFor(bare.child, `http://127.0.0.1:${bare.port}/`, UNDER_VALGRIND);
-      await measure(bare, 'fastify', "the reference's work in bare Fastify", `http://127.0.0.1:${bare.port}/`, basic, returning, WARMUP, REQUESTS);
-      await stop(bare.child);
+    // The reference servers on the same users: bench/reference-server.ts, the hand-written limit
+    // bench/run.ts uses; the same with roster's headers, access line and metrics (DRESSED=1); the
+    // same work in bare Fastify (bench/fastify-reference-server.ts), the framework's own share.
+    const references: [key: string, name: string, script: string, extraEnv: Record<string, string>][] = [
+      ['reference', 'reference widget server, returning user', 'reference-server.js', {}],
+      ['fastify', "the reference's work in bare Fastify", 'fastify-reference-server.js', {}],
+      ['dressed', "the reference with roster's headers, access line and metrics", 'reference-server.js', { DRESSED: '1' }],
+      // Each of the three alone, to weigh them (only when named in INSTR_ONLY).
+      ['dressed-headers', "the reference with roster's headers and request id only", 'reference-server.js', { DRESSED: 'headers' }],
+      ['dressed-log', 'the reference with the access line only', 'reference-server.js', { DRESSED: 'log' }],
+      ['dressed-metrics', 'the reference with the metrics observation only', 'reference-server.js', { DRESSED: 'metrics' }],
+    ];
+    for (const [key, name, script, extraEnv] of references.filter(([key]) => (key.includes('-') ? ONLY?.includes(key) : run(key)))) {
+      const server = await valgrind([join(import.meta.dirname, script)], { ...referenceServerEnv(join(dir, 'bench.db'), client, sample), ...extraEnv });
+      const url = `http://127.0.0.1:${server.port}/`;
+      await waitFor(server.child, url, UNDER_VALGRIND);
+      await measure(server, key, name, url, basic, returning, WARMUP, REQUESTS);
+      await stop(server.child);
     }
   } finally {
     await Promise.all(children.map(stop));

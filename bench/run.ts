@@ -7,14 +7,16 @@
  * pinned devDependency) at the same connections for the same time, for the issue's
  * "sign-up >= 10x better-auth". The reference server's work is also measured as a route of a bare
  * Fastify app (phase `fastify`, bench/fastify-reference-server.ts): the framework's own share, with
- * a line under the table giving roster's returning-user rate against it.
+ * a line under the table giving roster's returning-user rate against it; and the reference server
+ * with what roster owes every answer added by hand (phase `dressed`: its security headers, request
+ * id, access line and metrics observation), the most any roster could reach on node:http.
  *
  *   npm run bench          (BENCH_SECONDS=10, 1,000,000-user phase included)
  *   npm run bench:quick    (BENCH_SECONDS=3, no 1,000,000-user phase)
  *
  * Knobs: BENCH_SECONDS, BENCH_CONNECTIONS (50), BENCH_SIGNUP_CONNECTIONS (16), BENCH_USERS (10000),
  * BENCH_BIG_USERS (1000000; 0 skips), BENCH_ONLY (comma list of phase keys: echo, reference,
- * fastify, returning, new, argon2, signup, betterauth, idle, flood, big), BENCH_PROF=<dir>
+ * fastify, dressed, returning, new, argon2, signup, betterauth, idle, flood, big), BENCH_PROF=<dir>
  * (CPU profile of roster), BENCH_JSON=<file> (the rows as JSON), LOG_LEVEL (info: access logs on,
  * to /dev/null, as in production). The PostgreSQL comparison is bench/widget-postgres.ts (`npm run bench:pg`).
  */
@@ -206,9 +208,13 @@ async function main(): Promise<void> {
     const echo = await start(['-e', ECHO_SERVER], {}, '/');
     const reference = await start([join(HERE, 'reference-server.js')], referenceServerEnv(dbFile, client, sample), '/');
     const fastifyRef = run('fastify') ? await start([join(HERE, 'fastify-reference-server.js')], referenceServerEnv(dbFile, client, sample), '/') : undefined;
+    const dressedRef = run('dressed')
+      ? await start([join(HERE, 'reference-server.js')], { ...referenceServerEnv(dbFile, client, sample), DRESSED: '1' }, '/')
+      : undefined;
     const echoUrl = `http://127.0.0.1:${echo.port}/`;
     const refUrl = `http://127.0.0.1:${reference.port}/`;
     const fastifyUrl = fastifyRef && `http://127.0.0.1:${fastifyRef.port}/`;
+    const dressedUrl = dressedRef && `http://127.0.0.1:${dressedRef.port}/`;
     const checkBody = returning();
     const check = await fetch(refUrl, { method: 'POST', headers: basic, body: checkBody });
     const refAnswer = await check.text();
@@ -219,9 +225,17 @@ async function main(): Promise<void> {
       const fAnswer = await f.text();
       if (f.status !== 200 || fAnswer !== refAnswer) throw new Error(`the Fastify reference answered ${f.status}, not the reference's answer: ${fAnswer}`);
     }
+    if (dressedUrl) {
+      const d = await fetch(dressedUrl, { method: 'POST', headers: basic, body: checkBody });
+      const dAnswer = await d.text();
+      if (d.status !== 200 || dAnswer !== refAnswer || !d.headers.get('content-security-policy')) {
+        throw new Error(`the dressed reference answered ${d.status}, not the reference's answer with roster's headers: ${dAnswer}`);
+      }
+    }
     await drive(echoUrl, {}, returning, 10, 1);
     await drive(refUrl, basic, returning, 10, 1);
     if (fastifyUrl) await drive(fastifyUrl, basic, returning, 10, 1);
+    if (dressedUrl) await drive(dressedUrl, basic, returning, 10, 1);
     await drive(widgetUrl(), basic, returning, 10, 2);
 
     const echoP = await phase('echo', 'bare node:http echo', echo.pid, () => drive(echoUrl, {}, returning, CONNECTIONS));
@@ -230,10 +244,18 @@ async function main(): Promise<void> {
       fastifyRef && fastifyUrl
         ? await phase('fastify', "the reference's work in bare Fastify", fastifyRef.pid, () => drive(fastifyUrl, basic, returning, CONNECTIONS))
         : undefined;
+    const drs =
+      dressedRef && dressedUrl
+        ? await phase('dressed', "the reference with roster's headers, access line and metrics", dressedRef.pid, () =>
+            drive(dressedUrl, basic, returning, CONNECTIONS),
+          )
+        : undefined;
     await stop(echo.child);
     await stop(reference.child);
     if (fastifyRef) await stop(fastifyRef.child);
+    if (dressedRef) await stop(dressedRef.child);
     if (fst && ref) Object.assign(fst, { ratio: fst.rps / ref.rps, ratioTo: 'reference' });
+    if (drs && ref) Object.assign(drs, { ratio: drs.rps / ref.rps, ratioTo: 'reference' });
     const ret = await phase('returning', `roster widget, returning user (${USERS.toLocaleString('en')} users)`, roster.pid, () =>
       drive(widgetUrl(), basic, returning, CONNECTIONS),
     );
