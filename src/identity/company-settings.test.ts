@@ -60,6 +60,24 @@ forEachStore('CompanySettings.save', (kind) => {
     assert.equal(await storedPolicy('race2'), null);
   });
 
+  it('checks a partial policy against the locked row: a minimum valid under a maximum a concurrent save raised is saved', async () => {
+    const other = servicesOf(db);
+    await other.companies.create({ code: 'pre1', name: 'Pre' }, CLI);
+    await other.companySettings.save('pre1', { passwordPolicy: { maxLength: 64 } }, CLI);
+    const s = interleaved(() => other.companySettings.save('pre1', { passwordPolicy: { maxLength: 128 } }, CLI));
+    const saved = await s.companySettings.save('pre1', { passwordPolicy: { minLength: 100 } }, CLI);
+    assert.deepEqual([saved.company.passwordPolicy.minLength, saved.company.passwordPolicy.maxLength], [100, 128]);
+  });
+
+  it('refuses a policy invalid against the locked row and writes nothing', async () => {
+    const s = servicesOf(db);
+    await s.companies.create({ code: 'bad1', name: 'Bad' }, CLI);
+    const before = await storedPolicy('bad1');
+    await assert.rejects(s.companySettings.save('bad1', { name: 'Renamed', passwordPolicy: { minLength: 200 } }, CLI), /password minimum length/);
+    assert.equal(await storedPolicy('bad1'), before);
+    assert.equal((await s.companies.get('bad1')).name, 'Bad');
+  });
+
   it("back to the default clears a policy of the company's own even when its values are the default's", async () => {
     const s = servicesOf(db);
     await s.companies.create({ code: 'own', name: 'Own' }, CLI);

@@ -61,9 +61,9 @@ export class CompanySettings {
    */
   async save(code: string, input: CompanySettingsInput, acting: Acting): Promise<{ company: Company; corsOrigins: string[] }> {
     const current = await this.companies.get(code);
-    // Every check first, against the company as read: its fields, then each origin. They run again
-    // against the locked row, where a failure rolls the transaction back.
-    changedColumns(current, null, input);
+    // The origins are checked here; the company's fields against its locked row (changedColumns),
+    // where a refusal rolls the transaction back: checked against this first read, a partial
+    // policy could be refused for a bound a save committed meanwhile has moved.
     const wanted = input.corsOrigins === undefined ? undefined : [...new Set(checkOrigins(input.corsOrigins))];
     const add = checkOrigins(input.corsOriginChange?.add ?? []);
     const remove = checkOrigins(input.corsOriginChange?.remove ?? []);

@@ -12,7 +12,7 @@ export function inTransaction<T>(db: Kysely<Database>, fn: (trx: Kysely<Database
 /**
  * Locks the selected rows until the transaction ends where the engine has row locks (PostgreSQL's
  * FOR UPDATE). SQLite runs one write transaction at a time, so a read-then-write in a transaction
- * is already serialised there (with the write lock taken at the first write).
+ * is already serialised there (every transaction takes the write lock when it begins: db.ts).
  */
 export function forUpdate<DB, TB extends keyof DB, O>(db: Kysely<Database>, q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> {
   return db.getExecutor().adapter instanceof PostgresAdapter ? q.forUpdate() : q;
