@@ -9,8 +9,10 @@
 //
 // Left out of the bundle, and loaded from node_modules as before:
 // - native addons: better-sqlite3, @node-rs/argon2, @node-rs/bcrypt;
-// - packages that find files of their own beside their code (__dirname): piscina (its worker),
-//   @fastify/swagger (its package.json), @fastify/swagger-ui (its static files);
+// - packages that find files of their own beside their code (__dirname): piscina (its worker).
+//   @fastify/swagger and @fastify/swagger-ui are bundled (about 150 ms of start-up loaded from
+//   node_modules): the first reads its package.json only for defaults roster gives (a failed read
+//   is caught), the second is given its static folder and logo (src/infra/api-reference.ts);
 // - packages loaded on first use only (src/infra/lazy-require.ts): they stay out of start-up.
 import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
@@ -25,8 +27,6 @@ export const EXTERNAL = [
   '@node-rs/argon2',
   '@node-rs/bcrypt',
   'piscina',
-  '@fastify/swagger',
-  '@fastify/swagger-ui',
   // lazyRequire'd (src/infra/lazy-require.ts): named here too, so that no static import bundles them.
   'pg',
   'pg-connection-string',

@@ -10,6 +10,9 @@
  */
 import swaggerUi, { type FastifySwaggerUiOptions } from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { API_DOCUMENTS } from './openapi-docs.js';
 
 export const DOCS_PREFIX = '/docs';
@@ -40,7 +43,12 @@ const LABELS: Record<string, string> = {
  */
 export async function registerApiReference(app: FastifyInstance, documentHeaders: Readonly<Record<string, string>>): Promise<void> {
   const { 'content-security-policy': _ownCsp, ...headers } = documentHeaders;
+  // The package's own files (Swagger UI's scripts and styles, its logo), named here: bundled
+  // (scripts/bundle.mjs), its code has no folder of its own to find them beside.
+  const staticDir = join(dirname(createRequire(import.meta.url).resolve('@fastify/swagger-ui/package.json')), 'static');
   const options: FastifySwaggerUiOptions = {
+    baseDir: staticDir,
+    logo: { type: 'image/svg+xml', content: readFileSync(join(staticDir, 'logo.svg')) },
     uiHooks: {
       onRequest: (_req, reply, done) => {
         void reply.headers(headers);

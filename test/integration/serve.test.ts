@@ -66,6 +66,20 @@ describe('roster serve on a new database (npm start)', () => {
       assert.equal(body.statusMessage, 'success');
       assert.equal(body.data.User.id, '11111111111');
       assert.equal(body.data.User.roomId, body.data.Room.id);
+      // The API reference's own files, served from the bundle (scripts/bundle.mjs bundles
+      // @fastify/swagger-ui and names its static folder: src/infra/api-reference.ts).
+      const base = /(https?:\/\/[^/\s]+)\/v1\/widget\/user/.exec(curl)![1]!;
+      for (const [path, type] of [
+        ['/docs/', /^text\/html/],
+        ['/docs/static/swagger-ui-bundle.js', /^application\/javascript/],
+        ['/docs/static/logo.svg', /^image\/svg\+xml/],
+        ['/docs/json', /^application\/json/],
+      ] as const) {
+        const res = await call(base, 'GET', path);
+        assert.equal(res.status, 200, path);
+        assert.match(res.headers.get('content-type') ?? '', type, path);
+        assert.ok(res.text.length > 100, path);
+      }
     } finally {
       child.kill('SIGTERM');
       if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
