@@ -10,11 +10,16 @@
  * labels and buckets). Its rate against the plain server's is the most any roster with those
  * obligations could reach on node:http, framework or not (bench/dressed-answer.ts, loaded only then).
  *
- * Env: PORT, DRESSED (1, or a comma list of headers, log, metrics), and reference-work.ts's. Started by bench/run.ts as a child process; not part of roster.
+ * With PG_URL it runs the select on PostgreSQL instead (bench/widget-postgres.ts): a `pg.Pool` of
+ * PG_POOL_SIZE connections (10), the statement named as roster names its own, so parsed once per
+ * connection; ids that PostgreSQL sends as text (bigint) are numbers in the answer, as in roster's.
+ *
+ * Env: PORT, DRESSED (1, or a comma list of headers, log, metrics), PG_URL, PG_POOL_SIZE, and
+ * reference-work.ts's. Started by bench/run.ts and bench/widget-postgres.ts as a child process; not part of roster.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Answer } from './dressed-answer.js';
-import { authorized, env, widgetAnswer } from './reference-work.js';
+import { answerFromRows, authorized, env, FIND_WIDGET_USER, refOf, widgetAnswer, type RefAnswer, type Row } from './reference-work.js';
 
 function plain(_req: IncomingMessage, res: ServerResponse, status: number, body: unknown) {
   const out = JSON.stringify(body);
@@ -28,6 +33,22 @@ const dressedParts = DRESSED
   ? new Set(process.env.DRESSED === '1' ? ['headers', 'log', 'metrics'] : process.env.DRESSED!.split(',').map((p) => p.trim()))
   : undefined;
 const answer: Answer = dressedParts ? (await import('./dressed-answer.js')).dressedAnswer(dressedParts, env('PORT')) : plain;
+const botId = env('BOT_ID');
+// Loaded only on PostgreSQL, as the dressed parts are.
+const pool = process.env.PG_URL
+  ? new (await import('pg')).default.Pool({ connectionString: process.env.PG_URL, max: Number(process.env.PG_POOL_SIZE ?? 10) })
+  : undefined;
+/** The answer for `body` from PostgreSQL. */
+async function pgAnswer(body: unknown): Promise<RefAnswer> {
+  const ref = refOf(body);
+  if (typeof ref !== 'string') return ref;
+  const { rows } = await pool!.query<Row>({ name: 'find_widget_user', text: FIND_WIDGET_USER, values: [botId, ref] });
+  return answerFromRows(
+    ref,
+    rows.map((r) => ({ ...r, u_id: Number(r.u_id), company_id: Number(r.company_id) })),
+  );
+}
+
 /** Whether a dressed part needs the request's duration (the access line, the metrics). */
 const timed = dressedParts !== undefined && (dressedParts.has('log') || dressedParts.has('metrics'));
 
@@ -43,7 +64,13 @@ createServer((req, res) => {
     } catch {
       return answer(req, res, 400, { message: ['bad json'], status: 0 });
     }
-    const out = widgetAnswer(body);
-    answer(req, res, out.status, out.body);
+    if (!pool) {
+      const out = widgetAnswer(body);
+      return answer(req, res, out.status, out.body);
+    }
+    pgAnswer(body).then(
+      (out) => answer(req, res, out.status, out.body),
+      () => answer(req, res, 503, { message: ['database'], status: 0 }),
+    );
   });
 }).listen(Number(env('PORT')), '127.0.0.1');

@@ -7,7 +7,8 @@
  *   caches its credential lookup per node, so its request does no credential query either);
  * - the JSON body parsed;
  * - one indexed select on roster's own database file (the same statement roster runs: the user
- *   joined to both rooms, by bot and reference id), prepared once;
+ *   joined to both rooms, by bot and reference id), prepared once (the SQLite file of DB, opened on
+ *   first use; bench/reference-server.ts runs the same select on PostgreSQL when PG_URL is set);
  * - roster's ~3 KB answer (page 001's shape, as src/apis/jelou/present.ts fills it) built and serialized.
  *
  * Env: DB (the SQLite file), CLIENT_ID, SECRET_SHA256 (hex), BOT_ID, BOT_NAME, COMPANY_ID,
@@ -27,17 +28,24 @@ const botId = env('BOT_ID');
 const botName = env('BOT_NAME');
 const company = { id: Number(env('COMPANY_ID')), name: env('COMPANY_NAME') };
 
-const db = new Database(env('DB'), { readonly: true });
-db.pragma('busy_timeout = 5000');
-const select = db.prepare<[string, string], Row>(
-  `select u.id as u_id, u.company_id, u.names, u.legal_id, u.socket_id, u.provider_id, u.group_id,
-     u.created_at as u_created_at, u.updated_at as u_updated_at, r.oid, r.id as r_id, r.kind, r.name as r_name,
-     r.last_message_at, r.created_at as r_created_at, r.updated_at as r_updated_at
-   from widget_users as u inner join rooms as r on r.widget_user_id = u.id
-   where u.bot_id = ? and u.reference_id = ?`,
-);
+/** The statement roster runs for a returning user: the user joined to both rooms. `$1` bot id, `$2` reference id. */
+export const FIND_WIDGET_USER = `select u.id as u_id, u.company_id, u.names, u.legal_id, u.socket_id, u.provider_id, u.group_id,
+  u.created_at as u_created_at, u.updated_at as u_updated_at, r.oid, r.id as r_id, r.kind, r.name as r_name,
+  r.last_message_at, r.created_at as r_created_at, r.updated_at as r_updated_at
+  from widget_users as u inner join rooms as r on r.widget_user_id = u.id
+  where u.bot_id = $1 and u.reference_id = $2`;
 
-interface Row {
+let select: Database.Statement<[string, string], Row> | undefined;
+function sqliteRows(ref: string): Row[] {
+  if (!select) {
+    const db = new Database(env('DB'), { readonly: true });
+    db.pragma('busy_timeout = 5000');
+    select = db.prepare<[string, string], Row>(FIND_WIDGET_USER.replace('$1', '?').replace('$2', '?'));
+  }
+  return select.all(botId, ref);
+}
+
+export interface Row {
   u_id: number;
   company_id: number;
   names: string;
@@ -112,11 +120,25 @@ export function authorized(header: string | undefined): boolean {
   );
 }
 
-/** What the widget route answers an authorized request (see authorized()) for a returning user; `body` is the parsed JSON. */
-export function widgetAnswer(body: unknown): { status: number; body: unknown } {
+export interface RefAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** The user's reference id in a parsed widget body, or the 400 answer when it has none. */
+export function refOf(body: unknown): string | RefAnswer {
   const ref = (body as { user?: { id?: unknown } } | null)?.user?.id;
-  if (typeof ref !== 'string') return { status: 400, body: { message: ['user.id'], status: 0 } };
-  const rows = select.all(botId, ref);
+  return typeof ref === 'string' ? ref : { status: 400, body: { message: ['user.id'], status: 0 } };
+}
+
+/** What the widget route answers an authorized request (see authorized()) for a returning user; `body` is the parsed JSON. */
+export function widgetAnswer(body: unknown): RefAnswer {
+  const ref = refOf(body);
+  return typeof ref === 'string' ? answerFromRows(ref, sqliteRows(ref)) : ref;
+}
+
+/** The answer for user `ref` from the select's rows (FIND_WIDGET_USER). */
+export function answerFromRows(ref: string, rows: readonly Row[]): RefAnswer {
   const personal = rows.find((r) => r.kind === 'personal');
   const group = rows.find((r) => r.kind === 'group');
   if (!personal || !group) return { status: 404, body: { message: ['not found'], status: 0 } };

@@ -12,11 +12,18 @@
  * machine's load hits both sides), BENCH_LOG_LEVEL (info, roster's default: an access log line per request, written to /dev/null),
  * BENCH_WEBHOOK=1 (the company has a webhook endpoint that wants every event, a receiver in this
  * process that answers 204: each new user's event then queues a delivery, which roster sends).
+ *
+ * Returning users are also served by bench/reference-server.ts on the same database (PG_URL): the
+ * hand-written node:http server doing the widget's work with the same named select and a pool of
+ * the same size, plain and dressed (roster's headers, access line and metrics added by hand). Its
+ * rate against the raw loop is what HTTP alone costs on this machine; roster's against it, what
+ * roster adds. BENCH_REFERENCE=0 leaves them out.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { freePort, ROSTER_MAIN, SERVE_NODE_FLAGS } from './servers.js';
+import { join } from 'node:path';
+import { freePort, referenceServerEnv, ROSTER_MAIN, SERVE_NODE_FLAGS, waitFor, type WidgetSample } from './servers.js';
 import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
 import autocannon, { type Result } from 'autocannon';
@@ -38,6 +45,7 @@ const POOL = Number(env.BENCH_POOL_SIZE ?? 10);
 const LOG_LEVEL = env.BENCH_LOG_LEVEL ?? 'info';
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 2);
 const WEBHOOK = env.BENCH_WEBHOOK === '1';
+const REFERENCE = env.BENCH_REFERENCE !== '0';
 
 interface Figures {
   name: string;
@@ -127,6 +135,12 @@ async function loop(name: string, op: (i: number) => Promise<void>): Promise<Fig
   return { name, rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99), total: latencies.length, failed };
 }
 
+/** The reference server's credential: the Basic form (roster takes it too; the bench sends roster Jelou's bare `id:secret`). */
+const refHeaders = (client: { clientId: string; clientSecret: string }) => ({
+  authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+  'content-type': 'application/json',
+});
+
 function fromAutocannon(name: string, r: Result): Figures {
   return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, failed: r.non2xx + r.errors + r.timeouts };
 }
@@ -156,6 +170,7 @@ async function main(): Promise<void> {
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  const references: ReturnType<typeof spawn>[] = [];
   let receiver: http.Server | undefined;
   let deliveries = 0;
   const pool = new pg.Pool({ connectionString: dbUrl, max: POOL });
@@ -209,20 +224,54 @@ async function main(): Promise<void> {
     for (let i = 0; i < USERS; i += 50) await Promise.all(Array.from({ length: Math.min(50, USERS - i) }, (_, j) => seed(`returning-${i + j}`)));
     agent.destroy();
 
+    // The reference servers, each checked to answer what roster answers.
+    const referenceUrls: Array<[string, string]> = [];
+    if (REFERENCE) {
+      const sampled = await fetch(`${base}/v1/widget/user`, { method: 'POST', headers, body: body('returning-0') });
+      const sample = (await sampled.json()) as WidgetSample & { data: { User: unknown } };
+      if (sampled.status !== 200) throw new Error(`roster answered ${sampled.status}: ${JSON.stringify(sample)}`);
+      for (const [label, dressed] of [
+        ['reference server, returning users', ''],
+        ["reference with roster's headers, access line and metrics, returning users", '1'],
+      ] as const) {
+        const refPort = await freePort();
+        const child = spawn(process.execPath, [join(import.meta.dirname, 'reference-server.js')], {
+          env: {
+            ...env,
+            ...referenceServerEnv('', client, sample),
+            PORT: String(refPort),
+            PG_URL: dbUrl,
+            PG_POOL_SIZE: String(POOL),
+            DRESSED: dressed,
+          },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        references.push(child);
+        const refUrl = `http://127.0.0.1:${refPort}`;
+        await waitFor(child, refUrl);
+        const check = await fetch(refUrl, { method: 'POST', headers: refHeaders(client), body: body('returning-0') });
+        const answer = (await check.json()) as { data?: { User?: unknown } };
+        if (check.status !== 200 || JSON.stringify(answer.data?.User) !== JSON.stringify(sample.data.User)) {
+          throw new Error(`${label}: answered ${check.status}, not roster's user: ${JSON.stringify(answer)}`);
+        }
+        referenceUrls.push([label, refUrl]);
+      }
+    }
+
     let k = 0;
     const results: Array<Figures & { round: number }> = [];
-    const run = async (label: string, prefix: string, cycle: boolean) =>
+    const run = async (label: string, prefix: string, cycle: boolean, url = base, sent: Record<string, string> = headers) =>
       fromAutocannon(
         label,
         await autocannon({
-          url: base,
+          url,
           connections: CONNECTIONS,
           duration: DURATION_S,
           requests: [
             {
               method: 'POST',
               path: '/v1/widget/user',
-              headers,
+              headers: sent,
               setupRequest: (req) => ({ ...req, body: body(`${prefix}${cycle ? k++ % USERS : k++}`) }),
             },
           ],
@@ -231,6 +280,7 @@ async function main(): Promise<void> {
 
     for (let round = 1; round <= ROUNDS; round++) {
       results.push({ ...(await run('roster, returning users', 'returning-', true)), round });
+      for (const [label, url] of referenceUrls) results.push({ ...(await run(label, 'returning-', true, url, refHeaders(client))), round });
       results.push({ ...(await loop('raw pg, returning users', (i) => rawGetOrCreate(pool, client.botId, company.id, `returning-${i % USERS}`))), round });
       results.push({ ...(await run('roster, first-time creates', `new-roster-${round}-`, false)), round });
       results.push({ ...(await loop('raw pg, first-time creates', (i) => rawGetOrCreate(pool, client.botId, company.id, `new-raw-${round}-${i}`))), round });
@@ -255,9 +305,19 @@ async function main(): Promise<void> {
       `\nroster / raw pg, mean over ${ROUNDS} rounds: returning users ${ratio('roster, returning users', 'raw pg, returning users')}, ` +
         `first-time creates ${ratio('roster, first-time creates', 'raw pg, first-time creates')}`,
     );
+    if (referenceUrls.length > 0) {
+      const [plain, dressed] = referenceUrls.map(([label]) => label) as [string, string];
+      console.log(
+        `returning users, mean over ${ROUNDS} rounds: reference server / raw pg ${ratio(plain, 'raw pg, returning users')}, ` +
+          `dressed reference / raw pg ${ratio(dressed, 'raw pg, returning users')}, roster / reference server ${ratio('roster, returning users', plain)}`,
+      );
+    }
   } finally {
-    roster.kill('SIGTERM');
-    await once(roster, 'exit').catch(() => {});
+    for (const child of [roster, ...references]) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      child.kill('SIGTERM');
+      await once(child, 'exit').catch(() => {});
+    }
     await pool.end();
     receiver?.close();
     await store.close();
