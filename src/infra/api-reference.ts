@@ -50,7 +50,11 @@ export async function registerApiReference(app: FastifyInstance, documentHeaders
     baseDir: staticDir,
     logo: { type: 'image/svg+xml', content: readFileSync(join(staticDir, 'logo.svg')) },
     uiHooks: {
-      onRequest: (_req, reply, done) => {
+      onRequest: (req, reply, done) => {
+        // With a baseDir, swagger-ui also serves every file of that folder at /docs/* (meant for
+        // documents' external $refs; roster's have none): those URLs stay roster's 404, as they
+        // were. The UI's own files are at /docs/static/*.
+        if (req.routeOptions.url === `${DOCS_PREFIX}/*`) return void reply.callNotFound();
         void reply.headers(headers);
         done();
       },

@@ -80,6 +80,12 @@ describe('roster serve on a new database (npm start)', () => {
         assert.match(res.headers.get('content-type') ?? '', type, path);
         assert.ok(res.text.length > 100, path);
       }
+      // Only those: the package's other files (and anything else under /docs) are not served.
+      for (const path of ['/docs/index.html', '/docs/csp.json', '/docs/logo.svg', '/docs/..%2fpackage.json']) {
+        const res = await call(base, 'GET', path);
+        assert.equal(res.status, 404, path);
+        assert.deepEqual(res.body, { error: 'Not Found', message: `Route GET ${path} not found` }, path);
+      }
     } finally {
       child.kill('SIGTERM');
       if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
