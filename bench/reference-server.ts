@@ -19,7 +19,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Answer } from './dressed-answer.js';
-import { answerFromRows, authorized, env, FIND_WIDGET_USER, refOf, widgetAnswer, type RefAnswer, type Row } from './reference-work.js';
+import { answerFromRows, authorized, env, refOf, widgetAnswer, type RefAnswer, type Row } from './reference-work.js';
+import { FIND_WIDGET_USER } from './widget-sql.js';
 
 function plain(_req: IncomingMessage, res: ServerResponse, status: number, body: unknown) {
   const out = JSON.stringify(body);
@@ -38,6 +39,8 @@ const botId = env('BOT_ID');
 const pool = process.env.PG_URL
   ? new (await import('pg')).default.Pool({ connectionString: process.env.PG_URL, max: Number(process.env.PG_POOL_SIZE ?? 10) })
   : undefined;
+// An idle connection that drops is replaced on the next query; unheard, its error would end the process.
+pool?.on('error', () => {});
 /** The answer for `body` from PostgreSQL. */
 async function pgAnswer(body: unknown): Promise<RefAnswer> {
   const ref = refOf(body);

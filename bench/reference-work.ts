@@ -16,6 +16,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { FIND_WIDGET_USER } from './widget-sql.js';
 
 export const env = (name: string): string => {
   const v = process.env[name];
@@ -27,13 +28,6 @@ const secretDigest = Buffer.from(env('SECRET_SHA256'), 'hex');
 const botId = env('BOT_ID');
 const botName = env('BOT_NAME');
 const company = { id: Number(env('COMPANY_ID')), name: env('COMPANY_NAME') };
-
-/** The statement roster runs for a returning user: the user joined to both rooms. `$1` bot id, `$2` reference id. */
-export const FIND_WIDGET_USER = `select u.id as u_id, u.company_id, u.names, u.legal_id, u.socket_id, u.provider_id, u.group_id,
-  u.created_at as u_created_at, u.updated_at as u_updated_at, r.oid, r.id as r_id, r.kind, r.name as r_name,
-  r.last_message_at, r.created_at as r_created_at, r.updated_at as r_updated_at
-  from widget_users as u inner join rooms as r on r.widget_user_id = u.id
-  where u.bot_id = $1 and u.reference_id = $2`;
 
 let select: Database.Statement<[string, string], Row> | undefined;
 function sqliteRows(ref: string): Row[] {

@@ -23,6 +23,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { FIND_WIDGET_USER } from './widget-sql.js';
 import { freePort, referenceServerEnv, ROSTER_MAIN, SERVE_NODE_FLAGS, waitFor, type WidgetSample } from './servers.js';
 import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
@@ -56,19 +58,13 @@ interface Figures {
   failed: number;
 }
 
-const FIND = `select u.id as u_id, u.company_id, u.names, u.legal_id, u.socket_id, u.provider_id, u.group_id,
-  u.created_at as u_created_at, u.updated_at as u_updated_at, r.oid, r.id as r_id, r.kind, r.name as r_name,
-  r.last_message_at, r.created_at as r_created_at, r.updated_at as r_updated_at
-  from widget_users as u inner join rooms as r on r.widget_user_id = u.id
-  where u.bot_id = $1 and u.reference_id = $2`;
-
 /**
  * The lookup as roster sends it: a named prepared statement (roster's precompiled queries are,
  * src/store/precompile.ts), parsed once per connection. BENCH_RAW_UNNAMED=1 sends it unnamed, as
  * this loop did before roster named its statements (pg then parses and plans it on every call).
  */
 const find = (botId: string, ref: string) =>
-  env.BENCH_RAW_UNNAMED === '1' ? { text: FIND, values: [botId, ref] } : { name: 'find_widget_user', text: FIND, values: [botId, ref] };
+  env.BENCH_RAW_UNNAMED === '1' ? { text: FIND_WIDGET_USER, values: [botId, ref] } : { name: 'find_widget_user', text: FIND_WIDGET_USER, values: [botId, ref] };
 
 /** The raw loop's get-or-create: the statements roster runs, without roster. */
 async function rawGetOrCreate(pool: pg.Pool, botId: string, companyId: number, ref: string): Promise<void> {
@@ -228,7 +224,7 @@ async function main(): Promise<void> {
     const referenceUrls: Array<[string, string]> = [];
     if (REFERENCE) {
       const sampled = await fetch(`${base}/v1/widget/user`, { method: 'POST', headers, body: body('returning-0') });
-      const sample = (await sampled.json()) as WidgetSample & { data: { User: unknown } };
+      const sample = (await sampled.json()) as WidgetSample;
       if (sampled.status !== 200) throw new Error(`roster answered ${sampled.status}: ${JSON.stringify(sample)}`);
       for (const [label, dressed] of [
         ['reference server, returning users', ''],
@@ -250,9 +246,9 @@ async function main(): Promise<void> {
         const refUrl = `http://127.0.0.1:${refPort}`;
         await waitFor(child, refUrl);
         const check = await fetch(refUrl, { method: 'POST', headers: refHeaders(client), body: body('returning-0') });
-        const answer = (await check.json()) as { data?: { User?: unknown } };
-        if (check.status !== 200 || JSON.stringify(answer.data?.User) !== JSON.stringify(sample.data.User)) {
-          throw new Error(`${label}: answered ${check.status}, not roster's user: ${JSON.stringify(answer)}`);
+        const answer = (await check.json()) as { data?: unknown };
+        if (check.status !== 200 || !isDeepStrictEqual(answer.data, sample.data)) {
+          throw new Error(`${label}: answered ${check.status}, not roster's user and rooms: ${JSON.stringify(answer)}`);
         }
         referenceUrls.push([label, refUrl]);
       }

@@ -1,0 +1,12 @@
+/**
+ * The statement roster runs for a returning widget user (src/store/widget-users.ts): the user
+ * joined to both rooms. `$1` bot id, `$2` reference id. Shared by the reference servers
+ * (bench/reference-work.ts, bench/reference-server.ts) and the raw `pg` loop
+ * (bench/widget-postgres.ts); a module of its own because reference-work.ts reads its
+ * environment when it loads. Not part of roster.
+ */
+export const FIND_WIDGET_USER = `select u.id as u_id, u.company_id, u.names, u.legal_id, u.socket_id, u.provider_id, u.group_id,
+  u.created_at as u_created_at, u.updated_at as u_updated_at, r.oid, r.id as r_id, r.kind, r.name as r_name,
+  r.last_message_at, r.created_at as r_created_at, r.updated_at as r_updated_at
+  from widget_users as u inner join rooms as r on r.widget_user_id = u.id
+  where u.bot_id = $1 and u.reference_id = $2`;
