@@ -10,17 +10,16 @@
  * labels and buckets). Its rate against the plain server's is the most any roster with those
  * obligations could reach on node:http, framework or not (bench/dressed-answer.ts, loaded only then).
  *
- * With PG_URL it runs the select on PostgreSQL instead (bench/widget-postgres.ts): a `pg.Pool` of
- * PG_POOL_SIZE connections (10), the statement named as roster names its own, so parsed once per
- * connection; ids that PostgreSQL sends as text (bigint) are numbers in the answer, as in roster's.
+ * With PG_URL it runs the select on PostgreSQL instead (bench/widget-postgres.ts), through
+ * bench/reference-pg.ts: one query per request, or with PG_COALESCE=1 concurrent lookups batched
+ * as roster batches them.
  *
- * Env: PORT, DRESSED (1, or a comma list of headers, log, metrics), PG_URL, PG_POOL_SIZE, and
+ * Env: PORT, DRESSED (1, or a comma list of headers, log, metrics), PG_URL, PG_POOL_SIZE, PG_COALESCE, and
  * reference-work.ts's. Started by bench/run.ts and bench/widget-postgres.ts as a child process; not part of roster.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Answer } from './dressed-answer.js';
-import { answerFromRows, authorized, env, refOf, widgetAnswer, type RefAnswer, type Row } from './reference-work.js';
-import { FIND_WIDGET_USER } from './widget-sql.js';
+import { answerFromRows, authorized, env, refOf, widgetAnswer, type RefAnswer } from './reference-work.js';
 
 function plain(_req: IncomingMessage, res: ServerResponse, status: number, body: unknown) {
   const out = JSON.stringify(body);
@@ -36,20 +35,13 @@ const dressedParts = DRESSED
 const answer: Answer = dressedParts ? (await import('./dressed-answer.js')).dressedAnswer(dressedParts, env('PORT')) : plain;
 const botId = env('BOT_ID');
 // Loaded only on PostgreSQL, as the dressed parts are.
-const pool = process.env.PG_URL
-  ? new (await import('pg')).default.Pool({ connectionString: process.env.PG_URL, max: Number(process.env.PG_POOL_SIZE ?? 10) })
+const lookup = process.env.PG_URL
+  ? (await import('./reference-pg.js')).pgLookup(process.env.PG_URL, Number(process.env.PG_POOL_SIZE ?? 10), botId, process.env.PG_COALESCE === '1')
   : undefined;
-// An idle connection that drops is replaced on the next query; unheard, its error would end the process.
-pool?.on('error', () => {});
 /** The answer for `body` from PostgreSQL. */
 async function pgAnswer(body: unknown): Promise<RefAnswer> {
   const ref = refOf(body);
-  if (typeof ref !== 'string') return ref;
-  const { rows } = await pool!.query<Row>({ name: 'find_widget_user', text: FIND_WIDGET_USER, values: [botId, ref] });
-  return answerFromRows(
-    ref,
-    rows.map((r) => ({ ...r, u_id: Number(r.u_id), company_id: Number(r.company_id) })),
-  );
+  return typeof ref === 'string' ? answerFromRows(ref, await lookup!(ref)) : ref;
 }
 
 /** Whether a dressed part needs the request's duration (the access line, the metrics). */
@@ -67,7 +59,7 @@ createServer((req, res) => {
     } catch {
       return answer(req, res, 400, { message: ['bad json'], status: 0 });
     }
-    if (!pool) {
+    if (!lookup) {
       const out = widgetAnswer(body);
       return answer(req, res, out.status, out.body);
     }

@@ -14,10 +14,11 @@
  * process that answers 204: each new user's event then queues a delivery, which roster sends).
  *
  * Returning users are also served by bench/reference-server.ts on the same database (PG_URL): the
- * hand-written node:http server doing the widget's work with the same named select and a pool of
- * the same size, plain and dressed (roster's headers, access line and metrics added by hand). Its
- * rate against the raw loop is what HTTP alone costs on this machine; roster's against it, what
- * roster adds. BENCH_REFERENCE=0 leaves them out.
+ * hand-written node:http server doing the widget's work with a pool of the same size, sending one
+ * query per request; then batching concurrent lookups as roster does (PG_COALESCE=1), plain and
+ * dressed (roster's headers, access line and metrics added by hand). The batching reference's rate
+ * against the raw loop is what HTTP costs on this machine for the same database work; roster's
+ * against it, what roster adds. BENCH_REFERENCE=0 leaves them out.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -226,9 +227,10 @@ async function main(): Promise<void> {
       const sampled = await fetch(`${base}/v1/widget/user`, { method: 'POST', headers, body: body('returning-0') });
       const sample = (await sampled.json()) as WidgetSample;
       if (sampled.status !== 200) throw new Error(`roster answered ${sampled.status}: ${JSON.stringify(sample)}`);
-      for (const [label, dressed] of [
-        ['reference server, returning users', ''],
-        ["reference with roster's headers, access line and metrics, returning users", '1'],
+      for (const [label, coalesce, dressed] of [
+        ['reference server, one query per request, returning users', '', ''],
+        ["reference server, lookups batched as roster's, returning users", '1', ''],
+        ["the batching reference with roster's headers, access line and metrics, returning users", '1', '1'],
       ] as const) {
         const refPort = await freePort();
         const child = spawn(process.execPath, [join(import.meta.dirname, 'reference-server.js')], {
@@ -238,6 +240,7 @@ async function main(): Promise<void> {
             PORT: String(refPort),
             PG_URL: dbUrl,
             PG_POOL_SIZE: String(POOL),
+            PG_COALESCE: coalesce,
             DRESSED: dressed,
           },
           stdio: ['ignore', 'ignore', 'inherit'],
@@ -302,10 +305,12 @@ async function main(): Promise<void> {
         `first-time creates ${ratio('roster, first-time creates', 'raw pg, first-time creates')}`,
     );
     if (referenceUrls.length > 0) {
-      const [plain, dressed] = referenceUrls.map(([label]) => label) as [string, string];
+      const [single, batched, dressed] = referenceUrls.map(([label]) => label) as [string, string, string];
+      const raw = 'raw pg, returning users';
       console.log(
-        `returning users, mean over ${ROUNDS} rounds: reference server / raw pg ${ratio(plain, 'raw pg, returning users')}, ` +
-          `dressed reference / raw pg ${ratio(dressed, 'raw pg, returning users')}, roster / reference server ${ratio('roster, returning users', plain)}`,
+        `returning users, mean over ${ROUNDS} rounds, against the raw loop: reference, one query per request ${ratio(single, raw)}; ` +
+          `reference, batched ${ratio(batched, raw)}; the batching reference dressed ${ratio(dressed, raw)}; ` +
+          `roster / the batching reference ${ratio('roster, returning users', batched)}; roster / the batching reference dressed ${ratio('roster, returning users', dressed)}`,
       );
     }
   } finally {
