@@ -12,10 +12,9 @@
  */
 import pg from 'pg';
 import type { Row } from './reference-work.js';
-import { FIND_WIDGET_USER, FIND_WIDGET_USERS } from './widget-sql.js';
+import { FIND_WIDGET_USER, FIND_WIDGET_USERS, MAX_LOOKUPS } from './widget-sql.js';
 
 const IN_FLIGHT = 2;
-const MAX_BATCH = 100;
 
 type RawRow = Omit<Row, 'u_id' | 'company_id'> & { u_id: string; company_id: string | number; i?: string };
 
@@ -39,7 +38,7 @@ export function pgLookup(url: string, poolSize: number, botId: string, coalesce:
   };
   const flush = () => {
     scheduled = false;
-    const batch = queue.splice(0, MAX_BATCH);
+    const batch = queue.splice(0, MAX_LOOKUPS);
     active++;
     const sent =
       batch.length === 1

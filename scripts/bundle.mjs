@@ -10,9 +10,10 @@
 // Left out of the bundle, and loaded from node_modules as before:
 // - native addons: better-sqlite3, @node-rs/argon2, @node-rs/bcrypt;
 // - packages that find files of their own beside their code (__dirname): piscina (its worker).
-//   @fastify/swagger and @fastify/swagger-ui are bundled (about 150 ms of start-up loaded from
-//   node_modules): the first reads its package.json only for defaults roster gives (a failed read
-//   is caught), the second is given its static folder and logo (src/infra/api-reference.ts);
+//   @fastify/swagger and @fastify/swagger-ui are bundled (40 to 50 ms less start-up than loaded
+//   from node_modules: bench/README.md, round fifteen): the first reads its package.json only for
+//   defaults roster gives (a failed read is caught), the second is given its static folder and
+//   logo (src/infra/api-reference.ts);
 // - packages loaded on first use only (src/infra/lazy-require.ts): they stay out of start-up.
 import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
